@@ -1,0 +1,80 @@
+"""qa: ask questions of a folder of articles and get exact, cited excerpts back.
+
+import qa
+qa.build()                          # index seeds/ into embeddings/ (incremental)
+engine = qa.load("embeddings/")
+engine.ask("Who visited Pyongyang?", k=5).to_dict()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.answer import Answer, Citation, Highlight
+from qa.config import Settings
+from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError, UsageError
+
+if TYPE_CHECKING:
+    from qa.embedder import Embedder
+    from qa.engine import Engine
+    from qa.index import BuildReport
+
+__version__ = "0.1.0"
+
+
+def load(
+    index_dir: str | Path | None = None, *, embedder: Embedder | None = None, settings: Settings | None = None
+) -> Engine:
+    """Open an index for questions; see `qa.engine.load`."""
+    from qa.engine import load as _load
+
+    return _load(index_dir, embedder=embedder, settings=settings)
+
+
+def build(
+    seeds_dir: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    *,
+    embedder: Embedder | None = None,
+    settings: Settings | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Build or incrementally update the index of `seeds_dir` in `index_dir`."""
+    from qa.config import MODEL_DIMENSION
+    from qa.index import build_index
+
+    settings = (settings or Settings()).with_(
+        seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
+        index_dir=Path(index_dir) if index_dir is not None else None,
+    )
+    if embedder is None:
+        from qa.embedder import default_embedder
+
+        factory_embedder = default_embedder(settings.batch_size)
+        count_tokens = None
+        from qa.chunking import model_token_counter
+
+        count_tokens = model_token_counter(str(factory_embedder.model_path))
+        return build_index(
+            settings, lambda: factory_embedder, dimension=MODEL_DIMENSION, count_tokens=count_tokens, progress=progress
+        )
+    fixed = embedder
+    return build_index(
+        settings, lambda: fixed, dimension=fixed.dimension, count_tokens=fixed.count_tokens, progress=progress
+    )
+
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "CorpusError",
+    "Highlight",
+    "IndexInvalidError",
+    "IndexMissingError",
+    "QAError",
+    "Settings",
+    "UsageError",
+    "build",
+    "load",
+]

@@ -1,0 +1,93 @@
+"""The answer object of CITATIONS.md: plain frozen values and their JSON. Every interface emits this."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+ANSWER_FORMAT = 1
+NOT_IN_SOURCES = "Not in the sources: none of the indexed articles answers this question."
+
+
+@dataclass(frozen=True)
+class Highlight:
+    start_char: int
+    end_char: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_char": self.start_char, "end_char": self.end_char, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str | None
+    published: str | None
+    outlet: str | None
+    url: str | None
+    start_char: int
+    end_char: int
+    start_line: int
+    end_line: int
+    text: str
+    highlight: Highlight
+    score: float
+    encoding: str = "utf-8"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "n": self.n,
+            "source": self.source,
+            "title": self.title,
+            "published": self.published,
+            "outlet": self.outlet,
+            "url": self.url,
+            "start_char": self.start_char,
+            "end_char": self.end_char,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "text": self.text,
+            "highlight": self.highlight.to_dict(),
+            "score": round(float(self.score), 6),
+        }
+        if self.encoding != "utf-8":
+            # The file was not UTF-8; say how it was read so the offsets can be checked.
+            d["encoding"] = self.encoding
+        return d
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    abstained: bool
+    answer: str
+    citations: tuple[Citation, ...] = ()
+    nearest: tuple[Citation, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answer": self.answer,
+            "citations": [c.to_dict() for c in self.citations],
+            "nearest": [c.to_dict() for c in self.nearest],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def compose(citations: tuple[Citation, ...], max_sentences: int = 3) -> str:
+    """The answer text: the evidence sentences of the best citations, each followed by its `[n]`."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for c in citations[:max_sentences]:
+        sentence = " ".join(c.highlight.text.split())
+        if sentence.lower() in seen:
+            continue
+        seen.add(sentence.lower())
+        parts.append(f"{sentence} [{c.n}]")
+    return " ".join(parts)

@@ -1,0 +1,162 @@
+"""Pure: a `Document` becomes `Chunk`s with exact character spans.
+
+Chunks are cut by LangChain's `RecursiveCharacterTextSplitter` at paragraph, line and sentence
+boundaries, measured in the embedding model's own word pieces so that none is silently truncated by
+the model's window. The splitter works on one *region* at a time (a run of article lines with no
+boilerplate inside, see `sources.py`), and every piece it returns is located back in the original
+text, so `doc.text[chunk.start:chunk.end] == chunk.text` always holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from qa.sources import Document
+
+TokenCounter = Callable[[str], int]
+
+# A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by white space and then
+# something that can start a sentence. Used as the splitter's separator and for evidence sentences.
+_NOT_ABBREV = r"(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
+_STARTER = r"(?=\s+[\"'“‘(\[]?[A-Z0-9\u0080-\uffff])"
+SENTENCE_BREAK = r"(?<=[.!?…])" + _NOT_ABBREV + r"[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u0080-\uffff])"
+# The end of a sentence: its punctuation and closing quotes, before the white space that follows.
+_SENTENCE_END = r"[.!?…][\"'”’)\]]*" + _STARTER
+SEPARATORS = ["\n\n", "\n", SENTENCE_BREAK, "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    source: str
+    start: int  # character offset into the document text, inclusive
+    end: int  # exclusive
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    text: str
+
+
+def line_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """1-based inclusive line numbers of `text[start:end]` (CITATIONS.md's definition)."""
+    return text.count("\n", 0, start) + 1, text.count("\n", 0, max(start, end - 1)) + 1
+
+
+def make_chunk(doc: Document, start: int, end: int) -> Chunk:
+    first, last = line_of(doc.text, start, end)
+    return Chunk(doc.source, start, end, first, last, doc.text[start:end])
+
+
+@lru_cache(maxsize=4)
+def model_token_counter(model_path: str) -> TokenCounter:
+    """Count word pieces with the model's own tokenizer (the fast `tokenizers` library; no torch)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+
+    def count(text: str) -> int:
+        return len(tok.encode(text, add_special_tokens=False).ids)
+
+    return count
+
+
+class Chunker:
+    def __init__(self, count_tokens: TokenCounter, chunk_tokens: int, chunk_overlap: int) -> None:
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        if chunk_tokens < 8 or not 0 <= chunk_overlap < chunk_tokens:
+            raise ValueError("need chunk_tokens >= 8 and 0 <= chunk_overlap < chunk_tokens")
+        self.count_tokens = count_tokens
+        self.chunk_tokens = chunk_tokens
+        self.splitter = RecursiveCharacterTextSplitter(
+            separators=SEPARATORS,
+            is_separator_regex=True,
+            keep_separator="end",
+            chunk_size=chunk_tokens,
+            chunk_overlap=chunk_overlap,
+            length_function=count_tokens,
+            strip_whitespace=True,
+        )
+
+    def split(self, doc: Document) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for region_start, region_end in doc.regions:
+            for start, end in self._split_region(doc.text, region_start, region_end):
+                chunks.append(make_chunk(doc, start, end))
+        return chunks
+
+    def _split_region(self, text: str, region_start: int, region_end: int) -> Iterator[tuple[int, int]]:
+        region = text[region_start:region_end]
+        cursor = 0
+        for piece in self.splitter.split_text(region):
+            found = region.find(piece, cursor)
+            if found < 0:  # cannot happen for exact substrings; be safe rather than wrong
+                found = region.find(piece)
+            if found < 0:
+                continue
+            cursor = found + 1
+            start, end = region_start + found, region_start + found + len(piece)
+            yield from self._enforce_limit(text, start, end)
+
+    def _enforce_limit(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """The splitter measures merged pieces, but a guard costs little: halve at white space until
+        every chunk fits the token budget."""
+        if self.count_tokens(text[start:end]) <= self.chunk_tokens or end - start < 2:
+            yield start, end
+            return
+        mid = (start + end) // 2
+        space = text.rfind(" ", start + 1, mid + 1)
+        if space <= start:
+            space = text.find(" ", mid, end - 1)
+        cut = space if space > start else mid
+        left_end = cut
+        right_start = cut
+        while right_start < end and text[right_start].isspace():
+            right_start += 1
+        while left_end > start and text[left_end - 1].isspace():
+            left_end -= 1
+        if left_end > start:
+            yield from self._enforce_limit(text, start, left_end)
+        if right_start < end:
+            yield from self._enforce_limit(text, right_start, end)
+
+
+_SENTENCE_RE = re.compile(_SENTENCE_END)
+_ABBREV = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Gov|Sen|Rep|Lt|Col|Capt|Sgt|No|Vol|vs|etc|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|a\.m|p\.m|i\.e|e\.g))\.$"
+)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of `text[start:end]` as absolute (start, end) spans, trimmed of white space.
+
+    Lines are always separate sentences; inside a line, a break needs sentence-final punctuation that
+    is not an abbreviation ("N. Korea", "U.S. President").
+    """
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        seg_start = 0
+        for m in _SENTENCE_RE.finditer(line):
+            head = line[seg_start : m.start() + 1]
+            if _ABBREV.search(head):
+                continue
+            spans.append((line_start + seg_start, line_start + m.end()))
+            seg_start = m.end()
+        spans.append((line_start + seg_start, line_start + len(line)))
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out

@@ -1,0 +1,213 @@
+"""The `qa` command: index, ask, eval.
+
+User errors (`QAError`) print one line to stderr and exit non-zero; nothing here prints a traceback
+for a mistake the user can fix. Heavy modules are imported inside the commands, so `qa --help` and a
+no-op `qa index` start instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.errors import QAError, UsageError
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
+    from qa.engine import Engine
+
+PROG = "qa"
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """One line, with the usage hint, exit 2 (argparse's own convention)."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Ask questions of a folder of articles; get exact, cited excerpts back.",
+    )
+    parser.add_argument("--version", action="version", version="qa 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p_index = sub.add_parser("index", help="build or update the index from a folder of articles")
+    p_index.add_argument("--seeds", type=Path, help="folder of .txt/.md articles (env QA_SEEDS_DIR; default seeds/)")
+    p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
+    p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+
+    p_ask = sub.add_parser("ask", help="answer questions with cited excerpts")
+    p_ask.add_argument("questions", nargs="*", help="questions; none: an interactive prompt (or stdin lines)")
+    p_ask.add_argument("--questions-file", type=Path, help="a file with one question per line")
+    p_ask.add_argument("-k", type=_positive_int, default=None, help="the largest number of citations (default 5)")
+    p_ask.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
+    p_ask.add_argument("--json", action="store_true", help="one JSON answer object per line (CITATIONS.md)")
+    p_ask.add_argument("--source", help="only articles whose file name matches this glob, e.g. '00[12]_*'")
+    p_ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    p_ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+
+    p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR@10)")
+    p_eval.add_argument("--corpus", type=Path, required=True, help="folder of the benchmark's articles")
+    p_eval.add_argument("--questions", type=Path, required=True, help="JSONL: question, source, answers, answerable")
+    p_eval.add_argument("--index", type=Path, help="index folder (default: a cache folder per corpus)")
+    p_eval.add_argument("-k", type=_positive_int, default=None, help="citations per question (default 5)")
+    p_eval.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    return parser
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> object:
+    from qa.config import Settings
+
+    return Settings().with_(
+        seeds_dir=getattr(args, "seeds", None),
+        index_dir=getattr(args, "index", None),
+    )
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    import qa
+    from qa.config import Settings
+
+    settings = _settings(args)
+    assert isinstance(settings, Settings)
+    progress = sys.stderr.isatty() and not args.quiet
+    report = qa.build(settings=settings, progress=progress)
+    for s in report.skipped:
+        print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
+    if not args.quiet:
+        print(report.summary())
+    return 0
+
+
+def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
+    yield from args.questions
+    if args.questions_file is not None:
+        try:
+            content = args.questions_file.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise UsageError(f"--questions-file {args.questions_file} does not exist.") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err}.") from None
+        for line in content.split("\n"):
+            if line.strip():
+                yield line.rstrip("\r")
+
+
+def render(answer: Answer) -> str:
+    """A readable terminal rendering of an answer."""
+    out = []
+    if answer.abstained:
+        out.append(answer.answer)
+        for c in answer.nearest:
+            out.append(f"  (nearest) {c.source} lines {c.start_line}-{c.end_line}: {c.highlight.text}")
+        return "\n".join(out)
+    out.append(answer.answer)
+    out.append("")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.title, c.outlet, c.published) if x)
+        lines = f"line {c.start_line}" if c.start_line == c.end_line else f"lines {c.start_line}-{c.end_line}"
+        out.append(f"[{c.n}] {c.source}, {lines} (score {c.score:.3f})")
+        if meta:
+            out.append(f"    {meta}")
+        out.append(f"    » {' '.join(c.highlight.text.split())}")
+    return "\n".join(out)
+
+
+def _answer(engine: Engine, question: str, args: argparse.Namespace) -> str:
+    answer = engine.ask(question, args.k, source=args.source, since=args.since, until=args.until)
+    return answer.to_json() if args.json else render(answer)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    import qa
+
+    questions = list(_iter_questions(args))
+    interactive = not questions and args.questions_file is None and sys.stdin.isatty()
+    if not questions and args.questions_file is None and not interactive:
+        questions = [line for line in sys.stdin.read().split("\n") if line.strip()]
+    if not questions and not interactive:
+        raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
+    engine = qa.load(args.index)
+    if not interactive:
+        for q in questions:
+            try:
+                print(_answer(engine, q, args), flush=True)
+            except UsageError as err:
+                if args.json:
+                    raise
+                print(f"{PROG}: {err}", file=sys.stderr)
+        return 0
+    n_docs = len(engine.data.documents)
+    print(f"qa: {n_docs} articles, {len(engine.data.chunks)} passages. Ask a question (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            q = input("qa> ")
+        except EOFError:
+            print()
+            return 0
+        if not q.strip():
+            return 0
+        try:
+            print(_answer(engine, q, args))
+        except QAError as err:
+            print(f"{PROG}: {err}", file=sys.stderr)
+        print()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import format_report, run_eval
+
+    report = run_eval(args.corpus, args.questions, index_dir=args.index, k=args.k)
+    if args.json:
+        import json
+
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except QAError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

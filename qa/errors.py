@@ -1,0 +1,31 @@
+"""Errors a user can act on.
+
+Every message says what went wrong and what to do about it; the CLI prints it as one line and exits
+non-zero, the UI shows it in the chat. Anything that is not a `QAError` is a bug.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class: a problem the user can fix. `str(err)` is the one-line message."""
+
+    exit_code = 1
+
+
+class UsageError(QAError):
+    """Bad input from the user: an empty question, an unknown option value."""
+
+    exit_code = 2
+
+
+class CorpusError(QAError):
+    """The corpus folder is missing, empty, or a file in it cannot be read."""
+
+
+class IndexMissingError(QAError):
+    """No index has been built at the given folder yet."""
+
+
+class IndexInvalidError(QAError):
+    """The index on disk is damaged, out of date, or built with another model."""

@@ -1,0 +1,249 @@
+"""Pure retrieval logic: merging passages, choosing the evidence sentence, building citations.
+
+Nothing here touches the disk or the model; `engine.py` feeds it scores and texts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from qa.answer import Citation, Highlight
+from qa.chunking import Chunk, line_of, sentence_spans
+
+# A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
+MAX_CITATION_CHARS = 750
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "to",
+        "from",
+        "up",
+        "down",
+        "in",
+        "out",
+        "on",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "s",
+        "t",
+        "can",
+        "will",
+        "just",
+        "don",
+        "should",
+        "now",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "would",
+        "could",
+        "also",
+        "as",
+    ]
+)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased word tokens without stop words (for lexical overlap)."""
+    return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if t not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass
+class Span:
+    source: str
+    start: int
+    end: int
+    score: float
+
+
+def merge_hits(hits: Sequence[Hit], k: int, max_chars: int = MAX_CITATION_CHARS) -> list[Span]:
+    """The best `k` non-overlapping spans, best first.
+
+    A passage that overlaps (or touches) one already chosen from the same file is merged into it if
+    the union stays readable, and dropped otherwise: the same text is never cited twice.
+    """
+    spans: list[Span] = []
+    for hit in sorted(hits, key=lambda h: -h.score):
+        c = hit.chunk
+        target = None
+        for s in spans:
+            if s.source == c.source and c.start <= s.end and s.start <= c.end:
+                target = s
+                break
+        if target is None:
+            if len(spans) < k:
+                spans.append(Span(c.source, c.start, c.end, hit.score))
+            continue
+        start, end = min(target.start, c.start), max(target.end, c.end)
+        if end - start <= max_chars:
+            target.start, target.end = start, end
+    return spans
+
+
+def best_sentence(text: str, start: int, end: int, question: str, idf: dict[str, float]) -> tuple[int, int]:
+    """The sentence of `text[start:end]` that best matches the question.
+
+    Scored by the idf-weighted share of the question's terms it contains (with a small bonus for
+    consecutive question words, i.e. names); ties go to the earlier sentence.
+    """
+    spans = sentence_spans(text, start, end) or [(start, end)]
+    q_terms = terms(question)
+    if not q_terms:
+        return spans[0]
+    q_set = set(q_terms)
+    q_bigrams = set(pairwise(q_terms))
+    default_idf = max(idf.values(), default=1.0)
+    best, best_score = spans[0], -1.0
+    for a, b in spans:
+        s_terms = terms(text[a:b])
+        present = q_set.intersection(s_terms)
+        score = sum(idf.get(t, default_idf) for t in present)
+        score += 0.5 * sum(idf.get(x, default_idf) for x, y in q_bigrams.intersection(pairwise(s_terms)))
+        if score > best_score + 1e-9:
+            best, best_score = (a, b), score
+    return best
+
+
+def compute_idf(texts: Iterable[str]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    n = 0
+    for t in texts:
+        n += 1
+        for term in set(terms(t)):
+            df[term] = df.get(term, 0) + 1
+    return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What a citation needs to know about its file."""
+
+    text: str
+    title: str | None
+    published: str | None
+    outlet: str | None
+    url: str | None
+    encoding: str
+
+
+def make_citation(n: int, span: Span, doc: DocInfo, question: str, idf: dict[str, float]) -> Citation:
+    hs, he = best_sentence(doc.text, span.start, span.end, question, idf)
+    first, last = line_of(doc.text, span.start, span.end)
+    return Citation(
+        n=n,
+        source=span.source,
+        title=doc.title,
+        published=doc.published,
+        outlet=doc.outlet,
+        url=doc.url,
+        start_char=span.start,
+        end_char=span.end,
+        start_line=first,
+        end_line=last,
+        text=doc.text[span.start : span.end],
+        highlight=Highlight(hs, he, doc.text[hs:he]),
+        score=span.score,
+        encoding=doc.encoding,
+    )
