@@ -66,6 +66,8 @@ class Answer:
     answer: str
     citations: tuple[Citation, ...] = ()
     nearest: tuple[Citation, ...] = field(default=())
+    # The abstention signal (best sentence cosine); for `qa eval`'s trade-off curve, not in the JSON.
+    confidence: float | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -19,9 +19,18 @@ from qa.sources import Document
 
 TokenCounter = Callable[[str], int]
 
+# Abbreviations whose full stop does not end a sentence ("Mr. Kim", "U.S. President", "Feb. 28"), besides
+# single capitals ("N. Korea"). One list for the splitter and for `sentence_spans`, so that chunks and
+# evidence sentences agree on where sentences end.
+_ABBREVIATIONS = (
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Capt", "Sgt",
+    "No", "Vol", "vs", "etc", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov",
+    "Dec", "U.S", "U.K", "U.N", "E.U", "a.m", "p.m", "i.e", "e.g",
+)  # fmt: skip
+
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by white space and then
 # something that can start a sentence. Used as the splitter's separator and for evidence sentences.
-_NOT_ABBREV = r"(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)"
+_NOT_ABBREV = r"(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{re.escape(a)}\.)" for a in _ABBREVIATIONS)
 _STARTER = r"(?=\s+[\"'“‘(\[]?[A-Z0-9\u0080-\uffff])"
 SENTENCE_BREAK = r"(?<=[.!?…])" + _NOT_ABBREV + r"[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9\u0080-\uffff])"
 # The end of a sentence: its punctuation and closing quotes, before the white space that follows.
@@ -91,14 +100,10 @@ class Chunker:
 
     def _split_region(self, text: str, region_start: int, region_end: int) -> Iterator[tuple[int, int]]:
         region = text[region_start:region_end]
-        cursor = 0
-        for piece in self.splitter.split_text(region):
-            found = region.find(piece, cursor)
+        pieces = self.splitter.split_text(region)
+        for piece, found in zip(pieces, place_pieces(region, pieces), strict=True):
             if found < 0:  # cannot happen for exact substrings; be safe rather than wrong
-                found = region.find(piece)
-            if found < 0:
                 continue
-            cursor = found + 1
             start, end = region_start + found, region_start + found + len(piece)
             yield from self._enforce_limit(text, start, end)
 
@@ -125,11 +130,66 @@ class Chunker:
             yield from self._enforce_limit(text, right_start, end)
 
 
+def _next_text(region: str, pos: int) -> int:
+    while pos < len(region) and region[pos].isspace():
+        pos += 1
+    return pos
+
+
+def place_pieces(region: str, pieces: list[str]) -> list[int]:
+    """The offset in `region` of each of the splitter's `pieces` (it returns text, not offsets).
+
+    The same words can occur twice in a region (a caption repeated under a paragraph, "the the"), so the
+    first match of a piece is not necessarily its place. The places satisfy what the splitter
+    guarantees: each piece starts after the previous one's start and no later than the first
+    non-space character after its end (no text is skipped), reaches past the previous end (pieces
+    advance), and the last one ends where the region's text ends. A depth-first search finds the
+    earliest such placement; in ordinary text every piece has one candidate and this is linear.
+    """
+    if not pieces:
+        return []
+    text_end = len(region.rstrip())
+
+    def candidates(i: int, prev_start: int, prev_end: int) -> list[int]:
+        piece = pieces[i]
+        limit = _next_text(region, prev_end) + len(piece)
+        found = []
+        pos = region.find(piece, prev_start + 1, limit)
+        while pos >= 0:
+            if pos + len(piece) > prev_end and (i < len(pieces) - 1 or pos + len(piece) >= text_end):
+                found.append(pos)
+            pos = region.find(piece, pos + 1, limit)
+        return found
+
+    dead: set[tuple[int, int]] = set()  # (piece index, offset) known to lead nowhere
+    stack = [candidates(0, -1, 0)[::-1]]
+    chosen: list[int] = []
+    while stack:
+        if not stack[-1]:
+            stack.pop()
+            if chosen:
+                dead.add((len(chosen) - 1, chosen.pop()))
+            continue
+        pos = stack[-1].pop()
+        i = len(chosen)
+        if (i, pos) in dead:
+            continue
+        chosen.append(pos)
+        if len(chosen) == len(pieces):
+            return chosen
+        stack.append(candidates(i + 1, pos, pos + len(pieces[i]))[::-1])
+    # Not a placement the splitter could have produced: fall back to the first match after the last.
+    offsets, prev = [], -1
+    for piece in pieces:
+        found = region.find(piece, prev + 1)
+        found = region.find(piece) if found < 0 else found
+        offsets.append(found)
+        prev = max(prev, found)
+    return offsets
+
+
 _SENTENCE_RE = re.compile(_SENTENCE_END)
-_ABBREV = re.compile(
-    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Gov|Sen|Rep|Lt|Col|Capt|Sgt|No|Vol|vs|etc|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|a\.m|p\.m|i\.e|e\.g))\.$"
-)
+_ABBREV = re.compile(r"(?:\b[A-Z]|\b(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r"))\.$")
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -146,6 +146,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
         questions = [line for line in sys.stdin.read().split("\n") if line.strip()]
     if not questions and not interactive:
         raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
+    # A mistake in the input is reported (and fails the command) before the index and model load.
+    from qa.engine import check_date, clean_question
+
+    for q in questions:
+        clean_question(q)
+    check_date("since", args.since)
+    check_date("until", args.until)
     engine = qa.load(args.index)
     if not interactive:
         for q in questions:

@@ -18,6 +18,7 @@ from typing import Any
 from qa.errors import UsageError
 
 EVAL_K = 10  # MRR@10 needs ten ranked passages
+CURVE_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 
@@ -90,10 +91,14 @@ def run_eval(
     rr = 0.0
     abstain_unanswerable = 0
     latencies: list[float] = []
+    conf_answerable: list[float] = []
+    conf_unanswerable: list[float] = []
     for q in questions:
         t0 = time.perf_counter()
         answer = engine.ask(q["question"], k)
         latencies.append(time.perf_counter() - t0)
+        conf = answer.confidence if answer.confidence is not None else 0.0
+        (conf_answerable if q.get("answerable") else conf_unanswerable).append(conf)
         if not q.get("answerable"):
             abstain_unanswerable += int(answer.abstained)
             continue
@@ -126,6 +131,17 @@ def run_eval(
         "abstention_unanswerable": round(abstain_unanswerable / max(1, len(unanswerable)), 4),
         "latency_p50_ms": round(1000 * _percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(1000 * _percentile(latencies, 0.95), 2),
+        "abstention_curve": [
+            {
+                "min_similarity": t,
+                "false_abstention": round(sum(c < t for c in conf_answerable) / max(1, len(conf_answerable)), 4),
+                "abstention_unanswerable": round(
+                    sum(c < t for c in conf_unanswerable) / max(1, len(conf_unanswerable)), 4
+                ),
+            }
+            for t in CURVE_THRESHOLDS
+        ],
+        "min_similarity": engine.settings.min_similarity,
         "chunks": len(engine.data.chunks),
         "index": str(engine.path),
         "index_seconds": round(build.seconds, 2) if build else None,
@@ -144,5 +160,11 @@ def format_report(r: dict[str, Any]) -> str:
             f"false abstention {r['false_abstention']:.3f}  (answerable questions that abstained)",
             f"abstention       {r['abstention_unanswerable']:.3f}  (unanswerable questions that abstained)",
             f"latency          p50 {r['latency_p50_ms']:.1f} ms, p95 {r['latency_p95_ms']:.1f} ms",
+            f"abstention trade-off (current min_similarity {r['min_similarity']}):",
+            "  min_similarity  false abstention  abstention on unanswerable",
+            *(
+                f"  {c['min_similarity']:<14.2f}  {c['false_abstention']:<16.3f}  {c['abstention_unanswerable']:.3f}"
+                for c in r["abstention_curve"]
+            ),
         ]
     )

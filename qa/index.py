@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.chunking import Chunk, Chunker, line_of
+from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError
 from qa.sources import Document, Skipped, list_files, read_document, relative_source, sha256_bytes
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
 INGEST_VERSION = 1
@@ -47,7 +47,13 @@ MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.jsonl"
 DOCUMENTS_FILE = "documents.jsonl"
-DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE)
+SENTENCES_FILE = "sentences.npy"
+SENTENCES_FAISS = "sentences.faiss"
+BM25_PASSAGES = "bm25/passages"
+BM25_SENTENCES = "bm25/sentences"
+# Files every generation must have (bm25s writes several files into each of its folders; all of them
+# are listed with their checksums in the manifest).
+DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCES_FAISS)
 
 REBUILD_HINT = "run `qa index` to rebuild it"
 
@@ -160,14 +166,20 @@ def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dime
             f"The index at {gen} has format {manifest.get('format_version')!r}, this qa reads "
             f"{FORMAT_VERSION}; {REBUILD_HINT}."
         )
-    model = manifest.get("model") or {}
+    model = manifest.get("model")
+    if not isinstance(model, dict):  # a hand-edited or damaged manifest must not crash the check
+        model = {}
     if model.get("name") != settings.model_name or model.get("dimension") != dimension:
         raise IndexInvalidError(
             f"The index at {gen} was built with {model.get('name')} ({model.get('dimension')} dims), "
             f"not {settings.model_name} ({dimension} dims); {REBUILD_HINT}."
         )
-    checksums = manifest.get("checksums") or {}
-    for name in DATA_FILES:
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict):
+        checksums = {}
+    for name in sorted(set(DATA_FILES) | set(checksums)):
+        if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
+            raise IndexInvalidError(f"{gen / MANIFEST} lists a file outside its folder; {REBUILD_HINT}.")
         path = gen / name
         if not path.is_file():
             raise IndexInvalidError(f"The index file {path} is missing; {REBUILD_HINT}.")
@@ -190,22 +202,51 @@ class DocRecord:
 
 @dataclass
 class IndexData:
-    """A loaded, verified index generation."""
+    """A loaded, verified index generation: everything a query needs, in memory."""
 
     path: Path
     manifest: dict[str, Any]
     documents: dict[str, DocRecord]
     chunks: list[Chunk]
-    faiss: Any  # faiss.Index
+    faiss: Any  # faiss.Index over passages
+    sentences: Any  # np.ndarray (S, 3): document number, start, end
+    sentence_sources: list[str]  # source of each sentence
+    sentence_faiss: Any  # faiss.Index over sentences
+    lexical: Any  # qa.lexical.Lexical over passages
+    sentence_lexical: Any  # qa.lexical.Lexical over sentences
+    pair_sentence: Any  # np.ndarray: sentence pair_sentence[i] lies inside passage pair_passage[i]
+    pair_passage: Any
 
     @property
     def dimension(self) -> int:
         return int(self.manifest["model"]["dimension"])
 
 
+def _membership(chunks: list[Chunk], sentences: Any, doc_index: dict[str, int]) -> tuple[Any, Any]:
+    """Which sentences lie inside which passages (sentences are sorted by document, then start)."""
+    import numpy as np
+
+    pair_s: list[Any] = []
+    pair_p: list[Any] = []
+    if len(sentences) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    doc_col = sentences[:, 0]
+    for p_idx, c in enumerate(chunks):
+        d = doc_index[c.source]
+        lo, hi = np.searchsorted(doc_col, d, "left"), np.searchsorted(doc_col, d, "right")
+        starts, ends = sentences[lo:hi, 1], sentences[lo:hi, 2]
+        inside = np.flatnonzero((starts >= c.start) & (ends <= c.end)) + lo
+        pair_s.append(inside)
+        pair_p.append(np.full(len(inside), p_idx, np.int64))
+    return np.concatenate(pair_s).astype(np.int64), np.concatenate(pair_p).astype(np.int64)
+
+
 def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData:
     """Open and verify the live generation. Raises IndexMissingError / IndexInvalidError."""
     import faiss
+    import numpy as np
+
+    from qa.lexical import Lexical
 
     gen = generation_dir(index_dir)
     manifest = read_manifest(gen)
@@ -214,9 +255,14 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         docs = [DocRecord(**row) for row in _read_jsonl(gen / DOCUMENTS_FILE)]
         rows = _read_jsonl(gen / CHUNKS_FILE)
         index = faiss.read_index(str(gen / FAISS_FILE))
-    except (OSError, ValueError, TypeError, RuntimeError) as err:
+        sentence_index = faiss.read_index(str(gen / SENTENCES_FAISS))
+        sentences = np.load(gen / SENTENCES_FILE, allow_pickle=False)
+        lexical = Lexical.load(gen / BM25_PASSAGES, size=len(rows))
+        sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=len(sentences))
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError) as err:
         raise IndexInvalidError(f"Cannot read the index at {gen} ({err}); {REBUILD_HINT}.") from None
     documents = {d.source: d for d in docs}
+    doc_index = {d.source: i for i, d in enumerate(docs)}
     chunks: list[Chunk] = []
     for row in rows:
         doc = documents.get(row["source"])
@@ -228,7 +274,30 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         raise IndexInvalidError(
             f"The index at {gen} holds {index.ntotal} vectors for {len(chunks)} chunks; {REBUILD_HINT}."
         )
-    return IndexData(gen, manifest, documents, chunks, index)
+    if (
+        sentences.ndim != 2
+        or sentences.shape[1] != 3
+        or sentence_index.ntotal != len(sentences)
+        or sentence_index.d != dimension
+        or (len(sentences) and (sentences[:, 0].min() < 0 or sentences[:, 0].max() >= len(docs)))
+    ):
+        raise IndexInvalidError(f"The sentence index at {gen} is out of step with its vectors; {REBUILD_HINT}.")
+    sentence_sources = [docs[int(d)].source for d in sentences[:, 0]]
+    pair_s, pair_p = _membership(chunks, sentences, doc_index)
+    return IndexData(
+        gen,
+        manifest,
+        documents,
+        chunks,
+        index,
+        sentences,
+        sentence_sources,
+        sentence_index,
+        lexical,
+        sentence_lexical,
+        pair_s,
+        pair_p,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -337,34 +406,15 @@ def build_index(
                 "The previous index, if any, is unchanged."
             )
 
-        # Chunk and embed the new and changed files.
-        new_chunks: dict[str, list[Chunk]] = {}
-        vectors_new = None
-        embedder = None
+        # Chunk and embed the new and changed files; reuse everything of the unchanged ones.
+        parts = _old_parts(prev[0], sorted(unchanged)) if prev else {}
         if new_docs:
             embedder = embedder_factory()
             counter = count_tokens or embedder.count_tokens
             chunker = Chunker(counter, settings.chunk_tokens, settings.chunk_overlap)
-            for src, doc in new_docs.items():
-                new_chunks[src] = chunker.split(doc)
-            texts = [c.text for src in new_docs for c in new_chunks[src]]
-            log(f"embedding {len(texts)} chunks from {len(new_docs)} files")
-            vectors_new = embedder.encode(texts, progress=progress) if texts else None
-
-        gen = _write_generation(
-            index_dir,
-            settings,
-            dimension,
-            prev,
-            sorted(unchanged),
-            new_docs,
-            new_chunks,
-            vectors_new,
-            {
-                **{s: prev_skipped[s] for s in prev_skipped if s in shas and prev_skipped[s]["sha256"] == shas[s]},
-                **skip_records,
-            },
-        )
+            parts.update(_new_parts(new_docs, chunker, embedder, progress, log))
+        keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
+        gen = _write_generation(index_dir, settings, dimension, parts, {**keep_skipped, **skip_records})
         _publish(index_dir, gen)
         manifest = read_manifest(index_dir / gen)
         return BuildReport(
@@ -379,99 +429,162 @@ def build_index(
         )
 
 
+@dataclass
+class _Part:
+    """Everything one source file contributes to a generation."""
+
+    doc: dict[str, Any]
+    chunks: list[dict[str, Any]]
+    chunk_vectors: np.ndarray
+    sentences: list[tuple[int, int]]
+    sentence_vectors: np.ndarray
+
+
+def _old_parts(prev_gen: Path, keep: list[str]) -> dict[str, _Part]:
+    """The parts of unchanged files, read back from the previous generation (no re-embedding)."""
+    import faiss
+    import numpy as np
+
+    if not keep:
+        return {}
+    docs = _read_jsonl(prev_gen / DOCUMENTS_FILE)
+    chunks = _read_jsonl(prev_gen / CHUNKS_FILE)
+    cvec = faiss.read_index(str(prev_gen / FAISS_FILE))
+    svec = faiss.read_index(str(prev_gen / SENTENCES_FAISS))
+    chunk_vectors = cvec.reconstruct_n(0, cvec.ntotal) if cvec.ntotal else np.zeros((0, cvec.d), np.float32)
+    sentence_vectors = svec.reconstruct_n(0, svec.ntotal) if svec.ntotal else np.zeros((0, svec.d), np.float32)
+    sent = np.load(prev_gen / SENTENCES_FILE, allow_pickle=False)
+    wanted = set(keep)
+    parts: dict[str, _Part] = {}
+    for d_idx, doc in enumerate(docs):
+        src = doc["source"]
+        if src not in wanted:
+            continue
+        c_idx = [i for i, row in enumerate(chunks) if row["source"] == src]
+        s_idx = np.flatnonzero(sent[:, 0] == d_idx)
+        parts[src] = _Part(
+            doc,
+            [chunks[i] for i in c_idx],
+            chunk_vectors[c_idx],
+            [(int(a), int(b)) for a, b in sent[s_idx, 1:3]],
+            sentence_vectors[s_idx],
+        )
+    return parts
+
+
+def document_sentences(doc_text: str, chunks: list[Chunk]) -> list[tuple[int, int]]:
+    """The distinct sentences inside a file's chunks, in text order (a sentence in an overlap once)."""
+    seen: set[tuple[int, int]] = set()
+    for c in chunks:
+        seen.update(sentence_spans(doc_text, c.start, c.end))
+    return sorted(seen)
+
+
+def _new_parts(
+    docs: dict[str, Document], chunker: Chunker, embedder: Embedder, progress: bool, log: Callable[[str], None]
+) -> dict[str, _Part]:
+    """Chunk, split into sentences and embed the new and changed files (one encode call)."""
+    chunks = {src: chunker.split(doc) for src, doc in docs.items()}
+    sents = {src: document_sentences(doc.text, chunks[src]) for src, doc in docs.items()}
+    texts = [c.text for src in docs for c in chunks[src]]
+    n_passages = len(texts)
+    texts += [docs[src].text[a:b] for src in docs for a, b in sents[src]]
+    log(f"embedding {n_passages} passages and {len(texts) - n_passages} sentences from {len(docs)} files")
+    vectors = embedder.encode(texts, progress=progress)
+    parts: dict[str, _Part] = {}
+    ci, si = 0, n_passages
+    for src, doc in docs.items():
+        cs, ss = chunks[src], sents[src]
+        record = DocRecord(
+            doc.source, doc.sha256, doc.title, doc.published, doc.outlet, doc.url, doc.encoding, doc.text, len(cs)
+        )
+        parts[src] = _Part(
+            asdict(record),
+            [
+                {"source": c.source, "start": c.start, "end": c.end, "start_line": c.start_line, "end_line": c.end_line}
+                for c in cs
+            ],
+            vectors[ci : ci + len(cs)],
+            ss,
+            vectors[si : si + len(ss)],
+        )
+        ci += len(cs)
+        si += len(ss)
+    return parts
+
+
+def _flat_index(vectors: np.ndarray, dimension: int) -> Any:
+    import faiss
+
+    index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
 def _write_generation(
     index_dir: Path,
     settings: Settings,
     dimension: int,
-    prev: tuple[Path, dict[str, Any]] | None,
-    unchanged: list[str],
-    new_docs: dict[str, Document],
-    new_chunks: dict[str, list[Chunk]],
-    vectors_new: np.ndarray | None,
+    parts: dict[str, _Part],
     skipped: dict[str, dict[str, str]],
 ) -> str:
     """Write a complete generation into a temporary folder and rename it; return its name."""
     import faiss
     import numpy as np
 
-    doc_rows: dict[str, dict[str, Any]] = {}
-    chunk_rows: dict[str, list[dict[str, Any]]] = {}
-    vec_rows: dict[str, np.ndarray] = {}
+    from qa.lexical import Lexical
 
-    if prev and unchanged:
-        prev_gen = prev[0]
-        old_docs = {r["source"]: r for r in _read_jsonl(prev_gen / DOCUMENTS_FILE)}
-        old_chunks = _read_jsonl(prev_gen / CHUNKS_FILE)
-        old_index = faiss.read_index(str(prev_gen / FAISS_FILE))
-        old_vectors = old_index.reconstruct_n(0, old_index.ntotal)
-        keep = set(unchanged)
-        rows_by_src: dict[str, list[int]] = {}
-        for i, row in enumerate(old_chunks):
-            if row["source"] in keep:
-                rows_by_src.setdefault(row["source"], []).append(i)
-        for src in unchanged:
-            doc_rows[src] = old_docs[src]
-            idx = rows_by_src.get(src, [])
-            chunk_rows[src] = [old_chunks[i] for i in idx]
-            vec_rows[src] = old_vectors[idx] if idx else np.zeros((0, dimension), np.float32)
+    sources = sorted(parts)
+    docs = [parts[s].doc for s in sources]
+    all_chunks = [row for s in sources for row in parts[s].chunks]
+    texts = {d["source"]: d["text"] for d in docs}
 
-    offset = 0
-    for src, doc in new_docs.items():
-        chunks = new_chunks[src]
-        doc_rows[src] = asdict(
-            DocRecord(
-                doc.source,
-                doc.sha256,
-                doc.title,
-                doc.published,
-                doc.outlet,
-                doc.url,
-                doc.encoding,
-                doc.text,
-                len(chunks),
-            )
-        )
-        chunk_rows[src] = [
-            {"source": c.source, "start": c.start, "end": c.end, "start_line": c.start_line, "end_line": c.end_line}
-            for c in chunks
-        ]
-        assert vectors_new is not None or not chunks
-        vec_rows[src] = (
-            vectors_new[offset : offset + len(chunks)]
-            if vectors_new is not None
-            else np.zeros((0, dimension), np.float32)
-        )
-        offset += len(chunks)
+    def stack(arrays: list[np.ndarray]) -> np.ndarray:
+        arrays = [a for a in arrays if len(a)]
+        return np.concatenate(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
 
-    sources = sorted(doc_rows)
-    all_chunks = [row for src in sources for row in chunk_rows[src]]
-    vectors = (
-        np.concatenate([vec_rows[src] for src in sources]).astype(np.float32)
-        if sources
-        else np.zeros((0, dimension), np.float32)
-    )
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(vectors)
+    chunk_vectors = stack([parts[s].chunk_vectors for s in sources])
+    sentence_vectors = stack([parts[s].sentence_vectors for s in sources])
+    sentences = np.array(
+        [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
+    ).reshape(-1, 3)
+    passage_texts = [texts[row["source"]][row["start"] : row["end"]] for row in all_chunks]
+    sentence_texts = [texts[sources[d]][a:b] for d, a, b in sentences.tolist()]
 
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
-        _write_jsonl(tmp / DOCUMENTS_FILE, [doc_rows[s] for s in sources])
+        _write_jsonl(tmp / DOCUMENTS_FILE, docs)
         _write_jsonl(tmp / CHUNKS_FILE, all_chunks)
-        faiss.write_index(index, str(tmp / FAISS_FILE))
+        np.save(tmp / SENTENCES_FILE, sentences, allow_pickle=False)
+        faiss.write_index(_flat_index(chunk_vectors, dimension), str(tmp / FAISS_FILE))
+        faiss.write_index(_flat_index(sentence_vectors, dimension), str(tmp / SENTENCES_FAISS))
+        Lexical.build(passage_texts).save(tmp / BM25_PASSAGES)
+        Lexical.build(sentence_texts).save(tmp / BM25_SENTENCES)
+        data_files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         manifest = {
             **_settings_key(settings, dimension),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "faiss": {"type": "IndexFlatIP", "metric": "inner product of unit vectors (cosine)"},
-            "counts": {"documents": len(sources), "chunks": len(all_chunks)},
-            "files": {s: {"sha256": doc_rows[s]["sha256"], "chunks": doc_rows[s]["chunks"]} for s in sources},
+            "lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"},
+            "counts": {"documents": len(docs), "chunks": len(all_chunks), "sentences": len(sentences)},
+            "files": {
+                s: {
+                    "sha256": parts[s].doc["sha256"],
+                    "chunks": len(parts[s].chunks),
+                    "sentences": len(parts[s].sentences),
+                }
+                for s in sources
+            },
             "skipped": skipped,
-            "checksums": {name: _sha256_file(tmp / name) for name in DATA_FILES},
+            "checksums": {name: _sha256_file(tmp / name) for name in data_files},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for name in (*DATA_FILES, MANIFEST):
+        for name in (*data_files, MANIFEST):
             _fsync_file(tmp / name)
+        for sub in {(tmp / name).parent for name in data_files}:
+            _fsync_dir(sub)
         _fsync_dir(tmp)
         name = f"gen-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
         os.rename(tmp, index_dir / name)

@@ -167,18 +167,17 @@ def merge_hits(hits: Sequence[Hit], k: int, max_chars: int = MAX_CITATION_CHARS)
     spans: list[Span] = []
     for hit in sorted(hits, key=lambda h: -h.score):
         c = hit.chunk
-        target = None
-        for s in spans:
-            if s.source == c.source and c.start <= s.end and s.start <= c.end:
-                target = s
-                break
-        if target is None:
+        # Every chosen span this passage overlaps or touches: a passage can bridge two of them.
+        near = [s for s in spans if s.source == c.source and c.start <= s.end and s.start <= c.end]
+        if not near:
             if len(spans) < k:
                 spans.append(Span(c.source, c.start, c.end, hit.score))
             continue
-        start, end = min(target.start, c.start), max(target.end, c.end)
+        start, end = min(c.start, *(s.start for s in near)), max(c.end, *(s.end for s in near))
         if end - start <= max_chars:
+            target = near[0]  # the best of them (spans are kept best first); it absorbs the others
             target.start, target.end = start, end
+            spans = [s for s in spans if s is target or all(s is not t for t in near)]
     return spans
 
 
@@ -228,8 +227,16 @@ class DocInfo:
     encoding: str
 
 
-def make_citation(n: int, span: Span, doc: DocInfo, question: str, idf: dict[str, float]) -> Citation:
-    hs, he = best_sentence(doc.text, span.start, span.end, question, idf)
+def make_citation(
+    n: int,
+    span: Span,
+    doc: DocInfo,
+    question: str,
+    idf: dict[str, float],
+    evidence: tuple[int, int] | None = None,
+) -> Citation:
+    """A citation of `span`; its highlight is `evidence` if given, else the best lexical sentence."""
+    hs, he = evidence if evidence is not None else best_sentence(doc.text, span.start, span.end, question, idf)
     first, last = line_of(doc.text, span.start, span.end)
     return Citation(
         n=n,

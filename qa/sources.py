@@ -247,6 +247,18 @@ _SOCIAL_PROMPT = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\b", re.IGNORECASE)
+# What only a copyright notice says; the bare word "copyright" also occurs in news sentences.
+_COPYRIGHT_NOTICE = re.compile(
+    r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:©|\(c\)|(?:19|20)\d{2}\b)", re.IGNORECASE
+)
+# A prompt speaks to the reader ("You must be logged in", "please log in", "Join us", "Subscribe to our
+# newsletter"); a news sentence that mentions logging in or Twitter reports on somebody else.
+_READER_ADDRESS = re.compile(r"\b(you|your|please|us|our)\b", re.IGNORECASE)
+_IMPERATIVE_START = re.compile(
+    r"^\W*(log\s?-?in|sign\s?-?(in|up)|subscribe|register|follow|share|join|click|tap|download)\b", re.IGNORECASE
+)
+# A cookie/consent banner: about cookies or the site's policies, addressed to the reader.
+_CONSENT = re.compile(r"\bcookies?\b|\bprivacy\s+(policy|notice|settings)\b|\bterms\s+of\s+(use|service)\b", re.I)
 _BREADCRUMB = re.compile(r"\s[>›»|/]\s")
 _CREDIT = re.compile(
     r"\b(photo|image|picture|graphic)s?\s*(by|credit|courtesy|source)\b|\bvia\s+[A-Z]|"
@@ -292,7 +304,17 @@ def is_prose(line: str) -> bool:
 
 
 # Reasons that hold even for a line that reads like a sentence ("You must be logged in to ...").
-_STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt"})
+_STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt", "consent notice"})
+
+
+def _sentence_like(line: str, n: int) -> bool:
+    """A line of a few words that ends like a sentence: it may be news ("Officials said users must
+    register their phones."), so chrome words alone do not make it chrome."""
+    return n >= 4 and bool(_TERMINAL.search(line))
+
+
+def _addresses_reader(line: str) -> bool:
+    return bool(_READER_ADDRESS.search(line) or _IMPERATIVE_START.search(line))
 
 
 def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
@@ -302,12 +324,15 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
     if n == 0:
         # Only symbols or digits: separators, counters, "***".
         return "no words"
-    if _COPYRIGHT.search(line) and n <= 25:
+    sentence = _sentence_like(line, n)
+    if n <= 25 and (_COPYRIGHT_NOTICE.search(line) or (_COPYRIGHT.search(line) and not sentence)):
         return "copyright"
-    if _ACCOUNT_PROMPT.search(line) and n <= 15:
+    if _ACCOUNT_PROMPT.search(line) and n <= 15 and (not sentence or _addresses_reader(line)):
         return "account prompt"
-    if _SOCIAL_PROMPT.search(line) and n <= 8:
+    if _SOCIAL_PROMPT.search(line) and n <= 8 and (not sentence or _addresses_reader(line)):
         return "social prompt"
+    if _CONSENT.search(line) and n <= 40 and _READER_ADDRESS.search(line):
+        return "consent notice"
     if re.search(r"\bcomments?\b", line, re.IGNORECASE) and n <= 3:
         return "comments"
     if all(w.lower() in _UI_WORDS for w in words) and n <= 6:
@@ -380,15 +405,37 @@ def find_date(line: str) -> tuple[str, int, int] | None:
     return best
 
 
+_TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
+
+
 def is_date_line(line: str) -> bool:
-    """A short line that states a date as a label ("Published on: ...", "date 2025-05-21")."""
+    """A short line that states a date as a label ("Published on: ...", "date 2025-05-21").
+
+    A sentence that merely contains a date ("By June 5, 2020, the two sides had met three times.")
+    is not one: "by" directly before the date is the preposition, not a byline, and a line that goes
+    on for several words after its date and ends like a sentence is prose.
+    """
     found = find_date(line)
     if found is None or len(_words(line)) > 12:
         return False
     _, start, end = found
     rest = (line[:start] + " " + line[end:]).strip()
-    rest_words = _words(re.sub(r"\d{1,2}:\d{2}(:\d{2})?", " ", rest))
-    return bool(_DATE_LABEL.search(line)) or len(rest_words) <= 2
+    rest_words = _words(_TIME.sub(" ", rest))
+    label = _DATE_LABEL.search(line)
+    if label and label.group(1).lower() == "by" and not line[label.end() : start].strip():
+        label = None
+    if _TERMINAL.search(line) and len(_words(_TIME.sub(" ", line[end:]))) >= 3:
+        return False
+    return bool(label) or len(rest_words) <= 2
+
+
+_REVISION_LABEL = re.compile(r"\b(updated|modified|revised|edited)\b", re.IGNORECASE)
+
+
+def is_revision_date(line: str) -> bool:
+    """A date line whose first date is when the page changed ("Updated: ...", "Last modified ...")."""
+    found = find_date(line)
+    return found is not None and bool(_REVISION_LABEL.search(line[: found[1]]))
 
 
 def is_url_line(line: str) -> bool:
@@ -558,6 +605,21 @@ def _regions(lines: list[Line]) -> tuple[tuple[int, int], ...]:
     return tuple(regions)
 
 
+def _capitalised_words(name: str) -> int:
+    return sum(1 for w in _words(name) if w[0].isupper())
+
+
+def _preferred_spelling(name: str, text: str) -> str:
+    """The document's own capitalised spelling of an outlet name found in a lower-cased label
+    ("Arirang news https://..." when the article signs off "Arirang News.")."""
+    best = name
+    for m in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.IGNORECASE):
+        variant = m.group(0)
+        if not variant.isupper() and _capitalised_words(variant) > _capitalised_words(best):
+            best = variant
+    return best
+
+
 def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Document:
     """Build a `Document` from decoded text: metadata, and the regions that hold the article."""
     markdown = source.lower().endswith(".md")
@@ -576,7 +638,7 @@ def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Doc
             continue
         if published is None and is_date_line(line.text):
             found = find_date(line.text)
-            if found and not re.match(r"^\W*(updated|modified)\b", line.text, re.IGNORECASE):
+            if found and not is_revision_date(line.text):
                 published = found[0]
         if url is None:
             m = _URL.search(line.text)
@@ -600,7 +662,7 @@ def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Doc
             rank = 3
         candidates.append((rank, name))
     if candidates:
-        outlet = min(candidates, key=lambda c: c[0])[1]
+        outlet = _preferred_spelling(min(candidates, key=lambda c: c[0])[1], text)
 
     return Document(
         source=source,
@@ -667,4 +729,6 @@ def read_document(path: Path, root: Path, raw: bytes | None = None) -> Document:
         text, encoding = decode(raw)
     except CorpusError as err:
         raise CorpusError(f"{source}: {err}") from None
+    if not text.strip():  # a byte-order mark or UTF-16 white space only
+        raise CorpusError(f"{source}: the file is empty")
     return analyse(source, text, sha256_bytes(raw), encoding)

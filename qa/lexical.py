@@ -1,0 +1,86 @@
+"""BM25 over the chunks with `bm25s`: names, numbers and dates that dense vectors blur.
+
+The index is saved as bm25s's own inspectable files (`.npy` arrays and JSON, no pickle) in a `bm25/`
+folder of the index generation. It is rebuilt in full on every change (its statistics depend on all
+chunks), which costs only tokenisation, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# bm25s's own default pattern, minus the underscore (as in "\w"), so "20x10" and "98.3" stay tokens.
+TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+def _stemmer(stem: bool) -> Any:
+    if not stem:
+        return None
+    try:
+        import Stemmer
+    except ImportError:
+        return None
+    return Stemmer.Stemmer("english")
+
+
+class Lexical:
+    def __init__(self, retriever: Any, stem: bool, size: int) -> None:
+        self.retriever = retriever
+        self.stem = stem
+        self.size = size
+        self._stemmer = _stemmer(stem)
+
+    @classmethod
+    def build(cls, texts: list[str], *, stem: bool = True) -> Lexical:
+        import bm25s
+
+        stemmer = _stemmer(stem)
+        tokens = bm25s.tokenize(
+            texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, show_progress=False
+        )
+        retriever = bm25s.BM25()
+        if texts:
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, stem, len(texts))
+
+    def tokens(self, text: str) -> list[str]:
+        import bm25s
+
+        out = bm25s.tokenize(
+            [text],
+            token_pattern=TOKEN_PATTERN,
+            stopwords="en",
+            stemmer=self._stemmer,
+            return_ids=False,
+            show_progress=False,
+        )
+        return list(out[0]) if out else []
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros when no query word is in the vocabulary)."""
+        import numpy as np
+
+        if self.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        vocab = self.retriever.vocab_dict
+        toks = [t for t in self.tokens(query) if t in vocab]
+        if not toks:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.retriever.save(str(folder), show_progress=False, allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path, *, size: int, stem: bool = True) -> Lexical:
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False, allow_pickle=False)
+        return cls(retriever, stem, size)

@@ -1,0 +1,68 @@
+"""Shared fixtures. Unit tests use `FakeEmbedder`: a deterministic hashing bag-of-words model, so they
+run in milliseconds and never import torch; integration tests (tests/integration) use the real model."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+class FakeEmbedder:
+    """Hashes lower-cased words (and word pairs) into 64 dimensions; unit-length vectors.
+
+    Texts that share words get similar vectors, which is enough to exercise retrieval logic.
+    Counts how many texts it encoded, so tests can tell whether the model was used.
+    """
+
+    name = "sentence-transformers/all-MiniLM-L6-v2"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.encoded = 0
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            words = re.findall(r"\w+", text.lower())
+            for w in words + [a + " " + b for a, b in itertools.pairwise(words)]:
+                h = int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little")
+                out[i, h % self.dimension] += 1.0 if h & 1 else -1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else out[i]
+            if not norm:
+                out[i, 0] = 1.0
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of seeds/ that a test may change."""
+    dst = tmp_path / "seeds"
+    shutil.copytree(SEEDS, dst)
+    return dst
+
+
+@pytest.fixture
+def settings(tmp_path: Path, seeds_copy: Path) -> Settings:
+    return Settings(seeds_dir=seeds_copy, index_dir=tmp_path / "index")

@@ -1,0 +1,65 @@
+"""A `qa index` with nothing to do is instant: it reads the manifest and the files' bytes, and never
+imports torch, sentence-transformers or FAISS. Needs the real model for the first build (~10 s)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+
+HEAVY = ("torch", "sentence_transformers", "faiss")
+
+
+def run_qa(tmp_path: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def imported_modules(importtime_stderr: str) -> set[str]:
+    """Module names from `python -X importtime` output ("import time: self | cumulative | name")."""
+    names = set()
+    for line in importtime_stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":  # the header line
+                names.add(name)
+    return names
+
+
+@pytest.mark.integration
+def test_noop_reindex_imports_no_model_or_faiss_and_takes_under_two_seconds(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    index = tmp_path / "index"
+    qa_index = ["-m", "qa", "index", "--seeds", str(seeds), "--index", str(index)]
+
+    first = run_qa(tmp_path, *qa_index)
+    assert first.returncode == 0, f"the first build failed:\n{first.stderr}"
+    assert "up to date" not in first.stdout
+
+    t0 = time.perf_counter()
+    second = run_qa(tmp_path, "-X", "importtime", *qa_index, timeout=60)
+    seconds = time.perf_counter() - t0
+
+    assert second.returncode == 0, f"the no-op build failed:\n{second.stderr[-2000:]}"
+    assert "up to date" in second.stdout, f"the no-op build did not say so: {second.stdout!r}"
+    modules = imported_modules(second.stderr)
+    assert "qa.index" in modules, "test premise: -X importtime output was not captured"
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert not heavy, f"a no-op `qa index` imported {heavy[:10]}"
+    assert seconds < 2, f"a no-op `qa index` took {seconds:.2f} s"

@@ -1,0 +1,136 @@
+"""The real packaged model and real FAISS on the shipped seeds: known questions find the right article,
+and every citation is the exact slice of the file it names."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qa
+
+pytestmark = pytest.mark.integration
+
+# (question, the file that answers it, a phrase the answering passage must contain) — each checked by
+# reading the article.
+KNOWN = [
+    ("Since when has Kim Jong-un called Putin a comrade?", "000_eca4ee2b1510ed46.txt", "August 2023"),
+    ("Who did Im Chon-il meet in Moscow?", "002_299aeecd3ab3c2fd.txt", "Igor Morgulov"),
+    ("What share of North Korea's official trade did China represent in 2023?", "003_6b273f736953578d.txt", "98.3%"),
+    ("What happened to Kim Jong-un's bronze footprints in Dalian?", "004_df8baabb5d59f1c4.txt", "asphalt"),
+    ("How many North Korean workers remain in China since the pandemic?", "001_c6d03c536ddbb592.txt", "90,000"),
+    ("Who was absent from the armistice anniversary event in Pyongyang?", "004_df8baabb5d59f1c4.txt", "ambassador"),
+    ("What is the 20x10 campaign?", "000_eca4ee2b1510ed46.txt", "new factory each year"),
+    ("Why has the New Amnok River Bridge not opened?", "001_c6d03c536ddbb592.txt", "Amnok"),
+]
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import SEEDS
+
+    index_dir = tmp_path_factory.mktemp("idx") / "embeddings"
+    report = qa.build(SEEDS, index_dir)
+    assert report.chunks > 20, report.summary()
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def engine(seed_index: Path) -> qa.engine.Engine:  # type: ignore[name-defined]
+    return qa.load(seed_index)
+
+
+def file_text(name: str) -> str:
+    from tests.conftest import SEEDS
+
+    with open(SEEDS / name, encoding="utf-8-sig") as f:
+        return f.read()
+
+
+def check_citation(c: dict) -> None:
+    text = file_text(c["source"])
+    s, e = c["start_char"], c["end_char"]
+    assert c["text"] == text[s:e], f"citation text is not the file's slice [{s}:{e}] of {c['source']}"
+    h = c["highlight"]
+    assert s <= h["start_char"] < h["end_char"] <= e, "highlight must lie inside the citation"
+    assert h["text"] == text[h["start_char"] : h["end_char"]], "highlight text is not the file's slice"
+    assert c["start_line"] == text.count("\n", 0, s) + 1
+    assert c["end_line"] == text.count("\n", 0, e - 1) + 1
+    assert len(c["text"]) <= 800, "a citation should be a readable excerpt"
+
+
+@pytest.mark.parametrize(("question", "source", "phrase"), KNOWN)
+def test_known_question_cites_the_answering_article_first(
+    engine: qa.engine.Engine,  # type: ignore[name-defined]
+    question: str,
+    source: str,
+    phrase: str,
+) -> None:
+    answer = engine.ask(question, k=5).to_dict()
+    assert not answer["abstained"], f"{question!r} abstained"
+    first = answer["citations"][0]
+    assert first["source"] == source, f"{question!r}: first citation is {first['source']}, expected {source}"
+    assert any(phrase in c["text"] for c in answer["citations"][:3] if c["source"] == source), (
+        f"{question!r}: no top-3 passage of {source} contains {phrase!r}"
+    )
+    for c in answer["citations"] + answer["nearest"]:
+        check_citation(c)
+
+
+def test_cli_ask_json_emits_one_checkable_object_per_question(seed_index: Path, tmp_path: Path) -> None:
+    qfile = tmp_path / "questions.txt"
+    qfile.write_text("\n".join(q for q, _, _ in KNOWN[:4]) + "\n\n", encoding="utf-8")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa",
+            "ask",
+            "--json",
+            "-k",
+            "5",
+            "--index",
+            str(seed_index),
+            "--questions-file",
+            str(qfile),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [a["question"] for a in lines] == [q for q, _, _ in KNOWN[:4]], "one object per question, in order"
+    for a in lines:
+        assert set(a) == {"question", "abstained", "answer", "citations", "nearest"}
+        assert 1 <= len(a["citations"]) <= 5
+        for n, c in enumerate(a["citations"], 1):
+            assert c["n"] == n
+            check_citation(c)
+
+
+def test_no_citation_contains_boilerplate(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+    boilerplate = [
+        "Skip to content",
+        "Text Size",
+        "You must be logged in",
+        "본문 바로가기",
+        "bar_progress",
+        "All rights reserved",
+        "Join us on social",
+        "Home > National",
+        "print dictionary print",
+        "Log in to Twitter",
+        "please log in",
+        "Sentences Mode",
+    ]
+    questions = [q for q, _, _ in KNOWN] + ["comments", "log in", "copyright", "social media", "navigation"]
+    for q in questions:
+        for c in engine.ask(q, k=10).to_dict()["citations"]:
+            for b in boilerplate:
+                assert b not in c["text"], f"citation for {q!r} from {c['source']} contains boilerplate {b!r}"
+            assert "\nComments\n" not in c["text"] and not c["text"].strip().endswith("Top")

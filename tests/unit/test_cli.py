@@ -1,0 +1,166 @@
+"""The `qa` command's error paths, run as a real subprocess: one line on stderr, no traceback, non-zero.
+
+None of these reach the model: they fail on the input or the index before anything is encoded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.config import MODEL_DIMENSION
+from qa.index import CURRENT
+from tests.conftest import SEEDS, FakeEmbedder
+
+
+class FakeMiniLM(FakeEmbedder):
+    """The fake model with the real model's vector size, so the CLI (which uses the real model's
+    name and dimension) accepts the index it builds. Only for paths that never encode a question."""
+
+    dimension = MODEL_DIMENSION
+
+
+def run_qa(tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QA_INDEX_DIR": str(tmp_path / "index"),
+        "QA_SEEDS_DIR": str(tmp_path / "seeds"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Non-zero exit, nothing on stdout, exactly one line on stderr containing every needle."""
+    lines = result.stderr.splitlines()
+    assert result.returncode != 0, f"exit code 0 for an error; stderr: {result.stderr!r}"
+    assert "Traceback" not in result.stderr, f"a traceback instead of a message:\n{result.stderr}"
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{result.stderr}"
+    assert result.stdout == "", f"an error also printed to stdout: {result.stdout!r}"
+    for needle in needles:
+        assert needle in lines[0], f"the error {lines[0]!r} does not mention {needle!r}"
+    return lines[0]
+
+
+@pytest.fixture
+def cli_index(tmp_path: Path) -> Path:
+    """An index the CLI accepts (model name and dimension of the real model), built without the model."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    qa.build(seeds, tmp_path / "index", embedder=FakeMiniLM())
+    return tmp_path / "index"
+
+
+# --------------------------------------------------------------------------------------------------
+# qa ask
+
+
+def test_ask_without_an_index_says_to_run_qa_index(tmp_path: Path) -> None:
+    result = run_qa(tmp_path, "ask", "Who visited Pyongyang?")
+    assert_one_line_error(result, "qa index", str(tmp_path / "index"))
+    assert result.returncode == 1
+
+
+def test_ask_with_a_broken_index_says_to_run_qa_index(tmp_path: Path) -> None:
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / CURRENT).write_text("gen-that-was-deleted\n", encoding="utf-8")
+    assert_one_line_error(run_qa(tmp_path, "ask", "Who visited Pyongyang?"), "qa index")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\u200b\u202e"], ids=["empty", "spaces", "invisible"])
+def test_ask_empty_question_is_a_one_line_usage_error(tmp_path: Path, question: str) -> None:
+    result = run_qa(tmp_path, "ask", question)
+    assert_one_line_error(result, "empty")
+    assert result.returncode == 2, "a usage error should exit 2"
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["text", "json"])
+def test_ask_empty_question_fails_even_when_an_index_exists(
+    tmp_path: Path, cli_index: Path, json_flag: list[str]
+) -> None:
+    result = run_qa(tmp_path, "ask", *json_flag, "")
+    assert_one_line_error(result, "empty")
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize("option", ["--since", "--until"])
+@pytest.mark.parametrize("value", ["yesterday", "2024-13-01"])
+def test_ask_with_a_bad_date_is_a_one_line_usage_error(
+    tmp_path: Path, cli_index: Path, option: str, value: str
+) -> None:
+    result = run_qa(tmp_path, "ask", option, value, "Who visited Pyongyang?")
+    assert_one_line_error(result, "YYYY-MM-DD", value)
+    assert result.returncode == 2
+
+
+def test_ask_with_a_missing_questions_file_is_a_one_line_error(tmp_path: Path) -> None:
+    assert_one_line_error(run_qa(tmp_path, "ask", "--questions-file", "nope.txt"), "nope.txt", "does not exist")
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "many"])
+def test_ask_with_k_that_is_not_a_positive_number_is_a_one_line_error(tmp_path: Path, k: str) -> None:
+    result = run_qa(tmp_path, "ask", "-k", k, "Who visited Pyongyang?")
+    assert_one_line_error(result, "-k")
+    assert result.returncode == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# qa index, qa eval
+
+
+def test_index_with_a_missing_seeds_folder_is_a_one_line_error(tmp_path: Path) -> None:
+    result = run_qa(tmp_path, "index", "--seeds", "/nonexistent")
+    assert_one_line_error(result, "/nonexistent", "does not exist")
+    assert not (tmp_path / "index").exists(), "a refused build created the index folder"
+
+
+def test_index_with_the_default_seeds_folder_missing_names_it(tmp_path: Path) -> None:
+    assert_one_line_error(run_qa(tmp_path, "index"), str(tmp_path / "seeds"))
+
+
+def test_index_with_seeds_that_is_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "article.txt").write_text("One article.\n", encoding="utf-8")
+    assert_one_line_error(run_qa(tmp_path, "index", "--seeds", "article.txt"), "not a folder")
+
+
+def test_eval_with_a_missing_questions_file_is_a_one_line_error(tmp_path: Path) -> None:
+    result = run_qa(tmp_path, "eval", "--corpus", str(SEEDS), "--questions", "missing.jsonl")
+    assert_one_line_error(result, "missing.jsonl", "does not exist")
+    assert not (tmp_path / "embeddings").exists(), "eval built an index before checking its questions"
+
+
+def test_eval_with_a_questions_file_that_is_not_json_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "q.jsonl").write_text('{"question": "ok"}\nnot json\n', encoding="utf-8")
+    result = run_qa(tmp_path, "eval", "--corpus", str(SEEDS), "--questions", "q.jsonl")
+    assert_one_line_error(result, "q.jsonl:2", "not JSON")
+
+
+# --------------------------------------------------------------------------------------------------
+# qa --help
+
+
+def test_help_lists_the_commands_and_is_fast(tmp_path: Path) -> None:
+    t0 = time.perf_counter()
+    result = run_qa(tmp_path, "--help")
+    seconds = time.perf_counter() - t0
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    for command in ("index", "ask", "eval"):
+        assert command in result.stdout, f"--help does not mention {command}"
+    assert seconds < 2, f"qa --help took {seconds:.2f} s"

@@ -1,0 +1,545 @@
+"""The index on disk: manifest, incremental builds, atomic publish, checks on load, skipped files.
+
+Every build here uses the hashing `FakeEmbedder` (conftest.py), never the real model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import pytest
+
+import qa
+from qa.config import Settings
+from qa.errors import CorpusError, IndexInvalidError, IndexMissingError
+from qa.index import CHUNKS_FILE, CURRENT, DATA_FILES, DOCUMENTS_FILE, FAISS_FILE, FORMAT_VERSION, MANIFEST, BuildReport
+from tests.conftest import FakeEmbedder
+
+QUESTIONS = [
+    "Since when has Kim been calling the Russian leader a comrade?",
+    "Why are North Korea's relations with China cooling?",
+    "What happened to the bronze footprints in Dalian?",
+]
+
+# A paragraph that the source analysis keeps as article text (a long sentence of prose).
+EXTRA_PARAGRAPH = (
+    "\n\nIn a separate development, officials in Seoul said on Friday that a new railway link between the "
+    "two capitals would be inspected by engineers from both countries before the end of the coming winter.\n"
+)
+
+NEW_ARTICLE = (
+    "Harbour reopening draws crowds\n\nPublished on: 2024/11/02 09:00\n\n"
+    "The fishing harbour of the eastern port reopened on Saturday after two years of repairs, and hundreds of "
+    "residents came to watch the first boats leave before dawn.\n\n"
+    "Local officials said the new breakwater would protect the fleet from the winter storms that damaged the old "
+    "quay, and that the market beside it would open again next month.\n"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def live_generation(index_dir: Path) -> Path:
+    name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    return index_dir / name
+
+
+def generations(index_dir: Path) -> set[str]:
+    return {p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("gen-")}
+
+
+def manifest_of(index_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((live_generation(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+    return data
+
+
+def chunk_rows(gen: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (gen / CHUNKS_FILE).read_text(encoding="utf-8").splitlines() if line]
+
+
+def vectors_by_chunk(gen: Path) -> dict[tuple[str, int, int], np.ndarray]:
+    """(source, start, end) -> the vector stored for that chunk, read back from index.faiss."""
+    rows = chunk_rows(gen)
+    index = faiss.read_index(str(gen / FAISS_FILE))
+    vectors = index.reconstruct_n(0, index.ntotal)
+    assert len(rows) == index.ntotal, f"{gen}: {len(rows)} chunk rows but {index.ntotal} vectors"
+    return {(r["source"], r["start"], r["end"]): vectors[i] for i, r in enumerate(rows)}
+
+
+def answers(index_dir: Path, questions: list[str] = QUESTIONS) -> list[dict[str, Any]]:
+    engine = qa.load(index_dir, embedder=FakeEmbedder())
+    return [engine.ask(q, k=3).to_dict() for q in questions]
+
+
+def build(seeds: Path, index_dir: Path, embedder: FakeEmbedder | None = None, **settings: Any) -> BuildReport:
+    return qa.build(
+        seeds,
+        index_dir,
+        embedder=embedder or FakeEmbedder(),
+        settings=Settings(**settings) if settings else None,
+    )
+
+
+class ExplodingEmbedder(FakeEmbedder):
+    """A model that dies while encoding (out of memory, killed worker ...)."""
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        raise RuntimeError("the model crashed while encoding")
+
+
+class WideEmbedder(FakeEmbedder):
+    """Same model name, another vector size."""
+
+    dimension = 384
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def built(seeds_copy: Path, index_dir: Path) -> Path:
+    """seeds_copy indexed once into index_dir."""
+    build(seeds_copy, index_dir)
+    return index_dir
+
+
+# --------------------------------------------------------------------------------------------------
+# What a build writes
+
+
+def test_manifest_records_format_model_chunking_file_hashes_counts_and_checksums(
+    seeds_copy: Path, index_dir: Path
+) -> None:
+    fake = FakeEmbedder()
+    report = build(seeds_copy, index_dir, fake)
+    gen = live_generation(index_dir)
+    manifest = manifest_of(index_dir)
+
+    assert manifest["format_version"] == FORMAT_VERSION, "manifest lacks the index format version"
+    assert manifest["model"] == {"name": fake.name, "dimension": fake.dimension}, "manifest names the wrong model"
+    expected_chunking = Settings().chunking()
+    assert manifest["chunking"] == expected_chunking, "manifest does not record the chunking settings"
+    assert manifest["chunking"]["chunk_tokens"] == Settings().chunk_tokens
+    assert manifest["chunking"]["chunk_overlap"] == Settings().chunk_overlap
+
+    seed_files = sorted(p.name for p in seeds_copy.iterdir() if p.suffix == ".txt")
+    assert sorted(manifest["files"]) == seed_files, "manifest does not list exactly the corpus files"
+    for name in seed_files:
+        assert manifest["files"][name]["sha256"] == sha256_of(seeds_copy / name), f"wrong sha256 for {name}"
+
+    rows = chunk_rows(gen)
+    ntotal = faiss.read_index(str(gen / FAISS_FILE)).ntotal
+    assert manifest["counts"]["documents"] == len(seed_files)
+    assert manifest["counts"]["chunks"] == len(rows) == ntotal == report.chunks, "chunk counts disagree"
+    assert sum(f["chunks"] for f in manifest["files"].values()) == len(rows), "per-file chunk counts do not add up"
+    sentences = manifest["counts"]["sentences"]
+    assert sum(f["sentences"] for f in manifest["files"].values()) == sentences
+    assert fake.encoded == len(rows) + sentences, "a first build must encode every chunk and sentence exactly once"
+
+    on_disk = {p.relative_to(gen).as_posix() for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST}
+    assert set(manifest["checksums"]) == on_disk, "every data file must have a checksum"
+    assert set(DATA_FILES) <= on_disk
+    for name in on_disk:
+        assert manifest["checksums"][name] == sha256_of(gen / name), f"checksum of {name} is not its sha256"
+
+
+def test_current_names_the_live_generation_folder(built: Path) -> None:
+    name = (built / CURRENT).read_text(encoding="utf-8").strip()
+    assert name.startswith("gen-") and "/" not in name, f"CURRENT holds {name!r}, not a generation name"
+    gen = built / name
+    assert gen.is_dir(), "CURRENT points at a folder that does not exist"
+    assert {p.name for p in gen.iterdir()} == {MANIFEST, "bm25", *DATA_FILES}, "the generation is not complete"
+    assert generations(built) == {name}, "a first build left other generations behind"
+
+
+def test_index_holds_no_pickle_files(built: Path) -> None:
+    pickle_magic = {b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05"}
+    for path in built.rglob("*"):
+        if not path.is_file():
+            continue
+        assert path.suffix not in (".pkl", ".pickle", ".npz"), f"{path} is a pickle file"
+        if path.suffix == ".npy":
+            np.load(path, allow_pickle=False)  # raises if the array holds pickled objects
+        assert path.read_bytes()[:2] not in pickle_magic, f"{path} starts like a pickle"
+    gen = live_generation(built)
+    for name in (MANIFEST, CHUNKS_FILE, DOCUMENTS_FILE):
+        text = (gen / name).read_text(encoding="utf-8")
+        if name == MANIFEST:
+            json.loads(text)
+        else:
+            for line in text.splitlines():
+                json.loads(line)  # every line is plain JSON
+
+
+def test_stored_document_text_is_the_file_as_python_reads_it(seeds_copy: Path, built: Path) -> None:
+    gen = live_generation(built)
+    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    assert docs, "no documents stored"
+    for doc in docs:
+        on_disk = (seeds_copy / doc["source"]).open(encoding="utf-8-sig").read()
+        assert doc["text"] == on_disk, f"stored text of {doc['source']} differs from the file: offsets would drift"
+        assert doc["sha256"] == sha256_of(seeds_copy / doc["source"])
+    for row in chunk_rows(gen):
+        text = next(d["text"] for d in docs if d["source"] == row["source"])
+        assert 0 <= row["start"] < row["end"] <= len(text), f"chunk {row} lies outside its file"
+        assert row["start_line"] == text.count("\n", 0, row["start"]) + 1
+        assert row["end_line"] == text.count("\n", 0, row["end"] - 1) + 1
+
+
+def test_stored_vectors_are_the_embeddings_of_their_own_chunks(seeds_copy: Path, built: Path) -> None:
+    gen = live_generation(built)
+    texts = {p.name: p.open(encoding="utf-8-sig").read() for p in seeds_copy.iterdir()}
+    fresh = FakeEmbedder()
+    for (source, start, end), vector in vectors_by_chunk(gen).items():
+        expected = fresh.encode([texts[source][start:end]])[0]
+        assert np.allclose(vector, expected, atol=1e-6), f"vector of {source}[{start}:{end}] belongs to another chunk"
+
+
+# --------------------------------------------------------------------------------------------------
+# Incremental builds
+
+
+def test_rebuild_with_nothing_changed_is_up_to_date_and_encodes_nothing(seeds_copy: Path, built: Path) -> None:
+    before_current = (built / CURRENT).read_text(encoding="utf-8")
+    before_entries = sorted(p.name for p in built.iterdir())
+    gen = live_generation(built)
+    before_mtimes = {p.name: p.stat().st_mtime_ns for p in gen.iterdir()}
+
+    fake = FakeEmbedder()
+    report = build(seeds_copy, built, fake)
+
+    assert report.up_to_date, "an unchanged corpus was not reported up to date"
+    assert fake.encoded == 0, f"an up-to-date build encoded {fake.encoded} texts"
+    assert "up to date" in report.summary()
+    assert report.unchanged == sorted(p.name for p in seeds_copy.iterdir())
+    assert not (report.added or report.changed or report.removed)
+    assert report.chunks == manifest_of(built)["counts"]["chunks"]
+    assert (built / CURRENT).read_text(encoding="utf-8") == before_current, "CURRENT moved on a no-op build"
+    assert sorted(p.name for p in built.iterdir()) == before_entries, "a no-op build changed the index folder"
+    assert {p.name: p.stat().st_mtime_ns for p in gen.iterdir()} == before_mtimes, "a no-op build rewrote files"
+
+
+def test_modified_file_is_the_only_one_reencoded_and_others_keep_their_vectors(seeds_copy: Path, built: Path) -> None:
+    old_gen = live_generation(built)
+    old_vectors = vectors_by_chunk(old_gen)
+    target = "004_df8baabb5d59f1c4.txt"
+    with (seeds_copy / target).open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH)
+
+    fake = FakeEmbedder()
+    report = build(seeds_copy, built, fake)
+    new_gen = live_generation(built)
+    assert new_gen != old_gen, "a changed corpus was not published as a new generation"
+
+    assert report.changed == [target]
+    assert report.added == [] and report.removed == []
+    assert sorted(report.unchanged) == sorted(p.name for p in seeds_copy.iterdir() if p.name != target)
+
+    manifest = manifest_of(built)
+    target_rows = [r for r in chunk_rows(new_gen) if r["source"] == target]
+    expected = len(target_rows) + manifest["files"][target]["sentences"]
+    assert len(target_rows) == manifest["files"][target]["chunks"]
+    assert fake.encoded == expected, (
+        f"expected only the {expected} chunks and sentences of {target} to be encoded, got {fake.encoded}"
+    )
+    assert manifest["files"][target]["sha256"] == sha256_of(seeds_copy / target)
+
+    new_vectors = vectors_by_chunk(new_gen)
+    kept_old = {key: v for key, v in old_vectors.items() if key[0] != target}
+    kept_new = {key: v for key, v in new_vectors.items() if key[0] != target}
+    assert kept_old.keys() == kept_new.keys(), "unchanged files lost or gained chunks"
+    for key, vector in kept_old.items():
+        assert np.array_equal(vector, kept_new[key]), f"vector of unchanged chunk {key} changed"
+
+    text = (seeds_copy / target).open(encoding="utf-8-sig").read()
+    assert any("railway link" in text[r["start"] : r["end"]] for r in target_rows), "the new paragraph is not indexed"
+    fresh = FakeEmbedder()
+    for r in target_rows:
+        expected = fresh.encode([text[r["start"] : r["end"]]])[0]
+        got = new_vectors[(target, r["start"], r["end"])]
+        assert np.allclose(got, expected, atol=1e-6), f"re-encoded chunk {r} got another chunk's vector"
+
+
+def test_deleted_file_is_dropped_from_manifest_chunks_and_answers(seeds_copy: Path, built: Path) -> None:
+    gone = "002_299aeecd3ab3c2fd.txt"
+    (seeds_copy / gone).unlink()
+    fake = FakeEmbedder()
+    report = build(seeds_copy, built, fake)
+
+    assert report.removed == [gone]
+    assert fake.encoded == 0, "deleting a file re-encoded the others"
+    gen = live_generation(built)
+    manifest = manifest_of(built)
+    assert gone not in manifest["files"], "a deleted file is still in the manifest"
+    assert manifest["counts"]["documents"] == 4
+    rows = chunk_rows(gen)
+    assert all(r["source"] != gone for r in rows), "chunks of a deleted file are still indexed"
+    assert manifest["counts"]["chunks"] == len(rows) == faiss.read_index(str(gen / FAISS_FILE)).ntotal
+    for a in answers(built, [*QUESTIONS, "North beefing up ties with its traditional allies"]):
+        assert all(c["source"] != gone for c in a["citations"]), "a deleted file is still cited"
+
+
+def test_added_file_is_indexed_with_its_relative_path(seeds_copy: Path, built: Path) -> None:
+    (seeds_copy / "local").mkdir()
+    new = seeds_copy / "local" / "harbour.txt"
+    new.write_text(NEW_ARTICLE, encoding="utf-8")
+    fake = FakeEmbedder()
+    report = build(seeds_copy, built, fake)
+
+    assert report.added == ["local/harbour.txt"], "a new file in a subfolder was not added under its / path"
+    assert report.changed == [] and report.removed == []
+    manifest = manifest_of(built)
+    assert manifest["files"]["local/harbour.txt"]["sha256"] == sha256_of(new)
+    rows = [r for r in chunk_rows(live_generation(built)) if r["source"] == "local/harbour.txt"]
+    assert rows, "the added file has no chunks"
+    assert fake.encoded == len(rows) + manifest["files"]["local/harbour.txt"]["sentences"], (
+        "adding one file re-encoded others"
+    )
+    engine = qa.load(built, embedder=FakeEmbedder())
+    answer = engine.ask("The fishing harbour of the eastern port reopened on Saturday after two years of repairs", k=1)
+    assert answer.citations[0].source == "local/harbour.txt", "the added article is not retrievable"
+
+
+def test_changing_chunk_settings_rebuilds_every_file(seeds_copy: Path, built: Path) -> None:
+    fake = FakeEmbedder()
+    report = build(seeds_copy, built, fake, chunk_tokens=64, chunk_overlap=16)
+
+    assert not report.up_to_date
+    assert sorted(report.added) == sorted(p.name for p in seeds_copy.iterdir()), "not every file was re-chunked"
+    manifest = manifest_of(built)
+    assert manifest["chunking"]["chunk_tokens"] == 64 and manifest["chunking"]["chunk_overlap"] == 16
+    assert fake.encoded == manifest["counts"]["chunks"] + manifest["counts"]["sentences"], (
+        "a full rebuild must encode every chunk and sentence"
+    )
+
+    again = FakeEmbedder()
+    assert build(seeds_copy, built, again, chunk_tokens=64, chunk_overlap=16).up_to_date
+    assert again.encoded == 0
+
+
+def test_damaged_previous_index_is_rebuilt_in_full(seeds_copy: Path, built: Path) -> None:
+    faiss_file = live_generation(built) / FAISS_FILE
+    faiss_file.write_bytes(faiss_file.read_bytes()[:-10])
+    fake = FakeEmbedder()
+    report = build(seeds_copy, built, fake)
+    assert not report.up_to_date, "a damaged index was reported up to date"
+    counts = manifest_of(built)["counts"]
+    assert fake.encoded == counts["chunks"] + counts["sentences"]
+    assert answers(built)  # loads and answers
+
+
+# --------------------------------------------------------------------------------------------------
+# Atomic publish and failure safety
+
+
+def test_build_whose_model_crashes_leaves_previous_index_serving(seeds_copy: Path, built: Path) -> None:
+    before = answers(built)
+    current = (built / CURRENT).read_text(encoding="utf-8")
+    entries = sorted(p.name for p in built.iterdir())
+    with (seeds_copy / "000_eca4ee2b1510ed46.txt").open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH)
+
+    with pytest.raises(RuntimeError, match="crashed"):
+        build(seeds_copy, built, ExplodingEmbedder())
+
+    assert (built / CURRENT).read_text(encoding="utf-8") == current, "a failed build moved CURRENT"
+    assert sorted(p.name for p in built.iterdir()) == entries, "a failed build left files behind"
+    assert answers(built) == before, "the previous index answers differently after a failed build"
+
+
+def test_build_that_fails_while_writing_leaves_no_temp_folder_and_old_index(
+    seeds_copy: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = answers(built)
+    current = (built / CURRENT).read_text(encoding="utf-8")
+    with (seeds_copy / "000_eca4ee2b1510ed46.txt").open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH)
+
+    def disk_full(index: object, path: str) -> None:
+        Path(path).write_bytes(b"IxF")  # a partial file, then the disk fills up
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        build(seeds_copy, built)
+    monkeypatch.undo()
+
+    assert not list(built.glob(".tmp-*")), "a build that failed while writing left its temporary folder"
+    assert (built / CURRENT).read_text(encoding="utf-8") == current
+    assert answers(built) == before, "the previous index answers differently after a failed write"
+
+
+def test_corpus_without_usable_files_raises_and_keeps_previous_index(seeds_copy: Path, built: Path) -> None:
+    before = answers(built)
+    entries = sorted(p.name for p in built.iterdir())
+    for p in seeds_copy.iterdir():
+        p.unlink()
+    (seeds_copy / "empty.txt").write_bytes(b"")
+
+    fake = FakeEmbedder()
+    with pytest.raises(CorpusError, match="No usable"):
+        build(seeds_copy, built, fake)
+    assert fake.encoded == 0
+    assert sorted(p.name for p in built.iterdir()) == entries, "a refused build changed the index folder"
+    assert answers(built) == before, "the previous index answers differently after a refused build"
+
+
+def test_next_successful_build_removes_stray_temp_folders_and_keeps_one_previous_generation(
+    seeds_copy: Path, built: Path
+) -> None:
+    first = live_generation(built).name
+    # What a build killed mid-write leaves behind.
+    stray = built / ".tmp-deadbeef0000"
+    stray.mkdir()
+    (stray / CHUNKS_FILE).write_text('{"source": "x"', encoding="utf-8")
+    (built / f".{CURRENT}.deadbeef").write_text("gen-nothing\n", encoding="utf-8")
+
+    target = seeds_copy / "001_c6d03c536ddbb592.txt"
+    with target.open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH)
+    build(seeds_copy, built)
+    second = live_generation(built).name
+    assert not list(built.glob(".tmp-*")), "a stray temporary folder survived a successful build"
+    assert not list(built.glob(f".{CURRENT}.*")), "a stray CURRENT temp file survived a successful build"
+    assert generations(built) == {first, second}, "the generation that was live until now must be kept"
+
+    with target.open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH.replace("railway", "road"))
+    build(seeds_copy, built)
+    third = live_generation(built).name
+    assert len({first, second, third}) == 3
+    assert generations(built) == {second, third}, "generations older than the previous one were not removed"
+    # A reader that resolved CURRENT just before the flip can still open the previous generation.
+    engine = qa.load(built / second, embedder=FakeEmbedder())
+    assert engine.ask(QUESTIONS[0]).citations
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks on load
+
+
+def test_loading_a_missing_index_says_to_run_qa_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="qa index"):
+        qa.load(tmp_path / "nowhere", embedder=FakeEmbedder())
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexMissingError, match="qa index"):
+        qa.load(tmp_path / "empty", embedder=FakeEmbedder())
+
+
+def _flip_middle_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize("damage", [_flip_middle_byte, _truncate], ids=["flipped-byte", "truncated"])
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_damaged_data_file_is_refused_on_load(built: Path, name: str, damage: Any) -> None:
+    damage(live_generation(built) / name)
+    with pytest.raises(IndexInvalidError, match="qa index") as err:
+        qa.load(built, embedder=FakeEmbedder())
+    assert name in str(err.value), f"the error does not name the damaged file {name}"
+
+
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_missing_data_file_is_refused_on_load(built: Path, name: str) -> None:
+    (live_generation(built) / name).unlink()
+    with pytest.raises(IndexInvalidError, match="qa index") as err:
+        qa.load(built, embedder=FakeEmbedder())
+    assert "missing" in str(err.value)
+
+
+def _edit_manifest(index_dir: Path, **changes: Any) -> None:
+    path = live_generation(index_dir) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(changes)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"model": {"name": "sentence-transformers/all-mpnet-base-v2", "dimension": 64}},
+        {"model": {"name": FakeEmbedder.name, "dimension": 768}},
+        {"format_version": FORMAT_VERSION + 1},
+        {"model": "all-MiniLM-L6-v2"},
+        {"checksums": ["not", "a", "mapping"]},
+    ],
+    ids=["other-model-name", "other-dimension", "other-format", "model-not-a-mapping", "checksums-not-a-mapping"],
+)
+def test_manifest_of_another_model_or_format_is_refused(built: Path, changes: dict[str, Any]) -> None:
+    _edit_manifest(built, **changes)
+    with pytest.raises(IndexInvalidError, match="qa index"):
+        qa.load(built, embedder=FakeEmbedder())
+
+
+def test_unreadable_manifest_is_refused(built: Path) -> None:
+    (live_generation(built) / MANIFEST).write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexInvalidError, match="qa index"):
+        qa.load(built, embedder=FakeEmbedder())
+
+
+def test_loading_with_an_embedder_of_another_dimension_is_refused(built: Path) -> None:
+    with pytest.raises(IndexInvalidError, match="qa index") as err:
+        qa.load(built, embedder=WideEmbedder())
+    assert "384" in str(err.value) and "64" in str(err.value), "the error does not state both dimensions"
+
+
+def test_current_pointing_at_a_missing_generation_is_refused(built: Path) -> None:
+    shutil.rmtree(live_generation(built))
+    with pytest.raises(IndexInvalidError, match="qa index"):
+        qa.load(built, embedder=FakeEmbedder())
+
+
+# --------------------------------------------------------------------------------------------------
+# Files that are skipped
+
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_binary_empty_and_outside_link_files_are_skipped_with_reasons(seeds_copy: Path, tmp_path: Path) -> None:
+    (seeds_copy / "picture.txt").write_bytes(PNG_BYTES)
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    outside = tmp_path / "outside.txt"
+    outside.write_text(NEW_ARTICLE, encoding="utf-8")
+    os.symlink(outside, seeds_copy / "escape.txt")
+    index_dir = tmp_path / "index"
+
+    report = build(seeds_copy, index_dir)
+
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert set(reasons) == {"picture.txt", "empty.txt", "escape.txt"}, f"unexpected skips: {reasons}"
+    assert "binary" in reasons["picture.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "outside" in reasons["escape.txt"]
+    seeds = sorted(p.name for p in seeds_copy.iterdir() if p.name.startswith("00"))
+    assert report.added == seeds, "the usable files were not all indexed"
+    manifest = manifest_of(index_dir)
+    assert sorted(manifest["files"]) == seeds, "a skipped file made it into the manifest"
+    assert {r["source"] for r in chunk_rows(live_generation(index_dir))} == set(seeds)
+
+    fake = FakeEmbedder()
+    again = build(seeds_copy, index_dir, fake)
+    assert again.up_to_date and fake.encoded == 0, "skipped files make every later build a rebuild"
+    assert {s.source for s in again.skipped} == set(reasons), "an up-to-date build forgot to report skipped files"

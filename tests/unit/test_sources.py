@@ -1,0 +1,700 @@
+"""Unit tests for `qa.sources`: decoding (the offset contract), metadata, and boilerplate selection.
+
+Expected values come from reading the files: the shipped seeds (seeds/, five files) and small made-up
+articles written below in the styles of different sites. No model, no index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.errors import CorpusError
+from qa.sources import Document, decode, read_document
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"  # the same folder as conftest.SEEDS
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def write_and_read(tmp_path: Path, name: str, raw: bytes) -> Document:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    return read_document(path, tmp_path)
+
+
+def reference_text(path: Path) -> str:
+    """CITATIONS.md's definition of a file's text."""
+    with open(path, encoding="utf-8-sig") as fh:
+        return fh.read()
+
+
+def line_spans(text: str, line: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of `text` whose stripped content is exactly `line`."""
+    spans = []
+    pos = 0
+    for raw in text.split("\n"):
+        body = raw.strip()
+        if body == line:
+            start = pos + raw.index(body)
+            spans.append((start, start + len(body)))
+        pos += len(raw) + 1
+    return spans
+
+
+def in_a_region(doc: Document, start: int, end: int) -> bool:
+    return any(rs <= start and end <= re_ for rs, re_ in doc.regions)
+
+
+def overlaps_a_region(doc: Document, start: int, end: int) -> bool:
+    return any(start < re_ and rs < end for rs, re_ in doc.regions)
+
+
+def assert_excluded(doc: Document, line: str) -> None:
+    """`line` is a whole line of the document, and no region (nothing citable) touches it."""
+    spans = line_spans(doc.text, line)
+    assert spans, f"test bug: {line!r} is not a line of {doc.source}"
+    for start, end in spans:
+        assert not overlaps_a_region(doc, start, end), f"{line!r} is inside a citable region of {doc.source}"
+
+
+def assert_kept(doc: Document, sentence: str) -> None:
+    """`sentence` occurs in the document and lies entirely inside one region."""
+    start = doc.text.find(sentence)
+    assert start >= 0, f"test bug: {sentence[:60]!r} is not in {doc.source}"
+    assert in_a_region(doc, start, start + len(sentence)), f"{sentence[:60]!r} was dropped from {doc.source}"
+
+
+def assert_line_kept(doc: Document, line_no: int) -> None:
+    lines = doc.text.split("\n")
+    assert lines[line_no - 1].strip(), f"test bug: line {line_no} of {doc.source} is blank"
+    assert_kept(doc, lines[line_no - 1].strip())
+
+
+def seed(name: str) -> Document:
+    return read_document(SEEDS / name, SEEDS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Decoding: the document text is exactly open(path, encoding="utf-8-sig").read()
+
+ARTICLE = "Seoul — Talks resumed.\nKim said “yes” to the café’s offer. 한국어 문장. 🙂\n\nLast line"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("plain.txt", ARTICLE.encode("utf-8")),
+        ("bom.txt", b"\xef\xbb\xbf" + ARTICLE.encode("utf-8")),
+        ("crlf.txt", ARTICLE.replace("\n", "\r\n").encode("utf-8")),
+        ("cr.txt", ARTICLE.replace("\n", "\r").encode("utf-8")),
+        ("bom_crlf.txt", b"\xef\xbb\xbf" + ARTICLE.replace("\n", "\r\n").encode("utf-8")),
+        ("mixed.txt", b"a\r\nb\rc\nd\r\r\ne\n\r"),
+    ],
+)
+def test_utf8_text_equals_what_python_universal_newlines_reads(tmp_path: Path, name: str, raw: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(raw)
+    text, encoding = decode(raw)
+    assert encoding == "utf-8"
+    assert text == reference_text(path)
+    assert "\r" not in text
+    assert not text.startswith("\ufeff")
+    assert read_document(path, tmp_path).text == reference_text(path)
+
+
+def test_bom_is_removed_and_offsets_count_from_the_first_real_character(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "a.txt", b"\xef\xbb\xbfAbc\r\ndef")
+    assert doc.text == "Abc\ndef"
+    assert doc.text[4:7] == "def"
+
+
+def test_crlf_and_lone_cr_both_become_one_newline() -> None:
+    text, _ = decode(b"one\r\ntwo\rthree\n\r\nfour")
+    assert text == "one\ntwo\nthree\n\nfour"
+
+
+def test_document_hash_is_of_the_raw_bytes_not_the_normalised_text(tmp_path: Path) -> None:
+    crlf = write_and_read(tmp_path, "crlf.txt", b"Same words here.\r\n")
+    lf = write_and_read(tmp_path, "lf.txt", b"Same words here.\n")
+    assert crlf.text == lf.text
+    assert crlf.sha256 != lf.sha256
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_bom_is_decoded_and_reported(tmp_path: Path, codec: str) -> None:
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[codec]
+    raw = bom + ARTICLE.replace("\n", "\r\n").encode(codec)
+    doc = write_and_read(tmp_path, "u16.txt", raw)
+    assert doc.encoding == "utf-16"
+    assert doc.text == ARTICLE
+    assert not doc.text.startswith("\ufeff")
+
+
+def test_cp1252_bytes_are_decoded_as_cp1252_and_say_so(tmp_path: Path) -> None:
+    original = "The café’s “special” costs €5 – naïve prices.\r\nSecond line."
+    doc = write_and_read(tmp_path, "win.txt", original.encode("cp1252"))
+    assert doc.encoding == "cp1252"
+    assert doc.encoding != "utf-8"
+    assert doc.text == original.replace("\r\n", "\n")
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_latin1_and_say_so() -> None:
+    # 0x81 has no cp1252 character; Latin-1 maps every byte (one stray control in a page of text).
+    raw = ("Caf\xe9 cr\xe8me in Pyongyang. " * 10).encode("latin-1") + b"\x81 and more words here."
+    text, encoding = decode(raw)
+    assert encoding == "latin-1"
+    assert text == raw.decode("latin-1")
+
+
+def test_latin1_file_is_not_reported_as_utf8(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "l1.txt", "Señor Müller visitó Pyongyang.".encode("latin-1"))
+    assert doc.encoding in ("cp1252", "latin-1")
+    assert doc.text == "Señor Müller visitó Pyongyang."
+
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"
+
+
+def test_png_renamed_txt_is_refused_with_the_file_named(tmp_path: Path) -> None:
+    path = tmp_path / "picture.txt"
+    path.write_bytes(PNG_HEADER + bytes(range(256)) * 4)
+    with pytest.raises(CorpusError, match=r"picture\.txt"):
+        read_document(path, tmp_path)
+    with pytest.raises(CorpusError):
+        decode(path.read_bytes())
+
+
+def test_valid_utf8_containing_nul_bytes_is_refused() -> None:
+    with pytest.raises(CorpusError):
+        decode(b"An ordinary sentence.\x00\x00\x00 Another sentence.")
+
+
+def test_utf16_without_bom_is_refused_not_indexed_as_noise() -> None:
+    with pytest.raises(CorpusError):
+        decode("A sentence in UTF-16 without its mark.".encode("utf-16-le"))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"   \n\r\n\t ", b"\xef\xbb\xbf", b"\xef\xbb\xbf \r\n", b"\xff\xfe" + " \n".encode("utf-16-le")],
+    ids=["zero-bytes", "whitespace", "bom-only", "bom-and-whitespace", "utf16-whitespace"],
+)
+def test_empty_file_is_refused_by_read_document(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(raw)
+    with pytest.raises(CorpusError, match=r"empty\.txt.*empty"):
+        read_document(path, tmp_path)
+
+
+def test_source_is_the_slash_separated_path_relative_to_the_corpus(tmp_path: Path) -> None:
+    sub = tmp_path / "2024" / "may"
+    sub.mkdir(parents=True)
+    (sub / "story.md").write_bytes(b"# A heading here\n\nSome words of text for the body.")
+    assert read_document(sub / "story.md", tmp_path).source == "2024/may/story.md"
+
+
+# --------------------------------------------------------------------------------------------------
+# The shipped seeds: metadata
+
+
+SEED_NAMES = sorted(p.name for p in SEEDS.iterdir())
+
+SEED_METADATA = {
+    # title, published, outlet, url -- as each file states them (None where it does not).
+    "000_eca4ee2b1510ed46.txt": (
+        "Latest gov't insights on N. Korea: Pyongyang deepens Russia ties, seeks to restore China relations",
+        "2025-03-27",  # "Published on: 2025/03/27 20:00"
+        "Arirang News",  # the sign-off "Kim Jung-sil, Arirang News." and the link label "Arirang news ..."
+        "https://www.arirang.com/news/view?id=281955",
+    ),
+    "001_c6d03c536ddbb592.txt": (
+        "Putin Visits North Korea, China Keeps Distance... Unusual Trends in North Korea-China-Russia Relations",
+        None,  # only "the 13th", "July 2000": no publication date
+        "The Asia Business Daily",  # "© The Asia Business Daily(www.asiae.co.kr). All rights reserved."
+        None,  # a bare domain in the copyright line is not the article's URL
+    ),
+    "002_299aeecd3ab3c2fd.txt": (
+        "North beefing up ties with its traditional allies",
+        None,  # "Feb. 28", "March 6": no year, no publication date
+        "Korea JoongAng Daily",  # "... to connect / with the Korea JoongAng Daily"
+        None,
+    ),
+    "003_6b273f736953578d.txt": (
+        None,  # no headline: the file starts with " date 2025-05-21 " and then the body
+        "2025-05-21",
+        None,  # "Ju Peng / Xinhua via AP" is a photo credit, not the outlet
+        None,
+    ),
+    "004_df8baabb5d59f1c4.txt": (
+        "Sino-North Korean Relations Show Signs of Cooling",
+        "2024-08-13",  # "Source: Aboluo, August 13, 2024"
+        "Aboluo",
+        "https://www.aboluowang.com/2024/0813/2090571.html",
+    ),
+}
+
+
+def test_the_seed_folder_holds_the_five_files_these_tests_describe() -> None:
+    assert sorted(SEED_METADATA) == SEED_NAMES
+
+
+@pytest.mark.parametrize("name", sorted(SEED_METADATA))
+def test_seed_metadata_is_what_the_file_states(name: str) -> None:
+    doc = seed(name)
+    title, published, outlet, url = SEED_METADATA[name]
+    assert (doc.title, doc.published, doc.outlet, doc.url) == (title, published, outlet, url)
+
+
+@pytest.mark.parametrize("name", sorted(SEED_METADATA))
+def test_seed_text_is_the_utf8_sig_reading_of_the_file(name: str) -> None:
+    doc = seed(name)
+    assert doc.encoding == "utf-8"
+    assert doc.text == reference_text(SEEDS / name)
+    assert doc.source == name
+
+
+@pytest.mark.parametrize("name", sorted(SEED_METADATA))
+def test_seed_title_and_outlet_are_verbatim_text_of_the_file(name: str) -> None:
+    doc = seed(name)
+    for value in (doc.title, doc.outlet, doc.url):
+        if value is not None:
+            assert value in doc.text
+
+
+# --------------------------------------------------------------------------------------------------
+# The shipped seeds: boilerplate is never citable, the article is
+
+SEED_BOILERPLATE = {
+    "000_eca4ee2b1510ed46.txt": [
+        "Sentences Mode",
+        "Comments",
+        "You must be logged in to add a comment.",
+    ],
+    "001_c6d03c536ddbb592.txt": [
+        "본문 바로가기",
+        "bar_progress",
+        "Text Size",
+        "Close",
+        "[Image source=Yonhap News]",
+        "© The Asia Business Daily(www.asiae.co.kr). All rights reserved.",
+        "Special Coverage",
+        "Join us on social!",
+        "Top",
+    ],
+    "002_299aeecd3ab3c2fd.txt": [
+        "Home > National > Politics",
+        "print dictionary print",
+        "Log in to Twitter or Facebook account to connect",
+        "with the Korea JoongAng Daily",
+        "help-image Social comment?",
+        "lock icon",
+        "To write comments, please log in to one of the accounts.",
+        "Standards Board Policy (0/250자)",
+    ],
+    "003_6b273f736953578d.txt": [
+        "Ju Peng / Xinhua via AP",
+    ],
+    "004_df8baabb5d59f1c4.txt": [
+        "Skip to content",
+    ],
+}
+
+# Metadata lines are not boilerplate, but they are not article text either: never cited.
+SEED_METADATA_LINES = {
+    "000_eca4ee2b1510ed46.txt": [
+        "Published on: 2025/03/27 20:00",
+        "Arirang news https://www.arirang.com/news/view?id=281955",
+    ],
+    "001_c6d03c536ddbb592.txt": [],
+    "002_299aeecd3ab3c2fd.txt": [],
+    "003_6b273f736953578d.txt": ["date 2025-05-21"],
+    "004_df8baabb5d59f1c4.txt": [
+        "Source: Aboluo, August 13, 2024",
+        "https://www.aboluowang.com/2024/0813/2090571.html",
+    ],
+}
+
+# 1-based line numbers of article text (read off the files; captions that repeat the headline are
+# left out on purpose: either choice is defensible for them).
+SEED_BODY_LINES = {
+    "000_eca4ee2b1510ed46.txt": list(range(8, 45, 2)),  # "In other news." .. "Kim Jung-sil, Arirang News."
+    "001_c6d03c536ddbb592.txt": [10, 11, 12, 14, 17, 23, 26, 31, 34, 37, 42, 45],
+    "002_299aeecd3ab3c2fd.txt": list(range(9, 42, 2)),  # "North Korea appears ..." .. "“North Korea’s strategy ..."
+    "003_6b273f736953578d.txt": [5, 11],
+    "004_df8baabb5d59f1c4.txt": [5, 7, 9, 11],
+}
+
+SEED_SENTENCES = {
+    "000_eca4ee2b1510ed46.txt": [
+        "South Korea believes North Korea has been reliant on Russia for strategic support and may seek China for "
+        "economic stability this year.",
+        "Food prices are rising, the currency is weakening, and Chinese imports continue to decline.",
+        "To sustain construction drives, Pyongyang is mobilizing housewives and soldiers",
+        'Since August 2023, Kim Jong-un has referred to Russian President Vladimir Putin as a "comrade"',
+        "Kim Jung-sil, Arirang News.",
+    ],
+    "001_c6d03c536ddbb592.txt": [
+        "Russian President Vladimir Putin is set to visit North Korea soon.",
+        "If President Putin visits North Korea, it will be the first time in 24 years since July 2000.",
+        "China's position is different.",
+        "A Chinese delegation led by Sun Weidong, Vice Foreign Minister of China, will visit South Korea.",
+        "With China stepping back from the North Korea-China-Russia alliance, our diplomatic power has become more "
+        "crucial.",
+    ],
+    "002_299aeecd3ab3c2fd.txt": [
+        "North Korea appears to be strengthening ties with China and Russia after its negotiations with the United "
+        "States fell through at the Vietnam summit last month.",
+        "Im also met with Sergey Vershinin, Russia’s deputy foreign minister, on Saturday",
+        "Chinese President Xi Jinping pledged to support North Korea in his summit with leader Kim Jong-un",
+        "said Kim Yong-hyun, a professor of North Korean studies at Dongguk University.",
+    ],
+    "003_6b273f736953578d.txt": [
+        "Vladimir Putin signed a historic military assistance pact with Kim during the visit of the Russian chief in "
+        "June 2024 in Pyongyang.",
+        "Nowsweek contacted the Chinese and Russian Foreign Affairs Ministries and the North Korean Embassy in "
+        "Beijing by E-mail to comment.",
+        "North Korea depends strongly on China, which represented a record of 98.3% of the official trade in 2023.",
+        "The position of China on the crisis of Ukraine is consistent and clear.",
+    ],
+    "004_df8baabb5d59f1c4.txt": [
+        "South Korean media and some experts believe that, after Kim Jong-un’s visit to Russia and his summit with "
+        "Vladimir Putin in September 2023",
+        "This directive was issued following Putin’s visit to Pyongyang in June of this year",
+        "Some experts caution that apparent changes in Sino-North Korean relations should not be overinterpreted.",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_BOILERPLATE))
+def test_seed_boilerplate_lines_are_outside_every_region(name: str) -> None:
+    doc = seed(name)
+    for line in SEED_BOILERPLATE[name]:
+        assert_excluded(doc, line)
+
+
+@pytest.mark.parametrize("name", sorted(SEED_METADATA_LINES))
+def test_seed_metadata_lines_are_not_citable(name: str) -> None:
+    doc = seed(name)
+    for line in SEED_METADATA_LINES[name]:
+        assert_excluded(doc, line)
+
+
+@pytest.mark.parametrize("name", sorted(SEED_BODY_LINES))
+def test_every_seed_body_line_is_inside_a_region(name: str) -> None:
+    doc = seed(name)
+    for line_no in SEED_BODY_LINES[name]:
+        assert_line_kept(doc, line_no)
+
+
+@pytest.mark.parametrize("name", sorted(SEED_SENTENCES))
+def test_known_seed_sentences_are_citable(name: str) -> None:
+    doc = seed(name)
+    for sentence in SEED_SENTENCES[name]:
+        assert_kept(doc, sentence)
+
+
+@pytest.mark.parametrize("name", sorted(SEED_METADATA))
+def test_seed_regions_are_ordered_disjoint_stripped_and_in_bounds(name: str) -> None:
+    doc = seed(name)
+    assert doc.regions
+    prev_end = 0
+    for start, end in doc.regions:
+        assert prev_end <= start < end <= len(doc.text)
+        assert not doc.text[start].isspace() and not doc.text[end - 1].isspace()
+        prev_end = end
+
+
+def test_no_seed_region_contains_any_known_boilerplate_line_of_any_seed() -> None:
+    """The same lines, checked as text: no region *contains* a boilerplate line anywhere, as a whole line."""
+    all_boilerplate = {line for lines in SEED_BOILERPLATE.values() for line in lines}
+    for name in SEED_NAMES:
+        doc = seed(name)
+        for start, end in doc.regions:
+            region_lines = {ln.strip() for ln in doc.text[start:end].split("\n")}
+            assert not region_lines & all_boilerplate, (name, region_lines & all_boilerplate)
+
+
+# --------------------------------------------------------------------------------------------------
+# Made-up articles in other site styles
+
+MARKDOWN_ARTICLE = """[Skip to main content](#main)
+
+# Seoul and Tokyo agree to resume defence talks
+
+*Published: 2023-11-02*
+
+By Min-ji Park
+
+Seoul and Tokyo agreed on Thursday to resume regular defence talks that had been suspended since 2018, officials \
+in both capitals said.
+
+## Why it matters
+
+The talks were frozen for five years after a dispute over a radar incident near the maritime border between the \
+two countries.
+
+Officials from both countries said the first round would be held in Tokyo early next year, with a second round in \
+Seoul.
+
+Source: Example Daily
+https://example-daily.com/2023/11/02/defence-talks
+"""
+
+
+def test_markdown_article_heading_becomes_the_title_without_hashes(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "talks.md", MARKDOWN_ARTICLE.encode())
+    assert doc.title == "Seoul and Tokyo agree to resume defence talks"
+    assert doc.published == "2023-11-02"
+    assert doc.outlet == "Example Daily"
+    assert doc.url == "https://example-daily.com/2023/11/02/defence-talks"
+
+
+def test_markdown_article_keeps_body_and_drops_skip_link_and_metadata(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "talks.md", MARKDOWN_ARTICLE.encode())
+    assert_excluded(doc, "[Skip to main content](#main)")
+    assert_excluded(doc, "*Published: 2023-11-02*")
+    assert_excluded(doc, "Source: Example Daily")
+    assert_excluded(doc, "https://example-daily.com/2023/11/02/defence-talks")
+    assert_kept(doc, "Seoul and Tokyo agreed on Thursday to resume regular defence talks")
+    assert_kept(doc, "The talks were frozen for five years after a dispute over a radar incident")
+    assert_kept(doc, "the first round would be held in Tokyo early next year, with a second round in Seoul.")
+
+
+def test_markdown_heading_is_only_a_title_in_md_files(tmp_path: Path) -> None:
+    """In a .txt file a leading '#' is text: the title keeps it verbatim."""
+    doc = write_and_read(tmp_path, "talks.txt", MARKDOWN_ARTICLE.encode())
+    assert doc.title == "# Seoul and Tokyo agree to resume defence talks"
+
+
+NEWS_SITE_PAGE = """Menu
+Home
+World
+Politics
+Business
+Search
+We use cookies to improve your experience on our site. By continuing to browse, you agree to our use of cookies.
+Accept cookies
+
+Fishing boats return to Busan as typhoon season ends
+
+Hundreds of fishing boats returned to the port of Busan on Friday after the coast guard lifted a storm warning \
+that had kept them moored for a week.
+
+Port officials said the fleet had lost about ten days of catch this season, and that fuel subsidies would be \
+extended until the end of the month.
+
+"We are relieved to be back at sea," said one captain, who asked not to be named.
+
+Share this article
+Facebook
+Twitter
+Email
+Follow us on Twitter
+Related stories
+Typhoon season leaves record damage
+Busan port expansion approved
+© 2021 Coastal Herald. All rights reserved.
+"""
+
+
+def test_news_page_chrome_is_excluded_and_article_kept(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "busan.txt", NEWS_SITE_PAGE.replace("\n", "\r\n").encode())
+    for line in [
+        "Menu",
+        "Home",
+        "World",
+        "Politics",
+        "Business",
+        "Search",
+        "We use cookies to improve your experience on our site. By continuing to browse, you agree to our use of "
+        "cookies.",
+        "Accept cookies",
+        "Share this article",
+        "Facebook",
+        "Twitter",
+        "Email",
+        "Follow us on Twitter",
+        "Related stories",
+        "Typhoon season leaves record damage",
+        "Busan port expansion approved",
+        "© 2021 Coastal Herald. All rights reserved.",
+    ]:
+        assert_excluded(doc, line)
+    assert_kept(doc, "Hundreds of fishing boats returned to the port of Busan on Friday")
+    assert_kept(doc, "fuel subsidies would be extended until the end of the month.")
+    assert_kept(doc, '"We are relieved to be back at sea," said one captain, who asked not to be named.')
+
+
+def test_news_page_metadata_skips_cookie_banner_and_reads_copyright_outlet(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "busan.txt", NEWS_SITE_PAGE.encode())
+    assert doc.title == "Fishing boats return to Busan as typhoon season ends"
+    assert doc.outlet == "Coastal Herald"
+    assert doc.published is None  # the page states no date
+    assert doc.url is None
+
+
+BYLINE_ARTICLE = """New ferry route links Jeju and Mokpo
+
+By Jane Doe
+Posted: 12 March 2021
+
+A new ferry route between Jeju Island and the port of Mokpo opened on Friday, cutting the crossing time to just \
+under three hours.
+
+The operator said it expected to carry about 400,000 passengers in the first year, most of them tourists from the \
+mainland.
+
+Copyright 2021 Jeju Weekly
+"""
+
+
+def test_posted_date_and_byline_article(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "ferry.txt", BYLINE_ARTICLE.encode())
+    assert doc.title == "New ferry route links Jeju and Mokpo"
+    assert doc.published == "2021-03-12"
+    assert doc.outlet == "Jeju Weekly"
+    assert doc.url is None
+    assert_excluded(doc, "Posted: 12 March 2021")
+    assert_excluded(doc, "Copyright 2021 Jeju Weekly")
+    assert_kept(doc, "A new ferry route between Jeju Island and the port of Mokpo opened on Friday")
+    assert_kept(doc, "most of them tourists from the mainland.")
+
+
+def test_byline_is_not_taken_for_the_title(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "ferry.txt", BYLINE_ARTICLE.encode())
+    assert doc.title is not None and "Jane Doe" not in doc.title
+
+
+CJK_NAV_ARTICLE = """뉴스 | 정치 | 경제 | 사회 | 국제
+登录 注册
+본문 바로가기
+
+Exports of semiconductors rose for a fifth straight month
+
+SEOUL, May 2, 2024
+
+South Korea's exports of semiconductors rose for a fifth consecutive month in April, driven by strong demand for \
+memory chips used in data centres.
+
+Shipments of chips climbed 56 percent from a year earlier, the trade ministry said, while car exports fell slightly.
+
+The ministry's Korean name, 산업통상자원부, appears on its statement, which was released in Sejong on Thursday.
+"""
+
+
+def test_other_script_navigation_above_an_english_article_is_excluded(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "chips.txt", b"\xef\xbb\xbf" + CJK_NAV_ARTICLE.encode())
+    assert_excluded(doc, "뉴스 | 정치 | 경제 | 사회 | 국제")
+    assert_excluded(doc, "登录 注册")
+    assert_excluded(doc, "본문 바로가기")
+    assert_kept(doc, "South Korea's exports of semiconductors rose for a fifth consecutive month in April")
+    assert_kept(doc, "the trade ministry said, while car exports fell slightly.")
+    # A body sentence that contains some Korean is still article text.
+    assert_kept(doc, "The ministry's Korean name, 산업통상자원부, appears on its statement")
+
+
+def test_other_script_navigation_does_not_become_title_and_dateline_gives_the_date(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "chips.txt", CJK_NAV_ARTICLE.encode())
+    assert doc.title == "Exports of semiconductors rose for a fifth straight month"
+    assert doc.published == "2024-05-02"  # the dateline "SEOUL, May 2, 2024"
+    assert doc.outlet is None
+    assert doc.url is None
+
+
+UPDATED_ONLY_ARTICLE = """Dam release prompts flood warning downstream
+
+Updated: 2022-07-14 09:30 KST
+
+Authorities issued a flood warning for villages along the Imjin River after water was released from a dam \
+upstream without notice.
+
+Residents were told to move livestock and equipment to higher ground before the river reaches its peak later in \
+the evening.
+"""
+
+
+def test_updated_date_alone_is_not_the_published_date(tmp_path: Path) -> None:
+    """Decision: an "Updated"/"Modified" date never becomes `published`, even when it is the only date.
+
+    It says when the page last changed, not when the article was published (which may be years earlier);
+    CITATIONS.md wants `published` null rather than invented, so the field stays None.
+    """
+    doc = write_and_read(tmp_path, "dam.txt", UPDATED_ONLY_ARTICLE.encode())
+    assert doc.published is None
+    assert doc.title == "Dam release prompts flood warning downstream"
+    assert_excluded(doc, "Updated: 2022-07-14 09:30 KST")
+    assert_kept(doc, "Authorities issued a flood warning for villages along the Imjin River")
+
+
+def test_published_date_wins_over_an_earlier_updated_line(tmp_path: Path) -> None:
+    text = UPDATED_ONLY_ARTICLE.replace(
+        "Updated: 2022-07-14 09:30 KST", "Last modified: 2022-07-20\nUpdated: 2022-07-15 08:00\nPublished: 2022-07-14"
+    )
+    doc = write_and_read(tmp_path, "dam.txt", text.encode())
+    assert doc.published == "2022-07-14"
+
+
+BODY_MENTIONS_ARTICLE = """Court rules on leaked broadcast footage
+
+By June 5, 2020, the two sides had met three times.
+
+A court in Seoul ruled that the broadcaster had breached copyright by airing the footage without permission.
+
+Residents must now log in to a state-run network with their national ID numbers before they can read any news.
+
+The ministry declined to comment on the report, which was first released on March 3, 2021.
+
+Officials said users must register their phones with the police.
+
+Trump said on Twitter that the talks went well.
+
+The broadcaster said it would appeal the ruling to the Supreme Court next month.
+"""
+
+BODY_MENTIONS = [
+    "By June 5, 2020, the two sides had met three times.",
+    "A court in Seoul ruled that the broadcaster had breached copyright by airing the footage without permission.",
+    "Residents must now log in to a state-run network with their national ID numbers before they can read any news.",
+    "The ministry declined to comment on the report, which was first released on March 3, 2021.",
+    "Officials said users must register their phones with the police.",
+    "Trump said on Twitter that the talks went well.",
+    "The broadcaster said it would appeal the ruling to the Supreme Court next month.",
+]
+
+
+@pytest.mark.parametrize("sentence", BODY_MENTIONS)
+def test_body_sentences_mentioning_chrome_words_or_dates_are_kept(tmp_path: Path, sentence: str) -> None:
+    doc = write_and_read(tmp_path, "court.txt", BODY_MENTIONS_ARTICLE.encode())
+    assert_kept(doc, sentence)
+
+
+def test_dates_inside_body_sentences_do_not_become_published(tmp_path: Path) -> None:
+    doc = write_and_read(tmp_path, "court.txt", BODY_MENTIONS_ARTICLE.encode())
+    assert doc.published is None
+    assert doc.title == "Court rules on leaked broadcast footage"
+    assert doc.outlet is None
+
+
+def test_long_body_sentences_with_chrome_words_are_kept(tmp_path: Path) -> None:
+    body = (
+        "Kim said during a lengthy briefing in Seoul on Monday that readers who wanted to comment on the new "
+        "rules, or log in to the government portal to register their objections, would have until the end of "
+        "the month, and that the copyright on the published draft would stay with the ministry until 2030."
+    )
+    doc = write_and_read(tmp_path, "rules.txt", f"New rules for online comments\n\n{body}\n".encode())
+    assert_kept(doc, body)
+    assert doc.published is None
+
+
+def test_date_in_first_body_sentence_is_not_the_published_date(tmp_path: Path) -> None:
+    text = (
+        "Summit ends without a deal\n\n"
+        "On Feb. 28, 2019, the summit in Hanoi ended early without any agreement, officials said.\n\n"
+        "Both sides blamed the other for the collapse of the talks.\n"
+    )
+    doc = write_and_read(tmp_path, "hanoi.txt", text.encode())
+    assert doc.published is None
+    assert_kept(doc, "On Feb. 28, 2019, the summit in Hanoi ended early without any agreement, officials said.")
