@@ -36,12 +36,12 @@ index: install
 	$(QA) index
 
 lint: install-test
-	$(VENV)/bin/ruff check qa ui tests bench
+	$(VENV)/bin/ruff check qa tests bench
 	$(VENV)/bin/mypy qa
 
 ## The whole suite: lint, types, unit, integration.
 test: install-test
-	$(VENV)/bin/ruff check qa ui tests bench
+	$(VENV)/bin/ruff check qa tests bench
 	$(VENV)/bin/mypy qa
 	$(PY) -m pytest -q
 

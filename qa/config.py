@@ -72,10 +72,10 @@ class Settings:
     chunk_tokens: int = field(default_factory=lambda: _env_int("QA_CHUNK_TOKENS", 128))
     chunk_overlap: int = field(default_factory=lambda: _env_int("QA_CHUNK_OVERLAP", 32))
     k: int = field(default_factory=lambda: _env_int("QA_K", 5))
-    # Abstain when no sentence of the corpus has at least this cosine similarity to the question.
-    # Chosen on the SQuAD subset's trade-off curve (see README): it keeps false abstention on
-    # answerable questions under 3 % while every off-topic probe abstains.
-    min_similarity: float = field(default_factory=lambda: _env_float("QA_MIN_SIMILARITY", 0.40))
+    # Abstain when the answer confidence (best sentence cosine x share of the question's words found
+    # in the corpus) is below this. Chosen on the SQuAD subset's trade-off curve (README): under 1 %
+    # false abstention on answerable questions while every off-topic probe abstains.
+    min_confidence: float = field(default_factory=lambda: _env_float("QA_MIN_CONFIDENCE", 0.30))
     batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 32))
     # Files larger than this are skipped with a warning (news articles are a few KB).
     max_file_bytes: int = field(default_factory=lambda: _env_int("QA_MAX_FILE_BYTES", 5_000_000))

@@ -18,7 +18,7 @@ from typing import Any
 from qa.errors import UsageError
 
 EVAL_K = 10  # MRR@10 needs ten ranked passages
-CURVE_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+CURVE_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 
@@ -133,7 +133,7 @@ def run_eval(
         "latency_p95_ms": round(1000 * _percentile(latencies, 0.95), 2),
         "abstention_curve": [
             {
-                "min_similarity": t,
+                "min_confidence": t,
                 "false_abstention": round(sum(c < t for c in conf_answerable) / max(1, len(conf_answerable)), 4),
                 "abstention_unanswerable": round(
                     sum(c < t for c in conf_unanswerable) / max(1, len(conf_unanswerable)), 4
@@ -141,7 +141,7 @@ def run_eval(
             }
             for t in CURVE_THRESHOLDS
         ],
-        "min_similarity": engine.settings.min_similarity,
+        "min_confidence": engine.settings.min_confidence,
         "chunks": len(engine.data.chunks),
         "index": str(engine.path),
         "index_seconds": round(build.seconds, 2) if build else None,
@@ -160,10 +160,10 @@ def format_report(r: dict[str, Any]) -> str:
             f"false abstention {r['false_abstention']:.3f}  (answerable questions that abstained)",
             f"abstention       {r['abstention_unanswerable']:.3f}  (unanswerable questions that abstained)",
             f"latency          p50 {r['latency_p50_ms']:.1f} ms, p95 {r['latency_p95_ms']:.1f} ms",
-            f"abstention trade-off (current min_similarity {r['min_similarity']}):",
-            "  min_similarity  false abstention  abstention on unanswerable",
+            f"abstention trade-off (current min_confidence {r['min_confidence']}):",
+            "  min_confidence  false abstention  abstention on unanswerable",
             *(
-                f"  {c['min_similarity']:<14.2f}  {c['false_abstention']:<16.3f}  {c['abstention_unanswerable']:.3f}"
+                f"  {c['min_confidence']:<14.2f}  {c['false_abstention']:<16.3f}  {c['abstention_unanswerable']:.3f}"
                 for c in r["abstention_curve"]
             ),
         ]

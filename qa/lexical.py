@@ -74,6 +74,14 @@ class Lexical:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
 
+    def coverage(self, query: str) -> float:
+        """The share of the query's words (stop words aside) that occur anywhere in the corpus."""
+        toks = self.tokens(query)
+        if not toks:
+            return 0.0
+        vocab = self.retriever.vocab_dict
+        return sum(t in vocab for t in toks) / len(toks)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.retriever.save(str(folder), show_progress=False, allow_pickle=False)

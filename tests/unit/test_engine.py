@@ -142,7 +142,11 @@ def test_every_citation_satisfies_the_contract_against_the_file_on_disk(
     engine: Engine, corpus: Path, question: str, k: int
 ) -> None:
     d = check_answer(engine.ask(question, k=k), corpus, k)
-    assert not d["abstained"], "the fake embedder always finds some passage in the seeds"
+    if d["abstained"]:
+        # Only a question whose words the corpus never uses may abstain here (the fake model's
+        # cosines are low, so the word share decides); it must still show the nearest passages.
+        assert "pancake" in question, f"{question!r} abstained"
+        assert d["nearest"], "an abstention shows the nearest passages for the reader to judge"
 
 
 def test_citation_metadata_is_the_articles_own(engine: Engine, corpus: Path) -> None:
