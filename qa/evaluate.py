@@ -118,6 +118,17 @@ def run_eval(
         c1 = answer.citations[0]
         evidence1 += int((src is None or c1.source == src) and contains_answer(c1.highlight.text, gold))
 
+    # The dense-only baseline, timed in the same run on the same machine: encode + FAISS search.
+    import numpy as np
+
+    dense_latencies: list[float] = []
+    for q in questions:
+        t0 = time.perf_counter()
+        qv = np.asarray(engine.embedder.encode([q["question"]]), dtype=np.float32)
+        engine.data.faiss.search(qv, min(EVAL_K, max(1, engine.data.faiss.ntotal)))
+        dense_latencies.append(time.perf_counter() - t0)
+    p50, dense_p50 = _percentile(latencies, 0.5), _percentile(dense_latencies, 0.5)
+
     n = max(1, len(answerable))
     return {
         "questions": len(questions),
@@ -131,6 +142,8 @@ def run_eval(
         "abstention_unanswerable": round(abstain_unanswerable / max(1, len(unanswerable)), 4),
         "latency_p50_ms": round(1000 * _percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(1000 * _percentile(latencies, 0.95), 2),
+        "dense_only_latency_p50_ms": round(1000 * dense_p50, 2),
+        "latency_ratio_vs_dense_only": round(p50 / dense_p50, 3) if dense_p50 else None,
         "abstention_curve": [
             {
                 "min_confidence": t,
@@ -159,7 +172,9 @@ def format_report(r: dict[str, Any]) -> str:
             f"evidence@1       {r['evidence@1']:.3f}",
             f"false abstention {r['false_abstention']:.3f}  (answerable questions that abstained)",
             f"abstention       {r['abstention_unanswerable']:.3f}  (unanswerable questions that abstained)",
-            f"latency          p50 {r['latency_p50_ms']:.1f} ms, p95 {r['latency_p95_ms']:.1f} ms",
+            f"latency          p50 {r['latency_p50_ms']:.1f} ms, p95 {r['latency_p95_ms']:.1f} ms; "
+            f"dense-only encode+search p50 {r['dense_only_latency_p50_ms']:.1f} ms "
+            f"(ratio {r['latency_ratio_vs_dense_only']})",
             f"abstention trade-off (current min_confidence {r['min_confidence']}):",
             "  min_confidence  false abstention  abstention on unanswerable",
             *(

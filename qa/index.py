@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 2
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
-INGEST_VERSION = 1
+INGEST_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

@@ -1,0 +1,93 @@
+"""The real model on the seeds: off-topic questions abstain (with checkable nearest passages), answerable
+ones do not, and the source/date filters restrict what is cited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from tests.conftest import SEEDS
+from tests.integration.test_seed_answers import KNOWN, check_citation
+
+pytestmark = pytest.mark.integration
+
+# Questions about things the five articles never mention: sport, cooking, another country's
+# economy, programming, and languages the English-only model does not read.
+OFF_TOPIC = [
+    "Who won the 2022 FIFA World Cup final?",
+    "What is the best recipe for lasagna?",
+    "What is the inflation rate in Argentina this year?",
+    "How do I reverse a linked list in Python?",
+    "How do I configure nginx as a reverse proxy?",
+    "What are the symptoms of the flu?",
+    "Как дела?",
+    "東京の天気はどうですか？",
+    "¿Cuál es la población de México?",
+    "Who won the NBA championship in 2023?",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> qa.engine.Engine:  # type: ignore[name-defined]
+    index_dir = tmp_path_factory.mktemp("idx") / "embeddings"
+    qa.build(SEEDS, index_dir)
+    return qa.load(index_dir)
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_question_abstains_and_shows_checkable_nearest_passages(
+    engine: qa.engine.Engine,  # type: ignore[name-defined]
+    question: str,
+) -> None:
+    d = engine.ask(question, k=5).to_dict()
+    assert d["abstained"], f"{question!r} should be 'not in the sources', got {d['answer'][:120]!r}"
+    assert d["citations"] == []
+    assert d["answer"].startswith("Not in the sources")
+    assert d["nearest"], "an abstention lists the nearest passages for the reader to judge"
+    for c in d["nearest"]:
+        check_citation(c)
+
+
+def test_answerable_questions_do_not_abstain(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+    for question, _, _ in KNOWN:
+        assert not engine.ask(question).abstained, f"{question!r} abstained"
+
+
+def test_source_glob_restricts_citations_to_matching_files(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+    d = engine.ask("What did Putin and Kim agree?", k=5, source="00[34]_*").to_dict()
+    cited = {c["source"] for c in d["citations"] + d["nearest"]}
+    assert cited and cited <= {"003_6b273f736953578d.txt", "004_df8baabb5d59f1c4.txt"}, cited
+
+
+def test_date_range_keeps_only_articles_published_inside_it(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+    d = engine.ask("North Korea and Russia military cooperation", k=10, since="2025-01-01", until="2025-12-31")
+    published = {c.published for c in d.citations + d.nearest}
+    assert published and all(p is not None and "2025-01-01" <= p <= "2025-12-31" for p in published), published
+    assert {c.source for c in d.citations + d.nearest} <= {"000_eca4ee2b1510ed46.txt", "003_6b273f736953578d.txt"}
+
+
+def test_filter_matching_no_article_abstains(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+    d = engine.ask("Who visited Pyongyang?", source="no-such-file-*")
+    assert d.abstained and not d.citations
+
+
+def test_seed_files_are_the_shared_copies() -> None:
+    shared = SEEDS.parent.parent / "shared" / "seeds"
+    if not shared.is_dir():
+        pytest.skip("../shared/seeds is not beside this checkout")
+    for path in sorted(shared.iterdir()):
+        assert (SEEDS / path.name).read_bytes() == path.read_bytes(), f"seeds/{path.name} differs from shared"
+
+
+def test_index_folder_is_self_describing(tmp_path: Path) -> None:
+    """The README promises an inspectable folder: a manifest naming the model and the files."""
+    import json
+
+    index_dir = tmp_path / "embeddings"
+    qa.build(SEEDS, index_dir)
+    gen = index_dir / (index_dir / "CURRENT").read_text().strip()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384}
+    assert sorted(manifest["files"]) == sorted(p.name for p in SEEDS.iterdir())
