@@ -20,15 +20,22 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## Build (or incrementally update) the index from seeds/, then start the main job.
+## Build (or incrementally update) the index from seeds/, then serve the chat on http://127.0.0.1:7860.
 run: install
+	$(QA) index
+	$(QA) serve
+
+## The terminal alternative to the chat.
+ask: install
 	$(QA) index
 	$(QA) ask
 
@@ -36,13 +43,13 @@ index: install
 	$(QA) index
 
 lint: install-test
-	$(VENV)/bin/ruff check qa tests bench
-	$(VENV)/bin/mypy qa
+	$(VENV)/bin/ruff check qa ui tests bench
+	$(VENV)/bin/mypy qa ui
 
 ## The whole suite: lint, types, unit, integration.
 test: install-test
-	$(VENV)/bin/ruff check qa tests bench
-	$(VENV)/bin/mypy qa
+	$(VENV)/bin/ruff check qa ui tests bench
+	$(VENV)/bin/mypy qa ui
 	$(PY) -m pytest -q
 
 eval: install

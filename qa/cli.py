@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
     p_ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
 
+    p_serve = sub.add_parser("serve", help="start the browser chat (http://127.0.0.1:7860)")
+    p_serve.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind (loopback)")
+    p_serve.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port (7860)")
+    p_serve.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
+    p_serve.add_argument("--seeds", type=Path, help="articles folder for rebuilds and uploads (default seeds/)")
+
     p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR@10)")
     p_eval.add_argument("--corpus", type=Path, required=True, help="folder of the benchmark's articles")
     p_eval.add_argument("--questions", type=Path, required=True, help="JSONL: question, source, answers, answerable")
@@ -193,7 +199,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qa.config import Settings
+    from qa.service import Service
+
+    try:
+        from ui.app import serve
+    except ImportError as err:
+        raise QAError(f"The chat UI cannot start ({err}); run `make install`.") from None
+    settings = _settings(args)
+    assert isinstance(settings, Settings)
+    service = Service(settings)
+    print(f"qa: serving {len(service.documents())} articles on http://{args.host}:{args.port}", flush=True)
+    serve(service, args.host, args.port)
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

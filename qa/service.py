@@ -1,0 +1,157 @@
+"""A long-lived engine for a server: answers questions while the index is rebuilt, adds articles.
+
+The chat UI (`ui/app.py`) holds one `Service`. Questions are answered by whichever `Engine` is
+current; a rebuild writes a new index generation (see `index.py`), loads it, and swaps the engine
+reference in one assignment, so every question is answered entirely by the old index or entirely by
+the new one. The model is loaded once and shared by all engines.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.answer import Answer
+from qa.config import Settings
+from qa.errors import CorpusError, IndexMissingError, QAError, UsageError
+from qa.sources import SUFFIXES, decode, sha256_bytes
+
+if TYPE_CHECKING:
+    from qa.embedder import Embedder
+    from qa.engine import Engine
+    from qa.index import BuildReport
+
+MAX_UPLOAD_BYTES = 2_000_000
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name for an uploaded article: no folders, no control or odd characters."""
+    base = Path(name.replace("\\", "/")).name
+    base = unicodedata.normalize("NFC", base)
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in SUFFIXES:
+        raise UsageError(f"{base or 'The file'} is not a .txt or .md article; upload a plain-text .txt or .md file.")
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")[:100]
+    if not stem:
+        stem = "article"
+    return f"{stem}.{suffix.lower()}"
+
+
+class Service:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        if embedder is None:
+            from qa.embedder import default_embedder
+
+            embedder = default_embedder(self.settings.batch_size)
+        self.embedder = embedder
+        self._engine: Engine | None = None
+        self._rebuild_lock = threading.Lock()
+        try:
+            self._engine = self._load()
+        except IndexMissingError:
+            self._engine = None
+
+    def _load(self) -> Engine:
+        from qa.engine import Engine
+        from qa.index import load_index
+
+        data = load_index(self.settings.index_dir, self.settings, self.embedder.dimension)
+        return Engine(data, self.embedder, self.settings)
+
+    @property
+    def engine(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            raise IndexMissingError("No index yet; press Rebuild (or run `qa index`) to build it from seeds/.")
+        return engine
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuild_lock.locked()
+
+    def ask(self, question: str, k: int | None = None, **filters: Any) -> Answer:
+        return self.engine.ask(question, k, **filters)
+
+    def documents(self) -> list[dict[str, object]]:
+        return self._engine.documents() if self._engine else []
+
+    def document_text(self, source: str) -> str:
+        doc = self.engine.data.documents.get(source)
+        if doc is None:
+            raise UsageError(f"{source} is not in the index.")
+        return doc.text
+
+    def rebuild(self, progress: bool = False, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
+        """Update the index from the seeds folder and switch to it. One rebuild at a time."""
+        from qa.chunking import model_token_counter
+        from qa.index import build_index
+
+        if not self._rebuild_lock.acquire(blocking=False):
+            raise UsageError("A rebuild is already running; wait for it to finish.")
+        try:
+            count_tokens = None
+            model_path = getattr(self.embedder, "model_path", None)
+            count_tokens = model_token_counter(str(model_path)) if model_path else self.embedder.count_tokens
+            report = build_index(
+                self.settings,
+                lambda: self.embedder,
+                dimension=self.embedder.dimension,
+                count_tokens=count_tokens,
+                progress=progress,
+                log=log,
+            )
+            new = self._load()
+            self._engine = new  # one reference assignment: questions see the old or the new engine
+            return report
+        finally:
+            self._rebuild_lock.release()
+
+    def add_article(self, filename: str, data: bytes) -> str:
+        """Check an uploaded article and store it in the seeds folder; returns the stored name.
+
+        Refuses (with a message that says why) anything that is not a readable text article, too
+        large, or the same content as an article already there. Does not rebuild.
+        """
+        name = safe_filename(filename)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise UsageError(f"{name} is {len(data):,} bytes; articles up to {MAX_UPLOAD_BYTES:,} bytes are accepted.")
+        if not data.strip():
+            raise UsageError(f"{name} is empty.")
+        try:
+            text, _encoding = decode(data)
+        except CorpusError as err:
+            raise UsageError(f"{name} {err}; upload a plain-text article.") from None
+        if not text.strip():
+            raise UsageError(f"{name} is empty.")
+        seeds = Path(self.settings.seeds_dir)
+        seeds.mkdir(parents=True, exist_ok=True)
+        digest = sha256_bytes(data)
+        for existing in seeds.rglob("*"):
+            if existing.is_file() and existing.suffix.lower() in SUFFIXES:
+                try:
+                    same = sha256_bytes(existing.read_bytes()) == digest
+                except OSError:
+                    continue
+                if same:
+                    raise UsageError(
+                        f"This article is already in the corpus as {existing.relative_to(seeds).as_posix()}."
+                    )
+        target = seeds / name
+        n = 2
+        while target.exists():
+            stem, _, suffix = name.rpartition(".")
+            target = seeds / f"{stem}-{n}.{suffix}"
+            n += 1
+        tmp = target.with_name(f".{target.name}.part")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise QAError(f"Could not store {name} in {seeds}: {err.strerror}.") from None
+        return target.name

@@ -1,0 +1,94 @@
+"""The named `ask` endpoint through gradio_client against a live server: the CITATIONS.md object, and
+answers keep coming (from the old or the new index) while the index is rebuilt."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.integration.test_seed_answers import KNOWN
+from tests.ui.conftest import LiveServer
+
+pytestmark = pytest.mark.integration
+
+KEYS = {"question", "abstained", "answer", "citations", "nearest"}
+
+
+def check_against_file(server: LiveServer, c: dict) -> None:
+    with open(server.seeds / c["source"], encoding="utf-8-sig") as f:
+        text = f.read()
+    assert c["text"] == text[c["start_char"] : c["end_char"]], f"{c['source']}: text is not the file's slice"
+    h = c["highlight"]
+    assert c["start_char"] <= h["start_char"] < h["end_char"] <= c["end_char"]
+    assert h["text"] == text[h["start_char"] : h["end_char"]]
+    assert c["start_line"] == text.count("\n", 0, c["start_char"]) + 1
+    assert c["end_line"] == text.count("\n", 0, c["end_char"] - 1) + 1
+
+
+def test_ask_endpoint_returns_the_answer_contract(live_server: LiveServer) -> None:
+    from gradio_client import Client
+
+    client = Client(live_server.url, verbose=False)
+    d = client.predict("Who did Im Chon-il meet in Moscow?", api_name="/ask")
+    assert set(d) == KEYS
+    assert not d["abstained"] and d["citations"][0]["source"] == "002_299aeecd3ab3c2fd.txt"
+    assert "[1]" in d["answer"]
+    for c in d["citations"]:
+        check_against_file(live_server, c)
+    off = client.predict("What is the best recipe for lasagna?", 3, "", "", "", api_name="/ask")
+    assert off["abstained"] and off["citations"] == [] and off["nearest"]
+
+
+def test_empty_question_is_an_error_message_not_a_crash(live_server: LiveServer) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(live_server.url, verbose=False)
+    with pytest.raises(AppError, match="empty"):
+        client.predict("   ", api_name="/ask")
+    assert client.predict("Who did Im Chon-il meet in Moscow?", api_name="/ask")["citations"], "server died"
+
+
+def test_twenty_questions_during_a_rebuild_are_all_answered(live_server: LiveServer) -> None:
+    from gradio_client import Client
+
+    # Change every article so the rebuild re-embeds the whole corpus (seconds, not milliseconds).
+    for path in sorted(live_server.seeds.iterdir()):
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nEditor's note: updated.\n", encoding="utf-8")
+    errors: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            live_server.service.rebuild()
+        except BaseException as err:  # collected and reported by the test
+            errors.append(err)
+
+    before = live_server.service.engine
+    worker = threading.Thread(target=rebuild)
+    worker.start()
+    client = Client(live_server.url, verbose=False)
+    answers = []
+    during = 0
+    for i in range(20):
+        question, source, _ = KNOWN[i % len(KNOWN)]
+        during += worker.is_alive()
+        d = client.predict(question, 5, "", "", "", api_name="/ask")
+        answers.append(d)
+        assert set(d) == KEYS and not d["abstained"], f"question {i} failed: {d.get('answer')!r}"
+        assert d["citations"][0]["source"] == source
+        for c in d["citations"]:
+            check_against_file_or_previous(live_server, c)
+    worker.join(timeout=300)
+    assert not errors, errors
+    assert during >= 1, "the rebuild finished before any question was sent; the test proved nothing"
+    assert live_server.service.engine is not before, "the rebuild did not switch to the new index"
+
+
+def check_against_file_or_previous(server: LiveServer, c: dict) -> None:
+    """During the rebuild an answer may come from the old index: its text is then the old file's
+    slice, which is the new file minus the appended note (the prefix is unchanged)."""
+    with open(server.seeds / c["source"], encoding="utf-8-sig") as f:
+        text = f.read()
+    assert c["text"] == text[c["start_char"] : c["end_char"]], f"{c['source']}: text is not the file's slice"
+    assert c["highlight"]["text"] == text[c["highlight"]["start_char"] : c["highlight"]["end_char"]]

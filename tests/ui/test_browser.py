@@ -1,0 +1,132 @@
+"""Real Chromium (Debian's, driven by Playwright) against the live chat: ask, see the card, open the
+source, upload an article, rebuild; hostile article text renders inert. Screenshots go to
+test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import LiveServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE = """Harbour Authority Reopens the Old Lighthouse Pier
+
+Published on: 2024/05/02 09:00
+
+The harbour authority said the zanzibarine lighthouse pier reopened on Thursday after repairs. \
+<script>window.__pwned = 'script';</script> Officials added that <img src=x onerror="window.__pwned='img'"> \
+ferries resume next week and <a href="javascript:window.__pwned='link'">tickets</a> are on sale.
+"""
+
+
+@pytest.fixture(scope="module")
+def page(live_server: LiveServer) -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.goto(live_server.url)
+        pg.wait_for_selector("#qa-question textarea", timeout=60_000)
+        yield pg
+        browser.close()
+
+
+def ask(page: Any, question: str) -> Any:
+    before = page.locator("#qa-chat .qa-answer").count()
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#qa-chat .qa-answer').length > {before}", timeout=60_000)
+    return page.locator("#qa-chat .qa-answer").last
+
+
+def first_card(answer: Any) -> Any:
+    """The first citation card of an answer (the cards follow the answer text in its message)."""
+    return answer.locator("xpath=following-sibling::div[contains(@class, 'qa-card')][1]")
+
+
+def test_question_shows_citation_cards_with_file_lines_and_highlight(page: Any, artifacts: Path) -> None:
+    card = first_card(ask(page, "Who did Im Chon-il meet in Moscow?"))
+    card.wait_for(timeout=30_000)
+    assert "002_299aeecd3ab3c2fd.txt" in card.inner_text()
+    assert "line" in card.locator(".qa-card-head").inner_text()
+    assert "North beefing up ties" in card.inner_text(), "the card shows the article title"
+    mark = card.locator("mark").first.inner_text()
+    assert "Igor Morgulov" in mark, f"the highlighted sentence should answer the question, got {mark!r}"
+    page.screenshot(path=str(artifacts / "chat-answer.png"), full_page=True)
+
+
+def test_citation_opens_the_article_with_the_passage_marked(page: Any, artifacts: Path) -> None:
+    page.locator("#qa-open label").first.click()
+    cited = page.locator("#qa-viewer .qa-cited")
+    cited.wait_for(timeout=30_000)
+    assert "Igor Morgulov" in cited.inner_text()
+    assert "Korea JoongAng Daily" not in cited.inner_text(), "boilerplate must not be part of the cited passage"
+    assert "North beefing up ties" in page.locator("#qa-viewer .qa-source").inner_text()
+    page.screenshot(path=str(artifacts / "source-panel.png"), full_page=True)
+
+
+def test_abstention_reads_plainly_with_nearest_folded(page: Any) -> None:
+    answer = ask(page, "What is the best recipe for lasagna?")
+    assert "Not in the sources" in answer.inner_text()
+    details = page.locator("#qa-chat details").last
+    assert details.count() == 1 and details.get_attribute("open") is None, "nearest passages are folded away"
+
+
+def test_uploaded_hostile_article_is_indexed_and_renders_inert(
+    page: Any, live_server: LiveServer, artifacts: Path, tmp_path: Path
+) -> None:
+    f = tmp_path / "harbour.txt"
+    f.write_text(HOSTILE, encoding="utf-8")
+    page.locator("#qa-upload input[type=file]").set_input_files(str(f))
+    page.wait_for_function(
+        "document.querySelector('#qa-status') && /added harbour/.test(document.querySelector('#qa-status').innerText)"
+        " && /Indexed/.test(document.querySelector('#qa-status').innerText)",
+        timeout=120_000,
+    )
+    assert (live_server.seeds / "harbour.txt").read_bytes() == HOSTILE.encode()
+    answer = ask(page, "When did the zanzibarine lighthouse pier reopen?")
+    card = first_card(answer)
+    assert "harbour.txt" in card.inner_text()
+    assert "<script>" in card.inner_text(), "the script tag must show as text"
+    assert card.locator("script, img, a").count() == 0, "no live element may come from article text"
+    page.locator("#qa-open label").first.click()
+    page.locator("#qa-viewer .qa-cited").wait_for(timeout=30_000)
+    assert page.locator("#qa-viewer script, #qa-viewer img, #qa-viewer a").count() == 0
+    assert page.evaluate("window.__pwned === undefined"), "article markup ran in the page"
+    page.screenshot(path=str(artifacts / "hostile-article.png"), full_page=True)
+
+
+def test_duplicate_upload_is_refused_with_a_message(page: Any, tmp_path: Path) -> None:
+    f = tmp_path / "copy-of-harbour.txt"
+    f.write_text(HOSTILE, encoding="utf-8")
+    page.locator("#qa-upload input[type=file]").set_input_files(str(f))
+    page.wait_for_function(
+        "/already in the corpus/.test(document.querySelector('#qa-status').innerText)", timeout=60_000
+    )
+
+
+def test_rebuild_button_reports_the_index(page: Any, artifacts: Path) -> None:
+    page.locator("#qa-rebuild").click()
+    page.wait_for_function("/up to date|Indexed/.test(document.querySelector('#qa-status').innerText)", timeout=120_000)
+    assert "harbour.txt" in page.locator("#qa-docs").inner_text(), "the sidebar lists the uploaded article"
+    page.screenshot(path=str(artifacts / "after-rebuild.png"), full_page=True)

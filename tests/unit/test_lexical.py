@@ -1,0 +1,131 @@
+"""BM25 over passages (qa.lexical): ranking, stemming, vocabulary coverage, and the pickle-free files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.lexical import Lexical
+
+# Four passages of four words each (equal lengths, so length normalisation plays no part). "port" is in
+# every passage, "lighthouse" only in passage 1; passage 0 repeats the common word instead.
+PASSAGES = [
+    "port harbour port crane",
+    "port lighthouse ferry crane",
+    "port harbour ferry crane",
+    "port harbour ferry dock",
+]
+VISITS = ["The minister visits the port every spring.", "The harbour was quiet in winter."]
+
+
+@pytest.fixture(scope="module")
+def lexical() -> Lexical:
+    return Lexical.build(PASSAGES)
+
+
+def test_passage_with_the_rare_query_word_scores_highest(lexical: Lexical) -> None:
+    scores = lexical.scores("port lighthouse")
+    assert scores.shape == (len(PASSAGES),), f"one score per passage expected, got shape {scores.shape}"
+    assert int(np.argmax(scores)) == 1, f"the only passage with 'lighthouse' did not rank first: {scores}"
+    assert scores[1] > 2 * max(scores[0], scores[2], scores[3]), f"the rare word did not dominate: {scores}"
+
+
+def test_a_common_word_alone_scores_every_passage_that_holds_it(lexical: Lexical) -> None:
+    scores = lexical.scores("port")
+    assert (scores > 0).all(), f"'port' is in every passage but some scored 0: {scores}"
+    assert scores[0] > scores[2], f"the passage repeating 'port' did not score above one with it once: {scores}"
+
+
+def test_stemming_makes_visited_match_visits() -> None:
+    stemmed = Lexical.build(VISITS).scores("visited")
+    assert stemmed[0] > 0 and stemmed[1] == 0, f"'visited' did not match 'visits' only: {stemmed}"
+    unstemmed = Lexical.build(VISITS, stem=False).scores("visited")
+    assert not unstemmed.any(), f"premise: without stemming 'visited' should match nothing, got {unstemmed}"
+
+
+def test_case_and_punctuation_do_not_change_scores(lexical: Lexical) -> None:
+    np.testing.assert_array_equal(
+        lexical.scores("LIGHTHOUSE, Port!"),
+        lexical.scores("lighthouse port"),
+        err_msg="capitals or punctuation changed the scores",
+    )
+
+
+def test_query_with_no_known_word_gives_all_zeros(lexical: Lexical) -> None:
+    for query in ("zebra quantum pancake", "the of and", "?!", "ŽŽŽ 李"):
+        scores = lexical.scores(query)
+        assert scores.shape == (len(PASSAGES),), f"{query!r}: shape {scores.shape}"
+        assert scores.dtype == np.float32, f"{query!r}: dtype {scores.dtype}"
+        assert not scores.any(), f"{query!r} shares no word with the passages but scored {scores}"
+
+
+def test_coverage_is_the_share_of_query_words_found_ignoring_stop_words(lexical: Lexical) -> None:
+    # Words after stop words go: "lighthouse" (known) and "zebra" (unknown). Counting "the" and "and"
+    # as unknown words would give 1/4 instead.
+    assert lexical.coverage("the lighthouse and the zebra") == pytest.approx(0.5), "stop words counted in coverage"
+    assert lexical.coverage("zebra quantum pancake") == 0.0, "unknown words counted as known"
+
+
+def test_coverage_is_zero_for_a_query_of_only_stop_words_or_punctuation(lexical: Lexical) -> None:
+    for query in ("the of and, is it?!", "?!...", "   "):
+        assert lexical.coverage(query) == 0.0, f"{query!r} has no content words, yet coverage > 0"
+
+
+def test_coverage_is_one_when_every_word_is_known_after_stemming(lexical: Lexical) -> None:
+    assert lexical.coverage("Lighthouse ferries at the docks") == 1.0, "stemmed forms of known words were missed"
+
+
+def test_save_then_load_gives_identical_scores_and_coverage(lexical: Lexical, tmp_path: Path) -> None:
+    folder = tmp_path / "bm25" / "passages"
+    lexical.save(folder)
+    loaded = Lexical.load(folder, size=len(PASSAGES))
+    for query in ("port lighthouse", "ferry dock", "harbours", "zebra", "the lighthouse and the zebra"):
+        np.testing.assert_array_equal(
+            loaded.scores(query), lexical.scores(query), err_msg=f"{query!r} scores differ after save/load"
+        )
+        assert loaded.coverage(query) == lexical.coverage(query), f"{query!r} coverage differs after save/load"
+
+
+def test_saved_folder_holds_only_npy_arrays_without_pickle_and_json(lexical: Lexical, tmp_path: Path) -> None:
+    folder = tmp_path / "bm25"
+    lexical.save(folder)
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    npy = [p for p in files if p.suffix == ".npy"]
+    assert npy, f"no .npy arrays were saved: {[p.name for p in files]}"
+    for p in npy:
+        np.load(p, allow_pickle=False)  # raises ValueError for an object (pickled) array
+    for p in files:
+        if p.suffix != ".npy":
+            try:
+                json.loads(p.read_text(encoding="utf-8"))
+            except ValueError:
+                pytest.fail(f"{p.name} is neither a pickle-free .npy array nor JSON")
+
+
+def test_empty_corpus_scores_are_empty() -> None:
+    empty = Lexical.build([])
+    scores = empty.scores("port lighthouse")
+    assert scores.shape == (0,) and scores.dtype == np.float32, f"an empty corpus gave {scores!r}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AttributeError,
+    reason="Lexical.coverage on an empty corpus reads retriever.vocab_dict, which bm25s only sets in index()",
+)
+def test_empty_corpus_coverage_is_zero() -> None:
+    assert Lexical.build([]).coverage("port lighthouse") == 0.0, "an empty corpus knows no words"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AttributeError,
+    reason="Lexical.save on an empty corpus: bm25s.BM25.save needs the scores/vocab that index() never set",
+)
+def test_empty_corpus_save_then_load_round_trips(tmp_path: Path) -> None:
+    Lexical.build([]).save(tmp_path / "bm25")
+    loaded = Lexical.load(tmp_path / "bm25", size=0)
+    assert loaded.scores("port").shape == (0,), "a reloaded empty corpus did not give empty scores"

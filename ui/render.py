@@ -1,0 +1,108 @@
+"""Pure HTML rendering of answers, citation cards and the source viewer.
+
+Every piece of article text goes through `html.escape`: a document containing HTML or script renders
+as text. Nothing here retrieves anything; it only shows an answer dict (the CITATIONS.md object).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+CSS = """
+.qa-answer { font-size: 1.02rem; line-height: 1.5; margin-bottom: .6rem; }
+.qa-abstain { font-weight: 600; }
+.qa-card { border: 1px solid #d0d7de; border-radius: 8px; padding: .55rem .75rem; margin: .45rem 0;
+           background: #fbfcfd; color: #1f2328; }
+.qa-card-head { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; font-size: .9rem; }
+.qa-n { font-weight: 700; }
+.qa-file { font-family: ui-monospace, monospace; }
+.qa-meta { color: #57606a; font-size: .85rem; }
+.qa-excerpt { white-space: pre-wrap; font-size: .92rem; margin-top: .35rem; }
+.qa-excerpt mark, .qa-source mark.qa-evidence { background: #ffe58f; color: #1f2328; padding: 0 .1em; }
+.qa-source { white-space: pre-wrap; font-size: .92rem; line-height: 1.45; max-height: 70vh; overflow-y: auto;
+             border: 1px solid #d0d7de; border-radius: 8px; padding: .75rem; background: #fff; color: #1f2328; }
+.qa-source .qa-cited { background: #e6f4ff; outline: 2px solid #91caff; border-radius: 3px; }
+.qa-source-head { font-weight: 600; margin-bottom: .4rem; }
+.qa-docs { width: 100%; font-size: .82rem; border-collapse: collapse; table-layout: fixed; }
+.qa-docs .qa-file { font-size: .78rem; word-break: break-all; }
+.qa-docs th:nth-child(2) { width: 30%; } .qa-docs th:nth-child(3) { width: 2.6em; }
+.qa-docs td, .qa-docs th { border-bottom: 1px solid #eaeef2; padding: .2rem .3rem; text-align: left;
+                           vertical-align: top; }
+"""
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _lines(c: dict[str, Any]) -> str:
+    a, b = c["start_line"], c["end_line"]
+    return f"line {a}" if a == b else f"lines {a}–{b}"
+
+
+def excerpt_html(c: dict[str, Any]) -> str:
+    """The citation's text with its highlight marked; both parts escaped."""
+    text, s = c["text"], c["start_char"]
+    h = c["highlight"]
+    a, b = h["start_char"] - s, h["end_char"] - s
+    return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
+
+
+def card_html(c: dict[str, Any], label: str | None = None) -> str:
+    meta = " · ".join(esc(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
+    n = esc(label if label is not None else f"[{c['n']}]")
+    return (
+        f'<div class="qa-card" data-source="{esc(c["source"])}" data-n="{esc(c["n"])}">'
+        f'<div class="qa-card-head"><span class="qa-n">{n}</span>'
+        f'<span class="qa-file">{esc(c["source"])}</span>'
+        f'<span class="qa-meta">{esc(_lines(c))}</span></div>'
+        + (f'<div class="qa-meta">{meta}</div>' if meta else "")
+        + f'<div class="qa-excerpt">{excerpt_html(c)}</div></div>'
+    )
+
+
+def answer_html(d: dict[str, Any]) -> str:
+    """The whole chat message: the answer text, then one card per citation (or the folded nearest)."""
+    if d["abstained"]:
+        out = [f'<div class="qa-answer qa-abstain">{esc(d["answer"])}</div>']
+        if d["nearest"]:
+            cards = "".join(card_html(c, label="nearest") for c in d["nearest"])
+            out.append(f"<details><summary>Closest passages ({len(d['nearest'])})</summary>{cards}</details>")
+        return "".join(out)
+    answer = esc(d["answer"])
+    answer = re.sub(r"\[(\d+)\]", r"<sup>[\1]</sup>", answer)
+    cards = "".join(card_html(c) for c in d["citations"])
+    return f'<div class="qa-answer">{answer}</div>{cards}'
+
+
+def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | None) -> str:
+    """The whole article, escaped, with the cited passage and its evidence sentence marked."""
+    head = f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">({esc(source)})</span></div>'
+    if c is None:
+        return head + f'<div class="qa-source">{esc(text)}</div>'
+    s, e = c["start_char"], c["end_char"]
+    hs, he = c["highlight"]["start_char"], c["highlight"]["end_char"]
+    body = (
+        esc(text[:s])
+        + '<span class="qa-cited" id="qa-cited">'
+        + esc(text[s:hs])
+        + f'<mark class="qa-evidence">{esc(text[hs:he])}</mark>'
+        + esc(text[he:e])
+        + "</span>"
+        + esc(text[e:])
+    )
+    return head + f'<div class="qa-source" id="qa-source">{body}</div>'
+
+
+def documents_html(docs: list[dict[str, Any]]) -> str:
+    if not docs:
+        return "<p>No articles indexed yet. Press <b>Rebuild index</b>.</p>"
+    rows = "".join(
+        f"<tr><td><span class='qa-file'>{esc(d['source'])}</span><br>{esc(d.get('title') or '(no title)')}</td>"
+        f"<td>{esc(d.get('published') or '—')}<br>{esc(d.get('outlet') or '')}</td><td>{esc(d['chunks'])}</td></tr>"
+        for d in docs
+    )
+    head = "<tr><th>Article</th><th>Date / outlet</th><th title='passages in the index'>#</th></tr>"
+    return f"<table class='qa-docs'>{head}{rows}</table>"
