@@ -75,6 +75,8 @@ class Settings:
     # Abstain when the answer confidence (best sentence cosine x share of the question's words found
     # in the corpus) is below this. Chosen on the SQuAD subset's trade-off curve (README): under 1 %
     # false abstention on answerable questions while every off-topic probe abstains.
+    # Drop citations scoring below this fraction of the best one's score.
+    min_relative_score: float = field(default_factory=lambda: _env_float("QA_MIN_RELATIVE_SCORE", 0.5))
     min_confidence: float = field(default_factory=lambda: _env_float("QA_MIN_CONFIDENCE", 0.30))
     batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 32))
     # Files larger than this are skipped with a warning (news articles are a few KB).

@@ -162,6 +162,10 @@ class Engine:
         candidates = np.argsort(-passage)[: k * 4 + 8]
         hits = [Hit(chunks[i], float(passage[i])) for i in candidates if p_mask is None or p_mask[i]]
         spans = merge_hits(hits, k)
+        # Cite only passages that hold up against the best one: a weak fifth passage is noise to a
+        # reader. (Measured: no change to hit@1/hit@3/MRR@10 on the SQuAD subset for cuts up to 0.7.)
+        if spans:
+            spans = [sp for sp in spans if sp.score >= self.settings.min_relative_score * spans[0].score]
         citations = tuple(
             make_citation(n, span, self._docs[span.source], q, self._idf, self._evidence(span, sent))
             for n, span in enumerate(spans, 1)

@@ -45,7 +45,12 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             raise UsageError(f"{path}:{n} is not JSON; each line must be one question object.") from None
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
             raise UsageError(f'{path}:{n} has no "question" string.')
-        row.setdefault("answers", [])
+        answers = row.get("answers") or []
+        if isinstance(answers, str):
+            answers = [answers]
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise UsageError(f"{path}:{n}: \"answers\" must be a list of strings.")
+        row["answers"] = answers
         row.setdefault("answerable", bool(row.get("answers")))
         rows.append(row)
     if not rows:

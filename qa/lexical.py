@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # bm25s's own default pattern, minus the underscore (as in "\w"), so "20x10" and "98.3" stay tokens.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _WORD = re.compile(TOKEN_PATTERN)
+EMPTY_MARKER = "empty.json"
 
 
 def _stemmer(stem: bool) -> Any:
@@ -76,6 +77,8 @@ class Lexical:
 
     def coverage(self, query: str) -> float:
         """The share of the query's words (stop words aside) that occur anywhere in the corpus."""
+        if self.size == 0:
+            return 0.0
         toks = self.tokens(query)
         if not toks:
             return 0.0
@@ -84,11 +87,17 @@ class Lexical:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        if self.size == 0:
+            # bm25s cannot save an index of nothing; an empty corpus is a marker file.
+            (folder / EMPTY_MARKER).write_text('{"documents": 0}\n', encoding="utf-8")
+            return
         self.retriever.save(str(folder), show_progress=False, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path, *, size: int, stem: bool = True) -> Lexical:
         import bm25s
 
+        if size == 0 and (folder / EMPTY_MARKER).is_file():
+            return cls(bm25s.BM25(), stem, 0)
         retriever = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False, allow_pickle=False)
         return cls(retriever, stem, size)
