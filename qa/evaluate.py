@@ -49,7 +49,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
         if isinstance(answers, str):
             answers = [answers]
         if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-            raise UsageError(f"{path}:{n}: \"answers\" must be a list of strings.")
+            raise UsageError(f'{path}:{n}: "answers" must be a list of strings.')
         row["answers"] = answers
         row.setdefault("answerable", bool(row.get("answers")))
         rows.append(row)
