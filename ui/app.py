@@ -85,9 +85,12 @@ def build_app(service: Service) -> gr.Blocks:
         skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
         return esc(report.summary()) + skipped, documents_html(service.documents()), gr.update(choices=sources())
 
-    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str, Any]:  # noqa: B008
+    def upload(
+        files: list[Any] | None,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008
+    ) -> tuple[str, str, Any, None]:
         if not files:
-            return "", documents_html(service.documents()), gr.update()
+            return "", documents_html(service.documents()), gr.update(), None
         messages = []
         stored = 0
         for f in files:
@@ -103,11 +106,12 @@ def build_app(service: Service) -> gr.Blocks:
                 messages.append(f"⚠ {esc(err)}")
             except OSError as err:
                 messages.append(f"⚠ could not read {esc(name)}: {esc(err.strerror)}")
+        # The file box is cleared either way: what was stored is listed in the sidebar.
         if stored:
             status, docs, choices = rebuild(progress)
             messages.append(status)
-            return "<br>".join(messages), docs, choices
-        return "<br>".join(messages), documents_html(service.documents()), gr.update()
+            return "<br>".join(messages), docs, choices, None
+        return "<br>".join(messages), documents_html(service.documents()), gr.update(), None
 
     def ask_api(question: str, k: int = 5, source: str = "", since: str = "", until: str = "") -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the CITATIONS.md answer object."""
@@ -161,7 +165,8 @@ def build_app(service: Service) -> gr.Blocks:
             None, None, None, js=SCROLL_JS
         )
         rebuild_btn.click(rebuild, None, [status, docs_view, source], api_visibility="private", concurrency_id="index")
-        files.upload(upload, files, [status, docs_view, source], api_visibility="private", concurrency_id="index")
+        upload_outputs = [status, docs_view, source, files]
+        files.upload(upload, files, upload_outputs, api_visibility="private", concurrency_id="index")
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
     return app  # type: ignore[no-any-return]
 

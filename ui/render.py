@@ -26,7 +26,8 @@ CSS = """
 .qa-source .qa-cited { background: #e6f4ff; outline: 2px solid #91caff; border-radius: 3px; }
 .qa-source-head { font-weight: 600; margin-bottom: .4rem; }
 .qa-docs { width: 100%; font-size: .82rem; border-collapse: collapse; table-layout: fixed; }
-.qa-docs .qa-file { font-size: .78rem; word-break: break-all; }
+.qa-docs .qa-file { font-size: .72rem; display: block; white-space: nowrap; overflow: hidden;
+                    text-overflow: ellipsis; color: #57606a; }
 .qa-docs th:nth-child(2) { width: 30%; } .qa-docs th:nth-child(3) { width: 2.6em; }
 .qa-docs td, .qa-docs th { border-bottom: 1px solid #eaeef2; padding: .2rem .3rem; text-align: left;
                            vertical-align: top; }
@@ -100,7 +101,8 @@ def documents_html(docs: list[dict[str, Any]]) -> str:
     if not docs:
         return "<p>No articles indexed yet. Press <b>Rebuild index</b>.</p>"
     rows = "".join(
-        f"<tr><td><span class='qa-file'>{esc(d['source'])}</span><br>{esc(d.get('title') or '(no title)')}</td>"
+        f"<tr><td><span class='qa-file' title='{esc(d['source'])}'>{esc(d['source'])}</span>"
+        f"{esc(d.get('title') or '(no title)')}</td>"
         f"<td>{esc(d.get('published') or '—')}<br>{esc(d.get('outlet') or '')}</td><td>{esc(d['chunks'])}</td></tr>"
         for d in docs
     )
