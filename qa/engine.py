@@ -10,6 +10,7 @@ import datetime as dt
 import fnmatch
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 2000
 # How many of the closest passages an abstention shows, for the reader to judge.
 NEAREST = 3
+# Candidate passages per question from each of FAISS and BM25 (see Engine._score).
+CANDIDATES = 256
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -62,6 +65,15 @@ def check_date(name: str, value: str | None) -> str | None:
     if not _DATE.match(value) or not _is_calendar_date(value):
         raise UsageError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. --{name} 2024-01-31.")
     return value
+
+
+@dataclass(frozen=True)
+class Scored:
+    passages: Any  # np.ndarray of candidate passage ids
+    passage_scores: Any  # their fused scores, in [0, 1]
+    sentence_scores: Any  # fused score of every sentence (0 outside the candidates)
+    best_cosine: float  # the highest sentence cosine among the candidates
+    tokens: list[str]  # the question's BM25 tokens
 
 
 class Engine:
@@ -138,29 +150,21 @@ class Engine:
             return Answer(q, True, NOT_IN_SOURCES)
 
         data = self.data
-        p_mask = s_mask = None
+        doc_mask = None
         if allowed is not None:
-            p_mask = np.fromiter((c.source in allowed for c in chunks), bool, len(chunks))
-            s_mask = np.fromiter((src in allowed for src in data.sentence_sources), bool, len(data.sentence_sources))
-
+            doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
         qv = np.asarray(self.embedder.encode([q]), dtype=np.float32)
-        dense_p = _all_scores(data.faiss, qv)
-        dense_s = _all_scores(data.sentence_faiss, qv)
-        sent = fusion.sentence_scores(dense_s, data.sentence_lexical.scores(q), self.weights, s_mask)
-        passage = fusion.passage_scores(
-            dense_p, data.lexical.scores(q), sent, data.pair_sentence, data.pair_passage, self.weights, p_mask
-        )
+        scored = self._score(q, qv, doc_mask)
         # Confidence that the corpus answers at all: the closest single sentence (raw cosine), times
         # the share of the question's words the corpus uses at all. The cosine alone is fooled by
         # questions the model cannot read (another language) or that share only a topic; the word
         # share alone by paraphrase. Their product separates answerable from off-topic questions best
         # on the SQuAD subset (README, "Abstention").
-        allowed_dense = dense_s if s_mask is None else dense_s[s_mask]
-        best_cosine = float(allowed_dense.max()) if allowed_dense.size else 0.0
-        confidence = max(0.0, best_cosine) * data.lexical.coverage(q)
+        confidence = max(0.0, scored.best_cosine) * data.lexical.coverage(q, scored.tokens)
+        sent = scored.sentence_scores
 
-        candidates = np.argsort(-passage)[: k * 4 + 8]
-        hits = [Hit(chunks[i], float(passage[i])) for i in candidates if p_mask is None or p_mask[i]]
+        order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
+        hits = [Hit(chunks[int(scored.passages[i])], float(scored.passage_scores[i])) for i in order]
         spans = merge_hits(hits, k)
         # Cite only passages that hold up against the best one: a weak fifth passage is noise to a
         # reader. (Measured: no change to hit@1/hit@3/MRR@10 on the SQuAD subset for cuts up to 0.7.)
@@ -174,6 +178,59 @@ class Engine:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence)
         return Answer(q, False, compose(citations), citations, confidence=confidence)
 
+    def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
+        """Fused scores for the candidate passages of one question.
+
+        Candidates are the nearest passages by vector (FAISS) and the best by BM25, CANDIDATES of
+        each; every candidate then gets its exact cosine, and its sentences (read from the
+        memory-mapped sentence vectors) their cosine and BM25 score. Normalisation is over the
+        candidates, so cost grows with CANDIDATES, not with the corpus. A corpus smaller than the
+        candidate pool is scored in full.
+        """
+        import numpy as np
+
+        data = self.data
+        n = len(data.chunks)
+        allowed_p = None if doc_mask is None else doc_mask[data.chunk_doc]
+        tokens = data.lexical.tokens(q)  # one tokenisation for both BM25 indexes and the coverage
+        bm25_p = data.lexical.scores(q, tokens)
+        if n <= 2 * CANDIDATES:
+            cand = np.arange(n) if allowed_p is None else np.flatnonzero(allowed_p)
+        else:
+            want = CANDIDATES if allowed_p is None else min(n, CANDIDATES * 16)
+            _, ids = data.faiss.search(qv, want)
+            dense_ids = ids[0][ids[0] >= 0]
+            bm = bm25_p if allowed_p is None else np.where(allowed_p, bm25_p, -1.0)
+            top_bm = np.argpartition(-bm, CANDIDATES)[:CANDIDATES]
+            top_bm = top_bm[bm[top_bm] > 0]
+            cand = np.union1d(dense_ids, top_bm)
+            if allowed_p is not None:
+                cand = cand[allowed_p[cand]]
+                if cand.size == 0:
+                    cand = np.flatnonzero(allowed_p)[: CANDIDATES * 16]
+        vectors = data.faiss.reconstruct_batch(cand) if cand.size else np.zeros((0, qv.shape[1]), np.float32)
+        dense_p = vectors @ qv[0]
+
+        indptr, sent_ids = data.passage_sentences
+        starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]
+        flat = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        cand_sents = np.unique(sent_ids[flat]).astype(np.int64)
+        dense_s = np.asarray(data.sentence_vectors[cand_sents], dtype=np.float32) @ qv[0]
+        bm25_s = data.sentence_lexical.scores(q, tokens)[cand_sents] if cand_sents.size else np.zeros(0, np.float32)
+        local_sent = fusion.sentence_scores(dense_s, bm25_s, self.weights)
+        sent = np.zeros(len(data.sentence_sources), dtype=np.float32)
+        sent[cand_sents] = local_sent
+
+        # Membership pairs restricted to the candidates, in local numbering.
+        local_p = np.full(n, -1, dtype=np.int64)
+        local_p[cand] = np.arange(cand.size)
+        keep = local_p[data.pair_passage] >= 0
+        pair_p = local_p[data.pair_passage[keep]]
+        pair_s = data.pair_sentence[keep]
+        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights)
+        best_cosine = float(dense_s.max()) if dense_s.size else 0.0
+        return Scored(cand, passage, sent, best_cosine, tokens)
+
     def _evidence(self, span: Span, sent: np.ndarray) -> tuple[int, int] | None:
         """The best-scoring sentence inside `span`: the highlight."""
         import numpy as np
@@ -183,7 +240,7 @@ class Engine:
         inside = np.flatnonzero((rows[:, 1] >= span.start) & (rows[:, 2] <= span.end))
         if inside.size == 0:
             return None
-        scores = sent[lo + inside]
+        scores = sent[lo + inside]  # sentences outside the candidates score 0
         # A question often names its subject in the sentence before the one that answers it
         # ("The Normans ... . They were descended from ..."): give each sentence a share of the
         # previous one's score (measured: evidence@1 +1.5 points on the SQuAD subset, flat for
@@ -192,20 +249,6 @@ class Engine:
         smoothed[1:] += fusion.PREVIOUS_SENTENCE_SHARE * scores[:-1]
         best = lo + int(inside[np.argmax(smoothed)])
         return int(self.data.sentences[best, 1]), int(self.data.sentences[best, 2])
-
-
-def _all_scores(index: Any, qv: np.ndarray) -> np.ndarray:
-    """The inner product of the query with every vector of a flat index, in index order."""
-    import numpy as np
-
-    n = index.ntotal
-    out = np.full(n, -1.0, dtype=np.float32)
-    if n == 0:
-        return out
-    scores, ids = index.search(qv, n)
-    valid = ids[0] >= 0
-    out[ids[0][valid]] = scores[0][valid]
-    return out
 
 
 def load(

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
 INGEST_VERSION = 2
@@ -48,12 +48,17 @@ FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.jsonl"
 DOCUMENTS_FILE = "documents.jsonl"
 SENTENCES_FILE = "sentences.npy"
-SENTENCES_FAISS = "sentences.faiss"
+SENTENCE_VECTORS = "sentence_vectors.npy"
 BM25_PASSAGES = "bm25/passages"
 BM25_SENTENCES = "bm25/sentences"
 # Files every generation must have (bm25s writes several files into each of its folders; all of them
 # are listed with their checksums in the manifest).
-DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCES_FAISS)
+DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS)
+# Up to this many passages the FAISS index is exact (flat); above it, HNSW (approximate, with its
+# recall@10 against flat measured by bench/). Flat search over 50k x 384 floats is a few ms.
+FLAT_LIMIT = 50_000
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
 
 REBUILD_HINT = "run `qa index` to rebuild it"
 
@@ -211,7 +216,9 @@ class IndexData:
     faiss: Any  # faiss.Index over passages
     sentences: Any  # np.ndarray (S, 3): document number, start, end
     sentence_sources: list[str]  # source of each sentence
-    sentence_faiss: Any  # faiss.Index over sentences
+    sentence_vectors: Any  # np.ndarray (S, d) float16, memory-mapped: only the rows a query reads load
+    chunk_doc: Any  # np.ndarray: document number of each passage
+    passage_sentences: tuple[Any, Any]  # CSR (indptr, sentence ids): the sentences inside each passage
     lexical: Any  # qa.lexical.Lexical over passages
     sentence_lexical: Any  # qa.lexical.Lexical over sentences
     pair_sentence: Any  # np.ndarray: sentence pair_sentence[i] lies inside passage pair_passage[i]
@@ -255,7 +262,7 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         docs = [DocRecord(**row) for row in _read_jsonl(gen / DOCUMENTS_FILE)]
         rows = _read_jsonl(gen / CHUNKS_FILE)
         index = faiss.read_index(str(gen / FAISS_FILE))
-        sentence_index = faiss.read_index(str(gen / SENTENCES_FAISS))
+        sentence_vectors = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
         sentences = np.load(gen / SENTENCES_FILE, allow_pickle=False)
         lexical = Lexical.load(gen / BM25_PASSAGES, size=len(rows))
         sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=len(sentences))
@@ -277,13 +284,19 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
     if (
         sentences.ndim != 2
         or sentences.shape[1] != 3
-        or sentence_index.ntotal != len(sentences)
-        or sentence_index.d != dimension
+        or sentence_vectors.shape != (len(sentences), dimension)
         or (len(sentences) and (sentences[:, 0].min() < 0 or sentences[:, 0].max() >= len(docs)))
     ):
         raise IndexInvalidError(f"The sentence index at {gen} is out of step with its vectors; {REBUILD_HINT}.")
     sentence_sources = [docs[int(d)].source for d in sentences[:, 0]]
     pair_s, pair_p = _membership(chunks, sentences, doc_index)
+    order = np.argsort(pair_p, kind="stable")
+    indptr = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.add.at(indptr, pair_p + 1, 1)
+    indptr = np.cumsum(indptr)
+    chunk_doc = np.array([doc_index[c.source] for c in chunks], dtype=np.int32)
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     return IndexData(
         gen,
         manifest,
@@ -292,7 +305,9 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         index,
         sentences,
         sentence_sources,
-        sentence_index,
+        sentence_vectors,
+        chunk_doc,
+        (indptr, pair_s[order]),
         lexical,
         sentence_lexical,
         pair_s,
@@ -450,9 +465,8 @@ def _old_parts(prev_gen: Path, keep: list[str]) -> dict[str, _Part]:
     docs = _read_jsonl(prev_gen / DOCUMENTS_FILE)
     chunks = _read_jsonl(prev_gen / CHUNKS_FILE)
     cvec = faiss.read_index(str(prev_gen / FAISS_FILE))
-    svec = faiss.read_index(str(prev_gen / SENTENCES_FAISS))
     chunk_vectors = cvec.reconstruct_n(0, cvec.ntotal) if cvec.ntotal else np.zeros((0, cvec.d), np.float32)
-    sentence_vectors = svec.reconstruct_n(0, svec.ntotal) if svec.ntotal else np.zeros((0, svec.d), np.float32)
+    sentence_vectors = np.load(prev_gen / SENTENCE_VECTORS, allow_pickle=False).astype(np.float32)
     sent = np.load(prev_gen / SENTENCES_FILE, allow_pickle=False)
     wanted = set(keep)
     parts: dict[str, _Part] = {}
@@ -513,10 +527,16 @@ def _new_parts(
     return parts
 
 
-def _flat_index(vectors: np.ndarray, dimension: int) -> Any:
+def passage_index(vectors: np.ndarray, dimension: int) -> Any:
+    """Exact inner-product search while it is fast enough, HNSW above FLAT_LIMIT passages."""
     import faiss
 
-    index = faiss.IndexFlatIP(dimension)
+    index: Any
+    if len(vectors) <= FLAT_LIMIT:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
     if len(vectors):
         index.add(vectors)
     return index
@@ -558,15 +578,21 @@ def _write_generation(
         _write_jsonl(tmp / DOCUMENTS_FILE, docs)
         _write_jsonl(tmp / CHUNKS_FILE, all_chunks)
         np.save(tmp / SENTENCES_FILE, sentences, allow_pickle=False)
-        faiss.write_index(_flat_index(chunk_vectors, dimension), str(tmp / FAISS_FILE))
-        faiss.write_index(_flat_index(sentence_vectors, dimension), str(tmp / SENTENCES_FAISS))
+        index = passage_index(chunk_vectors, dimension)
+        faiss.write_index(index, str(tmp / FAISS_FILE))
+        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float16), allow_pickle=False)
         Lexical.build(passage_texts).save(tmp / BM25_PASSAGES)
         Lexical.build(sentence_texts).save(tmp / BM25_SENTENCES)
         data_files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         manifest = {
             **_settings_key(settings, dimension),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "faiss": {"type": "IndexFlatIP", "metric": "inner product of unit vectors (cosine)"},
+            "faiss": {
+                "type": "IndexHNSWFlat" if hasattr(index, "hnsw") else "IndexFlatIP",
+                "metric": "inner product of unit vectors (cosine)",
+                "flat_limit": FLAT_LIMIT,
+            },
+            "sentence_vectors": "float16 .npy, memory-mapped at query time",
             "lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"},
             "counts": {"documents": len(docs), "chunks": len(all_chunks), "sentences": len(sentences)},
             "files": {

@@ -63,23 +63,26 @@ class Lexical:
         )
         return list(out[0]) if out else []
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for `query` (zeros when no query word is in the vocabulary)."""
+    def scores(self, query: str, tokens: list[str] | None = None) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros when no query word is in the vocabulary).
+
+        `tokens` may pass `self.tokens(query)` computed once for several indexes.
+        """
         import numpy as np
 
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
         vocab = self.retriever.vocab_dict
-        toks = [t for t in self.tokens(query) if t in vocab]
+        toks = [t for t in (self.tokens(query) if tokens is None else tokens) if t in vocab]
         if not toks:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
 
-    def coverage(self, query: str) -> float:
+    def coverage(self, query: str, tokens: list[str] | None = None) -> float:
         """The share of the query's words (stop words aside) that occur anywhere in the corpus."""
         if self.size == 0:
             return 0.0
-        toks = self.tokens(query)
+        toks = self.tokens(query) if tokens is None else tokens
         if not toks:
             return 0.0
         vocab = self.retriever.vocab_dict
