@@ -13,10 +13,35 @@ from qa import index as index_mod
 from qa.engine import CANDIDATES
 from tests.conftest import FakeEmbedder
 
-WORDS = (
-    "harbour council ferry budget school bridge railway museum festival river market tower garden library "
-    "hospital stadium airport factory island valley mountain forest village canal castle cathedral theatre"
-).split()
+WORDS = [
+    "harbour",
+    "council",
+    "ferry",
+    "budget",
+    "school",
+    "bridge",
+    "railway",
+    "museum",
+    "festival",
+    "river",
+    "market",
+    "tower",
+    "garden",
+    "library",
+    "hospital",
+    "stadium",
+    "airport",
+    "factory",
+    "island",
+    "valley",
+    "mountain",
+    "forest",
+    "village",
+    "canal",
+    "castle",
+    "cathedral",
+    "theatre",
+]
 
 
 def write_corpus(root: Path, n_articles: int, seed: int = 7) -> list[tuple[str, str]]:
