@@ -49,13 +49,13 @@ def build(
         index_dir=Path(index_dir) if index_dir is not None else None,
     )
     if embedder is None:
+        from qa.chunking import model_token_counter
+        from qa.config import default_model_path
         from qa.embedder import default_embedder
 
-        factory_embedder = default_embedder(settings.batch_size)
-        count_tokens = None
-        from qa.chunking import model_token_counter
-
-        count_tokens = model_token_counter(str(factory_embedder.model_path))
+        factory_embedder = default_embedder(settings.batch_size, settings.backend)
+        # The tokenizer alone (no torch) sizes chunks; the model loads only if something changed.
+        count_tokens = model_token_counter(str(default_model_path()))
         return build_index(
             settings, lambda: factory_embedder, dimension=MODEL_DIMENSION, count_tokens=count_tokens, progress=progress
         )

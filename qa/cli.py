@@ -118,6 +118,16 @@ def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
                 yield line.rstrip("\r")
 
 
+def _read_stdin() -> str:
+    """Standard input as text, whatever the locale: bytes that are not UTF-8 become lone surrogates, as
+    Python does for command-line arguments, and `clean_question` drops them (a strict locale would
+    otherwise end `qa ask` with a UnicodeDecodeError traceback)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    return str(buffer.read().decode("utf-8", "surrogateescape"))
+
+
 def render(answer: Answer) -> str:
     """A readable terminal rendering of an answer."""
     out = []
@@ -149,7 +159,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = list(_iter_questions(args))
     interactive = not questions and args.questions_file is None and sys.stdin.isatty()
     if not questions and args.questions_file is None and not interactive:
-        questions = [line for line in sys.stdin.read().split("\n") if line.strip()]
+        questions = [line for line in _read_stdin().split("\n") if line.strip()]
     if not questions and not interactive:
         raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
     # A mistake in the input is reported (and fails the command) before the index and model load.

@@ -16,6 +16,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_DIMENSION = 384
 # The model's position window is 256 word pieces including [CLS] and [SEP].
 MODEL_MAX_TOKENS = 256
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def _env_path(name: str, default: str) -> Path:
@@ -67,6 +68,9 @@ class Settings:
     seeds_dir: Path = field(default_factory=lambda: _env_path("QA_SEEDS_DIR", "seeds"))
     index_dir: Path = field(default_factory=lambda: _env_path("QA_INDEX_DIR", "embeddings"))
     model_name: str = MODEL_NAME
+    # How the model runs: "torch" (sentence-transformers), or ONNX Runtime from a locally exported
+    # copy: "onnx" (float32) or "onnx-int8" (dynamically quantised). See README, "Performance".
+    backend: str = field(default_factory=lambda: os.environ.get("QA_BACKEND", "torch").strip() or "torch")
     # Chunk size in the model's own word pieces. Paragraph-sized passages keep one idea each, which
     # is what a reader wants to see cited and what MiniLM (trained on short texts) embeds best.
     chunk_tokens: int = field(default_factory=lambda: _env_int("QA_CHUNK_TOKENS", 128))
@@ -81,6 +85,12 @@ class Settings:
     batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 32))
     # Files larger than this are skipped with a warning (news articles are a few KB).
     max_file_bytes: int = field(default_factory=lambda: _env_int("QA_MAX_FILE_BYTES", 5_000_000))
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            from qa.errors import UsageError
+
+            raise UsageError(f"QA_BACKEND={self.backend!r} is not one of {', '.join(BACKENDS)}.")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -92,7 +92,14 @@ class SentenceTransformerEmbedder:
         return model_token_counter(str(self.model_path))(text)
 
 
-def default_embedder(batch_size: int = 32) -> SentenceTransformerEmbedder:
+def default_embedder(batch_size: int = 32, backend: str = "torch") -> Embedder:
+    """The packaged MiniLM, run by sentence-transformers (torch) or by ONNX Runtime."""
     from qa.config import MODEL_DIMENSION, MODEL_NAME, default_model_path
 
+    if backend.startswith("onnx"):
+        from qa.onnx_backend import OnnxEmbedder
+
+        return OnnxEmbedder(
+            default_model_path(), MODEL_NAME, MODEL_DIMENSION, quantize=backend == "onnx-int8", batch_size=batch_size
+        )
     return SentenceTransformerEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, batch_size)

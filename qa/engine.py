@@ -62,7 +62,7 @@ def _is_calendar_date(value: str) -> bool:
 def check_date(name: str, value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    if not _DATE.match(value) or not _is_calendar_date(value):
+    if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
         raise UsageError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. --{name} 2024-01-31.")
     return value
 
@@ -144,6 +144,8 @@ class Engine:
         k = self.settings.k if k is None else k
         if not isinstance(k, int) or k < 1:
             raise UsageError("k must be a whole number of at least 1, e.g. -k 5.")
+        if source is not None and not isinstance(source, str):
+            raise UsageError(f"--source {source!r} is not a file-name pattern; use a glob, e.g. --source '00[12]_*'.")
         allowed = self._allowed(source, check_date("since", since), check_date("until", until))
         chunks = self.data.chunks
         if not chunks or (allowed is not None and not allowed):
@@ -268,7 +270,7 @@ def load(
     if embedder is None:
         from qa.embedder import default_embedder
 
-        embedder = default_embedder(settings.batch_size)
+        embedder = default_embedder(settings.batch_size, settings.backend)
     dimension = getattr(embedder, "dimension", MODEL_DIMENSION)
     data = load_index(settings.index_dir, settings, dimension)
     return Engine(data, embedder, settings)

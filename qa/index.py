@@ -174,10 +174,15 @@ def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dime
     model = manifest.get("model")
     if not isinstance(model, dict):  # a hand-edited or damaged manifest must not crash the check
         model = {}
-    if model.get("name") != settings.model_name or model.get("dimension") != dimension:
+    if (
+        model.get("name") != settings.model_name
+        or model.get("dimension") != dimension
+        or model.get("backend", "torch") != settings.backend
+    ):
         raise IndexInvalidError(
-            f"The index at {gen} was built with {model.get('name')} ({model.get('dimension')} dims), "
-            f"not {settings.model_name} ({dimension} dims); {REBUILD_HINT}."
+            f"The index at {gen} was built with {model.get('name')} ({model.get('dimension')} dims, "
+            f"{model.get('backend', 'torch')}), not {settings.model_name} ({dimension} dims, {settings.backend}); "
+            f"{REBUILD_HINT}."
         )
     checksums = manifest.get("checksums")
     if not isinstance(checksums, dict):
@@ -323,7 +328,7 @@ def _settings_key(settings: Settings, dimension: int) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "ingest_version": INGEST_VERSION,
-        "model": {"name": settings.model_name, "dimension": dimension},
+        "model": {"name": settings.model_name, "dimension": dimension, "backend": settings.backend},
         "chunking": settings.chunking(),
     }
 
@@ -366,6 +371,16 @@ def build_index(
         except OSError as err:
             skipped.append(Skipped(relative_source(path, seeds), f"cannot be read ({err.strerror})"))
     shas = {src: sha256_bytes(raw) for src, raw in raw_by_source.items()}
+    # The same bytes under another name are indexed once (the first name in sorted order), as an upload
+    # of an article already there is refused: otherwise one answer cites the same text twice.
+    first_with: dict[str, str] = {}
+    for src in sorted(raw_by_source):
+        if not raw_by_source[src].strip():
+            continue  # empty files are skipped as empty below, not as copies of each other
+        original = first_with.setdefault(shas[src], src)
+        if original != src:
+            skipped.append(Skipped(src, f"has the same content as {original}"))
+            del raw_by_source[src], shas[src]
 
     with _build_lock(index_dir):
         prev = _previous(index_dir, settings, dimension)

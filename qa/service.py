@@ -47,7 +47,7 @@ class Service:
         if embedder is None:
             from qa.embedder import default_embedder
 
-            embedder = default_embedder(self.settings.batch_size)
+            embedder = default_embedder(self.settings.batch_size, self.settings.backend)
         self.embedder = embedder
         self._engine: Engine | None = None
         self._rebuild_lock = threading.Lock()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -685,9 +686,18 @@ def relative_source(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def _utf8_name(name: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (Python holds them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def list_files(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
-    """The `.txt`/`.md` files under `root`, sorted; hidden files, symlinks that leave the folder and
-    files over `max_bytes` are skipped with a reason."""
+    """The `.txt`/`.md` files under `root`, sorted; hidden files, symlinks that leave the folder,
+    files over `max_bytes` and names that are not UTF-8 are skipped with a reason."""
     if not root.exists():
         raise CorpusError(f"Corpus folder {root} does not exist; create it or pass --seeds DIR.")
     if not root.is_dir():
@@ -700,6 +710,11 @@ def list_files(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
         if any(part.startswith(".") for part in rel.parts):
             continue
         if path.suffix.lower() not in SUFFIXES or path.is_dir():
+            continue
+        if not _utf8_name(rel.as_posix()):
+            # Its name cannot be written into the index, a JSON answer or the chat; name it readably.
+            shown = os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
+            skipped.append(Skipped(shown, "has a file name that is not UTF-8; rename it to index it"))
             continue
         try:
             resolved = path.resolve()

@@ -1,0 +1,158 @@
+"""An optional ONNX Runtime backend for the same all-MiniLM-L6-v2 model (`QA_BACKEND=onnx` or `onnx-int8`).
+
+The ONNX file is exported once, locally, from the packaged model (torch is needed for that one export
+only) into a cache folder (`QA_ONNX_CACHE`, default `~/.cache/qa/onnx`); nothing is downloaded.
+`onnx-int8` also quantises the weights dynamically to int8. Queries then need neither torch nor
+sentence-transformers: the model's own tokenizer (`tokenizers`), ONNX Runtime, mean pooling and
+normalisation, exactly what sentence-transformers does for this model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAX_TOKENS = 256
+
+
+def default_cache() -> Path:
+    return Path(os.environ.get("QA_ONNX_CACHE", Path.home() / ".cache" / "qa" / "onnx"))
+
+
+def _model_key(model_path: Path) -> str:
+    weights = model_path / "model.safetensors"
+    stat = weights.stat() if weights.exists() else None
+    raw = f"{model_path.resolve()}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def export_onnx(model_path: Path, target: Path, quantize: bool) -> Path:
+    """Export the packaged model to ONNX (and int8) under `target`; atomic, reused when present."""
+    fp32 = target / "model.onnx"
+    int8 = target / "model.int8.onnx"
+    want = int8 if quantize else fp32
+    if want.exists():
+        return want
+    target.mkdir(parents=True, exist_ok=True)
+    if not fp32.exists():
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+
+        class _Encoder(torch.nn.Module):
+            def __init__(self, inner: Any) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.inner(
+                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                ).last_hidden_state
+
+        ids = torch.ones((2, 8), dtype=torch.long)
+        tmp = target / f".model.{uuid.uuid4().hex[:8]}.onnx"
+        axes = {0: "batch", 1: "tokens"}
+        torch.onnx.export(
+            _Encoder(model),
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            str(tmp),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "last_hidden_state": axes},
+            opset_version=17,
+            dynamo=False,
+        )
+        tmp.replace(fp32)
+    if quantize and not int8.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = target / f".model.int8.{uuid.uuid4().hex[:8]}.onnx"
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        tmp.replace(int8)
+    return want
+
+
+class OnnxEmbedder:
+    def __init__(
+        self,
+        model_path: Path,
+        name: str,
+        dimension: int,
+        *,
+        quantize: bool = False,
+        batch_size: int = 32,
+        cache: Path | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.name = name
+        self.dimension = dimension
+        self.quantize = quantize
+        self.batch_size = batch_size
+        self.cache = (cache or default_cache()) / _model_key(self.model_path)
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._session is None:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            path = export_onnx(self.model_path, self.cache, self.quantize)
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            tok = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+            tok.enable_truncation(MAX_TOKENS)
+            tok.no_padding()
+            self._tokenizer = tok
+        return self._session, self._tokenizer
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        with self._lock:
+            session, tok = self._load()
+            # Batches of similar length waste the least padding.
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+            iterator: Any = batches
+            if progress:
+                from tqdm import tqdm
+
+                iterator = tqdm(batches, desc="Batches")
+            for batch in iterator:
+                enc = tok.encode_batch([texts[i] for i in batch])
+                width = max(len(e.ids) for e in enc)
+                ids = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for row, e in enumerate(enc):
+                    ids[row, : len(e.ids)] = e.ids
+                    mask[row, : len(e.ids)] = 1
+                hidden = session.run(
+                    None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+                )[0]
+                summed = (hidden * mask[:, :, None]).sum(axis=1)
+                pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+                norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+                out[batch] = pooled / np.maximum(norms, 1e-12)
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        from qa.chunking import model_token_counter
+
+        return model_token_counter(str(self.model_path))(text)
