@@ -130,7 +130,8 @@ def test_manifest_records_format_model_chunking_file_hashes_counts_and_checksums
     manifest = manifest_of(index_dir)
 
     assert manifest["format_version"] == FORMAT_VERSION, "manifest lacks the index format version"
-    assert manifest["model"] == {"name": fake.name, "dimension": fake.dimension}, "manifest names the wrong model"
+    expected_model = {"name": fake.name, "dimension": fake.dimension, "backend": Settings().backend}
+    assert manifest["model"] == expected_model, "manifest names the wrong model"
     expected_chunking = Settings().chunking()
     assert manifest["chunking"] == expected_chunking, "manifest does not record the chunking settings"
     assert manifest["chunking"]["chunk_tokens"] == Settings().chunk_tokens
