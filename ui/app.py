@@ -2,18 +2,20 @@
 
 It only displays answers (the CITATIONS.md object, rendered by `ui/render.py`); retrieval, rebuilds and
 uploads all happen in `qa/`. `build_app(service)` returns the Blocks; `serve()` launches it with safe
-defaults: loopback only, no share link, a bounded queue, an upload size limit, no extra file paths.
+defaults: loopback only (and only under loopback host names), no share link, a bounded queue, an upload
+size limit, no extra file paths.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from qa.errors import QAError
+from qa.errors import QAError, UsageError
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import CSS, answer_html, documents_html, esc, source_html
 
@@ -34,9 +36,22 @@ SCROLL_JS = """() => { setTimeout(() => {
 def _filters(source: str | None, since: str | None, until: str | None) -> dict[str, Any]:
     return {
         "source": None if not source or source == ALL else source,
-        "since": (since or "").strip() or None,
-        "until": (until or "").strip() or None,
+        "since": _text(since),
+        "until": _text(until),
     }
+
+
+def _text(value: Any) -> Any:
+    """A text box's value, stripped; anything else (from an API caller) is left for the engine to refuse."""
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+def _k(value: Any) -> int:
+    """The slider's number of citations (a float from the UI); an API caller may send anything."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError(f"k must be a whole number of at least 1, not {value!r}.") from None
 
 
 def _choice(c: dict[str, Any]) -> str:
@@ -56,7 +71,7 @@ def build_app(service: Service) -> gr.Blocks:
             return history, "", None, gr.update()
         history.append({"role": "user", "content": esc(question)})
         try:
-            d = service.ask(question, int(k), **_filters(source, since, until)).to_dict()
+            d = service.ask(question, _k(k), **_filters(source, since, until)).to_dict()
         except QAError as err:
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {esc(err)}</div>"})
             return history, "", None, gr.update(choices=[], value=None)
@@ -116,7 +131,7 @@ def build_app(service: Service) -> gr.Blocks:
     def ask_api(question: str, k: int = 5, source: str = "", since: str = "", until: str = "") -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the CITATIONS.md answer object."""
         try:
-            return service.ask(question, int(k), **_filters(source, since, until)).to_dict()
+            return service.ask(question, _k(k), **_filters(source, since, until)).to_dict()
         except QAError as err:
             raise gr.Error(str(err)) from None
 
@@ -171,16 +186,38 @@ def build_app(service: Service) -> gr.Blocks:
     return app  # type: ignore[no-any-return]
 
 
+def loopback_hosts(host: str) -> list[str] | None:
+    """The Host names a server bound to `host` answers to: its own loopback names if `host` is a
+    loopback address, else None (any; a public bind was asked for and is served under any name).
+
+    A page on another site whose name an attacker re-points at 127.0.0.1 (DNS rebinding) is
+    same-origin with its own requests, so CORS does not stop it; its Host header still names it.
+    """
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return None
+    return sorted({"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host})
+
+
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> Any:
     """Start `app` with the safe defaults. Loopback by default; a public bind must be asked for."""
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     app.queue(max_size=64, default_concurrency_limit=2)
+    hosts = loopback_hosts(host)
     return app.launch(
         server_name=host,
         server_port=port,
         share=False,
         show_error=False,
-        max_file_size=f"{MAX_UPLOAD_BYTES // 1_000_000}mb",
+        # In bytes, so the server refuses exactly what Service.add_article would ("2mb" is 2 MiB).
+        max_file_size=MAX_UPLOAD_BYTES,
         allowed_paths=[],
+        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]} if hosts else None,
         css=CSS,
         ssr_mode=False,
         footer_links=["api"],
