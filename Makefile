@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test test lint index ask eval clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@
 
+# The benchmark's peers (LangChain's FAISS store, txtai) are optional extras, installed only for `make bench`.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 ## Build (or incrementally update) the index from seeds/, then serve the chat on http://127.0.0.1:7860.
 run: install
@@ -46,14 +52,26 @@ lint: install-test
 	$(VENV)/bin/ruff check qa ui tests bench
 	$(VENV)/bin/mypy qa ui
 
-## The whole suite: lint, types, unit, integration.
+## The whole suite: lint, types, unit, integration, UI, and the reliability cases in their short form.
 test: install-test
 	$(VENV)/bin/ruff check qa ui tests bench
 	$(VENV)/bin/mypy qa ui
 	$(PY) -m pytest -q
 
+## The reliability cases of tests/reliability, long: 100 SIGKILLs of a rebuild, 10 rebuilds under 50
+## concurrent chats, 300 random hostile questions (about 30 min on 2 cores; `make test` runs them short).
+stress: install-test
+	QA_STRESS=1 $(PY) -m pytest -q --timeout 10800 tests/reliability
+
 eval: install
 	$(QA) eval --corpus ../shared/benchmarks/squad-subset/articles --questions ../shared/benchmarks/squad-subset/questions.jsonl
+
+## qa side by side with raw sentence-transformers + FAISS and with peers, in one run (~20 min on 2 cores);
+## prints the table of ratios and writes it to bench/results/bench.json. BENCH_ARGS="--quick" for a smoke run,
+## BENCH_ARGS="--scales 1000,10000,100000" to add the 100k corpus (over an hour).
+BENCH_ARGS ?=
+bench: install install-bench
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean-index:
 	find embeddings -mindepth 1 ! -name README.md -exec rm -rf {} +
