@@ -30,6 +30,15 @@ class Embedder(Protocol):
         ...
 
 
+class TokenEmbedder(Embedder, Protocol):
+    """A model that also exposes the token states its mean pooling averages (used by index builds)."""
+
+    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
+        """Per text, its last hidden states (tokens x d, special tokens included, no padding): the
+        normalised mean of a text's rows is its `encode` vector."""
+        ...
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, model_path: Path, name: str, dimension: int, batch_size: int = 32) -> None:
         self.model_path = Path(model_path)
@@ -85,6 +94,22 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
+        import numpy as np
+
+        if not texts:
+            return []
+        with self._lock:
+            model = self._load()
+            states = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                output_value="token_embeddings",
+                convert_to_numpy=False,
+                show_progress_bar=progress,
+            )
+        return [np.asarray(t.float().numpy(), dtype=np.float32) for t in states]
 
     def count_tokens(self, text: str) -> int:
         from qa.chunking import model_token_counter

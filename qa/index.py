@@ -330,6 +330,7 @@ def _settings_key(settings: Settings, dimension: int) -> dict[str, Any]:
         "ingest_version": INGEST_VERSION,
         "model": {"name": settings.model_name, "dimension": dimension, "backend": settings.backend},
         "chunking": settings.chunking(),
+        "passage_vectors": settings.passage_vectors,
     }
 
 
@@ -442,7 +443,7 @@ def build_index(
             embedder = embedder_factory()
             counter = count_tokens or embedder.count_tokens
             chunker = Chunker(counter, settings.chunk_tokens, settings.chunk_overlap)
-            parts.update(_new_parts(new_docs, chunker, embedder, progress, log))
+            parts.update(_new_parts(new_docs, chunker, embedder, settings.passage_vectors, progress, log))
         keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
         gen = _write_generation(index_dir, settings, dimension, parts, {**keep_skipped, **skip_records})
         _publish(index_dir, gen)
@@ -509,19 +510,76 @@ def document_sentences(doc_text: str, chunks: list[Chunk]) -> list[tuple[int, in
     return sorted(seen)
 
 
+def _embed(
+    docs: dict[str, Document],
+    chunks: dict[str, list[Chunk]],
+    sents: dict[str, list[tuple[int, int]]],
+    embedder: Embedder,
+    mode: str,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage vectors and sentence vectors, in the order of `docs`, `chunks` and `sents`.
+
+    "pooled" (with a model that exposes its token states): each distinct sentence goes through the
+    model once; its vector is the mean of its token states, as `encode` gives, and a passage's vector
+    is the mean over the token states of the sentences it holds. "encoded": every passage and every
+    sentence is encoded on its own.
+    """
+    import numpy as np
+
+    passages = [c.text for src in docs for c in chunks[src]]
+    sentences = [docs[src].text[a:b] for src in docs for a, b in sents[src]]
+    token_states = getattr(embedder, "token_states", None)
+    if mode != "pooled" or token_states is None:
+        vectors = embedder.encode(passages + sentences, progress=progress)
+        return vectors[: len(passages)], vectors[len(passages) :]
+
+    states: list[np.ndarray] = token_states(sentences, progress=progress)
+    dim = states[0].shape[1] if states else embedder.dimension
+    sums = np.array([h.sum(axis=0) for h in states], dtype=np.float32).reshape(-1, dim)
+    counts = np.array([len(h) for h in states], dtype=np.float32)
+    sentence_vectors = _unit(sums / np.maximum(counts, 1)[:, None])
+    passage_sums = np.zeros((len(passages), dim), dtype=np.float32)
+    p = s = 0
+    for src in docs:
+        number = {span: s + j for j, span in enumerate(sents[src])}
+        text = docs[src].text
+        for c in chunks[src]:
+            held = [number[span] for span in sentence_spans(text, c.start, c.end)]
+            passage_sums[p] = sums[held].sum(axis=0)
+            p += 1
+        s += len(sents[src])
+    passage_vectors = _unit(passage_sums)
+    empty = [i for i in range(len(passages)) if not passage_sums[i].any()]
+    if empty:  # a passage of no sentence at all (whitespace): encode it as it is
+        passage_vectors[empty] = embedder.encode([passages[i] for i in empty])
+    return passage_vectors, sentence_vectors
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.ascontiguousarray(x / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
 def _new_parts(
-    docs: dict[str, Document], chunker: Chunker, embedder: Embedder, progress: bool, log: Callable[[str], None]
+    docs: dict[str, Document],
+    chunker: Chunker,
+    embedder: Embedder,
+    mode: str,
+    progress: bool,
+    log: Callable[[str], None],
 ) -> dict[str, _Part]:
-    """Chunk, split into sentences and embed the new and changed files (one encode call)."""
+    """Chunk, split into sentences and embed the new and changed files."""
     chunks = {src: chunker.split(doc) for src, doc in docs.items()}
     sents = {src: document_sentences(doc.text, chunks[src]) for src, doc in docs.items()}
-    texts = [c.text for src in docs for c in chunks[src]]
-    n_passages = len(texts)
-    texts += [docs[src].text[a:b] for src in docs for a, b in sents[src]]
-    log(f"embedding {n_passages} passages and {len(texts) - n_passages} sentences from {len(docs)} files")
-    vectors = embedder.encode(texts, progress=progress)
+    n_passages = sum(len(cs) for cs in chunks.values())
+    n_sentences = sum(len(ss) for ss in sents.values())
+    log(f"embedding {n_passages} passages ({n_sentences} sentences) from {len(docs)} files")
+    passage_vectors, sentence_vectors = _embed(docs, chunks, sents, embedder, mode, progress)
     parts: dict[str, _Part] = {}
-    ci, si = 0, n_passages
+    ci = si = 0
     for src, doc in docs.items():
         cs, ss = chunks[src], sents[src]
         record = DocRecord(
@@ -533,9 +591,9 @@ def _new_parts(
                 {"source": c.source, "start": c.start, "end": c.end, "start_line": c.start_line, "end_line": c.end_line}
                 for c in cs
             ],
-            vectors[ci : ci + len(cs)],
+            passage_vectors[ci : ci + len(cs)],
             ss,
-            vectors[si : si + len(ss)],
+            sentence_vectors[si : si + len(ss)],
         )
         ci += len(cs)
         si += len(ss)

@@ -13,6 +13,7 @@ import hashlib
 import os
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,8 +124,23 @@ class OnnxEmbedder:
         import numpy as np
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, h in self._run(texts, progress):
+            v = h.mean(axis=0)
+            out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return out
+
+    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
+        states: list[Any] = [None] * len(texts)
+        for i, h in self._run(texts, progress):
+            states[i] = h
+        return states
+
+    def _run(self, texts: list[str], progress: bool) -> Iterator[tuple[int, np.ndarray]]:
+        """(text number, its unpadded last hidden states), batch by batch."""
+        import numpy as np
+
         if not texts:
-            return out
+            return
         with self._lock:
             session, tok = self._load()
             # Batches of similar length waste the least padding.
@@ -146,11 +162,8 @@ class OnnxEmbedder:
                 hidden = session.run(
                     None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
                 )[0]
-                summed = (hidden * mask[:, :, None]).sum(axis=1)
-                pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-                norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-                out[batch] = pooled / np.maximum(norms, 1e-12)
-        return out
+                for row, i in enumerate(batch):
+                    yield i, np.asarray(hidden[row, : len(enc[row].ids)], dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
         from qa.chunking import model_token_counter

@@ -4,7 +4,6 @@ run in milliseconds and never import torch; integration tests (tests/integration
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 import shutil
 from pathlib import Path
@@ -32,19 +31,31 @@ class FakeEmbedder:
     def __init__(self) -> None:
         self.encoded = 0
 
+    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
+        """One row per word: its hash, plus the hash of the pair it closes. Their normalised mean is
+        exactly `encode`'s vector, as for the real model."""
+        self.encoded += len(texts)
+        return [self._rows(text) for text in texts]
+
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         self.encoded += len(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, text in enumerate(texts):
-            words = re.findall(r"\w+", text.lower())
-            for w in words + [a + " " + b for a, b in itertools.pairwise(words)]:
-                h = int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little")
-                out[i, h % self.dimension] += 1.0 if h & 1 else -1.0
-            norm = np.linalg.norm(out[i])
-            out[i] = out[i] / norm if norm else out[i]
+            v = self._rows(text).sum(axis=0)
+            norm = np.linalg.norm(v)
+            out[i] = v / norm if norm else out[i]
             if not norm:
                 out[i, 0] = 1.0
         return out
+
+    def _rows(self, text: str) -> np.ndarray:
+        words = re.findall(r"\w+", text.lower())
+        rows = np.zeros((max(1, len(words)), self.dimension), dtype=np.float32)
+        for i, w in enumerate(words):
+            for piece in [w] + ([words[i - 1] + " " + w] if i else []):
+                h = int.from_bytes(hashlib.blake2b(piece.encode(), digest_size=4).digest(), "little")
+                rows[i, h % self.dimension] += 1.0 if h & 1 else -1.0
+        return rows
 
     def count_tokens(self, text: str) -> int:
         return len(re.findall(r"\w+|[^\w\s]", text))

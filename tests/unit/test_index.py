@@ -98,6 +98,19 @@ class ExplodingEmbedder(FakeEmbedder):
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         raise RuntimeError("the model crashed while encoding")
 
+    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
+        raise RuntimeError("the model crashed while encoding")
+
+
+def pooled_vector(text: str, start: int, end: int) -> np.ndarray:
+    """What a "pooled" build stores for passage [start, end): the normalised mean of the token states
+    of the sentences it holds, each sentence run through the model on its own."""
+    from qa.chunking import sentence_spans
+
+    rows = np.concatenate(FakeEmbedder().token_states([text[a:b] for a, b in sentence_spans(text, start, end)]))
+    v = rows.sum(axis=0)
+    return v / np.linalg.norm(v)
+
 
 class WideEmbedder(FakeEmbedder):
     """Same model name, another vector size."""
@@ -149,7 +162,7 @@ def test_manifest_records_format_model_chunking_file_hashes_counts_and_checksums
     assert sum(f["chunks"] for f in manifest["files"].values()) == len(rows), "per-file chunk counts do not add up"
     sentences = manifest["counts"]["sentences"]
     assert sum(f["sentences"] for f in manifest["files"].values()) == sentences
-    assert fake.encoded == len(rows) + sentences, "a first build must encode every chunk and sentence exactly once"
+    assert fake.encoded == sentences, "a first build must run the model once over each sentence, not over passages"
 
     on_disk = {p.relative_to(gen).as_posix() for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST}
     assert set(manifest["checksums"]) == on_disk, "every data file must have a checksum"
@@ -204,10 +217,42 @@ def test_stored_document_text_is_the_file_as_python_reads_it(seeds_copy: Path, b
 def test_stored_vectors_are_the_embeddings_of_their_own_chunks(seeds_copy: Path, built: Path) -> None:
     gen = live_generation(built)
     texts = {p.name: p.open(encoding="utf-8-sig").read() for p in seeds_copy.iterdir()}
-    fresh = FakeEmbedder()
     for (source, start, end), vector in vectors_by_chunk(gen).items():
-        expected = fresh.encode([texts[source][start:end]])[0]
+        expected = pooled_vector(texts[source], start, end)
         assert np.allclose(vector, expected, atol=1e-6), f"vector of {source}[{start}:{end}] belongs to another chunk"
+
+
+def test_stored_sentence_vectors_are_the_embeddings_of_their_own_sentences(seeds_copy: Path, built: Path) -> None:
+    gen = live_generation(built)
+    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    spans = np.load(gen / "sentences.npy")
+    vectors = np.load(gen / "sentence_vectors.npy").astype(np.float32)
+    assert len(spans) == len(vectors) > 0
+    fresh = FakeEmbedder()
+    for (d, a, b), vector in zip(spans.tolist(), vectors, strict=True):
+        expected = fresh.encode([docs[d]["text"][a:b]])[0]
+        assert np.allclose(vector, expected, atol=2e-3), f"sentence {docs[d]['source']}[{a}:{b}] has another vector"
+
+
+def test_encoded_passage_vectors_run_the_model_over_every_passage_and_sentence(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "encoded"
+    fake = FakeEmbedder()
+    build(seeds_copy, index_dir, fake, passage_vectors="encoded")
+    manifest = manifest_of(index_dir)
+    assert manifest["passage_vectors"] == "encoded"
+    assert fake.encoded == manifest["counts"]["chunks"] + manifest["counts"]["sentences"]
+    texts = {p.name: p.open(encoding="utf-8-sig").read() for p in seeds_copy.iterdir()}
+    fresh = FakeEmbedder()
+    for (source, start, end), vector in vectors_by_chunk(live_generation(index_dir)).items():
+        expected = fresh.encode([texts[source][start:end]])[0]
+        assert np.allclose(vector, expected, atol=1e-6), f"vector of {source}[{start}:{end}] is not its encoding"
+
+    # Switching back is a full rebuild: vectors made one way are never mixed with the other.
+    again = FakeEmbedder()
+    report = build(seeds_copy, index_dir, again, passage_vectors="pooled")
+    assert sorted(report.added) == sorted(texts) and again.encoded == manifest_of(index_dir)["counts"]["sentences"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -252,10 +297,10 @@ def test_modified_file_is_the_only_one_reencoded_and_others_keep_their_vectors(s
 
     manifest = manifest_of(built)
     target_rows = [r for r in chunk_rows(new_gen) if r["source"] == target]
-    expected = len(target_rows) + manifest["files"][target]["sentences"]
+    expected = manifest["files"][target]["sentences"]
     assert len(target_rows) == manifest["files"][target]["chunks"]
     assert fake.encoded == expected, (
-        f"expected only the {expected} chunks and sentences of {target} to be encoded, got {fake.encoded}"
+        f"expected only the {expected} sentences of {target} to be encoded, got {fake.encoded}"
     )
     assert manifest["files"][target]["sha256"] == sha256_of(seeds_copy / target)
 
@@ -268,9 +313,8 @@ def test_modified_file_is_the_only_one_reencoded_and_others_keep_their_vectors(s
 
     text = (seeds_copy / target).open(encoding="utf-8-sig").read()
     assert any("railway link" in text[r["start"] : r["end"]] for r in target_rows), "the new paragraph is not indexed"
-    fresh = FakeEmbedder()
     for r in target_rows:
-        expected = fresh.encode([text[r["start"] : r["end"]]])[0]
+        expected = pooled_vector(text, r["start"], r["end"])
         got = new_vectors[(target, r["start"], r["end"])]
         assert np.allclose(got, expected, atol=1e-6), f"re-encoded chunk {r} got another chunk's vector"
 
@@ -307,9 +351,7 @@ def test_added_file_is_indexed_with_its_relative_path(seeds_copy: Path, built: P
     assert manifest["files"]["local/harbour.txt"]["sha256"] == sha256_of(new)
     rows = [r for r in chunk_rows(live_generation(built)) if r["source"] == "local/harbour.txt"]
     assert rows, "the added file has no chunks"
-    assert fake.encoded == len(rows) + manifest["files"]["local/harbour.txt"]["sentences"], (
-        "adding one file re-encoded others"
-    )
+    assert fake.encoded == manifest["files"]["local/harbour.txt"]["sentences"], "adding one file re-encoded others"
     engine = qa.load(built, embedder=FakeEmbedder())
     answer = engine.ask("The fishing harbour of the eastern port reopened on Saturday after two years of repairs", k=1)
     assert answer.citations[0].source == "local/harbour.txt", "the added article is not retrievable"
@@ -323,9 +365,7 @@ def test_changing_chunk_settings_rebuilds_every_file(seeds_copy: Path, built: Pa
     assert sorted(report.added) == sorted(p.name for p in seeds_copy.iterdir()), "not every file was re-chunked"
     manifest = manifest_of(built)
     assert manifest["chunking"]["chunk_tokens"] == 64 and manifest["chunking"]["chunk_overlap"] == 16
-    assert fake.encoded == manifest["counts"]["chunks"] + manifest["counts"]["sentences"], (
-        "a full rebuild must encode every chunk and sentence"
-    )
+    assert fake.encoded == manifest["counts"]["sentences"], "a full rebuild must encode every sentence"
 
     again = FakeEmbedder()
     assert build(seeds_copy, built, again, chunk_tokens=64, chunk_overlap=16).up_to_date
@@ -339,7 +379,7 @@ def test_damaged_previous_index_is_rebuilt_in_full(seeds_copy: Path, built: Path
     report = build(seeds_copy, built, fake)
     assert not report.up_to_date, "a damaged index was reported up to date"
     counts = manifest_of(built)["counts"]
-    assert fake.encoded == counts["chunks"] + counts["sentences"]
+    assert fake.encoded == counts["sentences"]
     assert answers(built)  # loads and answers
 
 
