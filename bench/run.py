@@ -83,7 +83,7 @@ class Row:
     qa: float | None
     baseline: float | None
     target: float | None = None  # bound on the ratio qa/baseline
-    sense: str = "<="  # "<=": the ratio must be at most `target`; ">": it must exceed it
+    sense: str = "<="  # "<=": the ratio must be at most `target`; ">": exceed it; ">=": at least it
     note: str = ""
 
     @property
@@ -97,7 +97,9 @@ class Row:
         r = self.ratio
         if r is None or self.target is None:
             return None
-        return r <= self.target if self.sense == "<=" else r > self.target
+        if self.sense == "<=":
+            return r <= self.target
+        return r >= self.target if self.sense == ">=" else r > self.target
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ratio": self.ratio, "met": self.met}
@@ -422,6 +424,7 @@ class Bench:
                 "qa_alone_query_p95_ms": pct(qq.result["latencies_ms"], 95),
                 "raw_alone_query_p95_ms": pct(rq.result["latencies_ms"], 95),
                 "qa_load_s": qq.result["load_s"],
+                "hnsw_recall_at_10": qq.result.get("hnsw_recall_at_10"),
                 "qa_query_max_rss_mb": qa_rss / MB,
                 "qa_query_rss_above_bare_model_mb": (qa_rss - bare_rss) / MB,
                 "raw_query_max_rss_mb": raw_rss / MB,
@@ -466,6 +469,16 @@ class Bench:
                 res["qa_query_p95_ms"],
                 res["raw_query_p95_ms"],
             )
+            recall = res.get("hnsw_recall_at_10")
+            if recall:
+                self.add(
+                    f"scale_hnsw_recall10{tag}",
+                    f"HNSW recall@10 of questions, {n} p. (vs exact flat = 1)",
+                    recall["questions"],
+                    1.0,
+                    0.98,
+                    sense=">=",
+                )
             self.add(
                 f"scale_disk_mb{tag}",
                 f"index on disk MB, {n} passages (vs N*384*4 + text)",

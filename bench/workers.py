@@ -116,6 +116,8 @@ def qa_query(args: argparse.Namespace) -> dict[str, Any]:
         "passages": len(chunks),
         "passage_text_bytes": sum(len(c.text.encode("utf-8")) for c in chunks),
     }
+    if hasattr(engine.data.faiss, "hnsw"):
+        out["hnsw_recall_at_10"] = hnsw_recall(engine, questions)
     if args.model is not None:
         from sentence_transformers import SentenceTransformer
 
@@ -130,6 +132,31 @@ def qa_query(args: argparse.Namespace) -> dict[str, Any]:
                 systems[name](q)
                 timed[name].append(1000 * (time.perf_counter() - t1))
         out["interleaved_ms"] = timed
+    return out
+
+
+def hnsw_recall(engine: Any, questions: list[str], k: int = 10, passages: int = 200) -> dict[str, Any]:
+    """recall@k of the index's HNSW search against exact search over the same vectors, for the bench
+    questions and for `passages` stored passages used as queries (a passage's own text is the kind of
+    query HNSW finds hardest to miss, the questions the kind users send)."""
+    import faiss
+    import numpy as np
+
+    hnsw = engine.data.faiss
+    vectors = hnsw.reconstruct_n(0, hnsw.ntotal)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    rng = np.random.default_rng(0)
+    queries = {
+        "questions": engine.embedder.encode(questions),
+        "passages": vectors[rng.choice(len(vectors), size=min(passages, len(vectors)), replace=False)],
+    }
+    out: dict[str, Any] = {"k": k, "efSearch": int(hnsw.hnsw.efSearch)}
+    for name, q in queries.items():
+        _, approx = hnsw.search(np.ascontiguousarray(q, dtype=np.float32), k)
+        _, exact = flat.search(np.ascontiguousarray(q, dtype=np.float32), k)
+        found = sum(len(set(a.tolist()) & set(e.tolist())) for a, e in zip(approx, exact, strict=True))
+        out[name] = found / (k * len(q))
     return out
 
 
