@@ -117,7 +117,7 @@ class SentenceTransformerEmbedder:
         return model_token_counter(str(self.model_path))(text)
 
 
-def default_embedder(batch_size: int = 32, backend: str = "torch") -> Embedder:
+def default_embedder(batch_size: int = 32, backend: str = "onnx") -> Embedder:
     """The packaged MiniLM, run by sentence-transformers (torch) or by ONNX Runtime."""
     from qa.config import MODEL_DIMENSION, MODEL_NAME, default_model_path
 

@@ -89,5 +89,6 @@ def test_index_folder_is_self_describing(tmp_path: Path) -> None:
     qa.build(SEEDS, index_dir)
     gen = index_dir / (index_dir / "CURRENT").read_text().strip()
     manifest = json.loads((gen / "manifest.json").read_text())
-    assert manifest["model"] == {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384, "backend": "torch"}
+    expected = {"name": "sentence-transformers/all-MiniLM-L6-v2", "dimension": 384, "backend": "onnx"}
+    assert manifest["model"] == expected
     assert sorted(manifest["files"]) == sorted(p.name for p in SEEDS.iterdir())
