@@ -58,6 +58,10 @@ DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCE_
 # recall@10 against flat measured by bench/). Flat search over 50k x 384 floats is a few ms.
 FLAT_LIMIT = 50_000
 HNSW_M = 32
+# Sentence vectors are stored as float16 and memory-mapped, so a big corpus costs memory only for the
+# rows its questions touch. A small one (up to this many bytes on disk, ~40k sentences) is held in RAM
+# as float32 instead: no per-question gather and float16 conversion (~0.4 ms of a ~1.4 ms overhead).
+SENTENCES_IN_RAM_BYTES = 32 * 1024 * 1024
 HNSW_EF_SEARCH = 128
 
 REBUILD_HINT = "run `qa index` to rebuild it"
@@ -221,7 +225,7 @@ class IndexData:
     faiss: Any  # faiss.Index over passages
     sentences: Any  # np.ndarray (S, 3): document number, start, end
     sentence_sources: list[str]  # source of each sentence
-    sentence_vectors: Any  # np.ndarray (S, d) float16, memory-mapped: only the rows a query reads load
+    sentence_vectors: Any  # np.ndarray (S, d): float32 in RAM when small, else float16 memory-mapped
     chunk_doc: Any  # np.ndarray: document number of each passage
     passage_sentences: tuple[Any, Any]  # CSR (indptr, sentence ids): the sentences inside each passage
     lexical: Any  # qa.lexical.Lexical over passages
@@ -268,6 +272,8 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         rows = _read_jsonl(gen / CHUNKS_FILE)
         index = faiss.read_index(str(gen / FAISS_FILE))
         sentence_vectors = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        if sentence_vectors.nbytes <= SENTENCES_IN_RAM_BYTES:
+            sentence_vectors = np.asarray(sentence_vectors, dtype=np.float32)
         sentences = np.load(gen / SENTENCES_FILE, allow_pickle=False)
         lexical = Lexical.load(gen / BM25_PASSAGES, size=len(rows))
         sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=len(sentences))
