@@ -5,6 +5,7 @@
     python bench/workers.py qa-query --index DIR --questions FILE [--model DIR]
     python bench/workers.py raw-query --corpus DIR --passages N --model DIR --questions FILE
     python bench/workers.py bare-model --model DIR --question TEXT
+    python bench/workers.py bare-qa-model --question TEXT
     python bench/workers.py measure REPORT.json -- COMMAND ...
 
 `measure` exists because of how Linux counts peak RSS: a process started by fork (or vfork) + exec
@@ -186,6 +187,16 @@ def bare_model(args: argparse.Namespace) -> dict[str, Any]:
     return {"dimension": int(vector.shape[1])}
 
 
+def bare_qa_model(args: argparse.Namespace) -> dict[str, Any]:
+    """The same for qa's own model (its default backend): load it and encode one question."""
+    from qa.config import Settings
+    from qa.embedder import default_embedder
+
+    settings = Settings()
+    vector = default_embedder(settings.batch_size, settings.backend).encode([args.question])
+    return {"dimension": int(vector.shape[1]), "backend": settings.backend}
+
+
 def measure(report: Path, cmd: list[str]) -> int:
     """Run `cmd`, then write its wall time, peak RSS and exit status to `report`; exit with its status."""
     t0 = time.perf_counter()
@@ -222,6 +233,9 @@ def main() -> None:
     p.add_argument("--model", type=Path, required=True)
     p.add_argument("--question", required=True)
     p.set_defaults(fn=bare_model)
+    p = sub.add_parser("bare-qa-model")
+    p.add_argument("--question", required=True)
+    p.set_defaults(fn=bare_qa_model)
     args = parser.parse_args()
     print(json.dumps(args.fn(args)), flush=True)
 
