@@ -31,11 +31,12 @@ class Embedder(Protocol):
 
 
 class TokenEmbedder(Embedder, Protocol):
-    """A model that also exposes the token states its mean pooling averages (used by index builds)."""
+    """A model that also gives the token-state sums its mean pooling divides (used by index builds)."""
 
-    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
-        """Per text, its last hidden states (tokens x d, special tokens included, no padding): the
-        normalised mean of a text's rows is its `encode` vector."""
+    def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Per text, the sum of its last hidden states (special tokens included, no padding) and its
+        token count: `sums[i] / counts[i]`, normalised, is its `encode` vector. Batch by batch, so
+        memory stays O(texts x d) however many tokens there are."""
         ...
 
 
@@ -95,21 +96,26 @@ class SentenceTransformerEmbedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
+    def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
-        if not texts:
-            return []
+        sums = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
+        step = 64 * self.batch_size  # sentence-transformers returns every text's states: bound them
         with self._lock:
             model = self._load()
-            states = model.encode(
-                texts,
-                batch_size=self.batch_size,
-                output_value="token_embeddings",
-                convert_to_numpy=False,
-                show_progress_bar=progress,
-            )
-        return [np.asarray(t.float().numpy(), dtype=np.float32) for t in states]
+            for lo in range(0, len(texts), step):
+                states = model.encode(
+                    texts[lo : lo + step],
+                    batch_size=self.batch_size,
+                    output_value="token_embeddings",
+                    convert_to_numpy=False,
+                    show_progress_bar=progress,
+                )
+                for i, h in enumerate(states, lo):
+                    sums[i] = h.float().sum(dim=0).numpy()
+                    counts[i] = len(h)
+        return sums, counts
 
     def count_tokens(self, text: str) -> int:
         from qa.chunking import model_token_counter

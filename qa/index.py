@@ -535,15 +535,13 @@ def _embed(
 
     passages = [c.text for src in docs for c in chunks[src]]
     sentences = [docs[src].text[a:b] for src in docs for a, b in sents[src]]
-    token_states = getattr(embedder, "token_states", None)
-    if mode != "pooled" or token_states is None:
+    token_sums = getattr(embedder, "token_sums", None)
+    if mode != "pooled" or token_sums is None:
         vectors = embedder.encode(passages + sentences, progress=progress)
         return vectors[: len(passages)], vectors[len(passages) :]
 
-    states: list[np.ndarray] = token_states(sentences, progress=progress)
-    dim = states[0].shape[1] if states else embedder.dimension
-    sums = np.array([h.sum(axis=0) for h in states], dtype=np.float32).reshape(-1, dim)
-    counts = np.array([len(h) for h in states], dtype=np.float32)
+    sums, counts = token_sums(sentences, progress=progress)
+    dim = sums.shape[1] if len(sums) else embedder.dimension
     sentence_vectors = _unit(sums / np.maximum(counts, 1)[:, None])
     passage_sums = np.zeros((len(passages), dim), dtype=np.float32)
     p = s = 0

@@ -139,11 +139,15 @@ class OnnxEmbedder:
             out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
         return out
 
-    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
-        states: list[Any] = [None] * len(texts)
+    def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        sums = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
         for i, h in self._run(texts, progress):
-            states[i] = h
-        return states
+            sums[i] = h.sum(axis=0)
+            counts[i] = len(h)
+        return sums, counts
 
     def _run(self, texts: list[str], progress: bool) -> Iterator[tuple[int, np.ndarray]]:
         """(text number, its unpadded last hidden states), batch by batch."""

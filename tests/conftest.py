@@ -31,11 +31,13 @@ class FakeEmbedder:
     def __init__(self) -> None:
         self.encoded = 0
 
-    def token_states(self, texts: list[str], *, progress: bool = False) -> list[np.ndarray]:
-        """One row per word: its hash, plus the hash of the pair it closes. Their normalised mean is
-        exactly `encode`'s vector, as for the real model."""
+    def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Each word is a token whose state is its hash plus the hash of the pair it closes; the
+        normalised mean of a text's states is exactly `encode`'s vector, as for the real model."""
         self.encoded += len(texts)
-        return [self._rows(text) for text in texts]
+        rows = [self._rows(text) for text in texts]
+        sums = np.array([r.sum(axis=0) for r in rows], dtype=np.float32).reshape(len(texts), self.dimension)
+        return sums, np.array([len(r) for r in rows], dtype=np.float32)
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         self.encoded += len(texts)
