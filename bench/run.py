@@ -515,7 +515,7 @@ class Bench:
             if recall:
                 self.add(
                     f"scale_hnsw_recall10{tag}",
-                    f"HNSW recall@10 of questions, {n} p. (vs exact flat = 1)",
+                    f"HNSW recall@10 of questions, {n} p. (ann-benchmarks; ids: {recall['questions_ids']:.3f})",
                     recall["questions"],
                     1.0,
                     0.98,

@@ -93,7 +93,9 @@ class Settings:
     # Drop citations scoring below this fraction of the best one's score.
     min_relative_score: float = field(default_factory=lambda: _env_float("QA_MIN_RELATIVE_SCORE", 0.5))
     min_confidence: float = field(default_factory=lambda: _env_float("QA_MIN_CONFIDENCE", 0.30))
-    batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 32))
+    # Texts per model call when building; 0 = the backend's own best (measured: ONNX Runtime is
+    # fastest at 8 on 2 cores, 20% faster than torch at 32; torch at 32).
+    batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 0))
     # Files larger than this are skipped with a warning (news articles are a few KB).
     max_file_bytes: int = field(default_factory=lambda: _env_int("QA_MAX_FILE_BYTES", 5_000_000))
 

@@ -123,14 +123,22 @@ class SentenceTransformerEmbedder:
         return model_token_counter(str(self.model_path))(text)
 
 
-def default_embedder(batch_size: int = 32, backend: str = "onnx") -> Embedder:
-    """The packaged MiniLM, run by sentence-transformers (torch) or by ONNX Runtime."""
+TORCH_BATCH = 32
+ONNX_BATCH = 8
+
+
+def default_embedder(batch_size: int = 0, backend: str = "onnx") -> Embedder:
+    """The packaged MiniLM, run by ONNX Runtime (default) or by sentence-transformers (torch)."""
     from qa.config import MODEL_DIMENSION, MODEL_NAME, default_model_path
 
     if backend.startswith("onnx"):
         from qa.onnx_backend import OnnxEmbedder
 
         return OnnxEmbedder(
-            default_model_path(), MODEL_NAME, MODEL_DIMENSION, quantize=backend == "onnx-int8", batch_size=batch_size
+            default_model_path(),
+            MODEL_NAME,
+            MODEL_DIMENSION,
+            quantize=backend == "onnx-int8",
+            batch_size=batch_size or ONNX_BATCH,
         )
-    return SentenceTransformerEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, batch_size)
+    return SentenceTransformerEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, batch_size or TORCH_BATCH)

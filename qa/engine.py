@@ -93,6 +93,15 @@ class Engine:
             self._sentence_range[src] = (lo, i + 1)
         for src in data.documents:
             self._sentence_range.setdefault(src, (0, 0))
+        # An exact (flat) index's vectors as a numpy view, no copy: one matrix-vector product scores
+        # every passage faster than FAISS's single-query heap search with k = CANDIDATES (measured at
+        # 11k passages: 5.4 ms for faiss, ~1 ms for numpy), and it gives the candidates' cosines too.
+        self._matrix: Any = None
+        index = data.faiss
+        if not hasattr(index, "hnsw") and hasattr(index, "get_xb") and index.ntotal:
+            import faiss
+
+            self._matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
 
     @property
     def path(self) -> Path:
@@ -196,12 +205,16 @@ class Engine:
         allowed_p = None if doc_mask is None else doc_mask[data.chunk_doc]
         tokens = data.lexical.tokens(q)  # one tokenisation for both BM25 indexes and the coverage
         bm25_p = data.lexical.scores(q, tokens)
+        all_dense = None if self._matrix is None else self._matrix @ qv[0]
         if n <= 2 * CANDIDATES:
             cand = np.arange(n) if allowed_p is None else np.flatnonzero(allowed_p)
         else:
             want = CANDIDATES if allowed_p is None else min(n, CANDIDATES * 16)
-            _, ids = data.faiss.search(qv, want)
-            dense_ids = ids[0][ids[0] >= 0]
+            if all_dense is not None:
+                dense_ids = np.argpartition(-all_dense, want - 1)[:want] if want < n else np.arange(n)
+            else:
+                _, ids = data.faiss.search(qv, want)
+                dense_ids = ids[0][ids[0] >= 0]
             bm = bm25_p if allowed_p is None else np.where(allowed_p, bm25_p, -1.0)
             top_bm = np.argpartition(-bm, CANDIDATES)[:CANDIDATES]
             top_bm = top_bm[bm[top_bm] > 0]
@@ -210,8 +223,11 @@ class Engine:
                 cand = cand[allowed_p[cand]]
                 if cand.size == 0:
                     cand = np.flatnonzero(allowed_p)[: CANDIDATES * 16]
-        vectors = data.faiss.reconstruct_batch(cand) if cand.size else np.zeros((0, qv.shape[1]), np.float32)
-        dense_p = vectors @ qv[0]
+        if all_dense is not None:
+            dense_p = all_dense[cand]
+        else:
+            vectors = data.faiss.reconstruct_batch(cand) if cand.size else np.zeros((0, qv.shape[1]), np.float32)
+            dense_p = vectors @ qv[0]
 
         indptr, sent_ids = data.passage_sentences
         starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]
@@ -223,12 +239,10 @@ class Engine:
         sent = np.zeros(len(data.sentence_sources), dtype=np.float32)
         sent[cand_sents] = local_sent
 
-        # Membership pairs restricted to the candidates, in local numbering.
-        local_p = np.full(n, -1, dtype=np.int64)
-        local_p[cand] = np.arange(cand.size)
-        keep = local_p[data.pair_passage] >= 0
-        pair_p = local_p[data.pair_passage[keep]]
-        pair_s = data.pair_sentence[keep]
+        # Membership pairs of the candidates (passage in local numbering, sentence global), read off
+        # the CSR rows gathered above: cost by candidates, not by corpus.
+        pair_p = np.repeat(np.arange(cand.size), lens)
+        pair_s = sent_ids[flat]
         passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights)
         best_cosine = float(dense_s.max()) if dense_s.size else 0.0
         return Scored(cand, passage, sent, best_cosine, tokens)
