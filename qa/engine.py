@@ -205,7 +205,7 @@ class Engine:
         allowed_p = None if doc_mask is None else doc_mask[data.chunk_doc]
         tokens = data.lexical.tokens(q)  # one tokenisation for both BM25 indexes and the coverage
         bm25_p = data.lexical.scores(q, tokens)
-        all_dense = None if self._matrix is None else self._matrix @ qv[0]
+        all_dense = None if self._matrix is None else inner_products(self._matrix, qv[0])
         if n <= 2 * CANDIDATES:
             cand = np.arange(n) if allowed_p is None else np.flatnonzero(allowed_p)
         else:
@@ -227,13 +227,13 @@ class Engine:
             dense_p = all_dense[cand]
         else:
             vectors = data.faiss.reconstruct_batch(cand) if cand.size else np.zeros((0, qv.shape[1]), np.float32)
-            dense_p = vectors @ qv[0]
+            dense_p = inner_products(vectors, qv[0])
 
         indptr, sent_ids = data.passage_sentences
         starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]
         flat = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
         cand_sents = np.unique(sent_ids[flat]).astype(np.int64)
-        dense_s = np.asarray(data.sentence_vectors[cand_sents], dtype=np.float32) @ qv[0]
+        dense_s = inner_products(data.sentence_vectors[cand_sents], qv[0])
         bm25_s = data.sentence_lexical.scores(q, tokens)[cand_sents] if cand_sents.size else np.zeros(0, np.float32)
         local_sent = fusion.sentence_scores(dense_s, bm25_s, self.weights)
         sent = np.zeros(len(data.sentence_sources), dtype=np.float32)
@@ -265,6 +265,23 @@ class Engine:
         smoothed[1:] += fusion.PREVIOUS_SENTENCE_SHARE * scores[:-1]
         best = lo + int(inside[np.argmax(smoothed)])
         return int(self.data.sentences[best, 1]), int(self.data.sentences[best, 2])
+
+
+def inner_products(matrix: Any, q: np.ndarray) -> np.ndarray:
+    """`matrix @ q` with FAISS's single-threaded SIMD kernel. numpy hands this to OpenBLAS, whose
+    threads fight ONNX Runtime's for a few cores (measured at 11k passages on a busy 2-core machine:
+    8 ms with numpy, 1.1 ms with FAISS)."""
+    import faiss
+    import numpy as np
+
+    m = np.ascontiguousarray(matrix, dtype=np.float32)
+    v = np.ascontiguousarray(q, dtype=np.float32)
+    out = np.zeros(len(m), dtype=np.float32)
+    if len(m):
+        faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]
+            faiss.swig_ptr(out), faiss.swig_ptr(v), faiss.swig_ptr(m), m.shape[1], len(m)
+        )
+    return out
 
 
 def load(

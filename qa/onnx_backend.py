@@ -123,6 +123,9 @@ class OnnxEmbedder:
             options = ort.SessionOptions()
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+            # No busy-waiting between questions: spinning threads starve the numpy and FAISS work that
+            # follows each encode (measured at 11k passages on 2 cores: 13 ms of overhead instead of 2).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
             tok.enable_truncation(MAX_TOKENS)
