@@ -508,23 +508,22 @@ def _old_parts(prev_gen: Path, keep: list[str]) -> dict[str, _Part]:
     return parts
 
 
-def document_sentences(doc_text: str, chunks: list[Chunk]) -> list[tuple[int, int]]:
-    """The distinct sentences inside a file's chunks, in text order (a sentence in an overlap once)."""
-    seen: set[tuple[int, int]] = set()
-    for c in chunks:
-        seen.update(sentence_spans(doc_text, c.start, c.end))
-    return sorted(seen)
+def document_sentences(per_chunk: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """The distinct sentences of a file's chunks, in text order (a sentence in an overlap once)."""
+    return sorted({span for spans in per_chunk for span in spans})
 
 
 def _embed(
     docs: dict[str, Document],
     chunks: dict[str, list[Chunk]],
+    held: dict[str, list[list[tuple[int, int]]]],
     sents: dict[str, list[tuple[int, int]]],
     embedder: Embedder,
     mode: str,
     progress: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Passage vectors and sentence vectors, in the order of `docs`, `chunks` and `sents`.
+    """Passage vectors and sentence vectors, in the order of `docs`, `chunks` and `sents`
+    (`held[src][i]`: the sentence spans inside chunk i of `src`).
 
     "pooled" (with a model that exposes its token states): each distinct sentence goes through the
     model once; its vector is the mean of its token states, as `encode` gives, and a passage's vector
@@ -547,10 +546,8 @@ def _embed(
     p = s = 0
     for src in docs:
         number = {span: s + j for j, span in enumerate(sents[src])}
-        text = docs[src].text
-        for c in chunks[src]:
-            held = [number[span] for span in sentence_spans(text, c.start, c.end)]
-            passage_sums[p] = sums[held].sum(axis=0)
+        for spans in held[src]:
+            passage_sums[p] = sums[[number[span] for span in spans]].sum(axis=0)
             p += 1
         s += len(sents[src])
     passage_vectors = _unit(passage_sums)
@@ -577,11 +574,12 @@ def _new_parts(
 ) -> dict[str, _Part]:
     """Chunk, split into sentences and embed the new and changed files."""
     chunks = {src: chunker.split(doc) for src, doc in docs.items()}
-    sents = {src: document_sentences(doc.text, chunks[src]) for src, doc in docs.items()}
+    held = {src: [sentence_spans(doc.text, c.start, c.end) for c in chunks[src]] for src, doc in docs.items()}
+    sents = {src: document_sentences(held[src]) for src in docs}
     n_passages = sum(len(cs) for cs in chunks.values())
     n_sentences = sum(len(ss) for ss in sents.values())
     log(f"embedding {n_passages} passages ({n_sentences} sentences) from {len(docs)} files")
-    passage_vectors, sentence_vectors = _embed(docs, chunks, sents, embedder, mode, progress)
+    passage_vectors, sentence_vectors = _embed(docs, chunks, held, sents, embedder, mode, progress)
     parts: dict[str, _Part] = {}
     ci = si = 0
     for src, doc in docs.items():
