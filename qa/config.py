@@ -107,9 +107,7 @@ class Settings:
         if self.passage_vectors not in PASSAGE_VECTORS:
             from qa.errors import UsageError
 
-            raise UsageError(
-                f"QA_PASSAGE_VECTORS={self.passage_vectors!r} is not one of {', '.join(PASSAGE_VECTORS)}."
-            )
+            raise UsageError(f"QA_PASSAGE_VECTORS={self.passage_vectors!r} is not one of {', '.join(PASSAGE_VECTORS)}.")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

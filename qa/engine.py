@@ -84,7 +84,7 @@ class Engine:
         self._docs = {
             src: DocInfo(d.text, d.title, d.published, d.outlet, d.url, d.encoding) for src, d in data.documents.items()
         }
-        self._idf = compute_idf(c.text for c in data.chunks)
+        self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
         self.weights = fusion.Weights()
         # Rows of data.sentences per source (they are stored sorted by document).
         self._sentence_range: dict[str, tuple[int, int]] = {}
@@ -102,6 +102,13 @@ class Engine:
             import faiss
 
             self._matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+
+    def _citation_idf(self) -> dict[str, float]:
+        """Word weights for picking a highlight when no indexed sentence lies inside a cited span
+        (rare): computed over every passage the first time it is needed, not at every load."""
+        if self._idf is None:
+            self._idf = compute_idf(c.text for c in self.data.chunks)
+        return self._idf
 
     @property
     def path(self) -> Path:
@@ -182,7 +189,7 @@ class Engine:
         if spans:
             spans = [sp for sp in spans if sp.score >= self.settings.min_relative_score * spans[0].score]
         citations = tuple(
-            make_citation(n, span, self._docs[span.source], q, self._idf, self._evidence(span, sent))
+            make_citation(n, span, self._docs[span.source], q, self._citation_idf, self._evidence(span, sent))
             for n, span in enumerate(spans, 1)
         )
         if not citations or confidence < self.settings.min_confidence:
@@ -233,7 +240,7 @@ class Engine:
         starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]
         flat = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
         cand_sents = np.unique(sent_ids[flat]).astype(np.int64)
-        dense_s = inner_products(data.sentence_vectors[cand_sents], qv[0])
+        dense_s = data.sentence_cosines(cand_sents, qv[0])
         bm25_s = data.sentence_lexical.scores(q, tokens)[cand_sents] if cand_sents.size else np.zeros(0, np.float32)
         local_sent = fusion.sentence_scores(dense_s, bm25_s, self.weights)
         sent = np.zeros(len(data.sentence_sources), dtype=np.float32)

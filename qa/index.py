@@ -3,7 +3,8 @@
 Layout under the index folder (default `embeddings/`)::
 
     CURRENT            the name of the live generation; replaced with one atomic os.replace
-    gen-*/             manifest.json, index.faiss, chunks.jsonl, documents.jsonl
+    gen-*/             manifest.json, index.faiss, chunks.npy, documents.jsonl, sentences.npy,
+                       sentence_vectors.npy, sentence_scales.npy, bm25/
     .lock              held by the one `qa index` that may write
 
 A build writes a complete generation into a temporary folder beside the live one, fsyncs it, renames
@@ -23,10 +24,10 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.config import Settings
@@ -38,31 +39,34 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
 INGEST_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
-CHUNKS_FILE = "chunks.jsonl"
+CHUNKS_FILE = "chunks.npy"
 DOCUMENTS_FILE = "documents.jsonl"
 SENTENCES_FILE = "sentences.npy"
 SENTENCE_VECTORS = "sentence_vectors.npy"
+SENTENCE_SCALES = "sentence_scales.npy"
 BM25_PASSAGES = "bm25/passages"
 BM25_SENTENCES = "bm25/sentences"
 # Files every generation must have (bm25s writes several files into each of its folders; all of them
 # are listed with their checksums in the manifest).
-DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS)
-# Up to this many passages the FAISS index is exact (flat); above it, HNSW (approximate, with its
-# recall@10 against flat measured by bench/). Flat search over 50k x 384 floats is a few ms.
+DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS, SENTENCE_SCALES)
+# Up to this many passages the FAISS index is exact (flat, float32); above it, HNSW over float16
+# vectors (approximate, with its recall@10 against flat measured by bench/). Flat search over
+# 50k x 384 floats is a few ms.
 FLAT_LIMIT = 50_000
 HNSW_M = 32
-# Sentence vectors are stored as float16 and memory-mapped, so a big corpus costs memory only for the
-# rows its questions touch. A small one (up to this many bytes on disk, ~40k sentences) is held in RAM
-# as float32 instead: no per-question gather and float16 conversion (~0.4 ms of a ~1.4 ms overhead).
-SENTENCES_IN_RAM_BYTES = 32 * 1024 * 1024
 HNSW_EF_SEARCH = 128
+HNSW_EF_CONSTRUCTION = 80
+# Sentence vectors are stored as int8 with one scale per row (a quarter of float32; measured on the
+# SQuAD subset: hit@1, hit@3, MRR, evidence@1 and both abstention rates unchanged to 3 decimals).
+# A big file is memory-mapped, so a corpus costs memory only for the rows its questions touch.
+SENTENCES_IN_RAM_BYTES = 32 * 1024 * 1024
 
 REBUILD_HINT = "run `qa index` to rebuild it"
 
@@ -214,6 +218,51 @@ class DocRecord:
     chunks: int
 
 
+def quantize_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and one float32 scale per row: row i is about `codes[i] * scales[i]`. Re-quantizing
+    decoded rows gives the same codes (the largest entry maps to +-127 again), so reusing vectors
+    across incremental builds loses nothing more."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    scales = (np.abs(x).max(axis=1) / 127.0).astype(np.float32) if len(x) else np.zeros(0, np.float32)
+    safe = np.where(scales > 0, scales, 1.0).astype(np.float32)
+    codes = np.clip(np.rint(x / safe[:, None]), -127, 127).astype(np.int8)
+    return codes, scales
+
+
+def dequantize_rows(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.asarray(codes, dtype=np.float32) * np.asarray(scales, dtype=np.float32)[:, None]
+
+
+class ChunkTable(Sequence[Chunk]):
+    """The passages of a generation as one int64 array, columns (document number, start, end, first
+    line, last line). A `Chunk` is made when asked for, its text a slice of its document's, so a large
+    index holds no second copy of its text and no object per passage."""
+
+    def __init__(self, rows: np.ndarray, docs: list[DocRecord]) -> None:
+        self.rows = rows
+        self.docs = docs
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        d, start, end, first, last = (int(v) for v in self.rows[i])
+        doc = self.docs[d]
+        return Chunk(doc.source, start, end, first, last, doc.text[start:end])
+
+
 @dataclass
 class IndexData:
     """A loaded, verified index generation: everything a query needs, in memory."""
@@ -221,40 +270,52 @@ class IndexData:
     path: Path
     manifest: dict[str, Any]
     documents: dict[str, DocRecord]
-    chunks: list[Chunk]
+    chunks: ChunkTable
     faiss: Any  # faiss.Index over passages
     sentences: Any  # np.ndarray (S, 3): document number, start, end
     sentence_sources: list[str]  # source of each sentence
-    sentence_vectors: Any  # np.ndarray (S, d): float32 in RAM when small, else float16 memory-mapped
+    sentence_codes: Any  # np.ndarray (S, d) int8, memory-mapped when large (see quantize_rows)
+    sentence_scales: Any  # np.ndarray (S,) float32
     chunk_doc: Any  # np.ndarray: document number of each passage
     passage_sentences: tuple[Any, Any]  # CSR (indptr, sentence ids): the sentences inside each passage
     lexical: Any  # qa.lexical.Lexical over passages
     sentence_lexical: Any  # qa.lexical.Lexical over sentences
-    pair_sentence: Any  # np.ndarray: sentence pair_sentence[i] lies inside passage pair_passage[i]
-    pair_passage: Any
 
     @property
     def dimension(self) -> int:
         return int(self.manifest["model"]["dimension"])
 
+    def sentence_cosines(self, ids: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Cosine of sentences `ids` with the unit vector `q`."""
+        from qa.engine import inner_products
 
-def _membership(chunks: list[Chunk], sentences: Any, doc_index: dict[str, int]) -> tuple[Any, Any]:
-    """Which sentences lie inside which passages (sentences are sorted by document, then start)."""
+        cosines: np.ndarray = inner_products(self.sentence_codes[ids], q) * self.sentence_scales[ids]
+        return cosines
+
+
+_KEY = 1 << 40  # document number * _KEY + character offset: one sortable int64 per position
+
+
+def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR (indptr, sentence ids) of the sentences lying inside each passage. Both arrays are sorted by
+    document, then start; a passage's sentences are then a run of those starting inside it, of which
+    those that also end inside it count."""
     import numpy as np
 
-    pair_s: list[Any] = []
-    pair_p: list[Any] = []
-    if len(sentences) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    doc_col = sentences[:, 0]
-    for p_idx, c in enumerate(chunks):
-        d = doc_index[c.source]
-        lo, hi = np.searchsorted(doc_col, d, "left"), np.searchsorted(doc_col, d, "right")
-        starts, ends = sentences[lo:hi, 1], sentences[lo:hi, 2]
-        inside = np.flatnonzero((starts >= c.start) & (ends <= c.end)) + lo
-        pair_s.append(inside)
-        pair_p.append(np.full(len(inside), p_idx, np.int64))
-    return np.concatenate(pair_s).astype(np.int64), np.concatenate(pair_p).astype(np.int64)
+    n = len(rows)
+    if n == 0 or len(sentences) == 0:
+        return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
+    s_start = sentences[:, 0] * _KEY + sentences[:, 1]
+    s_end = sentences[:, 0] * _KEY + sentences[:, 2]
+    lo = np.searchsorted(s_start, rows[:, 0] * _KEY + rows[:, 1], "left")
+    hi = np.searchsorted(s_start, rows[:, 0] * _KEY + rows[:, 2], "left")
+    lens = hi - lo
+    flat = np.repeat(lo - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+    owner = np.repeat(np.arange(n), lens)
+    keep = s_end[flat] <= (rows[owner, 0] * _KEY + rows[owner, 2])
+    indptr = np.zeros(n + 1, np.int64)
+    np.add.at(indptr, owner[keep] + 1, 1)
+    return np.cumsum(indptr), flat[keep].astype(np.int64)
 
 
 def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData:
@@ -269,60 +330,50 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
     check_manifest(manifest, gen, settings, dimension)
     try:
         docs = [DocRecord(**row) for row in _read_jsonl(gen / DOCUMENTS_FILE)]
-        rows = _read_jsonl(gen / CHUNKS_FILE)
+        rows = np.load(gen / CHUNKS_FILE, allow_pickle=False)
         index = faiss.read_index(str(gen / FAISS_FILE))
-        sentence_vectors = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
-        if sentence_vectors.nbytes <= SENTENCES_IN_RAM_BYTES:
-            sentence_vectors = np.asarray(sentence_vectors, dtype=np.float32)
+        codes = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        if codes.nbytes <= SENTENCES_IN_RAM_BYTES:
+            codes = np.array(codes)
+        scales = np.load(gen / SENTENCE_SCALES, allow_pickle=False)
         sentences = np.load(gen / SENTENCES_FILE, allow_pickle=False)
         lexical = Lexical.load(gen / BM25_PASSAGES, size=len(rows))
         sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=len(sentences))
     except (OSError, ValueError, TypeError, RuntimeError, KeyError) as err:
         raise IndexInvalidError(f"Cannot read the index at {gen} ({err}); {REBUILD_HINT}.") from None
-    documents = {d.source: d for d in docs}
-    doc_index = {d.source: i for i, d in enumerate(docs)}
-    chunks: list[Chunk] = []
-    for row in rows:
-        doc = documents.get(row["source"])
-        if doc is None:
-            raise IndexInvalidError(f"The index at {gen} cites an unknown file {row['source']}; {REBUILD_HINT}.")
-        start, end = int(row["start"]), int(row["end"])
-        chunks.append(Chunk(doc.source, start, end, int(row["start_line"]), int(row["end_line"]), doc.text[start:end]))
-    if index.ntotal != len(chunks) or index.d != dimension:
+    if rows.ndim != 2 or rows.shape[1] != 5 or (len(rows) and (rows[:, 0].min() < 0 or rows[:, 0].max() >= len(docs))):
+        raise IndexInvalidError(f"The passage table at {gen} does not match its documents; {REBUILD_HINT}.")
+    if index.ntotal != len(rows) or index.d != dimension:
         raise IndexInvalidError(
-            f"The index at {gen} holds {index.ntotal} vectors for {len(chunks)} chunks; {REBUILD_HINT}."
+            f"The index at {gen} holds {index.ntotal} vectors for {len(rows)} chunks; {REBUILD_HINT}."
         )
     if (
         sentences.ndim != 2
         or sentences.shape[1] != 3
-        or sentence_vectors.shape != (len(sentences), dimension)
+        or codes.shape != (len(sentences), dimension)
+        or codes.dtype != np.int8
+        or scales.shape != (len(sentences),)
         or (len(sentences) and (sentences[:, 0].min() < 0 or sentences[:, 0].max() >= len(docs)))
     ):
         raise IndexInvalidError(f"The sentence index at {gen} is out of step with its vectors; {REBUILD_HINT}.")
+    documents = {d.source: d for d in docs}
     sentence_sources = [docs[int(d)].source for d in sentences[:, 0]]
-    pair_s, pair_p = _membership(chunks, sentences, doc_index)
-    order = np.argsort(pair_p, kind="stable")
-    indptr = np.zeros(len(chunks) + 1, dtype=np.int64)
-    np.add.at(indptr, pair_p + 1, 1)
-    indptr = np.cumsum(indptr)
-    chunk_doc = np.array([doc_index[c.source] for c in chunks], dtype=np.int32)
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = HNSW_EF_SEARCH
     return IndexData(
         gen,
         manifest,
         documents,
-        chunks,
+        ChunkTable(rows, docs),
         index,
         sentences,
         sentence_sources,
-        sentence_vectors,
-        chunk_doc,
-        (indptr, pair_s[order]),
+        codes,
+        scales.astype(np.float32),
+        rows[:, 0].astype(np.int32),
+        passage_sentences(rows, sentences),
         lexical,
         sentence_lexical,
-        pair_s,
-        pair_p,
     )
 
 
@@ -471,7 +522,7 @@ class _Part:
     """Everything one source file contributes to a generation."""
 
     doc: dict[str, Any]
-    chunks: list[dict[str, Any]]
+    chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
     chunk_vectors: np.ndarray
     sentences: list[tuple[int, int]]
     sentence_vectors: np.ndarray
@@ -485,25 +536,28 @@ def _old_parts(prev_gen: Path, keep: list[str]) -> dict[str, _Part]:
     if not keep:
         return {}
     docs = _read_jsonl(prev_gen / DOCUMENTS_FILE)
-    chunks = _read_jsonl(prev_gen / CHUNKS_FILE)
+    rows = np.load(prev_gen / CHUNKS_FILE, allow_pickle=False)
     cvec = faiss.read_index(str(prev_gen / FAISS_FILE))
     chunk_vectors = cvec.reconstruct_n(0, cvec.ntotal) if cvec.ntotal else np.zeros((0, cvec.d), np.float32)
-    sentence_vectors = np.load(prev_gen / SENTENCE_VECTORS, allow_pickle=False).astype(np.float32)
+    codes = np.load(prev_gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+    scales = np.load(prev_gen / SENTENCE_SCALES, allow_pickle=False)
     sent = np.load(prev_gen / SENTENCES_FILE, allow_pickle=False)
     wanted = set(keep)
     parts: dict[str, _Part] = {}
+    # Both tables are sorted by document number: each document's rows are one slice.
+    c_bounds = np.searchsorted(rows[:, 0], np.arange(len(docs) + 1), "left")
+    s_bounds = np.searchsorted(sent[:, 0], np.arange(len(docs) + 1), "left")
     for d_idx, doc in enumerate(docs):
-        src = doc["source"]
-        if src not in wanted:
+        if doc["source"] not in wanted:
             continue
-        c_idx = [i for i, row in enumerate(chunks) if row["source"] == src]
-        s_idx = np.flatnonzero(sent[:, 0] == d_idx)
-        parts[src] = _Part(
+        c0, c1 = c_bounds[d_idx], c_bounds[d_idx + 1]
+        s0, s1 = s_bounds[d_idx], s_bounds[d_idx + 1]
+        parts[doc["source"]] = _Part(
             doc,
-            [chunks[i] for i in c_idx],
-            chunk_vectors[c_idx],
-            [(int(a), int(b)) for a, b in sent[s_idx, 1:3]],
-            sentence_vectors[s_idx],
+            rows[c0:c1, 1:].copy(),
+            chunk_vectors[c0:c1],
+            [(int(x), int(y)) for x, y in sent[s0:s1, 1:3]],
+            dequantize_rows(codes[s0:s1], scales[s0:s1]),
         )
     return parts
 
@@ -573,6 +627,8 @@ def _new_parts(
     log: Callable[[str], None],
 ) -> dict[str, _Part]:
     """Chunk, split into sentences and embed the new and changed files."""
+    import numpy as np
+
     chunks = {src: chunker.split(doc) for src, doc in docs.items()}
     held = {src: [sentence_spans(doc.text, c.start, c.end) for c in chunks[src]] for src, doc in docs.items()}
     sents = {src: document_sentences(held[src]) for src in docs}
@@ -589,10 +645,7 @@ def _new_parts(
         )
         parts[src] = _Part(
             asdict(record),
-            [
-                {"source": c.source, "start": c.start, "end": c.end, "start_line": c.start_line, "end_line": c.end_line}
-                for c in cs
-            ],
+            np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
             passage_vectors[ci : ci + len(cs)],
             ss,
             sentence_vectors[si : si + len(ss)],
@@ -603,15 +656,21 @@ def _new_parts(
 
 
 def passage_index(vectors: np.ndarray, dimension: int) -> Any:
-    """Exact inner-product search while it is fast enough, HNSW above FLAT_LIMIT passages."""
+    """Exact inner-product search while it is fast enough, HNSW above FLAT_LIMIT passages (over float16
+    vectors: half the memory, and re-encoding decoded vectors in an incremental build is exact)."""
     import faiss
 
     index: Any
     if len(vectors) <= FLAT_LIMIT:
         index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
+        index = faiss.IndexHNSWSQ(
+            dimension,
+            faiss.ScalarQuantizer.QT_fp16,  # type: ignore[arg-type]
+            HNSW_M,
+            faiss.METRIC_INNER_PRODUCT,
+        )
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     if len(vectors):
         index.add(vectors)
     return index
@@ -632,8 +691,10 @@ def _write_generation(
 
     sources = sorted(parts)
     docs = [parts[s].doc for s in sources]
-    all_chunks = [row for s in sources for row in parts[s].chunks]
-    texts = {d["source"]: d["text"] for d in docs}
+    numbered = [
+        np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
+    ]
+    chunk_rows = np.concatenate([np.zeros((0, 5), np.int64), *numbered])
 
     def stack(arrays: list[np.ndarray]) -> np.ndarray:
         arrays = [a for a in arrays if len(a)]
@@ -644,18 +705,20 @@ def _write_generation(
     sentences = np.array(
         [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
     ).reshape(-1, 3)
-    passage_texts = [texts[row["source"]][row["start"] : row["end"]] for row in all_chunks]
-    sentence_texts = [texts[sources[d]][a:b] for d, a, b in sentences.tolist()]
+    passage_texts = [docs[d]["text"][a:b] for d, a, b in chunk_rows[:, :3].tolist()]
+    sentence_texts = [docs[d]["text"][a:b] for d, a, b in sentences.tolist()]
+    codes, scales = quantize_rows(sentence_vectors)
 
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
         _write_jsonl(tmp / DOCUMENTS_FILE, docs)
-        _write_jsonl(tmp / CHUNKS_FILE, all_chunks)
+        np.save(tmp / CHUNKS_FILE, chunk_rows, allow_pickle=False)
         np.save(tmp / SENTENCES_FILE, sentences, allow_pickle=False)
         index = passage_index(chunk_vectors, dimension)
         faiss.write_index(index, str(tmp / FAISS_FILE))
-        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float16), allow_pickle=False)
+        np.save(tmp / SENTENCE_VECTORS, codes, allow_pickle=False)
+        np.save(tmp / SENTENCE_SCALES, scales, allow_pickle=False)
         Lexical.build(passage_texts).save(tmp / BM25_PASSAGES)
         Lexical.build(sentence_texts).save(tmp / BM25_SENTENCES)
         data_files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
@@ -663,13 +726,14 @@ def _write_generation(
             **_settings_key(settings, dimension),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "faiss": {
-                "type": "IndexHNSWFlat" if hasattr(index, "hnsw") else "IndexFlatIP",
+                "type": type(index).__name__,
                 "metric": "inner product of unit vectors (cosine)",
                 "flat_limit": FLAT_LIMIT,
             },
-            "sentence_vectors": "float16 .npy, memory-mapped at query time",
+            "chunks": "chunks.npy: int64 rows (document number, start, end, first line, last line)",
+            "sentence_vectors": "int8 .npy, one float32 scale per row in sentence_scales.npy",
             "lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"},
-            "counts": {"documents": len(docs), "chunks": len(all_chunks), "sentences": len(sentences)},
+            "counts": {"documents": len(docs), "chunks": len(chunk_rows), "sentences": len(sentences)},
             "files": {
                 s: {
                     "sha256": parts[s].doc["sha256"],

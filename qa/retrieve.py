@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -232,11 +232,15 @@ def make_citation(
     span: Span,
     doc: DocInfo,
     question: str,
-    idf: dict[str, float],
+    idf: dict[str, float] | Callable[[], dict[str, float]],
     evidence: tuple[int, int] | None = None,
 ) -> Citation:
-    """A citation of `span`; its highlight is `evidence` if given, else the best lexical sentence."""
-    hs, he = evidence if evidence is not None else best_sentence(doc.text, span.start, span.end, question, idf)
+    """A citation of `span`; its highlight is `evidence` if given, else the best lexical sentence
+    (word weights `idf`, or a function that gives them, called only then)."""
+    if evidence is not None:
+        hs, he = evidence
+    else:
+        hs, he = best_sentence(doc.text, span.start, span.end, question, idf() if callable(idf) else idf)
     first, last = line_of(doc.text, span.start, span.end)
     return Citation(
         n=n,

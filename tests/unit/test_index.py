@@ -66,7 +66,14 @@ def manifest_of(index_dir: Path) -> dict[str, Any]:
 
 
 def chunk_rows(gen: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (gen / CHUNKS_FILE).read_text(encoding="utf-8").splitlines() if line]
+    """The stored passage table as dicts, each naming its file (the table stores document numbers)."""
+    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    table = np.load(gen / CHUNKS_FILE, allow_pickle=False)
+    assert table.dtype == np.int64 and table.ndim == 2 and table.shape[1] == 5, table.shape
+    return [
+        {"source": docs[d]["source"], "start": a, "end": b, "start_line": first, "end_line": last}
+        for d, a, b, first, last in table.tolist()
+    ]
 
 
 def vectors_by_chunk(gen: Path) -> dict[tuple[str, int, int], np.ndarray]:
@@ -190,7 +197,7 @@ def test_index_holds_no_pickle_files(built: Path) -> None:
             np.load(path, allow_pickle=False)  # raises if the array holds pickled objects
         assert path.read_bytes()[:2] not in pickle_magic, f"{path} starts like a pickle"
     gen = live_generation(built)
-    for name in (MANIFEST, CHUNKS_FILE, DOCUMENTS_FILE):
+    for name in (MANIFEST, DOCUMENTS_FILE):
         text = (gen / name).read_text(encoding="utf-8")
         if name == MANIFEST:
             json.loads(text)
@@ -226,12 +233,17 @@ def test_stored_sentence_vectors_are_the_embeddings_of_their_own_sentences(seeds
     gen = live_generation(built)
     docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
     spans = np.load(gen / "sentences.npy")
-    vectors = np.load(gen / "sentence_vectors.npy").astype(np.float32)
+    codes, scales = np.load(gen / "sentence_vectors.npy"), np.load(gen / "sentence_scales.npy")
+    assert codes.dtype == np.int8 and scales.shape == (len(codes),)
+    vectors = codes.astype(np.float32) * scales[:, None]
     assert len(spans) == len(vectors) > 0
     fresh = FakeEmbedder()
     for (d, a, b), vector in zip(spans.tolist(), vectors, strict=True):
         expected = fresh.encode([docs[d]["text"][a:b]])[0]
-        assert np.allclose(vector, expected, atol=2e-3), f"sentence {docs[d]['source']}[{a}:{b}] has another vector"
+        # int8 rounding: each entry within half a step (the step is the row's largest entry / 127)
+        step = np.abs(expected).max() / 127
+        where = f"{docs[d]['source']}[{a}:{b}]"
+        assert np.abs(vector - expected).max() <= step / 2 + 1e-6, f"sentence {where} has another vector"
 
 
 def test_encoded_passage_vectors_run_the_model_over_every_passage_and_sentence(

@@ -104,7 +104,7 @@ def test_above_the_flat_limit_the_index_is_hnsw_and_still_finds_the_passage(
     monkeypatch.setattr(index_mod, "FLAT_LIMIT", 50)
     qa.build(tmp_path / "seeds", tmp_path / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
     gen = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
-    assert json.loads((gen / "manifest.json").read_text())["faiss"]["type"] == "IndexHNSWFlat"
+    assert json.loads((gen / "manifest.json").read_text())["faiss"]["type"] == "IndexHNSWSQ"
     engine = qa.load(tmp_path / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
     assert hasattr(engine.data.faiss, "hnsw")
     source, marker = markers[11]

@@ -1,0 +1,96 @@
+"""The compact stores of an index generation: int8 sentence vectors, the passage table, the
+passage-to-sentence membership computed from sorted spans, and float16 HNSW vectors across
+incremental builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qa
+from qa import index as index_mod
+from qa.index import ChunkTable, DocRecord, dequantize_rows, passage_sentences, quantize_rows
+from tests.conftest import FakeEmbedder
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 64), st.integers(0, 2**31 - 1))
+def test_int8_rows_are_within_half_a_step_and_requantize_to_the_same_codes(rows: int, dim: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, dim)).astype(np.float32) * rng.uniform(1e-3, 10, size=(rows, 1)).astype(np.float32)
+    x[0] = 0.0  # an all-zero row must survive (scale 0)
+    codes, scales = quantize_rows(x)
+    assert codes.dtype == np.int8 and scales.dtype == np.float32 and codes.shape == x.shape
+    back = dequantize_rows(codes, scales)
+    step = np.abs(x).max(axis=1) / 127
+    assert (np.abs(back - x).max(axis=1) <= step / 2 + 1e-6 * np.maximum(step, 1)).all()
+    again, again_scales = quantize_rows(back)
+    assert np.array_equal(again, codes), "re-quantizing decoded rows changed the codes"
+    assert np.allclose(again_scales, scales, rtol=1e-6)
+
+
+def brute_force_membership(rows: np.ndarray, sentences: np.ndarray) -> list[list[int]]:
+    return [
+        [j for j, (sd, sa, sb) in enumerate(sentences.tolist()) if sd == d and sa >= a and sb <= b]
+        for d, a, b in rows[:, :3].tolist()
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 4), st.integers(0, 30))
+def test_passage_sentences_match_the_brute_force_definition(seed: int, docs: int, per_doc: int) -> None:
+    rng = np.random.default_rng(seed)
+    sentences, rows = [], []
+    for d in range(docs):
+        cuts = np.sort(rng.choice(np.arange(1, 500), size=per_doc * 2, replace=False)) if per_doc else []
+        spans = [(int(cuts[i]), int(cuts[i + 1])) for i in range(0, len(cuts) - 1, 2)]
+        sentences += [(d, a, b) for a, b in spans]
+        for _ in range(rng.integers(0, 6)):  # passages may overlap, cut sentences, or hold none
+            a = int(rng.integers(0, 500))
+            rows.append((d, a, a + int(rng.integers(1, 200)), 1, 1))
+    s_arr = np.array(sentences, np.int64).reshape(-1, 3)
+    r_arr = np.array(sorted(rows), np.int64).reshape(-1, 5)
+    indptr, ids = passage_sentences(r_arr, s_arr)
+    got = [ids[indptr[i] : indptr[i + 1]].tolist() for i in range(len(r_arr))]
+    assert got == brute_force_membership(r_arr, s_arr)
+
+
+def test_chunk_table_makes_chunks_whose_text_is_the_slice_of_their_document() -> None:
+    docs = [
+        DocRecord("a.txt", "0", None, None, None, None, "utf-8", "Alpha beta.\nGamma delta.", 1),
+        DocRecord("b.txt", "1", None, None, None, None, "utf-8", "Épsilon zêta eta.", 1),
+    ]
+    table = ChunkTable(np.array([[0, 6, 24, 1, 2], [1, 0, 17, 1, 1]], np.int64), docs)
+    assert len(table) == 2
+    first, second = table[0], table[-1]
+    assert (first.source, first.text, first.start_line, first.end_line) == ("a.txt", "beta.\nGamma delta.", 1, 2)
+    assert (second.source, second.text) == ("b.txt", "Épsilon zêta eta.")
+    assert [c.source for c in table[0:2]] == ["a.txt", "b.txt"]
+    assert [c.source for c in table] == ["a.txt", "b.txt"]
+
+
+def test_hnsw_vectors_of_unchanged_files_survive_an_incremental_build_exactly(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_mod, "FLAT_LIMIT", 10)
+    index_dir = tmp_path / "index"
+    settings_ = qa.Settings(chunk_tokens=40)
+    qa.build(seeds_copy, index_dir, embedder=FakeEmbedder(), settings=settings_)
+
+    def vectors() -> dict[tuple[str, int, int], np.ndarray]:
+        engine = qa.load(index_dir, embedder=FakeEmbedder(), settings=settings_)
+        assert type(engine.data.faiss).__name__ == "IndexHNSWSQ"
+        stored = engine.data.faiss.reconstruct_n(0, engine.data.faiss.ntotal)
+        return {(c.source, c.start, c.end): stored[i] for i, c in enumerate(engine.data.chunks)}
+
+    before = vectors()
+    target = sorted(seeds_copy.iterdir())[0]
+    target.write_text(target.read_text(encoding="utf-8-sig") + "\n\nA new closing paragraph was added.\n")
+    qa.build(seeds_copy, index_dir, embedder=FakeEmbedder(), settings=settings_)
+    after = vectors()
+    kept = [key for key in before if key[0] != target.name]
+    assert kept and all(np.array_equal(before[key], after[key]) for key in kept)
