@@ -17,8 +17,10 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from qa.errors import CorpusError
@@ -273,6 +275,7 @@ def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+@lru_cache(maxsize=8192)
 def _script(ch: str) -> str:
     """A coarse script name for a letter: the first word of its Unicode name (LATIN, HANGUL, ...)."""
     try:
@@ -283,10 +286,10 @@ def _script(ch: str) -> str:
 
 def _dominant_script(text: str) -> str:
     counts: dict[str, int] = {}
-    for ch in text:
+    for ch, n in Counter(text).items():  # each distinct character once, not every character
         if ch.isalpha():
             s = _script(ch)
-            counts[s] = counts.get(s, 0) + 1
+            counts[s] = counts.get(s, 0) + n
     return max(counts, key=lambda s: counts[s]) if counts else "LATIN"
 
 

@@ -57,3 +57,18 @@ def test_index_built_with_onnx_int8_answers_and_refuses_a_torch_reader(tmp_path:
             check_citation(c)
     with pytest.raises(qa.IndexInvalidError, match="qa index"):
         qa.load(tmp_path / "idx", settings=Settings(backend="torch"))
+
+
+def test_batches_run_side_by_side_keep_every_vector_with_its_text(cache: Path, torch_vectors: np.ndarray) -> None:
+    """Many small batches on two threads (a build's path) give each text its own vector, as one
+    batch on one thread does."""
+    emb = OnnxEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, batch_size=2, cache=cache)
+    emb.workers = 2
+    texts = TEXTS * 3  # 3 x the texts, several batches in flight at once
+    vectors = emb.encode(texts)
+    cosines = (vectors * np.tile(torch_vectors, (3, 1))).sum(axis=1)
+    assert cosines.min() >= 0.9999, f"a vector went to another text (cosine {cosines.min():.4f})"
+    sums, counts = emb.token_sums(texts)
+    pooled = sums / counts[:, None]
+    pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+    assert np.allclose(pooled, vectors, atol=1e-5)
