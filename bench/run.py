@@ -465,7 +465,7 @@ class Bench:
                 "qa_alone_query_p95_ms": pct(qq.result["latencies_ms"], 95),
                 "raw_alone_query_p95_ms": pct(rq.result["latencies_ms"], 95),
                 "qa_load_s": qq.result["load_s"],
-                "hnsw_recall_at_10": qq.result.get("hnsw_recall_at_10"),
+                "ann_recall_at_10": qq.result.get("ann_recall_at_10"),
                 "qa_query_max_rss_mb": qa_rss / MB,
                 "qa_query_rss_above_bare_model_mb": (qa_rss - bare_qa_rss) / MB,
                 "bare_qa_model_max_rss_mb": bare_qa_rss / MB,
@@ -511,11 +511,11 @@ class Bench:
                 res["qa_query_p95_ms"],
                 res["raw_query_p95_ms"],
             )
-            recall = res.get("hnsw_recall_at_10")
+            recall = res.get("ann_recall_at_10")
             if recall:
                 self.add(
-                    f"scale_hnsw_recall10{tag}",
-                    f"HNSW recall@10 of questions, {n} p. (ann-benchmarks; ids: {recall['questions_ids']:.3f})",
+                    f"scale_ann_recall10{tag}",
+                    f"IVF recall@10 of questions, {n} p. (ann-benchmarks; ids: {recall['questions_ids']:.3f})",
                     recall["questions"],
                     1.0,
                     0.98,
@@ -551,8 +551,7 @@ class Bench:
             if biggest["build_s"]:
                 minutes = biggest["build_s"] * 100_000 / biggest["passages"] / 60
                 note = (
-                    f"not run (estimated build ~{minutes:.0f} min from {biggest['passages']} passages; "
-                    "--scales 100000)"
+                    f"not run (estimated build ~{minutes:.0f} min from {biggest['passages']} passages; --scales 100000)"
                 )
             else:
                 note = "not run (--scales 100000)"

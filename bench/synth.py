@@ -18,7 +18,7 @@ from pathlib import Path
 
 # A paragraph worth keeping: prose (ends like a sentence) and not a short label or navigation line.
 MIN_PARAGRAPH_CHARS = 60
-_SENTENCE_END = ('.', '!', '?', '"', "”", "’", ")")
+_SENTENCE_END = (".", "!", "?", '"', "”", "’", ")")
 # A capitalised word that follows a lower-case word is a name, not a sentence start.
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}(?:-[A-Z]?[a-z]+)?\b")
 _NUMBER = re.compile(r"\b\d+\b")

@@ -98,7 +98,7 @@ class Engine:
         # 11k passages: 5.4 ms for faiss, ~1 ms for numpy), and it gives the candidates' cosines too.
         self._matrix: Any = None
         index = data.faiss
-        if not hasattr(index, "hnsw") and hasattr(index, "get_xb") and index.ntotal:
+        if hasattr(index, "get_xb") and index.ntotal:
             import faiss
 
             self._matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)

@@ -1,5 +1,5 @@
 """The compact stores of an index generation: int8 sentence vectors, the passage table, the
-passage-to-sentence membership computed from sorted spans, and float16 HNSW vectors across
+passage-to-sentence membership computed from sorted spans, and float16 IVF vectors across
 incremental builds."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def test_chunk_table_makes_chunks_whose_text_is_the_slice_of_their_document() ->
     assert [c.source for c in table] == ["a.txt", "b.txt"]
 
 
-def test_hnsw_vectors_of_unchanged_files_survive_an_incremental_build_exactly(
+def test_ivf_vectors_of_unchanged_files_survive_an_incremental_build_exactly(
     seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index_mod, "FLAT_LIMIT", 10)
@@ -83,7 +83,7 @@ def test_hnsw_vectors_of_unchanged_files_survive_an_incremental_build_exactly(
 
     def vectors() -> dict[tuple[str, int, int], np.ndarray]:
         engine = qa.load(index_dir, embedder=FakeEmbedder(), settings=settings_)
-        assert type(engine.data.faiss).__name__ == "IndexHNSWSQ"
+        assert type(engine.data.faiss).__name__ == "IndexIVFScalarQuantizer"
         stored = engine.data.faiss.reconstruct_n(0, engine.data.faiss.ntotal)
         return {(c.source, c.start, c.end): stored[i] for i, c in enumerate(engine.data.chunks)}
 

@@ -1,4 +1,4 @@
-"""The query path for corpora larger than the candidate pool, and the switch to HNSW above the flat
+"""The query path for corpora larger than the candidate pool, and the switch to IVF above the flat
 limit: same answers as exact scoring for distinctive questions, filters still honoured."""
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_source_filter_on_the_candidate_path(big: tuple[Path, list[tuple[str, st
     assert cited and all(s.startswith("a06") for s in cited), cited
 
 
-def test_above_the_flat_limit_the_index_is_hnsw_and_still_finds_the_passage(
+def test_above_the_flat_limit_the_index_is_ivf_and_still_finds_the_passage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
@@ -104,9 +104,9 @@ def test_above_the_flat_limit_the_index_is_hnsw_and_still_finds_the_passage(
     monkeypatch.setattr(index_mod, "FLAT_LIMIT", 50)
     qa.build(tmp_path / "seeds", tmp_path / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
     gen = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
-    assert json.loads((gen / "manifest.json").read_text())["faiss"]["type"] == "IndexHNSWSQ"
+    assert json.loads((gen / "manifest.json").read_text())["faiss"]["type"] == "IndexIVFScalarQuantizer"
     engine = qa.load(tmp_path / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
-    assert hasattr(engine.data.faiss, "hnsw")
+    assert engine.data.faiss.nprobe == index_mod.ivf_probes(engine.data.faiss.nlist)
     source, marker = markers[11]
     d = engine.ask("Who signed the zeppelin11 accord with the orchard11 guild?", k=3)
     assert d.citations[0].source == source and marker in d.citations[0].text
