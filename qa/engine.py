@@ -18,7 +18,7 @@ from qa import fusion
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
-from qa.index import IndexData, load_index
+from qa.index import IndexData, expand_runs, load_index
 from qa.retrieve import DocInfo, Hit, Span, compute_idf, make_citation, merge_hits
 
 if TYPE_CHECKING:
@@ -238,18 +238,17 @@ class Engine:
 
         indptr, sent_ids = data.passage_sentences
         starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]
-        flat = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
-        cand_sents = np.unique(sent_ids[flat]).astype(np.int64)
+        flat, pair_p = expand_runs(starts, lens)
+        pair_s = sent_ids[flat]
+        cand_sents = np.unique(pair_s).astype(np.int64)
         dense_s = data.sentence_cosines(cand_sents, qv[0])
         bm25_s = data.sentence_lexical.scores(q, tokens)[cand_sents] if cand_sents.size else np.zeros(0, np.float32)
         local_sent = fusion.sentence_scores(dense_s, bm25_s, self.weights)
         sent = np.zeros(len(data.sentence_sources), dtype=np.float32)
         sent[cand_sents] = local_sent
 
-        # Membership pairs of the candidates (passage in local numbering, sentence global), read off
-        # the CSR rows gathered above: cost by candidates, not by corpus.
-        pair_p = np.repeat(np.arange(cand.size), lens)
-        pair_s = sent_ids[flat]
+        # pair_p / pair_s: membership pairs of the candidates (passage in local numbering, sentence
+        # global), read off the CSR rows gathered above: cost by candidates, not by corpus.
         passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights)
         best_cosine = float(dense_s.max()) if dense_s.size else 0.0
         return Scored(cand, passage, sent, best_cosine, tokens)
