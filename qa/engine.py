@@ -81,9 +81,7 @@ class Engine:
         self.data = data
         self.embedder = embedder
         self.settings = settings
-        self._docs = {
-            src: DocInfo(d.text, d.title, d.published, d.outlet, d.url, d.encoding) for src, d in data.documents.items()
-        }
+        self._docs: dict[str, DocInfo] = dict(data.documents)  # texts are read from the store when cited
         self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
         self.weights = fusion.Weights()
         # Rows of data.sentences per source (they are stored sorted by document).

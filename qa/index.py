@@ -3,8 +3,8 @@
 Layout under the index folder (default `embeddings/`)::
 
     CURRENT            the name of the live generation; replaced with one atomic os.replace
-    gen-*/             manifest.json, index.faiss, chunks.npy, documents.jsonl, sentences.npy,
-                       sentence_vectors.npy, sentence_scales.npy, bm25/
+    gen-*/             manifest.json, index.faiss, chunks.npy, documents.jsonl, texts.utf8,
+                       sentences.npy, sentence_vectors.npy, sentence_scales.npy, bm25/
     .lock              held by the one `qa index` that may write
 
 A build writes a complete generation into a temporary folder beside the live one, fsyncs it, renames
@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
 INGEST_VERSION = 2
@@ -48,6 +50,7 @@ MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"
 DOCUMENTS_FILE = "documents.jsonl"
+TEXTS_FILE = "texts.utf8"
 SENTENCES_FILE = "sentences.npy"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 SENTENCE_SCALES = "sentence_scales.npy"
@@ -55,7 +58,7 @@ BM25_PASSAGES = "bm25/passages"
 BM25_SENTENCES = "bm25/sentences"
 # Files every generation must have (bm25s writes several files into each of its folders; all of them
 # are listed with their checksums in the manifest).
-DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS, SENTENCE_SCALES)
+DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, TEXTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS, SENTENCE_SCALES)
 # Up to this many passages the FAISS index is exact (flat, float32); above it, an inverted file
 # (IVF) over float16 vectors: approximate, its recall@10 against flat measured by bench/. Flat search
 # over 50k x 384 floats is a few ms. HNSW was measured and dropped: at 111k synthetic passages (many
@@ -209,8 +212,52 @@ def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dime
             raise IndexInvalidError(f"The index file {path} is damaged (checksum mismatch); {REBUILD_HINT}.")
 
 
+class TextStore:
+    """The documents' texts as one UTF-8 file, memory-mapped: a document is decoded when a citation
+    needs it (the last few are kept decoded), so a large corpus's text costs memory only for the pages
+    its answers touch, not ~2 bytes a character as Python strings would (one character beyond
+    Latin-1 makes a whole `str` 2 bytes a character)."""
+
+    CACHED = 32
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self._data = data
+        self.read = functools.lru_cache(maxsize=self.CACHED)(self._read)
+
+    @classmethod
+    def open(cls, path: Path) -> TextStore:
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:  # mmap cannot map an empty file
+                return cls(b"")
+            return cls(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> tuple[TextStore, list[tuple[int, int]]]:
+        """A store holding `texts` in memory, and each one's byte range (for tests and tools)."""
+        blob, ranges = encode_texts(texts)
+        return cls(blob), ranges
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _read(self, start: int, end: int) -> str:
+        return bytes(self._data[start:end]).decode("utf-8")
+
+
+def encode_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
+    """`texts` as one UTF-8 byte string, and the byte range of each."""
+    encoded = [t.encode("utf-8") for t in texts]
+    ranges, at = [], 0
+    for e in encoded:
+        ranges.append((at, at + len(e)))
+        at += len(e)
+    return b"".join(encoded), ranges
+
+
 @dataclass(frozen=True)
 class DocRecord:
+    """One indexed file: its metadata, and its text read from the generation's text store."""
+
     source: str
     sha256: str
     title: str | None
@@ -218,8 +265,20 @@ class DocRecord:
     outlet: str | None
     url: str | None
     encoding: str
-    text: str
     chunks: int
+    text_bytes: tuple[int, int]  # byte range of the text in texts.utf8
+    store: TextStore = field(compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.store.read(*self.text_bytes)
+
+    def row(self) -> dict[str, Any]:
+        """The stored metadata (documents.jsonl), without the text."""
+        return {f: getattr(self, f) for f in _DOC_FIELDS}
+
+
+_DOC_FIELDS = ("source", "sha256", "title", "published", "outlet", "url", "encoding", "chunks")
 
 
 def quantize_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -329,6 +388,11 @@ def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarr
     return np.cumsum(indptr), flat[keep].astype(np.int64)
 
 
+def _doc_record(row: dict[str, Any], store: TextStore) -> DocRecord:
+    start, end = row["text_bytes"]
+    return DocRecord(**{f: row[f] for f in _DOC_FIELDS}, text_bytes=(int(start), int(end)), store=store)
+
+
 def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData:
     """Open and verify the live generation. Raises IndexMissingError / IndexInvalidError."""
     import faiss
@@ -340,7 +404,8 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
     manifest = read_manifest(gen)
     check_manifest(manifest, gen, settings, dimension)
     try:
-        docs = [DocRecord(**row) for row in _read_jsonl(gen / DOCUMENTS_FILE)]
+        store = TextStore.open(gen / TEXTS_FILE)
+        docs = [_doc_record(row, store) for row in _read_jsonl(gen / DOCUMENTS_FILE)]
         rows = np.load(gen / CHUNKS_FILE, allow_pickle=False)
         index = faiss.read_index(str(gen / FAISS_FILE))
         codes = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
@@ -352,6 +417,8 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=len(sentences))
     except (OSError, ValueError, TypeError, RuntimeError, KeyError) as err:
         raise IndexInvalidError(f"Cannot read the index at {gen} ({err}); {REBUILD_HINT}.") from None
+    if docs and max(d.text_bytes[1] for d in docs) > len(store):
+        raise IndexInvalidError(f"The text store at {gen} is shorter than its documents; {REBUILD_HINT}.")
     if rows.ndim != 2 or rows.shape[1] != 5 or (len(rows) and (rows[:, 0].min() < 0 or rows[:, 0].max() >= len(docs))):
         raise IndexInvalidError(f"The passage table at {gen} does not match its documents; {REBUILD_HINT}.")
     if index.ntotal != len(rows) or index.d != dimension:
@@ -534,7 +601,8 @@ def build_index(
 class _Part:
     """Everything one source file contributes to a generation."""
 
-    doc: dict[str, Any]
+    doc: dict[str, Any]  # the documents.jsonl row (DocRecord.row())
+    text: str
     chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
     chunk_vectors: np.ndarray
     sentences: list[tuple[int, int]]
@@ -549,6 +617,7 @@ def _old_parts(prev_gen: Path, keep: list[str]) -> dict[str, _Part]:
     if not keep:
         return {}
     docs = _read_jsonl(prev_gen / DOCUMENTS_FILE)
+    store = TextStore.open(prev_gen / TEXTS_FILE)
     rows = np.load(prev_gen / CHUNKS_FILE, allow_pickle=False)
     cvec = faiss.read_index(str(prev_gen / FAISS_FILE))
     if hasattr(cvec, "make_direct_map"):
@@ -567,8 +636,10 @@ def _old_parts(prev_gen: Path, keep: list[str]) -> dict[str, _Part]:
             continue
         c0, c1 = c_bounds[d_idx], c_bounds[d_idx + 1]
         s0, s1 = s_bounds[d_idx], s_bounds[d_idx + 1]
+        record = _doc_record(doc, store)
         parts[doc["source"]] = _Part(
-            doc,
+            record.row(),
+            record.text,
             rows[c0:c1, 1:].copy(),
             chunk_vectors[c0:c1],
             [(int(x), int(y)) for x, y in sent[s0:s1, 1:3]],
@@ -655,11 +726,19 @@ def _new_parts(
     ci = si = 0
     for src, doc in docs.items():
         cs, ss = chunks[src], sents[src]
-        record = DocRecord(
-            doc.source, doc.sha256, doc.title, doc.published, doc.outlet, doc.url, doc.encoding, doc.text, len(cs)
-        )
+        record = {
+            "source": doc.source,
+            "sha256": doc.sha256,
+            "title": doc.title,
+            "published": doc.published,
+            "outlet": doc.outlet,
+            "url": doc.url,
+            "encoding": doc.encoding,
+            "chunks": len(cs),
+        }
         parts[src] = _Part(
-            asdict(record),
+            record,
+            doc.text,
             np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
             passage_vectors[ci : ci + len(cs)],
             ss,
@@ -726,14 +805,19 @@ def _write_generation(
     sentences = np.array(
         [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
     ).reshape(-1, 3)
-    passage_texts = [docs[d]["text"][a:b] for d, a, b in chunk_rows[:, :3].tolist()]
-    sentence_texts = [docs[d]["text"][a:b] for d, a, b in sentences.tolist()]
+    texts = [parts[s].text for s in sources]
+    blob, ranges = encode_texts(texts)
+    docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
+    passage_texts = [texts[d][a:b] for d, a, b in chunk_rows[:, :3].tolist()]
+    sentence_texts = [texts[d][a:b] for d, a, b in sentences.tolist()]
     codes, scales = quantize_rows(sentence_vectors)
 
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
         _write_jsonl(tmp / DOCUMENTS_FILE, docs)
+        (tmp / TEXTS_FILE).write_bytes(blob)
+        del blob
         np.save(tmp / CHUNKS_FILE, chunk_rows, allow_pickle=False)
         np.save(tmp / SENTENCES_FILE, sentences, allow_pickle=False)
         index = passage_index(chunk_vectors, dimension)
@@ -752,6 +836,7 @@ def _write_generation(
                 "flat_limit": FLAT_LIMIT,
             },
             "chunks": "chunks.npy: int64 rows (document number, start, end, first line, last line)",
+            "texts": "texts.utf8: the documents' texts in UTF-8, each at its row's text_bytes (byte range)",
             "sentence_vectors": "int8 .npy, one float32 scale per row in sentence_scales.npy",
             "lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"},
             "counts": {"documents": len(docs), "chunks": len(chunk_rows), "sentences": len(sentences)},

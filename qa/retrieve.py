@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Protocol
 
 from qa.answer import Citation, Highlight
 from qa.chunking import Chunk, line_of, sentence_spans
@@ -215,16 +216,21 @@ def compute_idf(texts: Iterable[str]) -> dict[str, float]:
     return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
 
-@dataclass(frozen=True)
-class DocInfo:
-    """What a citation needs to know about its file."""
+class DocInfo(Protocol):
+    """What a citation needs to know about its file (qa.index.DocRecord has it)."""
 
-    text: str
-    title: str | None
-    published: str | None
-    outlet: str | None
-    url: str | None
-    encoding: str
+    @property
+    def text(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def published(self) -> str | None: ...
+    @property
+    def outlet(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def encoding(self) -> str: ...
 
 
 def make_citation(
@@ -237,11 +243,12 @@ def make_citation(
 ) -> Citation:
     """A citation of `span`; its highlight is `evidence` if given, else the best lexical sentence
     (word weights `idf`, or a function that gives them, called only then)."""
+    text = doc.text
     if evidence is not None:
         hs, he = evidence
     else:
-        hs, he = best_sentence(doc.text, span.start, span.end, question, idf() if callable(idf) else idf)
-    first, last = line_of(doc.text, span.start, span.end)
+        hs, he = best_sentence(text, span.start, span.end, question, idf() if callable(idf) else idf)
+    first, last = line_of(text, span.start, span.end)
     return Citation(
         n=n,
         source=span.source,
@@ -253,8 +260,8 @@ def make_citation(
         end_char=span.end,
         start_line=first,
         end_line=last,
-        text=doc.text[span.start : span.end],
-        highlight=Highlight(hs, he, doc.text[hs:he]),
+        text=text[span.start : span.end],
+        highlight=Highlight(hs, he, text[hs:he]),
         score=span.score,
         encoding=doc.encoding,
     )

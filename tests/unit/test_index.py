@@ -19,7 +19,17 @@ import pytest
 import qa
 from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError
-from qa.index import CHUNKS_FILE, CURRENT, DATA_FILES, DOCUMENTS_FILE, FAISS_FILE, FORMAT_VERSION, MANIFEST, BuildReport
+from qa.index import (
+    CHUNKS_FILE,
+    CURRENT,
+    DATA_FILES,
+    DOCUMENTS_FILE,
+    FAISS_FILE,
+    FORMAT_VERSION,
+    MANIFEST,
+    TEXTS_FILE,
+    BuildReport,
+)
 from tests.conftest import FakeEmbedder
 
 QUESTIONS = [
@@ -65,9 +75,24 @@ def manifest_of(index_dir: Path) -> dict[str, Any]:
     return data
 
 
+def stored_documents(gen: Path) -> list[dict[str, Any]]:
+    """documents.jsonl's rows, each with its text read from texts.utf8 at its byte range."""
+    blob = (gen / TEXTS_FILE).read_bytes()
+    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    for doc in docs:
+        assert "text" not in doc, "the text belongs in texts.utf8, not in documents.jsonl"
+        start, end = doc["text_bytes"]
+        doc["text"] = blob[start:end].decode("utf-8")
+    covered = sorted(tuple(d["text_bytes"]) for d in docs)
+    # the ranges tile the file: each starts where the one before ended, the last ends at its end
+    assert [a for a, _ in covered] == [0] + [b for _, b in covered[:-1]]
+    assert not covered or covered[-1][1] == len(blob)
+    return docs
+
+
 def chunk_rows(gen: Path) -> list[dict[str, Any]]:
     """The stored passage table as dicts, each naming its file (the table stores document numbers)."""
-    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    docs = stored_documents(gen)
     table = np.load(gen / CHUNKS_FILE, allow_pickle=False)
     assert table.dtype == np.int64 and table.ndim == 2 and table.shape[1] == 5, table.shape
     return [
@@ -208,7 +233,7 @@ def test_index_holds_no_pickle_files(built: Path) -> None:
 
 def test_stored_document_text_is_the_file_as_python_reads_it(seeds_copy: Path, built: Path) -> None:
     gen = live_generation(built)
-    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    docs = stored_documents(gen)
     assert docs, "no documents stored"
     for doc in docs:
         on_disk = (seeds_copy / doc["source"]).open(encoding="utf-8-sig").read()
@@ -231,7 +256,7 @@ def test_stored_vectors_are_the_embeddings_of_their_own_chunks(seeds_copy: Path,
 
 def test_stored_sentence_vectors_are_the_embeddings_of_their_own_sentences(seeds_copy: Path, built: Path) -> None:
     gen = live_generation(built)
-    docs = [json.loads(line) for line in (gen / DOCUMENTS_FILE).read_text(encoding="utf-8").splitlines()]
+    docs = stored_documents(gen)
     spans = np.load(gen / "sentences.npy")
     codes, scales = np.load(gen / "sentence_vectors.npy"), np.load(gen / "sentence_scales.npy")
     assert codes.dtype == np.int8 and scales.shape == (len(codes),)

@@ -1,6 +1,6 @@
-"""The compact stores of an index generation: int8 sentence vectors, the passage table, the
-passage-to-sentence membership computed from sorted spans, and float16 IVF vectors across
-incremental builds."""
+"""The compact stores of an index generation: the documents' texts as one memory-mapped UTF-8 file,
+int8 sentence vectors, the passage table, the passage-to-sentence membership computed from sorted
+spans, and float16 IVF vectors across incremental builds."""
 
 from __future__ import annotations
 
@@ -13,8 +13,23 @@ from hypothesis import strategies as st
 
 import qa
 from qa import index as index_mod
-from qa.index import ChunkTable, DocRecord, dequantize_rows, passage_sentences, quantize_rows
+from qa.index import ChunkTable, DocRecord, TextStore, dequantize_rows, encode_texts, passage_sentences, quantize_rows
 from tests.conftest import FakeEmbedder
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=6))
+def test_text_store_gives_back_every_text_from_its_file(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]  # no lone surrogates: files have none
+    blob, ranges = encode_texts(texts)
+    path = tmp_path_factory.mktemp("store") / "texts.utf8"
+    path.write_bytes(blob)
+    store = TextStore.open(path)  # memory-mapped (a plain bytes object when the file is empty)
+    assert len(store) == len(blob) == sum(len(t.encode("utf-8")) for t in texts)
+    assert [store.read(a, b) for a, b in ranges] == texts
+    assert [store.read(a, b) for a, b in reversed(ranges)] == texts[::-1]  # from the cache, the same
 
 
 @settings(max_examples=60, deadline=None)
@@ -60,9 +75,10 @@ def test_passage_sentences_match_the_brute_force_definition(seed: int, docs: int
 
 
 def test_chunk_table_makes_chunks_whose_text_is_the_slice_of_their_document() -> None:
+    store, ranges = TextStore.of(["Alpha beta.\nGamma delta.", "Épsilon zêta eta."])
     docs = [
-        DocRecord("a.txt", "0", None, None, None, None, "utf-8", "Alpha beta.\nGamma delta.", 1),
-        DocRecord("b.txt", "1", None, None, None, None, "utf-8", "Épsilon zêta eta.", 1),
+        DocRecord("a.txt", "0", None, None, None, None, "utf-8", 1, ranges[0], store),
+        DocRecord("b.txt", "1", None, None, None, None, "utf-8", 1, ranges[1], store),
     ]
     table = ChunkTable(np.array([[0, 6, 24, 1, 2], [1, 0, 17, 1, 1]], np.int64), docs)
     assert len(table) == 2
