@@ -180,7 +180,7 @@ class Engine:
         sent = scored.sentence_scores
 
         order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
-        hits = [Hit(chunks[int(scored.passages[i])], float(scored.passage_scores[i])) for i in order]
+        hits = [Hit(chunks.place(int(scored.passages[i])), float(scored.passage_scores[i])) for i in order]
         spans = merge_hits(hits, k)
         # Cite only passages that hold up against the best one: a weak fifth passage is noise to a
         # reader. (Measured: no change to hit@1/hit@3/MRR@10 on the SQuAD subset for cuts up to 0.7.)

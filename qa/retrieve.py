@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Protocol
 
 from qa.answer import Citation, Highlight
-from qa.chunking import Chunk, line_of, sentence_spans
+from qa.chunking import line_of, sentence_spans
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
@@ -145,9 +145,20 @@ def terms(text: str) -> list[str]:
     return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if t not in STOPWORDS]
 
 
+class Located(Protocol):
+    """Where a passage lies: a Chunk, or a ChunkTable.place (no text, so ranking reads none)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Hit:
-    chunk: Chunk
+    chunk: Located
     score: float
 
 

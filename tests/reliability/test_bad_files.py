@@ -18,6 +18,7 @@ import pytest
 
 import qa
 from qa.config import Settings
+from qa.index import read_manifest
 from tests.conftest import SEEDS, FakeEmbedder
 from tests.reliability.conftest import Case
 
@@ -148,7 +149,7 @@ def test_each_bad_file_is_indexed_correctly_or_skipped_with_a_reason(
     odd_skips = [s for s in skipped if s != ODD_NAME and s.startswith("caf") and s.endswith("-report.txt")]
     if odd_skips:
         skipped[ODD_NAME] = skipped.pop(odd_skips[0])
-    manifest_files = set(engine.data.manifest["files"])
+    manifest_files = set(read_manifest(engine.path)["files"])
 
     seeds = {p.name for p in SEEDS.iterdir()}
     case.check(seeds <= indexed, f"seeds not all indexed: missing {sorted(seeds - indexed)}")

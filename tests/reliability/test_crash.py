@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 
 import qa
+from qa.index import read_manifest
 from tests.conftest import SEEDS
 from tests.reliability.conftest import Case, scaled
 
@@ -117,7 +118,7 @@ def version_problem(index: Path, embedder: Any, versions: dict[str, Snapshot]) -
         engine = qa.load(index, embedder=embedder)
     except Exception as err:
         return None, f"qa.load failed: {type(err).__name__}: {err}"
-    files = {src: entry["sha256"] for src, entry in engine.data.manifest["files"].items()}
+    files = {src: entry["sha256"] for src, entry in read_manifest(engine.path)["files"].items()}
     matches = [
         name
         for name, snap in versions.items()

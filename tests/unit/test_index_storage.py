@@ -1,6 +1,6 @@
-"""The compact stores of an index generation: the documents' texts as one memory-mapped UTF-8 file,
+"""The compact stores of an index generation: the documents' texts as one UTF-8 file read by byte range,
 int8 sentence vectors, the passage table, the passage-to-sentence membership computed from sorted
-spans, and float16 IVF vectors across incremental builds."""
+spans, and the IVF index's 8-bit vectors across incremental builds."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.lexical import Lexical
+from qa.lexical import TOKEN_PATTERN, Lexical
 
 # Four passages of four words each (equal lengths, so length normalisation plays no part). "port" is in
 # every passage, "lighthouse" only in passage 1; passage 0 repeats the common word instead.
@@ -119,3 +119,22 @@ def test_empty_corpus_save_then_load_round_trips(tmp_path: Path) -> None:
     Lexical.build([]).save(tmp_path / "bm25")
     loaded = Lexical.load(tmp_path / "bm25", size=0)
     assert loaded.scores("port").shape == (0,), "a reloaded empty corpus did not give empty scores"
+
+
+def test_stored_float16_scores_sum_like_bm25s_own_float32_ones() -> None:
+    import bm25s
+
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(60)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(3, 30))) for _ in range(300)]
+    ours = Lexical.build(texts, stem=False)
+    assert ours.retriever.scores["data"].dtype == np.float16
+    theirs = bm25s.BM25()
+    theirs.index(
+        bm25s.tokenize(texts, token_pattern=TOKEN_PATTERN, stopwords="en", show_progress=False), show_progress=False
+    )
+    for query in ("w1 w2", "w3", "w4 w5 w6 w7 w4"):
+        expected = theirs.get_scores(query.split())
+        got = ours.scores(query)
+        assert got.dtype == np.float32 and expected.any()
+        np.testing.assert_allclose(got, expected, rtol=2e-3, atol=1e-3, err_msg=query)
