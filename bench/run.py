@@ -527,12 +527,15 @@ class Bench:
                 res["disk_mb"],
                 res["raw_vectors_plus_text_mb"],
             )
+            # The issue sets the memory target at 100k passages. Below it the ~27 MB that importing
+            # FAISS and bm25s costs outweighs the data (1k passages: 2 MB of vectors and text), so
+            # the ratio is printed there without a target.
             self.add(
                 f"scale_query_rss_mb{tag}",
                 f"query RSS above bare model MB, {n} p. (vs N*384*4 + text)",
                 res["qa_query_rss_above_bare_model_mb"],
                 res["raw_vectors_plus_text_mb"],
-                1.3,
+                1.3 if res["target"] >= 100_000 else None,
             )
             self.add(
                 f"scale_query_rss_vs_raw_mb{tag}",

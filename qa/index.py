@@ -310,7 +310,8 @@ def quantize_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     across incremental builds loses nothing more."""
     import numpy as np
 
-    x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+    x = np.asarray(x, dtype=np.float32)
+    x = x.reshape(len(x), x.shape[-1] if x.ndim > 1 else -1)
     scales = (np.abs(x).max(axis=1) / 127.0).astype(np.float32) if len(x) else np.zeros(0, np.float32)
     safe = np.where(scales > 0, scales, 1.0).astype(np.float32)
     codes = np.clip(np.rint(x / safe[:, None]), -127, 127).astype(np.int8)
@@ -324,9 +325,10 @@ def dequantize_rows(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
 
 
 class ChunkTable(Sequence[Chunk]):
-    """The passages of a generation as one int64 array, columns (document number, start, end, first
-    line, last line). A `Chunk` is made when asked for, its text a slice of its document's, so a large
-    index holds no second copy of its text and no object per passage."""
+    """The passages of a generation as one integer array (int64 on disk, int32 in memory), columns
+    (document number, start, end, first line, last line). A `Chunk` is made when asked for, its text a
+    slice of its document's, so a large index holds no second copy of its text and no object per
+    passage."""
 
     def __init__(self, rows: np.ndarray, docs: list[DocRecord]) -> None:
         self.rows = rows
@@ -369,8 +371,7 @@ class IndexData:
     documents: dict[str, DocRecord]
     chunks: ChunkTable
     faiss: Any  # faiss.Index over passages
-    sentences: Any  # np.ndarray (S, 3): document number, start, end
-    sentence_sources: list[str]  # source of each sentence
+    sentences: Any  # np.ndarray (S, 3) int32: document number, start, end; sorted
     sentence_codes: Any  # np.ndarray (S, d) int8, memory-mapped when large (see quantize_rows)
     sentence_scales: Any  # np.ndarray (S,) float32
     chunk_doc: Any  # np.ndarray: document number of each passage
@@ -381,6 +382,11 @@ class IndexData:
     @property
     def dimension(self) -> int:
         return int(self.manifest["model"]["dimension"])
+
+    @property
+    def sentence_sources(self) -> list[str]:
+        """The source of each sentence (made on each call; for tools and tests)."""
+        return [self.chunks.docs[int(d)].source for d in self.sentences[:, 0]]
 
     def sentence_cosines(self, ids: np.ndarray, q: np.ndarray) -> np.ndarray:
         """Cosine of sentences `ids` with the unit vector `q`."""
@@ -411,6 +417,7 @@ def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarr
     n = len(rows)
     if n == 0 or len(sentences) == 0:
         return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
+    rows, sentences = rows.astype(np.int64), sentences.astype(np.int64)  # for the * _KEY keys
     s_start = sentences[:, 0] * _KEY + sentences[:, 1]
     s_end = sentences[:, 0] * _KEY + sentences[:, 2]
     lo = np.searchsorted(s_start, rows[:, 0] * _KEY + rows[:, 1], "left")
@@ -469,7 +476,9 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
     ):
         raise IndexInvalidError(f"The sentence index at {gen} is out of step with its vectors; {REBUILD_HINT}.")
     documents = {d.source: d for d in docs}
-    sentence_sources = [docs[int(d)].source for d in sentences[:, 0]]
+    membership = passage_sentences(rows, sentences)
+    # Held as int32 (offsets, line and row numbers all fit): half the memory of the stored int64.
+    rows, sentences = rows.astype(np.int32), sentences.astype(np.int32)
     if hasattr(index, "nprobe"):
         ivf: Any = index
         ivf.nprobe = ivf_probes(ivf.nlist)
@@ -483,11 +492,10 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         ChunkTable(rows, docs),
         index,
         sentences,
-        sentence_sources,
         codes,
         scales.astype(np.float32),
-        rows[:, 0].astype(np.int32),
-        passage_sentences(rows, sentences),
+        rows[:, 0],
+        (membership[0].astype(np.int32), membership[1].astype(np.int32)),
         lexical,
         sentence_lexical,
     )
@@ -715,9 +723,9 @@ def _embed(
         vectors = embedder.encode(passages + sentences, progress=progress)
         return vectors[: len(passages)], vectors[len(passages) :]
 
-    sums, counts = token_sums(sentences, progress=progress)
+    sums, _counts = token_sums(sentences, progress=progress)
+    sums = np.ascontiguousarray(sums, dtype=np.float32)
     dim = sums.shape[1] if len(sums) else embedder.dimension
-    sentence_vectors = _unit(sums / np.maximum(counts, 1)[:, None])
     passage_sums = np.zeros((len(passages), dim), dtype=np.float32)
     p = s = 0
     for src in docs:
@@ -726,6 +734,8 @@ def _embed(
             passage_sums[p] = sums[[number[span] for span in spans]].sum(axis=0)
             p += 1
         s += len(sents[src])
+    # A sentence's vector is the mean of its token states made unit length: the sum's direction.
+    sentence_vectors = _unit(sums)
     passage_vectors = _unit(passage_sums)
     empty = [i for i in range(len(passages)) if not passage_sums[i].any()]
     if empty:  # a passage of no sentence at all (whitespace): encode it as it is
@@ -734,10 +744,13 @@ def _embed(
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
+    """The rows of float32 `x` scaled to unit length in place (no temporary as large as `x`: at 100k
+    passages the sentence vectors alone are 445 MB); returns `x`."""
     import numpy as np
 
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.ascontiguousarray(x / np.maximum(norms, 1e-12), dtype=np.float32)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    x /= np.maximum(norms, 1e-12)[:, None]
+    return x
 
 
 def _new_parts(
@@ -840,7 +853,11 @@ def _write_generation(
         return np.concatenate(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
 
     chunk_vectors = stack([parts[s].chunk_vectors for s in sources])
-    sentence_vectors = stack([parts[s].sentence_vectors for s in sources])
+    # Quantized file by file: no float32 copy of every sentence vector at once.
+    quantized = [quantize_rows(parts[s].sentence_vectors) for s in sources]
+    codes = np.concatenate([np.zeros((0, dimension), np.int8), *(c for c, _ in quantized)])
+    scales = np.concatenate([np.zeros(0, np.float32), *(sc for _, sc in quantized)])
+    del quantized
     sentences = np.array(
         [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
     ).reshape(-1, 3)
@@ -849,7 +866,6 @@ def _write_generation(
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
     passage_texts = [texts[d][a:b] for d, a, b in chunk_rows[:, :3].tolist()]
     sentence_texts = [texts[d][a:b] for d, a, b in sentences.tolist()]
-    codes, scales = quantize_rows(sentence_vectors)
 
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)

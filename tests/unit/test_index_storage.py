@@ -40,6 +40,8 @@ def test_int8_rows_are_within_half_a_step_and_requantize_to_the_same_codes(rows:
     x[0] = 0.0  # an all-zero row must survive (scale 0)
     codes, scales = quantize_rows(x)
     assert codes.dtype == np.int8 and scales.dtype == np.float32 and codes.shape == x.shape
+    none, no_scales = quantize_rows(x[:0])  # a file without sentences quantizes to nothing
+    assert none.shape == (0, dim) and no_scales.shape == (0,)
     back = dequantize_rows(codes, scales)
     step = np.abs(x).max(axis=1) / 127
     assert (np.abs(back - x).max(axis=1) <= step / 2 + 1e-6 * np.maximum(step, 1)).all()
@@ -89,21 +91,28 @@ def test_chunk_table_makes_chunks_whose_text_is_the_slice_of_their_document() ->
     assert [c.source for c in table] == ["a.txt", "b.txt"]
 
 
-def test_ivf_vectors_of_unchanged_files_survive_an_incremental_build_exactly(
+def test_ivf_vectors_are_8_bit_and_survive_an_incremental_build_exactly(
     seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    settings_ = qa.Settings(chunk_tokens=40)
+    qa.build(seeds_copy, tmp_path / "flat", embedder=FakeEmbedder(), settings=settings_)
+    flat = qa.load(tmp_path / "flat", embedder=FakeEmbedder(), settings=settings_).data.faiss
+    exact = flat.reconstruct_n(0, flat.ntotal)
     monkeypatch.setattr(index_mod, "FLAT_LIMIT", 10)
     index_dir = tmp_path / "index"
-    settings_ = qa.Settings(chunk_tokens=40)
     qa.build(seeds_copy, index_dir, embedder=FakeEmbedder(), settings=settings_)
 
     def vectors() -> dict[tuple[str, int, int], np.ndarray]:
         engine = qa.load(index_dir, embedder=FakeEmbedder(), settings=settings_)
-        assert type(engine.data.faiss).__name__ == "IndexIVFScalarQuantizer"
-        stored = engine.data.faiss.reconstruct_n(0, engine.data.faiss.ntotal)
+        ivf = engine.data.faiss
+        assert type(ivf).__name__ == "IndexIVFScalarQuantizer"
+        assert ivf.code_size == ivf.d, "one byte per component"
+        stored = ivf.reconstruct_n(0, ivf.ntotal)
         return {(c.source, c.start, c.end): stored[i] for i, c in enumerate(engine.data.chunks)}
 
     before = vectors()
+    # 255 steps over [-1, 1]: each component within half a step of the exact (flat) index's
+    assert np.abs(np.array(list(before.values())) - exact).max() <= 1 / 255 + 1e-6
     target = sorted(seeds_copy.iterdir())[0]
     target.write_text(target.read_text(encoding="utf-8-sig") + "\n\nA new closing paragraph was added.\n")
     qa.build(seeds_copy, index_dir, embedder=FakeEmbedder(), settings=settings_)
