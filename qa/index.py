@@ -227,9 +227,12 @@ class TextStore:
     CACHED = 32
 
     def __init__(self, read_bytes: Callable[[int, int], bytes], size: int) -> None:
-        self._read_bytes = read_bytes
         self._size = size
-        self.read = functools.lru_cache(maxsize=self.CACHED)(self._read)
+        # The cache holds the reader, not the store: no reference cycle, so the store (and with it
+        # the file descriptor) goes as soon as its index does.
+        self.read: Callable[[int, int], str] = functools.lru_cache(maxsize=self.CACHED)(
+            functools.partial(_decode, read_bytes)
+        )
 
     @classmethod
     def open(cls, path: Path) -> TextStore:
@@ -252,8 +255,9 @@ class TextStore:
     def __len__(self) -> int:
         return self._size
 
-    def _read(self, start: int, end: int) -> str:
-        return self._read_bytes(start, end).decode("utf-8")
+
+def _decode(read_bytes: Callable[[int, int], bytes], start: int, end: int) -> str:
+    return read_bytes(start, end).decode("utf-8")
 
 
 def _pread(fd: int, start: int, end: int) -> bytes:

@@ -4,6 +4,8 @@ spans, and the IVF index's 8-bit vectors across incremental builds."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,26 @@ def test_text_store_gives_back_every_text_from_its_file(
     assert len(store) == len(blob) == sum(len(t.encode("utf-8")) for t in texts)
     assert [store.read(a, b) for a, b in ranges] == texts
     assert [store.read(a, b) for a, b in reversed(ranges)] == texts[::-1]  # from the cache, the same
+
+
+def descriptors_on(path: Path) -> int:
+    """How many of this process's file descriptors are open on `path` (Linux /proc)."""
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the descriptor listdir itself used is gone by now
+            n += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+    return n
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
+def test_a_text_store_closes_its_file_when_dropped(tmp_path: Path) -> None:
+    path = (tmp_path / "texts.utf8").resolve()
+    path.write_bytes("Pyongyang–Beijing".encode())
+    store = TextStore.open(path)
+    assert store.read(0, path.stat().st_size) == "Pyongyang–Beijing"
+    assert descriptors_on(path) == 1
+    del store  # no reference cycle: freed at once, without waiting for the garbage collector
+    assert descriptors_on(path) == 0
 
 
 @settings(max_examples=60, deadline=None)
