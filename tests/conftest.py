@@ -18,6 +18,20 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
 
+def read_6bit(packed: np.ndarray, dimension: int) -> np.ndarray:
+    """The stored 6-bit sentence codes as ints, read from the format's definition (qa.index.pack6),
+    not from qa's own unpacking: group k of a row is bytes k, g + k, 2g + k of its three planes, whose
+    24 bits are the codes at positions k, g + k, 2g + k and 3g + k, most significant first."""
+    packed = np.asarray(packed, dtype=np.int64)
+    g = packed.shape[1] // 3
+    out = np.zeros((len(packed), 4 * g), np.int64)
+    for k in range(g):
+        word = (packed[:, k] << 16) | (packed[:, g + k] << 8) | packed[:, 2 * g + k]
+        for slot in range(4):
+            out[:, slot * g + k] = (word >> (18 - 6 * slot)) & 63
+    return out[:, :dimension]
+
+
 class FakeEmbedder:
     """Hashes lower-cased words (and word pairs) into 64 dimensions; unit-length vectors.
 

@@ -30,7 +30,7 @@ from qa.index import (
     TEXTS_FILE,
     BuildReport,
 )
-from tests.conftest import FakeEmbedder
+from tests.conftest import FakeEmbedder, read_6bit
 
 QUESTIONS = [
     "Since when has Kim been calling the Russian leader a comrade?",
@@ -259,14 +259,15 @@ def test_stored_sentence_vectors_are_the_embeddings_of_their_own_sentences(seeds
     docs = stored_documents(gen)
     spans = np.load(gen / "sentences.npy")
     codes, scales = np.load(gen / "sentence_vectors.npy"), np.load(gen / "sentence_scales.npy")
-    assert codes.dtype == np.int8 and scales.shape == (len(codes),)
-    vectors = codes.astype(np.float32) * scales[:, None]
-    assert len(spans) == len(vectors) > 0
+    assert codes.dtype == np.uint8 and scales.shape == (len(codes),)
     fresh = FakeEmbedder()
+    dim = fresh.dimension
+    vectors = (read_6bit(codes, dim) - 32) * scales[:, None]
+    assert len(spans) == len(vectors) > 0
     for (d, a, b), vector in zip(spans.tolist(), vectors, strict=True):
         expected = fresh.encode([docs[d]["text"][a:b]])[0]
-        # int8 rounding: each entry within half a step (the step is the row's largest entry / 127)
-        step = np.abs(expected).max() / 127
+        # 6-bit rounding: each entry within half a step (the step is the row's largest entry / 31)
+        step = np.abs(expected).max() / 31
         where = f"{docs[d]['source']}[{a}:{b}]"
         assert np.abs(vector - expected).max() <= step / 2 + 1e-6, f"sentence {where} has another vector"
 

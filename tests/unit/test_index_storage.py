@@ -1,5 +1,5 @@
 """The compact stores of an index generation: the documents' texts as one UTF-8 file read by byte range,
-int8 sentence vectors, the passage table, the passage-to-sentence membership computed from sorted
+6-bit sentence vectors, the passage table, the passage-to-sentence membership computed from sorted
 spans, and the IVF index's 8-bit vectors across incremental builds."""
 
 from __future__ import annotations
@@ -15,8 +15,18 @@ from hypothesis import strategies as st
 
 import qa
 from qa import index as index_mod
-from qa.index import ChunkTable, DocRecord, TextStore, dequantize_rows, encode_texts, passage_sentences, quantize_rows
-from tests.conftest import FakeEmbedder
+from qa.index import (
+    ChunkTable,
+    DocRecord,
+    TextStore,
+    dequantize_rows,
+    encode_texts,
+    packed_width,
+    passage_sentences,
+    quantize_rows,
+    unpack6,
+)
+from tests.conftest import FakeEmbedder, read_6bit
 
 
 @settings(max_examples=60, deadline=None)
@@ -56,16 +66,21 @@ def test_a_text_store_closes_its_file_when_dropped(tmp_path: Path) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 40), st.integers(1, 64), st.integers(0, 2**31 - 1))
-def test_int8_rows_are_within_half_a_step_and_requantize_to_the_same_codes(rows: int, dim: int, seed: int) -> None:
+def test_6_bit_rows_are_within_half_a_step_and_requantize_to_the_same_codes(rows: int, dim: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(rows, dim)).astype(np.float32) * rng.uniform(1e-3, 10, size=(rows, 1)).astype(np.float32)
     x[0] = 0.0  # an all-zero row must survive (scale 0)
     codes, scales = quantize_rows(x)
-    assert codes.dtype == np.int8 and scales.dtype == np.float32 and codes.shape == x.shape
+    assert codes.dtype == np.uint8 and scales.dtype == np.float32
+    assert codes.shape == (rows, packed_width(dim)) == (rows, -(-dim // 4) * 3), "four 6-bit codes in 3 bytes"
+    levels = read_6bit(codes, dim) - 32
+    assert np.abs(levels).max() <= 31
+    assert np.array_equal(unpack6(codes, dim).astype(int) - 32, levels)
     none, no_scales = quantize_rows(x[:0])  # a file without sentences quantizes to nothing
-    assert none.shape == (0, dim) and no_scales.shape == (0,)
-    back = dequantize_rows(codes, scales)
-    step = np.abs(x).max(axis=1) / 127
+    assert none.shape == (0, packed_width(dim)) and no_scales.shape == (0,)
+    back = dequantize_rows(codes, scales, dim)
+    assert np.allclose(back, levels * scales[:, None])
+    step = np.abs(x).max(axis=1) / 31
     assert (np.abs(back - x).max(axis=1) <= step / 2 + 1e-6 * np.maximum(step, 1)).all()
     again, again_scales = quantize_rows(back)
     assert np.array_equal(again, codes), "re-quantizing decoded rows changed the codes"
@@ -141,3 +156,12 @@ def test_ivf_vectors_are_8_bit_and_survive_an_incremental_build_exactly(
     after = vectors()
     kept = [key for key in before if key[0] != target.name]
     assert kept and all(np.array_equal(before[key], after[key]) for key in kept)
+
+
+def test_sentence_cosines_are_the_stored_vectors_dot_the_question(seeds_copy: Path, tmp_path: Path) -> None:
+    qa.build(seeds_copy, tmp_path / "index", embedder=FakeEmbedder())
+    data = qa.load(tmp_path / "index", embedder=FakeEmbedder()).data
+    q = FakeEmbedder().encode(["Kim Jong Un met Putin in Vladivostok"])[0]
+    ids = np.arange(0, len(data.sentences), 3)
+    stored = (read_6bit(data.sentence_codes[ids], len(q)) - 32) * data.sentence_scales[ids, None]
+    np.testing.assert_allclose(data.sentence_cosines(ids, q), stored @ q, rtol=1e-5, atol=1e-6)
