@@ -19,7 +19,7 @@ from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
 from qa.index import IndexData, expand_runs, load_index
-from qa.retrieve import DocInfo, Hit, Span, compute_idf, make_citation, merge_hits
+from qa.retrieve import Hit, Span, compute_idf, make_citation, merge_hits
 
 if TYPE_CHECKING:
     import numpy as np
@@ -83,7 +83,6 @@ class Engine:
         self.data = data
         self.embedder = embedder
         self.settings = settings
-        self._docs: dict[str, DocInfo] = dict(data.documents)  # texts are read from the store when cited
         self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
         self.weights = fusion.Weights()
         # Document d's sentences are rows bounds[d]:bounds[d + 1] of data.sentences (sorted by document).
@@ -128,7 +127,7 @@ class Engine:
         if not (source or since or until):
             return None
         allowed = set()
-        for src, doc in self._docs.items():
+        for src, doc in self.data.documents.items():
             if source and not fnmatch.fnmatch(src, source):
                 continue
             if (since or until) and doc.published is None:
@@ -185,7 +184,7 @@ class Engine:
         if spans:
             spans = [sp for sp in spans if sp.score >= self.settings.min_relative_score * spans[0].score]
         citations = tuple(
-            make_citation(n, span, self._docs[span.source], q, self._citation_idf, self._evidence(span, sent))
+            make_citation(n, span, self.data.documents[span.source], q, self._citation_idf, self._evidence(span, sent))
             for n, span in enumerate(spans, 1)
         )
         if not citations or confidence < self.settings.min_confidence:

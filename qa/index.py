@@ -473,7 +473,7 @@ def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarr
     n = len(rows)
     if n == 0 or len(sentences) == 0:
         return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
-    rows, sentences = rows.astype(np.int64), sentences.astype(np.int64)  # for the * _KEY keys
+    rows, sentences = rows.astype(np.int64, copy=False), sentences.astype(np.int64, copy=False)  # * _KEY
     s_start = sentences[:, 0] * _KEY + sentences[:, 1]
     s_end = sentences[:, 0] * _KEY + sentences[:, 2]
     lo = np.searchsorted(s_start, rows[:, 0] * _KEY + rows[:, 1], "left")
