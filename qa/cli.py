@@ -69,7 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--seeds", type=Path, help="articles folder for rebuilds and uploads (default seeds/)")
 
     p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR@10)")
-    p_eval.add_argument("--corpus", type=Path, required=True, help="folder of the benchmark's articles")
+    p_eval.add_argument(
+        "--corpus",
+        action="append",
+        required=True,
+        metavar="[NAME=]DIR",
+        help="folder of the benchmark's articles; repeat as NAME=DIR to search several (sources NAME/<file>)",
+    )
     p_eval.add_argument("--questions", type=Path, required=True, help="JSONL: question, source, answers, answerable")
     p_eval.add_argument("--index", type=Path, help="index folder (default: a cache folder per corpus)")
     p_eval.add_argument("-k", type=_positive_int, default=None, help="citations per question (default 5)")
@@ -197,9 +203,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import format_report, run_eval
+    from qa.evaluate import format_report, parse_corpus, run_eval
 
-    report = run_eval(args.corpus, args.questions, index_dir=args.index, k=args.k)
+    report = run_eval([parse_corpus(c) for c in args.corpus], args.questions, index_dir=args.index, k=args.k)
     if args.json:
         import json
 

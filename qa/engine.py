@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa import fusion
+from qa import cues, fusion, retrieve
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
-from qa.index import IndexData, expand_runs, load_index
-from qa.retrieve import Hit, Span, compute_idf, make_citation, merge_hits
+from qa.index import IndexData, Place, expand_runs, load_index
+from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +32,8 @@ MAX_QUESTION_CHARS = 2000
 NEAREST = 3
 # Candidate passages per question from each of FAISS and BM25 (see Engine._score).
 CANDIDATES = 256
+# Passages re-scored in the second stage (their text read): evidence, headings, answer-type cues.
+RERANK = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -176,15 +178,23 @@ class Engine:
         confidence = max(0.0, scored.best_cosine) * data.lexical.coverage(q, scored.tokens)
         sent = scored.sentence_scores
 
-        order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
-        hits = [Hit(chunks.place(int(scored.passages[i])), float(scored.passage_scores[i])) for i in order]
-        spans = merge_hits(hits, k)
+        order = np.argsort(-scored.passage_scores, kind="stable")[: max(k * 4 + 8, RERANK)]
+        passages = scored.passages[order]
+        # Second stage, over the best passages only: their sentences are re-scored with what their text
+        # shows (see _rescore), and each passage's score moves by its best sentence's change.
+        raw = sent.copy() if self._rescoring() else sent
+        passage_scores = self._rescore(passages, scored.passage_scores[order], sent, q)
+        rank = np.argsort(-passage_scores, kind="stable")
+        # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
+        # as many as it takes to fill k citations).
+        hits = (self._window(int(passages[i]), float(passage_scores[i]), sent, raw) for i in rank)
+        spans = merge_hits(hits, k, ordered=True)
         # Cite only passages that hold up against the best one: a weak fifth passage is noise to a
         # reader. (Measured: no change to hit@1/hit@3/MRR@10 on the SQuAD subset for cuts up to 0.7.)
         if spans:
             spans = [sp for sp in spans if sp.score >= self.settings.min_relative_score * spans[0].score]
         citations = tuple(
-            make_citation(n, span, self.data.documents[span.source], q, self._citation_idf, self._evidence(span, sent))
+            make_citation(n, span, self.data.documents[span.source], q, self._citation_idf, span.highlight)
             for n, span in enumerate(spans, 1)
         )
         if not citations or confidence < self.settings.min_confidence:
@@ -244,29 +254,86 @@ class Engine:
 
         # pair_p / pair_s: membership pairs of the candidates (passage in local numbering, sentence
         # global), read off the CSR rows gathered above: cost by candidates, not by corpus.
-        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights)
+        doc_term = None
+        if self.weights.document > 0:
+            cover = data.lexical.document_coverage(tokens, data.chunk_doc, len(data.documents))
+            doc_term = cover[data.chunk_doc[cand]]
+        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights, doc_term=doc_term)
         best_cosine = float(dense_s.max()) if dense_s.size else 0.0
         return Scored(cand, passage, sent, best_cosine, tokens)
 
-    def _evidence(self, span: Span, sent: np.ndarray) -> tuple[int, int] | None:
-        """The best-scoring sentence inside `span`: the highlight."""
+    def _rescoring(self) -> bool:
+        return self.weights.heading < 1.0 or self.weights.cue > 0
+
+    def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: np.ndarray, q: str) -> np.ndarray:
+        """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in
+        place in `sent`: times `heading` if it does not read as running text (retrieve.is_prose), plus
+        `cue` if it offers the kind of phrase the question asks for (qa/cues.py). A passage's score
+        then changes by its best sentence's change (the sentence term of fusion.passage_scores)."""
         import numpy as np
 
-        d = self._doc_number[span.source]
+        w = self.weights
+        if not self._rescoring() or passages.size == 0:
+            return scores
+        indptr, sent_ids = self.data.passage_sentences
+        inside = [sent_ids[indptr[p] : indptr[p + 1]] for p in passages]
+        ids = np.unique(np.concatenate([*inside, *(x - 1 for x in inside), *(x + 1 for x in inside)]))
+        ids = ids[(ids >= 0) & (ids < len(sent))]
+        before = sent.copy() if ids.size else sent
+        kind = cues.answer_type(q)
+        docs = self.data.chunks.docs
+        for i, (d, a, b) in zip(ids.tolist(), self.data.sentences[ids].tolist(), strict=True):
+            sentence = docs[d].text[a:b]
+            if w.heading < 1.0 and not retrieve.is_prose(sentence):
+                sent[i] *= w.heading
+            if w.cue > 0 and cues.offers(kind, sentence, q):
+                sent[i] += w.cue
+        change = np.array([float(sent[x].max() - before[x].max()) if x.size else 0.0 for x in inside])
+        out: np.ndarray = scores + w.sentence * change / w.top
+        return out
+
+    def _window(self, passage: int, score: float, sent: np.ndarray, raw: np.ndarray) -> Hit:
+        """Passage `passage` as a citation candidate: the excerpt around its evidence sentence, with
+        that sentence (or two, when the answer runs on) as the highlight.
+
+        The evidence is the best sentence inside the passage by its (second-stage) score plus a share
+        of the previous sentence's: a question often names its subject in the sentence before the one
+        that answers it ("The Normans ... . They were descended from ...").
+        """
+        import numpy as np
+
+        w = self.weights
+        place = self.data.chunks.place(passage)
+        d = self._doc_number[place.source]
         lo, hi = int(self._sentence_bounds[d]), int(self._sentence_bounds[d + 1])
         rows = self.data.sentences[lo:hi]
-        inside = np.flatnonzero((rows[:, 1] >= span.start) & (rows[:, 2] <= span.end))
+        inside = np.flatnonzero((rows[:, 1] >= place.start) & (rows[:, 2] <= place.end))
         if inside.size == 0:
-            return None
-        scores = sent[lo + inside]  # sentences outside the candidates score 0
-        # A question often names its subject in the sentence before the one that answers it
-        # ("The Normans ... . They were descended from ..."): give each sentence a share of the
-        # previous one's score (measured: evidence@1 +1.5 points on the SQuAD subset, flat for
-        # shares of 0.1-0.2; the next sentence's score did not help).
+            return Hit(place, score)  # no indexed sentence inside: cite the passage, pick a highlight later
+        scores = sent[lo:hi]  # sentences outside the candidates score 0
         smoothed = scores.copy()
-        smoothed[1:] += fusion.PREVIOUS_SENTENCE_SHARE * scores[:-1]
-        best = lo + int(inside[np.argmax(smoothed)])
-        return int(self.data.sentences[best, 1]), int(self.data.sentences[best, 2])
+        smoothed[1:] += w.previous_share * scores[:-1]
+        best = int(inside[np.argmax(smoothed[inside])])
+        # The sentence closest to the question itself: when it is next to the evidence, it is the
+        # context the question restates, and both may be highlighted.
+        matched = int(inside[np.argmax(raw[lo:hi][inside])])
+        pair = matched if w.pair_context and abs(matched - best) == 1 else None
+        if pair is None and w.pair_ratio <= 1.0:
+            neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(rows)]
+            j = max(neighbours, key=lambda j: float(scores[j]), default=None)
+            if j is not None and float(scores[j]) >= w.pair_ratio * float(scores[best]) > 0:
+                pair = j
+        text = self.data.documents[place.source].text
+        spans = rows[:, 1:3]
+
+        def join(i: int) -> int:  # 2: same paragraph, 1: a paragraph break, 0: boilerplate or the end
+            if i + 1 >= len(spans):
+                return 0
+            gap = text[spans[i][1] : spans[i + 1][0]]
+            return 0 if gap.strip() else 1 if gap.count("\n") > 1 else 2
+
+        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=retrieve.FILL_CHARS)
+        return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))
 
 
 def inner_products(matrix: Any, q: np.ndarray) -> np.ndarray:

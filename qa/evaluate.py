@@ -66,13 +66,127 @@ def _percentile(values: list[float], q: float) -> float:
     return s[i]
 
 
+def judge(answer: Any, q: dict[str, Any]) -> dict[str, Any]:
+    """One question's outcome: the rank of the first citation from the gold source holding a gold
+    answer (None if none of the first EVAL_K), whether the first highlight holds one, abstention."""
+    out: dict[str, Any] = {
+        "answerable": bool(q.get("answerable")),
+        "abstained": bool(answer.abstained),
+        "confidence": answer.confidence if answer.confidence is not None else 0.0,
+        "rank": None,
+        "evidence": False,
+        "kind": q.get("kind"),
+    }
+    if not out["answerable"] or answer.abstained:
+        return out
+    gold, src = q["answers"], q.get("source")
+    for i, c in enumerate(answer.citations[:EVAL_K], 1):
+        if (src is None or c.source == src) and contains_answer(c.text, gold):
+            out["rank"] = i
+            break
+    c1 = answer.citations[0]
+    out["highlight_chars"] = len(c1.highlight.text)
+    out["citation_chars"] = len(c1.text)
+    out["evidence"] = (src is None or c1.source == src) and contains_answer(c1.highlight.text, gold)
+    return out
+
+
+def summarise(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """hit@1, hit@3, MRR@10, evidence@1 over the answerable questions (an abstention counts as a
+    miss), false abstention, and abstention on the unanswerable ones."""
+    ans = [o for o in outcomes if o["answerable"]]
+    una = [o for o in outcomes if not o["answerable"]]
+    n, m = max(1, len(ans)), max(1, len(una))
+    ranks = [o["rank"] for o in ans]
+    return {
+        "questions": len(outcomes),
+        "answerable": len(ans),
+        "unanswerable": len(una),
+        "hit@1": round(sum(r == 1 for r in ranks) / n, 4),
+        "hit@3": round(sum(r is not None and r <= 3 for r in ranks) / n, 4),
+        "mrr@10": round(sum(1.0 / r for r in ranks if r) / n, 4),
+        "evidence@1": round(sum(o["evidence"] for o in ans) / n, 4),
+        "false_abstention": round(sum(o["abstained"] for o in ans) / n, 4),
+        "highlight_chars": round(sum(o.get("highlight_chars", 0) for o in ans) / n),
+        "citation_chars": round(sum(o.get("citation_chars", 0) for o in ans) / n),
+        "abstention_unanswerable": round(sum(o["abstained"] for o in una) / m, 4),
+    }
+
+
+def by_kind(outcomes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The figures per question kind (who, why, two-sentence, ...), when the set names kinds."""
+    kinds = sorted({o["kind"] for o in outcomes if o["kind"]})
+    return {kd: summarise([o for o in outcomes if o["kind"] == kd]) for kd in kinds}
+
+
+def abstention_curve(
+    outcomes: list[dict[str, Any]], thresholds: tuple[float, ...] = CURVE_THRESHOLDS
+) -> list[dict[str, Any]]:
+    conf_a = [o["confidence"] for o in outcomes if o["answerable"]]
+    conf_u = [o["confidence"] for o in outcomes if not o["answerable"]]
+    return [
+        {
+            "min_confidence": t,
+            "false_abstention": round(sum(c < t for c in conf_a) / max(1, len(conf_a)), 4),
+            "abstention_unanswerable": round(sum(c < t for c in conf_u) / max(1, len(conf_u)), 4),
+        }
+        for t in thresholds
+    ]
+
+
 def default_eval_index(corpus: Path) -> Path:
     digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:8]
     return Path("embeddings") / f"eval-{corpus.resolve().name}-{digest}"
 
 
+def parse_corpus(spec: str) -> tuple[str | None, Path]:
+    """`DIR` or `NAME=DIR` (the articles of DIR then appear as `NAME/<file>` in sources)."""
+    name, sep, folder = spec.partition("=")
+    if not sep:
+        return None, Path(spec)
+    if not name or "/" in name or name.startswith("."):
+        raise UsageError(f"--corpus {spec!r}: NAME in NAME=DIR must be a plain folder name, e.g. news=pages/.")
+    return name, Path(folder)
+
+
+def stage_corpora(corpora: list[tuple[str | None, Path]], root: Path | None = None) -> Path:
+    """One folder holding several corpora, each as a subfolder named as asked (its files copied).
+
+    A single unnamed corpus is used where it is. Copies are refreshed only where the bytes differ and
+    files gone from a corpus are removed, so the incremental build re-embeds only what changed.
+    """
+    from qa.sources import SUFFIXES
+
+    if len(corpora) == 1 and corpora[0][0] is None:
+        return corpora[0][1]
+    names = [n for n, _ in corpora]
+    if any(n is None for n in names) or len(set(names)) != len(names):
+        raise UsageError("With several --corpus, give each a different name: --corpus NAME=DIR.")
+    key = "|".join(f"{n}={d.resolve()}" for n, d in corpora)
+    root = root or Path("embeddings") / f"eval-corpus-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    for name, folder in corpora:
+        if not folder.is_dir():
+            raise UsageError(f"--corpus {name}={folder}: no such folder.")
+        target = root / str(name)
+        wanted = {}
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix.lower() in SUFFIXES:
+                wanted[path.relative_to(folder)] = path
+        for rel, path in wanted.items():
+            dest = target / rel
+            data = path.read_bytes()
+            if not dest.is_file() or dest.read_bytes() != data:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+        if target.is_dir():
+            for dest in target.rglob("*"):
+                if dest.is_file() and dest.relative_to(target) not in wanted:
+                    dest.unlink()
+    return root
+
+
 def run_eval(
-    corpus: Path,
+    corpus: Path | list[tuple[str | None, Path]],
     questions_file: Path,
     *,
     index_dir: Path | None = None,
@@ -82,6 +196,8 @@ def run_eval(
     import qa
 
     questions = load_questions(questions_file)
+    if isinstance(corpus, list):
+        corpus = stage_corpora(corpus)
     if engine is None:
         index_dir = index_dir or default_eval_index(corpus)
         build = qa.build(corpus, index_dir)
@@ -89,17 +205,10 @@ def run_eval(
     else:
         build = None
     k = max(k or EVAL_K, 3)
-    answerable = [q for q in questions if q.get("answerable")]
-    unanswerable = [q for q in questions if not q.get("answerable")]
-
-    hit1 = hit3 = evidence1 = false_abstain = 0
-    rr = 0.0
-    abstain_unanswerable = 0
-    latencies: list[float] = []
-    conf_answerable: list[float] = []
-    conf_unanswerable: list[float] = []
     import numpy as np
 
+    outcomes: list[dict[str, Any]] = []
+    latencies: list[float] = []
     dense_latencies: list[float] = []
     search_k = min(EVAL_K, max(1, engine.data.faiss.ntotal))
     for q in questions:
@@ -112,54 +221,17 @@ def run_eval(
         qv = np.asarray(engine.embedder.encode([q["question"]]), dtype=np.float32)
         engine.data.faiss.search(qv, search_k)
         dense_latencies.append(time.perf_counter() - t0)
-        conf = answer.confidence if answer.confidence is not None else 0.0
-        (conf_answerable if q.get("answerable") else conf_unanswerable).append(conf)
-        if not q.get("answerable"):
-            abstain_unanswerable += int(answer.abstained)
-            continue
-        if answer.abstained:
-            false_abstain += 1
-            continue
-        gold, src = q["answers"], q.get("source")
-        ranks = [
-            i
-            for i, c in enumerate(answer.citations[:EVAL_K], 1)
-            if (src is None or c.source == src) and contains_answer(c.text, gold)
-        ]
-        first = ranks[0] if ranks else None
-        hit1 += int(first == 1)
-        hit3 += int(first is not None and first <= 3)
-        rr += 1.0 / first if first else 0.0
-        c1 = answer.citations[0]
-        evidence1 += int((src is None or c1.source == src) and contains_answer(c1.highlight.text, gold))
-
+        outcomes.append(judge(answer, q))
     p50, dense_p50 = _percentile(latencies, 0.5), _percentile(dense_latencies, 0.5)
 
-    n = max(1, len(answerable))
     return {
-        "questions": len(questions),
-        "answerable": len(answerable),
-        "unanswerable": len(unanswerable),
-        "hit@1": round(hit1 / n, 4),
-        "hit@3": round(hit3 / n, 4),
-        "mrr@10": round(rr / n, 4),
-        "evidence@1": round(evidence1 / n, 4),
-        "false_abstention": round(false_abstain / n, 4),
-        "abstention_unanswerable": round(abstain_unanswerable / max(1, len(unanswerable)), 4),
+        **summarise(outcomes),
         "latency_p50_ms": round(1000 * _percentile(latencies, 0.5), 2),
         "latency_p95_ms": round(1000 * _percentile(latencies, 0.95), 2),
         "dense_only_latency_p50_ms": round(1000 * dense_p50, 2),
         "latency_ratio_vs_dense_only": round(p50 / dense_p50, 3) if dense_p50 else None,
-        "abstention_curve": [
-            {
-                "min_confidence": t,
-                "false_abstention": round(sum(c < t for c in conf_answerable) / max(1, len(conf_answerable)), 4),
-                "abstention_unanswerable": round(
-                    sum(c < t for c in conf_unanswerable) / max(1, len(conf_unanswerable)), 4
-                ),
-            }
-            for t in CURVE_THRESHOLDS
-        ],
+        "abstention_curve": abstention_curve(outcomes),
+        "by_kind": by_kind(outcomes),
         "min_confidence": engine.settings.min_confidence,
         "chunks": len(engine.data.chunks),
         "index": str(engine.path),
@@ -186,6 +258,12 @@ def format_report(r: dict[str, Any]) -> str:
             *(
                 f"  {c['min_confidence']:<14.2f}  {c['false_abstention']:<16.3f}  {c['abstention_unanswerable']:.3f}"
                 for c in r["abstention_curve"]
+            ),
+            *(["by kind:                 n  hit@1  hit@3  evidence@1  abstained"] if r.get("by_kind") else []),
+            *(
+                f"  {kd:<20} {f['questions']:>4}  {f['hit@1']:.3f}  {f['hit@3']:.3f}  {f['evidence@1']:.3f}       "
+                f"{f['false_abstention'] if f['answerable'] else f['abstention_unanswerable']:.3f}"
+                for kd, f in r.get("by_kind", {}).items()
             ),
         ]
     )

@@ -22,20 +22,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Evidence sentence: score + this share of the previous sentence's score (see engine._evidence).
-PREVIOUS_SENTENCE_SHARE = 0.15
-
 
 @dataclass(frozen=True)
 class Weights:
     passage_dense: float = 0.6  # a
     sentence_dense: float = 0.6  # sa
     sentence: float = 1.0  # b
+    # Evidence sentence: its score + this share of the previous sentence's (see engine._evidence).
+    previous_share: float = 0.15
+    # The highlight takes in the better neighbour of the evidence sentence when that one scores at
+    # least this share of the evidence's own score (above 1: never).
+    pair_ratio: float = 1.01
+    # Sentences that are not running text (headings, captions, list and link lines) count this share.
+    heading: float = 1.0
+    # Highlight the sentence closest to the question too when it is next to the evidence (the context
+    # the question restates, then its answer).
+    pair_context: bool = False
+    # Evidence: a sentence offering the answer type the question asks for gains this share of the best
+    # sentence's score (qa/cues.py; 0: off).
+    cue: float = 0.0
+    # Passage score: + this times the share of the question's words (idf-weighted) its article holds.
+    document: float = 0.0
 
     @property
     def top(self) -> float:
         """The largest score a passage can get, for scaling scores to [0, 1]."""
-        return 1.0 + self.sentence
+        return 1.0 + self.sentence + self.document
 
 
 def minmax(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -63,6 +75,7 @@ def passage_scores(
     pair_passage: np.ndarray,
     w: Weights,
     mask: np.ndarray | None = None,
+    doc_term: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fused passage scores, scaled to [0, 1]; passages outside `mask` score -1.
 
@@ -72,6 +85,8 @@ def passage_scores(
     if pair_sentence.size:
         np.maximum.at(best, pair_passage, sent[pair_sentence])
     fused = w.passage_dense * minmax(dense, mask) + (1 - w.passage_dense) * minmax(bm25, mask) + w.sentence * best
+    if doc_term is not None:
+        fused = fused + w.document * doc_term
     fused = fused / w.top
     if mask is not None:
         fused = np.where(mask, fused, -1.0)

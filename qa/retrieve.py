@@ -17,6 +17,10 @@ from qa.chunking import line_of, sentence_spans
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
+# The excerpt around an evidence sentence: whole sentences on both sides up to this many characters.
+WINDOW_CHARS = 700
+# An excerpt shorter than this (a short paragraph) takes in sentences of the paragraphs around it.
+FILL_CHARS = 700
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -140,6 +144,17 @@ STOPWORDS = frozenset(
 )
 
 
+_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+
+
+def is_prose(sentence: str) -> bool:
+    """Whether a sentence reads as running text, the kind that answers a question, rather than a
+    heading, a caption label, a list item or a link line: at least six words and sentence-final
+    punctuation, or a long line whatever its end."""
+    n = len(_TOKEN.findall(sentence))
+    return n >= 14 or (n >= 6 and bool(_END.search(sentence.rstrip())) and not sentence.lstrip().startswith(("*", "•")))
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased word tokens without stop words (for lexical overlap)."""
     return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if t not in STOPWORDS]
@@ -160,6 +175,7 @@ class Located(Protocol):
 class Hit:
     chunk: Located
     score: float
+    highlight: tuple[int, int] | None = None  # the evidence inside `chunk`, if already chosen
 
 
 @dataclass
@@ -168,26 +184,73 @@ class Span:
     start: int
     end: int
     score: float
+    highlight: tuple[int, int] | None = None
 
 
-def merge_hits(hits: Sequence[Hit], k: int, max_chars: int = MAX_CITATION_CHARS) -> list[Span]:
+def evidence_window(
+    spans: Sequence[tuple[int, int]],
+    join: Callable[[int], int],
+    best: int,
+    pair: int | None = None,
+    max_chars: int = WINDOW_CHARS,
+    fill_chars: int = FILL_CHARS,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The excerpt around evidence sentence `best` of a document and its highlight.
+
+    `spans` are the document's sentences in order; `join(i)` says what lies between sentence i and
+    i + 1: 2 only white space inside a paragraph, 1 a paragraph break, 0 anything else (skipped
+    boilerplate, the end). The highlight is sentence `best`, joined with the adjacent sentence `pair`
+    when the answer runs on into it. The excerpt adds whole sentences of the same paragraph after and
+    before it in turn while it stays within `max_chars`; one shorter than `fill_chars` then goes on
+    into the neighbouring paragraphs the same way. So the answering sentence is never cut off at an
+    excerpt's edge and has its context on both sides. Returns ((start, end), (highlight start, end)).
+    """
+    lo = hi = best
+    if pair is not None and abs(pair - best) == 1 and join(min(pair, best)) > 0:
+        lo, hi = min(pair, best), max(pair, best)
+    highlight = (spans[lo][0], spans[hi][1])
+    for level, limit in ((2, max_chars), (1, min(max_chars, fill_chars))):
+        grow_after = grow_before = spans[hi][1] - spans[lo][0] < limit
+        while grow_after or grow_before:
+            if grow_after:
+                if hi + 1 < len(spans) and join(hi) >= level and spans[hi + 1][1] - spans[lo][0] <= max_chars:
+                    hi += 1
+                    grow_after = spans[hi][1] - spans[lo][0] < limit
+                else:
+                    grow_after = False
+            if grow_before:
+                if lo > 0 and join(lo - 1) >= level and spans[hi][1] - spans[lo - 1][0] <= max_chars:
+                    lo -= 1
+                    grow_before = spans[hi][1] - spans[lo][0] < limit
+                else:
+                    grow_before = False
+    return (spans[lo][0], spans[hi][1]), highlight
+
+
+def merge_hits(
+    hits: Iterable[Hit], k: int, max_chars: int = MAX_CITATION_CHARS, *, ordered: bool = False
+) -> list[Span]:
     """The best `k` non-overlapping spans, best first.
 
     A passage that overlaps (or touches) one already chosen from the same file is merged into it if
-    the union stays readable, and dropped otherwise: the same text is never cited twice.
+    the union stays readable, and dropped otherwise: the same text is never cited twice. `ordered`:
+    the hits come best first (possibly made lazily) and reading stops once `k` spans are chosen.
     """
     spans: list[Span] = []
-    for hit in sorted(hits, key=lambda h: -h.score):
+    for hit in hits if ordered else sorted(hits, key=lambda h: -h.score):
+        if ordered and len(spans) >= k:
+            break
         c = hit.chunk
         # Every chosen span this passage overlaps or touches: a passage can bridge two of them.
         near = [s for s in spans if s.source == c.source and c.start <= s.end and s.start <= c.end]
         if not near:
             if len(spans) < k:
-                spans.append(Span(c.source, c.start, c.end, hit.score))
+                spans.append(Span(c.source, c.start, c.end, hit.score, hit.highlight))
             continue
         start, end = min(c.start, *(s.start for s in near)), max(c.end, *(s.end for s in near))
         if end - start <= max_chars:
             target = near[0]  # the best of them (spans are kept best first); it absorbs the others
+            # (and keeps its own highlight, which lies inside the union)
             target.start, target.end = start, end
             spans = [s for s in spans if s is target or all(s is not t for t in near)]
     return spans

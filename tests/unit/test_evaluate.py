@@ -22,7 +22,7 @@ from qa.config import Settings
 from qa.engine import NEAREST, Engine
 from qa.errors import UsageError
 from qa.evaluate import CURVE_THRESHOLDS, contains_answer, fold, load_questions, run_eval
-from qa.fusion import PREVIOUS_SENTENCE_SHARE
+from qa.fusion import Weights
 from qa.retrieve import Span
 from tests.conftest import FakeEmbedder
 
@@ -419,6 +419,15 @@ def _body_span(engine: Engine, source: str, word: str) -> tuple[Span, np.ndarray
     return Span(source, chunk.start, chunk.end, 1.0), rows[inside], spans[inside]
 
 
+def _evidence(engine: Engine, span: Span, sent: np.ndarray) -> tuple[int, int] | None:
+    """The highlight the engine picks for the passage `span` (its excerpt grows around it)."""
+    rows = engine.data.chunks.rows
+    p = next(i for i in range(len(rows)) if engine.data.chunks.place(i) == (span.source, span.start, span.end))
+    hit = engine._window(p, 1.0, sent, sent)
+    assert hit.highlight is None or hit.chunk.start <= hit.highlight[0] < hit.highlight[1] <= hit.chunk.end
+    return hit.highlight
+
+
 def test_evidence_is_the_best_scored_sentence_inside_the_span(engine: Engine) -> None:
     span, rows, spans = _body_span(engine, "lighthouse.txt", "Brannoch")
     assert len(rows) >= 4, f"premise: the passage has several sentences, got {len(rows)}"
@@ -432,24 +441,15 @@ def test_evidence_is_the_best_scored_sentence_inside_the_span(engine: Engine) ->
     )
     assert outside.size, "premise: lighthouse.txt has a sentence outside the passage (its title)"
     sent[outside] = 5.0
-    assert engine._evidence(span, sent) == tuple(int(x) for x in spans[3]), "not the best sentence inside the span"
+    assert _evidence(engine, span, sent) == tuple(int(x) for x in spans[3]), "not the best sentence inside the span"
 
 
 def test_evidence_gives_each_sentence_a_share_of_the_previous_ones_score(engine: Engine) -> None:
     span, rows, spans = _body_span(engine, "lighthouse.txt", "Brannoch")
-    share = PREVIOUS_SENTENCE_SHARE
+    share = Weights().previous_share
     sent = np.zeros(len(engine.data.sentence_sources), dtype=np.float32)
     sent[rows[1]] = 1.0
     sent[rows[2]] = 1.0 - share / 2  # smoothed: 1 - share/2 + share * 1 > 1
-    assert engine._evidence(span, sent) == tuple(int(x) for x in spans[2]), "the previous sentence's share is missing"
+    assert _evidence(engine, span, sent) == tuple(int(x) for x in spans[2]), "the previous sentence's share is missing"
     sent[rows[2]] = 1.0 - 2 * share  # smoothed: 1 - share < 1
-    assert engine._evidence(span, sent) == tuple(int(x) for x in spans[1]), "the share outweighed a better sentence"
-
-
-def test_evidence_of_a_span_holding_no_whole_sentence_is_none(engine: Engine) -> None:
-    _, _, spans = _body_span(engine, "lighthouse.txt", "Brannoch")
-    a, b = (int(x) for x in spans[1])
-    inner = Span("lighthouse.txt", a + 1, b - 1, 1.0)
-    assert engine._evidence(inner, np.ones(len(engine.data.sentence_sources), np.float32)) is None, (
-        "a span cutting through its only sentence got a highlight"
-    )
+    assert _evidence(engine, span, sent) == tuple(int(x) for x in spans[1]), "the share outweighed a better sentence"

@@ -1,0 +1,136 @@
+"""Evidence-shaped excerpts, answer-type cues, the article term and the CV helpers, without a model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa import cues
+from qa.lexical import Lexical
+from qa.retrieve import Hit, evidence_window, is_prose, merge_hits
+
+
+def spans_of(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for s in sentences:
+        a = text.index(s, pos)
+        out.append((a, a + len(s)))
+        pos = a + len(s)
+    return out
+
+
+def joiner(text: str, spans: list[tuple[int, int]]):
+    def join(i: int) -> int:
+        if i + 1 >= len(spans):
+            return 0
+        gap = text[spans[i][1] : spans[i + 1][0]]
+        return 0 if gap.strip() else 1 if gap.count("\n") > 1 else 2
+
+    return join
+
+
+SENTS = ["One a.", "Two b.", "Three c.", "Four d.", "Five e."]
+TEXT = "One a. Two b. Three c.\n\nFour d. Five e."
+
+
+def test_window_holds_the_evidence_with_context_on_both_sides():
+    spans = spans_of(TEXT, SENTS)
+    (start, end), (hs, he) = evidence_window(spans, joiner(TEXT, spans), 1, max_chars=40, fill_chars=0)
+    assert TEXT[hs:he] == "Two b."
+    # the whole paragraph of the evidence, not past the paragraph break (fill 0)
+    assert TEXT[start:end] == "One a. Two b. Three c."
+
+
+def test_window_never_exceeds_the_budget_and_grows_after_first():
+    spans = spans_of(TEXT, SENTS)
+    (start, end), _ = evidence_window(spans, joiner(TEXT, spans), 1, max_chars=15, fill_chars=0)
+    assert end - start <= 15
+    assert TEXT[start:end] == "Two b. Three c."
+
+
+def test_short_paragraph_fills_from_its_neighbours():
+    spans = spans_of(TEXT, SENTS)
+    (start, end), _ = evidence_window(spans, joiner(TEXT, spans), 3, max_chars=100, fill_chars=60)
+    assert TEXT[start:end] == TEXT  # "Four d. Five e." alone is under 60 characters
+    (start, end), _ = evidence_window(spans, joiner(TEXT, spans), 3, max_chars=100, fill_chars=0)
+    assert TEXT[start:end] == "Four d. Five e."
+
+
+def test_window_stops_at_skipped_boilerplate():
+    text = "Alpha one. Menu Home Login Beta two."
+    spans = [(0, 10), (27, 36)]  # the menu between them is not a sentence of the index
+    (start, end), _ = evidence_window(spans, joiner(text, spans), 1, max_chars=200, fill_chars=200)
+    assert text[start:end] == "Beta two."
+
+
+def test_highlight_spans_two_sentences_when_paired():
+    spans = spans_of(TEXT, SENTS)
+    _, (hs, he) = evidence_window(spans, joiner(TEXT, spans), 1, pair=2, max_chars=100)
+    assert TEXT[hs:he] == "Two b. Three c."
+    _, (hs, he) = evidence_window(spans, joiner(TEXT, spans), 1, pair=3, max_chars=100)
+    assert TEXT[hs:he] == "Two b."  # not adjacent: one sentence
+
+
+def test_ordered_merge_reads_hits_lazily():
+    seen = []
+
+    def hits():
+        for i in range(100):
+            seen.append(i)
+            yield Hit(type("P", (), {"source": f"f{i}", "start": 0, "end": 10})(), 1.0 - i / 100, (0, 5))
+
+    spans = merge_hits(hits(), 3, ordered=True)
+    assert [s.source for s in spans] == ["f0", "f1", "f2"]
+    assert len(seen) <= 4
+    assert spans[0].highlight == (0, 5)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "prose"),
+    [
+        ("VOLKSWAGEN ID. SPACE VIZZION CONCEPT", False),
+        ("* Arrowhead bottled water", False),
+        ("The researchers observed Europa for 17 nights, from February 2016.", True),
+        ("Read more", False),
+    ],
+)
+def test_is_prose(sentence, prose):
+    assert is_prose(sentence) is prose
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When is he due to be sentenced?", "date"),
+        ("Since when has Kim called Putin a comrade?", "date"),
+        ("How many workers remain in China?", "number"),
+        ("Who did Im Chon-il meet in Moscow?", "name"),
+        ("Where did they meet?", "place"),
+        ("Why does China want the workers sent home?", "reason"),
+        ("How did the talks fall apart?", "manner"),
+        ("What did Eveleth write?", None),
+        ("¿Quién ganó la Copa América?", None),
+    ],
+)
+def test_answer_type(question, kind):
+    assert cues.answer_type(question) == kind
+
+
+def test_offers_needs_a_phrase_the_question_does_not_hold():
+    q = "In 2016 the astronomers watched Europa; on which date did they see the water?"
+    assert cues.offers("date", "The signal came on April 26, 2016.", q)
+    assert not cues.offers("date", "They watched it in 2016.", q)  # 2016 is the question's own
+    assert cues.offers("number", "About 90,000 workers remain.", "How many workers remain?")
+    assert not cues.offers(None, "Anything at all.", "What?")
+
+
+def test_document_coverage_weights_rare_words():
+    texts = ["eveleth wrote a post", "the weather today", "weather and more weather", "the post office"]
+    lex = Lexical.build(texts)
+    passage_doc = np.array([0, 0, 1, 2])  # document 0 has two passages
+    cover = lex.document_coverage(lex.tokens("What did Eveleth write about the weather?"), passage_doc, 3)
+    assert cover.shape == (3,)
+    assert cover[0] == pytest.approx(cover.max())  # the only article naming Eveleth (and the weather)
+    assert 0 < cover[1] < cover[0]
+    assert cover[2] == 0.0
+    assert np.all(cover <= 1.0)
