@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test install-bench test stress lint index ask eval bench clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval eval-news cv bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -63,8 +63,21 @@ test: install-test
 stress: install-test
 	QA_STRESS=1 $(PY) -m pytest -q --timeout 10800 tests/reliability
 
+## qa eval on the SQuAD subset (folds: leave one article out) and on the news set of bench/ (seeds/ and the
+## news pages' article bodies; five folds by article). `make cv` chooses the constants by cross-validation.
 eval: install
-	$(QA) eval --corpus ../shared/benchmarks/squad-subset/articles --questions ../shared/benchmarks/squad-subset/questions.jsonl
+	$(QA) eval --corpus ../shared/benchmarks/squad-subset/articles \
+	    --questions ../shared/benchmarks/squad-subset/questions.jsonl --folds articles
+	$(MAKE) --no-print-directory eval-news
+
+eval-news: install
+	$(PY) bench/news_corpus.py >/dev/null
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --questions bench/news-questions.jsonl --folds 5
+
+CV_GRID ?= default
+cv: install
+	$(PY) bench/cv.py --grid $(CV_GRID)
 
 ## qa side by side with raw sentence-transformers + FAISS and with peers, in one run (~20 min on 2 cores);
 ## prints the table of ratios and writes it to bench/results/bench.json. BENCH_ARGS="--quick" for a smoke run,

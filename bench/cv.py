@@ -20,7 +20,6 @@ picked the same way: the highest threshold whose false abstention on the trainin
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import statistics
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa.evaluate import default_eval_index, judge, load_questions, stage_corpora, summarise  # noqa: E402
+from qa.evaluate import assign_folds, default_eval_index, judge, load_questions, stage_corpora, summarise  # noqa: E402
 from qa.retrieve import FILL_CHARS as DEFAULT_FILL  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -45,29 +44,20 @@ MAX_FALSE_ABSTENTION = 0.01
 THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.10, 0.55, 0.01))
 
 
-def stable_fold(key: str) -> int:
-    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % FOLDS
-
-
 def news_set(pages: str = "bodies") -> tuple[Path, list[dict[str, Any]]]:
     from news_corpus import news_bodies
 
     folder = news_bodies() if pages == "bodies" else SHARED / "news-pages" / "text"
     corpus = stage_corpora([("seeds", ROOT / "seeds"), ("news-pages", folder)])
     qs = load_questions(ROOT / "bench" / "news-questions.jsonl")
-    for q in qs:
-        q["fold"] = stable_fold(q["source"] if q.get("source") else q["id"])
+    assign_folds(qs, str(FOLDS))
     return corpus, qs
 
 
 def squad_set() -> tuple[Path, list[dict[str, Any]]]:
     corpus = SHARED / "squad-subset" / "articles"
     qs = load_questions(SHARED / "squad-subset" / "questions.jsonl")
-    articles = sorted({q["source"] for q in qs if q.get("source")})
-    current = articles[0]
-    for q in qs:
-        current = q.get("source") or current
-        q["fold"] = articles.index(current)
+    assign_folds(qs, "articles")
     return corpus, qs
 
 
@@ -122,6 +112,12 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "relative_cut": [0.0, 0.5],
     },
     "fill": {"fill_chars": [0, 400, 700]},
+    "stage2b": {
+        "cue": [0.3, 0.5, 0.7],
+        "heading": [0.7, 1.0],
+        "fill_chars": [400, 700],
+        "previous_share": [0.15, 0.3],
+    },
     "pair": {"pair_ratio": [1.01, 0.9, 0.8, 0.7], "pair_context": [False, True]},
     "stage2": {"heading": [1.0, 0.7, 0.4], "cue": [0.0, 0.1, 0.2, 0.3], "document": [0.0, 0.5, 1.0]},
 }
@@ -138,7 +134,7 @@ def apply(engine: Any, base_weights: Any, base_settings: Any, setting: dict[str,
     retrieve.FILL_CHARS = setting.get("fill_chars", DEFAULT_FILL)
     w_fields = set(base_weights.__dataclass_fields__)
     engine.weights = replace(base_weights, **{k: v for k, v in setting.items() if k in w_fields})
-    rest = {k: v for k, v in setting.items() if k not in w_fields}
+    rest = {k: v for k, v in setting.items() if k not in w_fields and k != "fill_chars"}
     if "relative_cut" in rest:
         rest["min_relative_score"] = rest.pop("relative_cut")
     engine.settings = replace(base_settings, min_confidence=0.0, **rest)

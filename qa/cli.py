@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval.add_argument("--index", type=Path, help="index folder (default: a cache folder per corpus)")
     p_eval.add_argument("-k", type=_positive_int, default=None, help="citations per question (default 5)")
     p_eval.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p_eval.add_argument(
+        "--folds", help="also print figures per fold split by article: N folds, or 'articles' (one per article)"
+    )
     return parser
 
 
@@ -205,7 +208,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluate import format_report, parse_corpus, run_eval
 
-    report = run_eval([parse_corpus(c) for c in args.corpus], args.questions, index_dir=args.index, k=args.k)
+    report = run_eval(
+        [parse_corpus(c) for c in args.corpus], args.questions, index_dir=args.index, k=args.k, folds=args.folds
+    )
     if args.json:
         import json
 

@@ -113,6 +113,32 @@ def summarise(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def assign_folds(questions: list[dict[str, Any]], folds: str) -> int:
+    """Split the questions into cross-validation folds by article; set each one's "fold"; return the
+    number of folds. `folds` = "articles": one fold per source article (leave one article out), an
+    unanswerable question going with the article of the answerable question before it (SQuAD's order);
+    a number N: N folds by a stable hash of the source article (unanswerable ones by their id)."""
+    if folds == "articles":
+        articles = sorted({q["source"] for q in questions if q.get("source")})
+        if not articles:
+            raise UsageError("--folds articles needs questions with a source article.")
+        current = articles[0]
+        for q in questions:
+            current = q.get("source") or current
+            q["fold"] = articles.index(current)
+        return len(articles)
+    try:
+        n = int(folds)
+    except ValueError:
+        n = 0
+    if n < 2:
+        raise UsageError(f"--folds {folds!r}: give a number of folds of at least 2, or 'articles'.")
+    for i, q in enumerate(questions):
+        key = q.get("source") or str(q.get("id", i))
+        q["fold"] = int(hashlib.sha256(key.encode()).hexdigest(), 16) % n
+    return n
+
+
 def by_kind(outcomes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The figures per question kind (who, why, two-sentence, ...), when the set names kinds."""
     kinds = sorted({o["kind"] for o in outcomes if o["kind"]})
@@ -192,10 +218,12 @@ def run_eval(
     index_dir: Path | None = None,
     k: int | None = None,
     engine: Any = None,
+    folds: str | None = None,
 ) -> dict[str, Any]:
     import qa
 
     questions = load_questions(questions_file)
+    n_folds = assign_folds(questions, folds) if folds else 0
     if isinstance(corpus, list):
         corpus = stage_corpora(corpus)
     if engine is None:
@@ -222,6 +250,8 @@ def run_eval(
         engine.data.faiss.search(qv, search_k)
         dense_latencies.append(time.perf_counter() - t0)
         outcomes.append(judge(answer, q))
+        if n_folds:
+            outcomes[-1]["fold"] = q["fold"]
     p50, dense_p50 = _percentile(latencies, 0.5), _percentile(dense_latencies, 0.5)
 
     return {
@@ -232,11 +262,24 @@ def run_eval(
         "latency_ratio_vs_dense_only": round(p50 / dense_p50, 3) if dense_p50 else None,
         "abstention_curve": abstention_curve(outcomes),
         "by_kind": by_kind(outcomes),
+        "folds": [summarise([o for o in outcomes if o["fold"] == i]) for i in range(n_folds)],
         "min_confidence": engine.settings.min_confidence,
         "chunks": len(engine.data.chunks),
         "index": str(engine.path),
         "index_seconds": round(build.seconds, 2) if build else None,
     }
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _fold_spread(folds: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"  {key:<10} over folds: mean {_mean([f[key] for f in folds]):.3f}, "
+        f"min {min(f[key] for f in folds):.3f}, max {max(f[key] for f in folds):.3f}"
+        for key in ("hit@1", "hit@3", "evidence@1")
+    ]
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -265,5 +308,16 @@ def format_report(r: dict[str, Any]) -> str:
                 f"{f['false_abstention'] if f['answerable'] else f['abstention_unanswerable']:.3f}"
                 for kd, f in r.get("by_kind", {}).items()
             ),
+            *(
+                ["per fold (split by article):  n  hit@1  hit@3  evidence@1  false abst.  abst. unanswerable"]
+                if r.get("folds")
+                else []
+            ),
+            *(
+                f"  fold {i:<20} {f['questions']:>4}  {f['hit@1']:.3f}  {f['hit@3']:.3f}  {f['evidence@1']:.3f}       "
+                f"{f['false_abstention']:.3f}        {f['abstention_unanswerable']:.3f}"
+                for i, f in enumerate(r.get("folds", []))
+            ),
+            *(_fold_spread(r["folds"]) if r.get("folds") else []),
         ]
     )
