@@ -112,6 +112,12 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "relative_cut": [0.0, 0.5],
     },
     "fill": {"fill_chars": [0, 400, 700]},
+    "fusion2": {
+        "passage_dense": [0.4, 0.5, 0.6],
+        "sentence_dense": [0.4, 0.5, 0.6],
+        "sentence": [0.5, 1.0, 1.5],
+        "cue": [0.3],
+    },
     "stage2b": {
         "cue": [0.3, 0.5, 0.7],
         "heading": [0.7, 1.0],

@@ -253,7 +253,26 @@ def merge_hits(
             # (and keeps its own highlight, which lies inside the union)
             target.start, target.end = start, end
             spans = [s for s in spans if s is target or all(s is not t for t in near)]
+        elif hit.highlight is not None and len(spans) < k:
+            # Too long to merge: cite what this excerpt adds beyond the chosen ones, if its own
+            # evidence lies there (excerpts are sentence-aligned, so the rest starts at a sentence).
+            rest = _outside(c.start, c.end, [(s.start, s.end) for s in near], hit.highlight)
+            if rest is not None:
+                spans.append(Span(c.source, rest[0], rest[1], hit.score, hit.highlight))
     return spans
+
+
+def _outside(start: int, end: int, taken: list[tuple[int, int]], keep: tuple[int, int]) -> tuple[int, int] | None:
+    """The part of [start, end) around `keep` that overlaps none of `taken`, or None if `keep` does."""
+    lo, hi = start, end
+    for a, b in taken:
+        if a < keep[1] and keep[0] < b:
+            return None
+        if b <= keep[0]:
+            lo = max(lo, b)
+        elif a >= keep[1]:
+            hi = min(hi, a)
+    return (lo, hi) if lo < hi else None
 
 
 def best_sentence(text: str, start: int, end: int, question: str, idf: dict[str, float]) -> tuple[int, int]:
@@ -322,6 +341,12 @@ def make_citation(
         hs, he = evidence
     else:
         hs, he = best_sentence(text, span.start, span.end, question, idf() if callable(idf) else idf)
+    start, end = span.start, span.end
+    while start < hs and text[start].isspace():  # a span cut to what another one leaves may start at a gap
+        start += 1
+    while end > he and text[end - 1].isspace():
+        end -= 1
+    span = Span(span.source, start, end, span.score, span.highlight)
     first, last = line_of(text, span.start, span.end)
     return Citation(
         n=n,

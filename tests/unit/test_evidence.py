@@ -134,3 +134,19 @@ def test_document_coverage_weights_rare_words():
     assert 0 < cover[1] < cover[0]
     assert cover[2] == 0.0
     assert np.all(cover <= 1.0)
+
+
+def test_an_excerpt_too_long_to_merge_is_cut_to_what_it_adds():
+    P = type("P", (), {})
+
+    def place(a: int, b: int):
+        p = P()
+        p.source, p.start, p.end = "f", a, b
+        return p
+
+    hits = [Hit(place(0, 600), 1.0, (100, 200)), Hit(place(400, 1000), 0.9, (800, 900))]
+    spans = merge_hits(hits, 5, ordered=True)
+    assert [(s.start, s.end) for s in spans] == [(0, 600), (600, 1000)]
+    # its own evidence inside the part already cited: dropped, never cited twice
+    hits = [Hit(place(0, 600), 1.0, (100, 200)), Hit(place(400, 1000), 0.9, (450, 550))]
+    assert [(s.start, s.end) for s in merge_hits(hits, 5, ordered=True)] == [(0, 600)]
