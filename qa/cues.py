@@ -76,6 +76,22 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+class Cue:
+    """A question's answer type, ready to test sentences with (the question's own phrases of that
+    type read once)."""
+
+    def __init__(self, question: str) -> None:
+        self.kind = answer_type(question)
+        self._pattern = _PATTERNS[self.kind] if self.kind else None
+        self._asked = {m.group(0).casefold() for m in self._pattern.finditer(question)} if self._pattern else set()
+
+    def offers(self, sentence: str) -> bool:
+        """Whether `sentence` holds a phrase of the type asked for that the question does not contain."""
+        if self._pattern is None:
+            return False
+        return any(m.group(0).casefold() not in self._asked for m in self._pattern.finditer(sentence))
+
+
 def offers(kind: str | None, sentence: str, question: str) -> bool:
     """Whether `sentence` holds a phrase of type `kind` that `question` does not already contain."""
     if kind is None:

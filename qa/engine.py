@@ -32,8 +32,8 @@ MAX_QUESTION_CHARS = 2000
 NEAREST = 3
 # Candidate passages per question from each of FAISS and BM25 (see Engine._score).
 CANDIDATES = 256
-# Passages re-scored in the second stage (their text read): evidence, headings, answer-type cues.
-RERANK = 30
+# Passages re-scored in the second stage (their text read): headings, answer-type cues.
+RERANK = 12
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -178,12 +178,13 @@ class Engine:
         confidence = max(0.0, scored.best_cosine) * data.lexical.coverage(q, scored.tokens)
         sent = scored.sentence_scores
 
-        order = np.argsort(-scored.passage_scores, kind="stable")[: max(k * 4 + 8, RERANK)]
+        order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
         passages = scored.passages[order]
         # Second stage, over the best passages only: their sentences are re-scored with what their text
         # shows (see _rescore), and each passage's score moves by its best sentence's change.
-        raw = sent.copy() if self._rescoring() else sent
-        passage_scores = self._rescore(passages, scored.passage_scores[order], sent, q)
+        raw = sent.copy() if self.weights.pair_context else sent  # only the highlight's context pairing reads it
+        passage_scores = scored.passage_scores[order].copy()
+        passage_scores[:RERANK] = self._rescore(passages[:RERANK], passage_scores[:RERANK], sent, q)
         rank = np.argsort(-passage_scores, kind="stable")
         # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
         # as many as it takes to fill k citations).
@@ -262,9 +263,6 @@ class Engine:
         best_cosine = float(dense_s.max()) if dense_s.size else 0.0
         return Scored(cand, passage, sent, best_cosine, tokens)
 
-    def _rescoring(self) -> bool:
-        return self.weights.heading < 1.0 or self.weights.cue > 0
-
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: np.ndarray, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in
         place in `sent`: times `heading` if it does not read as running text (retrieve.is_prose), plus
@@ -273,20 +271,20 @@ class Engine:
         import numpy as np
 
         w = self.weights
-        if not self._rescoring() or passages.size == 0:
+        cue = cues.Cue(q) if w.cue > 0 else None
+        if passages.size == 0 or (w.heading >= 1.0 and (cue is None or cue.kind is None)):
             return scores
         indptr, sent_ids = self.data.passage_sentences
         inside = [sent_ids[indptr[p] : indptr[p + 1]] for p in passages]
         ids = np.unique(np.concatenate([*inside, *(x - 1 for x in inside), *(x + 1 for x in inside)]))
         ids = ids[(ids >= 0) & (ids < len(sent))]
         before = sent.copy() if ids.size else sent
-        kind = cues.answer_type(q)
         docs = self.data.chunks.docs
         for i, (d, a, b) in zip(ids.tolist(), self.data.sentences[ids].tolist(), strict=True):
             sentence = docs[d].text[a:b]
             if w.heading < 1.0 and not retrieve.is_prose(sentence):
                 sent[i] *= w.heading
-            if w.cue > 0 and cues.offers(kind, sentence, q):
+            if cue is not None and cue.offers(sentence):
                 sent[i] += w.cue
         change = np.array([float(sent[x].max() - before[x].max()) if x.size else 0.0 for x in inside])
         out: np.ndarray = scores + w.sentence * change / w.top

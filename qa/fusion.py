@@ -40,7 +40,7 @@ class Weights:
     pair_context: bool = False
     # Evidence: a sentence offering the answer type the question asks for gains this share of the best
     # sentence's score (qa/cues.py; 0: off).
-    cue: float = 0.0
+    cue: float = 0.3
     # Passage score: + this times the share of the question's words (idf-weighted) its article holds.
     document: float = 0.0
 

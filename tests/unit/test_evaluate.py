@@ -345,6 +345,8 @@ def test_answer_only_in_a_lower_ranked_passage_is_a_hit_at_three_but_not_at_one(
     assert "celebrates its" in title and "celebrates its" not in body, "premise: the answer is only in the title"
     # Keep every ranked passage (the default drops ones far below the best), so rank 3 exists.
     keep_all = qa.load(bench[1], embedder=FakeEmbedder(), settings=Settings(min_relative_score=0.0))
+    # Without the answer-type cue: "Who" would lift every passage naming someone above the title.
+    keep_all.weights = Weights(cue=0.0)
     r = run_eval(bench[0], write_questions(tmp_path / "q.jsonl", [row]), engine=keep_all)
     assert (r["hit@1"], r["hit@3"]) == (0.0, 1.0), f"expected a hit at rank 2-3 only: {r}"
     assert 1 / 3 - TOL <= r["mrr@10"] <= 1 / 2 + TOL, f"MRR {r['mrr@10']} is not 1/2 or 1/3"
