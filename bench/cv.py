@@ -103,14 +103,7 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
     "cut": {"relative_cut": [0.0, 0.3, 0.5, 0.7]},
     "heading": {"heading": [1.0, 0.8, 0.6, 0.4]},
     "cue": {"cue": [0.0, 0.1, 0.2, 0.3, 0.5]},
-    "document": {"document": [0.0, 0.25, 0.5, 0.75, 1.0]},
-    # The candidates of this session's choice (issue 14), jointly.
-    "joint": {
-        "heading": [1.0, 0.8, 0.6],
-        "cue": [0.0, 0.3],
-        "document": [0.0, 0.5, 1.0],
-        "relative_cut": [0.0, 0.5],
-    },
+    "joint": {"heading": [1.0, 0.8, 0.6], "cue": [0.0, 0.3], "relative_cut": [0.0, 0.5]},
     "fill": {"fill_chars": [0, 400, 700]},
     "fusion2": {
         "passage_dense": [0.4, 0.5, 0.6],
@@ -125,7 +118,7 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "previous_share": [0.15, 0.3],
     },
     "pair": {"pair_ratio": [1.01, 0.9, 0.8, 0.7], "pair_context": [False, True]},
-    "stage2": {"heading": [1.0, 0.7, 0.4], "cue": [0.0, 0.1, 0.2, 0.3], "document": [0.0, 0.5, 1.0]},
+    "stage2": {"heading": [1.0, 0.7, 0.4], "cue": [0.0, 0.1, 0.2, 0.3]},
 }
 
 

@@ -255,11 +255,7 @@ class Engine:
 
         # pair_p / pair_s: membership pairs of the candidates (passage in local numbering, sentence
         # global), read off the CSR rows gathered above: cost by candidates, not by corpus.
-        doc_term = None
-        if self.weights.document > 0:
-            cover = data.lexical.document_coverage(tokens, data.chunk_doc, len(data.documents))
-            doc_term = cover[data.chunk_doc[cand]]
-        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights, doc_term=doc_term)
+        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights)
         best_cosine = float(dense_s.max()) if dense_s.size else 0.0
         return Scored(cand, passage, sent, best_cosine, tokens)
 

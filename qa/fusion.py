@@ -41,13 +41,11 @@ class Weights:
     # Evidence: a sentence offering the answer type the question asks for gains this share of the best
     # sentence's score (qa/cues.py; 0: off).
     cue: float = 0.3
-    # Passage score: + this times the share of the question's words (idf-weighted) its article holds.
-    document: float = 0.0
 
     @property
     def top(self) -> float:
         """The largest score a passage can get, for scaling scores to [0, 1]."""
-        return 1.0 + self.sentence + self.document
+        return 1.0 + self.sentence
 
 
 def minmax(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -75,7 +73,6 @@ def passage_scores(
     pair_passage: np.ndarray,
     w: Weights,
     mask: np.ndarray | None = None,
-    doc_term: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fused passage scores, scaled to [0, 1]; passages outside `mask` score -1.
 
@@ -85,8 +82,6 @@ def passage_scores(
     if pair_sentence.size:
         np.maximum.at(best, pair_passage, sent[pair_sentence])
     fused = w.passage_dense * minmax(dense, mask) + (1 - w.passage_dense) * minmax(bm25, mask) + w.sentence * best
-    if doc_term is not None:
-        fused = fused + w.document * doc_term
     fused = fused / w.top
     if mask is not None:
         fused = np.where(mask, fused, -1.0)

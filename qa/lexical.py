@@ -97,31 +97,6 @@ class Lexical:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
 
-    def document_coverage(self, tokens: list[str], passage_doc: np.ndarray, documents: int) -> np.ndarray:
-        """Per document, the idf-weighted share of the query's words that occur anywhere in it.
-
-        The article a question is about names its subject somewhere (a rare name, a product, an
-        event), often not in the passage that answers. Words are weighted by their document-level
-        idf, so a rare name counts far more than a common word.
-        """
-        import numpy as np
-
-        out = np.zeros(documents, dtype=np.float32)
-        vocab = self.retriever.vocab_dict
-        ids = sorted({vocab[t] for t in tokens if t in vocab})
-        if self.size == 0 or not ids or documents == 0:
-            return out
-        indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
-        total = 0.0
-        for t in ids:
-            docs = np.unique(passage_doc[indices[indptr[t] : indptr[t + 1]]])
-            idf = float(np.log(1.0 + (documents - docs.size + 0.5) / (docs.size + 0.5)))
-            out[docs] += idf
-            total += idf
-        # words the corpus never uses count too (with the largest idf): they are not covered anywhere
-        total += sum(t not in vocab for t in tokens) * float(np.log(1.0 + (documents + 0.5) / 0.5))
-        return out / total if total > 0 else out
-
     def coverage(self, query: str, tokens: list[str] | None = None) -> float:
         """The share of the query's words (stop words aside) that occur anywhere in the corpus."""
         if self.size == 0:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from qa import cues
-from qa.lexical import Lexical
 from qa.retrieve import Hit, evidence_window, is_prose, merge_hits
 
 
@@ -122,18 +120,6 @@ def test_offers_needs_a_phrase_the_question_does_not_hold():
     assert not cues.offers("date", "They watched it in 2016.", q)  # 2016 is the question's own
     assert cues.offers("number", "About 90,000 workers remain.", "How many workers remain?")
     assert not cues.offers(None, "Anything at all.", "What?")
-
-
-def test_document_coverage_weights_rare_words():
-    texts = ["eveleth wrote a post", "the weather today", "weather and more weather", "the post office"]
-    lex = Lexical.build(texts)
-    passage_doc = np.array([0, 0, 1, 2])  # document 0 has two passages
-    cover = lex.document_coverage(lex.tokens("What did Eveleth write about the weather?"), passage_doc, 3)
-    assert cover.shape == (3,)
-    assert cover[0] == pytest.approx(cover.max())  # the only article naming Eveleth (and the weather)
-    assert 0 < cover[1] < cover[0]
-    assert cover[2] == 0.0
-    assert np.all(cover <= 1.0)
 
 
 def test_an_excerpt_too_long_to_merge_is_cut_to_what_it_adds():
