@@ -35,14 +35,17 @@ CANDIDATES = 256
 # Passages re-scored in the second stage (their text read): headings, answer-type cues.
 RERANK = 12
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ANSI/VT100 escape sequences: CSI (ESC [ ... letter), OSC (ESC ] ... BEL or ESC \), and two-byte ones.
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 
 
 def clean_question(question: str) -> str:
-    """Strip control and format characters (NUL, bidi overrides, lone surrogates) and white space."""
+    """Strip terminal escape sequences (a pasted coloured prompt), control and format characters (NUL,
+    bidi overrides, lone surrogates) and white space."""
     if not isinstance(question, str):
         raise UsageError("The question must be text.")
     kept = []
-    for ch in question:
+    for ch in _ESCAPE.sub("", question):
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Cs") and ch not in "\n\t":
             continue

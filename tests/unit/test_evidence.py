@@ -136,3 +136,17 @@ def test_an_excerpt_too_long_to_merge_is_cut_to_what_it_adds():
     # its own evidence inside the part already cited: dropped, never cited twice
     hits = [Hit(place(0, 600), 1.0, (100, 200)), Hit(place(400, 1000), 0.9, (450, 550))]
     assert [(s.start, s.end) for s in merge_hits(hits, 5, ordered=True)] == [(0, 600)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("\x1b[31mWho did Im Chon-il meet?\x1b[0m\x07", "Who did Im Chon-il meet?"),
+        ("\x1b]0;window title\x07Who met?", "Who met?"),
+        ("Who\u202e met\x00 in  Moscow?", "Who met in Moscow?"),
+    ],
+)
+def test_clean_question_drops_terminal_escapes_and_control_characters(raw, clean):
+    from qa.engine import clean_question
+
+    assert clean_question(raw) == clean
