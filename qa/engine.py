@@ -188,6 +188,8 @@ class Engine:
         raw = sent.copy() if self.weights.pair_context else sent  # only the highlight's context pairing reads it
         passage_scores = scored.passage_scores[order].copy()
         passage_scores[:RERANK] = self._rescore(passages[:RERANK], passage_scores[:RERANK], sent, q)
+        # back to [0, 1]: a sentence's cue can lift the sentence term above its first-stage maximum
+        passage_scores *= self.weights.top / (self.weights.top + self.weights.sentence * self.weights.cue)
         rank = np.argsort(-passage_scores, kind="stable")
         # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
         # as many as it takes to fill k citations).

@@ -150,3 +150,21 @@ def test_clean_question_drops_terminal_escapes_and_control_characters(raw, clean
     from qa.engine import clean_question
 
     assert clean_question(raw) == clean
+
+
+def test_scores_stay_in_unit_range_with_the_cue(tmp_path):
+    import qa
+    from tests.conftest import FakeEmbedder
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "harbour.txt").write_text("The harbour of Kell has 40 fishing boats.\n", encoding="utf-8")
+    (corpus / "bakery.txt").write_text("The bakery sells bread every morning.\n", encoding="utf-8")
+    (corpus / "rail.txt").write_text("The railway opened a new station.\n", encoding="utf-8")
+    emb = FakeEmbedder()
+    qa.build(corpus, tmp_path / "idx", embedder=emb)
+    engine = qa.load(tmp_path / "idx", embedder=emb)
+    top = engine.ask("How many fishing boats has the harbour of Kell?", k=3).citations[0]
+    assert top.source == "harbour.txt"
+    # the best passage in every first-stage term, and its sentence offers the number asked for
+    assert 0.9 < top.score <= 1.0 + 1e-6, top.score
