@@ -117,7 +117,7 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "fill_chars": [400, 700],
         "previous_share": [0.15, 0.3],
     },
-    "pair": {"pair_ratio": [1.01, 0.9, 0.8, 0.7], "pair_context": [False, True]},
+    "pair": {"pair_ratio": [1.01, 0.9, 0.8], "pair_context": [False, True]},
     "stage2": {"heading": [1.0, 0.7, 0.4], "cue": [0.0, 0.1, 0.2, 0.3]},
 }
 

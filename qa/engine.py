@@ -279,7 +279,7 @@ class Engine:
         inside = [sent_ids[indptr[p] : indptr[p + 1]] for p in passages]
         ids = np.unique(np.concatenate([*inside, *(x - 1 for x in inside), *(x + 1 for x in inside)]))
         ids = ids[(ids >= 0) & (ids < len(sent))]
-        before = sent.copy() if ids.size else sent
+        before = [float(sent[x].max()) if x.size else 0.0 for x in inside]
         docs = self.data.chunks.docs
         for i, (d, a, b) in zip(ids.tolist(), self.data.sentences[ids].tolist(), strict=True):
             sentence = docs[d].text[a:b]
@@ -287,7 +287,7 @@ class Engine:
                 sent[i] *= w.heading
             if cue is not None and cue.offers(sentence):
                 sent[i] += w.cue
-        change = np.array([float(sent[x].max() - before[x].max()) if x.size else 0.0 for x in inside])
+        change = np.array([float(sent[x].max()) - b if x.size else 0.0 for x, b in zip(inside, before, strict=True)])
         out: np.ndarray = scores + w.sentence * change / w.top
         return out
 
@@ -295,7 +295,8 @@ class Engine:
         """Passage `passage` as a citation candidate: the excerpt around its evidence sentence, with
         that sentence (or two, when the answer runs on) as the highlight.
 
-        The evidence is the best sentence inside the passage by its (second-stage) score plus a share
+        The evidence is the best sentence inside the passage by its score (second-stage for sentences
+        of the best RERANK passages and their neighbours) plus a share
         of the previous sentence's: a question often names its subject in the sentence before the one
         that answers it ("The Normans ... . They were descended from ...").
         """

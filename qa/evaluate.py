@@ -107,8 +107,8 @@ def summarise(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
         "mrr@10": round(sum(1.0 / r for r in ranks if r) / n, 4),
         "evidence@1": round(sum(o["evidence"] for o in ans) / n, 4),
         "false_abstention": round(sum(o["abstained"] for o in ans) / n, 4),
-        "highlight_chars": round(sum(o.get("highlight_chars", 0) for o in ans) / n),
-        "citation_chars": round(sum(o.get("citation_chars", 0) for o in ans) / n),
+        "highlight_chars": round(_mean([o["highlight_chars"] for o in ans if "highlight_chars" in o])),
+        "citation_chars": round(_mean([o["citation_chars"] for o in ans if "citation_chars" in o])),
         "abstention_unanswerable": round(sum(o["abstained"] for o in una) / m, 4),
     }
 
@@ -275,6 +275,9 @@ def _mean(values: list[float]) -> float:
 
 
 def _fold_spread(folds: list[dict[str, Any]]) -> list[str]:
+    folds = [f for f in folds if f["answerable"]]  # a fold of unanswerable questions only has no hit@1
+    if not folds:
+        return []
     return [
         f"  {key:<10} over folds: mean {_mean([f[key] for f in folds]):.3f}, "
         f"min {min(f[key] for f in folds):.3f}, max {max(f[key] for f in folds):.3f}"

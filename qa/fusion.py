@@ -28,7 +28,7 @@ class Weights:
     passage_dense: float = 0.6  # a
     sentence_dense: float = 0.6  # sa
     sentence: float = 1.0  # b
-    # Evidence sentence: its score + this share of the previous sentence's (see engine._evidence).
+    # Evidence sentence: its score + this share of the previous sentence's (see engine.Engine._window).
     previous_share: float = 0.15
     # The highlight takes in the better neighbour of the evidence sentence when that one scores at
     # least this share of the evidence's own score (above 1: never).
@@ -38,8 +38,8 @@ class Weights:
     # Highlight the sentence closest to the question too when it is next to the evidence (the context
     # the question restates, then its answer).
     pair_context: bool = False
-    # Evidence: a sentence offering the answer type the question asks for gains this share of the best
-    # sentence's score (qa/cues.py; 0: off).
+    # Second stage: a sentence offering the answer type the question asks for gains this much (its fused
+    # score is in [0, 1]; qa/cues.py; 0: off).
     cue: float = 0.3
 
     @property

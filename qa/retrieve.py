@@ -20,7 +20,7 @@ MAX_CITATION_CHARS = 750
 # The excerpt around an evidence sentence: whole sentences on both sides up to this many characters.
 WINDOW_CHARS = 700
 # An excerpt shorter than this (a short paragraph) takes in sentences of the paragraphs around it.
-FILL_CHARS = 700
+FILL_CHARS = 400
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -224,7 +224,10 @@ def evidence_window(
                     grow_before = spans[hi][1] - spans[lo][0] < limit
                 else:
                     grow_before = False
-    return (spans[lo][0], spans[hi][1]), highlight
+    # Sentences of overlapping chunks may overlap (rarely nest): the excerpt reaches the furthest end
+    # among its sentences and always holds the highlight.
+    end = max(max(int(b) for _, b in spans[lo : hi + 1]), highlight[1])
+    return (min(int(spans[lo][0]), highlight[0]), end), highlight
 
 
 def merge_hits(
@@ -255,7 +258,7 @@ def merge_hits(
             spans = [s for s in spans if s is target or all(s is not t for t in near)]
         elif hit.highlight is not None and len(spans) < k:
             # Too long to merge: cite what this excerpt adds beyond the chosen ones, if its own
-            # evidence lies there (excerpts are sentence-aligned, so the rest starts at a sentence).
+            # evidence lies there (the rest usually starts at a sentence: chosen excerpts end at one).
             rest = _outside(c.start, c.end, [(s.start, s.end) for s in near], hit.highlight)
             if rest is not None:
                 spans.append(Span(c.source, rest[0], rest[1], hit.score, hit.highlight))

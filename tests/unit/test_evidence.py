@@ -168,3 +168,17 @@ def test_scores_stay_in_unit_range_with_the_cue(tmp_path):
     assert top.source == "harbour.txt"
     # the best passage in every first-stage term, and its sentence offers the number asked for
     assert 0.9 < top.score <= 1.0 + 1e-6, top.score
+
+
+def test_window_holds_a_highlight_whose_sentence_nests_a_later_one():
+    # sentences of overlapping chunks can overlap; a later one ending first must not cut the excerpt short
+    spans = [(0, 100), (10, 50), (60, 80)]
+    (start, end), (hs, he) = evidence_window(spans, lambda i: 2 if i < 2 else 0, 0, max_chars=200)
+    assert start <= hs < he <= end
+    assert (hs, he) == (0, 100)
+
+
+def test_number_cue_reads_whole_numbers():
+    cue = cues.Cue("How many jobs did the plant cut in 2019?")
+    assert cue.offers("They cut 910 jobs.")
+    assert not cue.offers("It happened in 2019.")
