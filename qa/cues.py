@@ -77,11 +77,11 @@ def answer_type(question: str) -> str | None:
 
 
 class Cue:
-    """A question's answer type, ready to test sentences with (the question's own phrases of that
-    type read once)."""
+    """A question's answer type (`kind`, or the one its words ask for), ready to test sentences with
+    (the question's own phrases of that type read once)."""
 
-    def __init__(self, question: str) -> None:
-        self.kind = answer_type(question)
+    def __init__(self, question: str, kind: str | None = None) -> None:
+        self.kind = kind or answer_type(question)
         self._pattern = _PATTERNS[self.kind] if self.kind else None
         self._asked = {m.group(0).casefold() for m in self._pattern.finditer(question)} if self._pattern else set()
 
@@ -90,11 +90,3 @@ class Cue:
         if self._pattern is None:
             return False
         return any(m.group(0).casefold() not in self._asked for m in self._pattern.finditer(sentence))
-
-
-def offers(kind: str | None, sentence: str, question: str) -> bool:
-    """Whether `sentence` holds a phrase of type `kind` that `question` does not already contain."""
-    if kind is None:
-        return False
-    asked = {m.group(0).casefold() for m in _PATTERNS[kind].finditer(question)}
-    return any(m.group(0).casefold() not in asked for m in _PATTERNS[kind].finditer(sentence))

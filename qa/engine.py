@@ -19,7 +19,7 @@ from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
 from qa.index import IndexData, Place, expand_runs, load_index
-from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits
+from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
 
 if TYPE_CHECKING:
     import numpy as np
@@ -314,24 +314,19 @@ class Engine:
         smoothed = scores.copy()
         smoothed[1:] += w.previous_share * scores[:-1]
         best = int(inside[np.argmax(smoothed[inside])])
-        # The sentence closest to the question itself: when it is next to the evidence, it is the
-        # context the question restates, and both may be highlighted.
-        matched = int(inside[np.argmax(raw[lo:hi][inside])])
-        pair = matched if w.pair_context and abs(matched - best) == 1 else None
+        pair = None
+        if w.pair_context:
+            # The sentence closest to the question itself: when it is next to the evidence, it is the
+            # context the question restates, and both are highlighted.
+            matched = int(inside[np.argmax(raw[lo:hi][inside])])
+            pair = matched if abs(matched - best) == 1 else None
         if pair is None and w.pair_ratio <= 1.0:
             neighbours = [j for j in (best - 1, best + 1) if 0 <= j < len(rows)]
             j = max(neighbours, key=lambda j: float(scores[j]), default=None)
             if j is not None and float(scores[j]) >= w.pair_ratio * float(scores[best]) > 0:
                 pair = j
-        text = self.data.documents[place.source].text
         spans = rows[:, 1:3]
-
-        def join(i: int) -> int:  # 2: same paragraph, 1: a paragraph break, 0: boilerplate or the end
-            if i + 1 >= len(spans):
-                return 0
-            gap = text[spans[i][1] : spans[i + 1][0]]
-            return 0 if gap.strip() else 1 if gap.count("\n") > 1 else 2
-
+        join = sentence_joins(self.data.documents[place.source].text, spans)
         (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=retrieve.FILL_CHARS)
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))
 

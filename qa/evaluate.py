@@ -122,10 +122,11 @@ def assign_folds(questions: list[dict[str, Any]], folds: str) -> int:
         articles = sorted({q["source"] for q in questions if q.get("source")})
         if not articles:
             raise UsageError("--folds articles needs questions with a source article.")
+        number = {a: i for i, a in enumerate(articles)}
         current = articles[0]
         for q in questions:
             current = q.get("source") or current
-            q["fold"] = articles.index(current)
+            q["fold"] = number[current]
         return len(articles)
     try:
         n = int(folds)

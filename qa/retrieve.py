@@ -187,6 +187,19 @@ class Span:
     highlight: tuple[int, int] | None = None
 
 
+def sentence_joins(text: str, spans: Sequence[tuple[int, int]]) -> Callable[[int], int]:
+    """`join(i)` for `evidence_window`: what lies between sentences i and i + 1 of `text` (2: white
+    space inside a paragraph, 1: a paragraph break, 0: anything else, or i is the last sentence)."""
+
+    def join(i: int) -> int:
+        if i + 1 >= len(spans):
+            return 0
+        gap = text[spans[i][1] : spans[i + 1][0]]
+        return 0 if gap.strip() else 1 if gap.count("\n") > 1 else 2
+
+    return join
+
+
 def evidence_window(
     spans: Sequence[tuple[int, int]],
     join: Callable[[int], int],

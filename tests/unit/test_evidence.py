@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa import cues
-from qa.retrieve import Hit, evidence_window, is_prose, merge_hits
+from qa.retrieve import Hit, evidence_window, is_prose, merge_hits, sentence_joins
 
 
 def spans_of(text: str, sentences: list[str]) -> list[tuple[int, int]]:
@@ -17,23 +17,13 @@ def spans_of(text: str, sentences: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def joiner(text: str, spans: list[tuple[int, int]]):
-    def join(i: int) -> int:
-        if i + 1 >= len(spans):
-            return 0
-        gap = text[spans[i][1] : spans[i + 1][0]]
-        return 0 if gap.strip() else 1 if gap.count("\n") > 1 else 2
-
-    return join
-
-
 SENTS = ["One a.", "Two b.", "Three c.", "Four d.", "Five e."]
 TEXT = "One a. Two b. Three c.\n\nFour d. Five e."
 
 
 def test_window_holds_the_evidence_with_context_on_both_sides():
     spans = spans_of(TEXT, SENTS)
-    (start, end), (hs, he) = evidence_window(spans, joiner(TEXT, spans), 1, max_chars=40, fill_chars=0)
+    (start, end), (hs, he) = evidence_window(spans, sentence_joins(TEXT, spans), 1, max_chars=40, fill_chars=0)
     assert TEXT[hs:he] == "Two b."
     # the whole paragraph of the evidence, not past the paragraph break (fill 0)
     assert TEXT[start:end] == "One a. Two b. Three c."
@@ -41,31 +31,31 @@ def test_window_holds_the_evidence_with_context_on_both_sides():
 
 def test_window_never_exceeds_the_budget_and_grows_after_first():
     spans = spans_of(TEXT, SENTS)
-    (start, end), _ = evidence_window(spans, joiner(TEXT, spans), 1, max_chars=15, fill_chars=0)
+    (start, end), _ = evidence_window(spans, sentence_joins(TEXT, spans), 1, max_chars=15, fill_chars=0)
     assert end - start <= 15
     assert TEXT[start:end] == "Two b. Three c."
 
 
 def test_short_paragraph_fills_from_its_neighbours():
     spans = spans_of(TEXT, SENTS)
-    (start, end), _ = evidence_window(spans, joiner(TEXT, spans), 3, max_chars=100, fill_chars=60)
+    (start, end), _ = evidence_window(spans, sentence_joins(TEXT, spans), 3, max_chars=100, fill_chars=60)
     assert TEXT[start:end] == TEXT  # "Four d. Five e." alone is under 60 characters
-    (start, end), _ = evidence_window(spans, joiner(TEXT, spans), 3, max_chars=100, fill_chars=0)
+    (start, end), _ = evidence_window(spans, sentence_joins(TEXT, spans), 3, max_chars=100, fill_chars=0)
     assert TEXT[start:end] == "Four d. Five e."
 
 
 def test_window_stops_at_skipped_boilerplate():
     text = "Alpha one. Menu Home Login Beta two."
     spans = [(0, 10), (27, 36)]  # the menu between them is not a sentence of the index
-    (start, end), _ = evidence_window(spans, joiner(text, spans), 1, max_chars=200, fill_chars=200)
+    (start, end), _ = evidence_window(spans, sentence_joins(text, spans), 1, max_chars=200, fill_chars=200)
     assert text[start:end] == "Beta two."
 
 
 def test_highlight_spans_two_sentences_when_paired():
     spans = spans_of(TEXT, SENTS)
-    _, (hs, he) = evidence_window(spans, joiner(TEXT, spans), 1, pair=2, max_chars=100)
+    _, (hs, he) = evidence_window(spans, sentence_joins(TEXT, spans), 1, pair=2, max_chars=100)
     assert TEXT[hs:he] == "Two b. Three c."
-    _, (hs, he) = evidence_window(spans, joiner(TEXT, spans), 1, pair=3, max_chars=100)
+    _, (hs, he) = evidence_window(spans, sentence_joins(TEXT, spans), 1, pair=3, max_chars=100)
     assert TEXT[hs:he] == "Two b."  # not adjacent: one sentence
 
 
@@ -116,10 +106,10 @@ def test_answer_type(question, kind):
 
 def test_offers_needs_a_phrase_the_question_does_not_hold():
     q = "In 2016 the astronomers watched Europa; on which date did they see the water?"
-    assert cues.offers("date", "The signal came on April 26, 2016.", q)
-    assert not cues.offers("date", "They watched it in 2016.", q)  # 2016 is the question's own
-    assert cues.offers("number", "About 90,000 workers remain.", "How many workers remain?")
-    assert not cues.offers(None, "Anything at all.", "What?")
+    assert cues.Cue(q, kind="date").offers("The signal came on April 26, 2016.")
+    assert not cues.Cue(q, kind="date").offers("They watched it in 2016.")  # 2016 is the question's own
+    assert cues.Cue("How many workers remain?").offers("About 90,000 workers remain.")
+    assert not cues.Cue("What?").offers("Anything at all.")
 
 
 def test_an_excerpt_too_long_to_merge_is_cut_to_what_it_adds():
