@@ -16,6 +16,8 @@ from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from qa.embedder import Embedder
     from qa.engine import Engine
     from qa.index import BuildReport
@@ -39,8 +41,10 @@ def build(
     embedder: Embedder | None = None,
     settings: Settings | None = None,
     progress: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build or incrementally update the index of `seeds_dir` in `index_dir`."""
+    """Build or incrementally update the index of `seeds_dir` in `index_dir`; `log` gets its notes
+    (skipped files, what is embedded)."""
     from qa.config import MODEL_DIMENSION
     from qa.index import build_index
 
@@ -57,11 +61,21 @@ def build(
         # The tokenizer alone (no torch) sizes chunks; the model loads only if something changed.
         count_tokens = model_token_counter(str(default_model_path()))
         return build_index(
-            settings, lambda: factory_embedder, dimension=MODEL_DIMENSION, count_tokens=count_tokens, progress=progress
+            settings,
+            lambda: factory_embedder,
+            dimension=MODEL_DIMENSION,
+            count_tokens=count_tokens,
+            progress=progress,
+            log=log or (lambda _m: None),
         )
     fixed = embedder
     return build_index(
-        settings, lambda: fixed, dimension=fixed.dimension, count_tokens=fixed.count_tokens, progress=progress
+        settings,
+        lambda: fixed,
+        dimension=fixed.dimension,
+        count_tokens=fixed.count_tokens,
+        progress=progress,
+        log=log or (lambda _m: None),
     )
 
 

@@ -107,6 +107,36 @@ class BuildReport:
             f"{len(self.unchanged)} unchanged; {self.chunks} chunks."
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the HTTP API's /rebuild answer)."""
+        return {
+            "summary": self.summary(),
+            "index_dir": str(self.index_dir),
+            "up_to_date": self.up_to_date,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BuildReport:
+        """The report `to_dict` gave (a build in a worker process sends it back so)."""
+        return cls(
+            Path(d["index_dir"]),
+            added=list(d["added"]),
+            changed=list(d["changed"]),
+            removed=list(d["removed"]),
+            unchanged=list(d["unchanged"]),
+            skipped=[Skipped(s["source"], s["reason"]) for s in d["skipped"]],
+            chunks=int(d["chunks"]),
+            seconds=float(d["seconds"]),
+            up_to_date=bool(d["up_to_date"]),
+        )
+
 
 # --------------------------------------------------------------------------------------------------
 # Small file helpers

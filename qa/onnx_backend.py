@@ -165,43 +165,45 @@ class OnnxEmbedder:
         (least padding) run on up to `workers` threads at once, a bounded number ahead, in order."""
         if not texts:
             return
+        # The lock guards the one-time load only: ONNX Runtime's run is thread-safe, so a question's
+        # encode never queues behind the batches of a build running in another thread.
         with self._lock:
             session, tok = self._load()
-            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-            batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-            iterator: Any = batches
-            if progress:
-                from tqdm import tqdm
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        iterator: Any = batches
+        if progress:
+            from tqdm import tqdm
 
-                iterator = tqdm(batches, desc="Batches")
+            iterator = tqdm(batches, desc="Batches")
 
-            def infer(batch: list[int]) -> list[tuple[int, np.ndarray]]:
-                import numpy as np
+        def infer(batch: list[int]) -> list[tuple[int, np.ndarray]]:
+            import numpy as np
 
-                enc = tok.encode_batch([texts[i] for i in batch])
-                width = max(len(e.ids) for e in enc)
-                ids = np.zeros((len(batch), width), dtype=np.int64)
-                mask = np.zeros((len(batch), width), dtype=np.int64)
-                for row, e in enumerate(enc):
-                    ids[row, : len(e.ids)] = e.ids
-                    mask[row, : len(e.ids)] = 1
-                hidden = session.run(
-                    None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-                )[0]
-                return [(i, hidden[row, : len(enc[row].ids)]) for row, i in enumerate(batch)]
+            enc = tok.encode_batch([texts[i] for i in batch])
+            width = max(len(e.ids) for e in enc)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, e in enumerate(enc):
+                ids[row, : len(e.ids)] = e.ids
+                mask[row, : len(e.ids)] = 1
+            hidden = session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            return [(i, hidden[row, : len(enc[row].ids)]) for row, i in enumerate(batch)]
 
-            if self.workers <= 1 or len(batches) == 1:
-                for batch in iterator:
-                    yield from infer(batch)
-                return
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="qa-onnx") as pool:
-                pending: deque[Future[list[tuple[int, np.ndarray]]]] = deque()
-                for batch in iterator:
-                    pending.append(pool.submit(infer, batch))
-                    if len(pending) >= 2 * self.workers:
-                        yield from pending.popleft().result()
-                while pending:
+        if self.workers <= 1 or len(batches) == 1:
+            for batch in iterator:
+                yield from infer(batch)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="qa-onnx") as pool:
+            pending: deque[Future[list[tuple[int, np.ndarray]]]] = deque()
+            for batch in iterator:
+                pending.append(pool.submit(infer, batch))
+                if len(pending) >= 2 * self.workers:
                     yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
 
     def count_tokens(self, text: str) -> int:
         from qa.chunking import model_token_counter

@@ -44,6 +44,9 @@ def safe_filename(name: str) -> str:
 class Service:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
+        # With the packaged model, rebuilds run in a worker process (qa/worker.py) so that questions
+        # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.
+        self.build_in_worker = embedder is None
         if embedder is None:
             from qa.embedder import default_embedder
 
@@ -51,6 +54,9 @@ class Service:
         self.embedder = embedder
         self._engine: Engine | None = None
         self._rebuild_lock = threading.Lock()
+        self._switch_lock = threading.Lock()
+        self._refused: str | None = None  # a generation that failed to load (not tried again)
+        self._watching: threading.Event | None = None
         try:
             self._engine = self._load()
         except IndexMissingError:
@@ -87,29 +93,82 @@ class Service:
         return doc.text
 
     def rebuild(self, progress: bool = False, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
-        """Update the index from the seeds folder and switch to it. One rebuild at a time."""
+        """Update the index from the seeds folder and switch to it. One rebuild at a time.
+
+        `progress` shows a progress bar when the build runs in this process; a worker's build
+        reports through `log` only."""
         from qa.chunking import model_token_counter
         from qa.index import build_index
 
         if not self._rebuild_lock.acquire(blocking=False):
             raise UsageError("A rebuild is already running; wait for it to finish.")
         try:
-            count_tokens = None
-            model_path = getattr(self.embedder, "model_path", None)
-            count_tokens = model_token_counter(str(model_path)) if model_path else self.embedder.count_tokens
-            report = build_index(
-                self.settings,
-                lambda: self.embedder,
-                dimension=self.embedder.dimension,
-                count_tokens=count_tokens,
-                progress=progress,
-                log=log,
-            )
+            if self.build_in_worker:
+                from qa.worker import build_in_worker
+
+                report = build_in_worker(self.settings, log)
+            else:
+                model_path = getattr(self.embedder, "model_path", None)
+                count_tokens = model_token_counter(str(model_path)) if model_path else self.embedder.count_tokens
+                report = build_index(
+                    self.settings,
+                    lambda: self.embedder,
+                    dimension=self.embedder.dimension,
+                    count_tokens=count_tokens,
+                    progress=progress,
+                    log=log,
+                )
             new = self._load()
-            self._engine = new  # one reference assignment: questions see the old or the new engine
+            with self._switch_lock:
+                self._engine = new  # one reference assignment: questions see the old or the new engine
             return report
         finally:
             self._rebuild_lock.release()
+
+    def refresh(self, log: Callable[[str], None] = lambda _m: None) -> bool:
+        """Switch to the generation the index's CURRENT names if it is not the one being served (a
+        `qa index` run by another process published it). Returns whether it switched. A generation
+        that fails to load is reported once through `log` and the current engine keeps serving."""
+        from qa.index import generation_dir
+
+        if self.rebuilding:
+            return False  # the rebuild switches when it is done
+        try:
+            gen = generation_dir(self.settings.index_dir)
+        except QAError:
+            return False  # no index, or a pointer mid-replacement: keep serving what is loaded
+        engine = self._engine
+        if (engine is not None and engine.data.path == gen) or str(gen) == self._refused:
+            return False
+        with self._switch_lock:
+            if self._engine is not engine:
+                return False  # switched meanwhile
+            try:
+                new = self._load()
+            except QAError as err:
+                self._refused = str(gen)
+                log(f"not switching to {gen.name}: {err}")
+                return False
+            self._engine = new
+        log(f"switched to index generation {new.data.path.name}")
+        return True
+
+    def watch(self, interval: float = 1.0, log: Callable[[str], None] = lambda _m: None) -> threading.Event:
+        """Check for a new generation every `interval` seconds in a daemon thread (once per
+        service; calling again returns the same stop event)."""
+        if self._watching is not None:
+            return self._watching
+        stop = self._watching = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.refresh(log)
+                except Exception as err:  # never let the watcher die: report and keep watching
+                    log(f"index watch: {type(err).__name__}: {err}")
+
+        threading.Thread(target=loop, name="qa-index-watch", daemon=True).start()
+        return stop
 
     def add_article(self, filename: str, data: bytes) -> str:
         """Check an uploaded article and store it in the seeds folder; returns the stored name.

@@ -1,17 +1,28 @@
 """The browser chat: a Gradio Blocks app over a `qa.service.Service`.
 
 It only displays answers (the CITATIONS.md object, rendered by `ui/render.py`); retrieval, rebuilds and
-uploads all happen in `qa/`. `build_app(service)` returns the Blocks; `serve()` launches it with safe
+uploads all happen in `qa/`. `build_app(service)` returns the Blocks; `launch()` serves it with safe
 defaults: loopback only (and only under loopback host names), no share link, a bounded queue, an upload
-size limit, no extra file paths.
+size limit, no extra file paths, uploads in a private folder of this server, requests from other sites
+refused and the pages not frameable (see `Guard`). The Blocks are mounted on an outer app that holds
+those rules (Gradio's documented way to add middleware), served by uvicorn.
 """
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import gradio as gr
 
@@ -54,14 +65,57 @@ def _k(value: Any) -> int:
         raise UsageError(f"k must be a whole number of at least 1, not {value!r}.") from None
 
 
+def refusal(err: QAError) -> gr.Error:
+    """The API's answer to a question or request qa refuses: its one-line message, logged as one line."""
+    say(f"refused: {err}")
+    return gr.Error(str(err), print_exception=False)
+
+
+def forget_upload(path: Path) -> None:
+    """Delete an upload's temporary copy, if it lies in this server's upload folder."""
+    folder = Path(upload_folder()).resolve()
+    try:
+        if path.resolve().is_relative_to(folder):
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def _choice(c: dict[str, Any]) -> str:
     lines = f"{c['start_line']}" if c["start_line"] == c["end_line"] else f"{c['start_line']}-{c['end_line']}"
     return f"[{c['n']}] {c['source']} · lines {lines}"
 
 
+def say(line: str) -> None:
+    """One line to the server's log (stderr)."""
+    print(f"qa: {line}", file=sys.stderr, flush=True)
+
+
+_UPLOADS: list[str] = []
+
+
+def upload_folder() -> str:
+    """This server's private folder for files being uploaded (Gradio keeps them there until the
+    handler runs): created once per process, readable by its owner only, removed at exit."""
+    if not _UPLOADS:
+        folder = tempfile.mkdtemp(prefix="qa-uploads-")
+        _UPLOADS.append(folder)
+        atexit.register(shutil.rmtree, folder, True)
+    os.environ["GRADIO_TEMP_DIR"] = _UPLOADS[0]
+    return _UPLOADS[0]
+
+
 def build_app(service: Service) -> gr.Blocks:
+    upload_folder()  # before the Blocks exist: Gradio reads the folder when they are made
+    # A `qa index` run by another process publishes a new generation: switch to it without a restart.
+    service.watch(log=say)
+
     def sources() -> list[str]:
         return [ALL] + [str(d["source"]) for d in service.documents()]
+
+    def lists() -> tuple[str, Any]:
+        """The article list and the source choices as the index has them now (every page load)."""
+        return documents_html(service.documents()), gr.update(choices=sources())
 
     def respond(
         question: str, history: list[dict[str, Any]], source: str, since: str, until: str, k: float
@@ -91,10 +145,12 @@ def build_app(service: Service) -> gr.Blocks:
                 return source_html(c["source"], c.get("title"), text, c)
         return "<p class='qa-meta'>That citation is no longer shown.</p>"
 
-    def rebuild(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str, Any]:  # noqa: B008
-        progress(0, desc="Reading seeds/")
+    def rebuild_clicked(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str, Any]:  # noqa: B008
+        progress(None, desc="Reading seeds/")
         try:
-            report = service.rebuild(progress=True)
+            # The build's notes ("embedding 40 passages ...") as the progress text; a build in this
+            # process (a test's fake model) shows its progress bar instead.
+            report = service.rebuild(progress=True, log=lambda line: progress(None, desc=line))
         except QAError as err:
             return f"⚠ {esc(err)}", documents_html(service.documents()), gr.update()
         skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
@@ -121,9 +177,12 @@ def build_app(service: Service) -> gr.Blocks:
                 messages.append(f"⚠ {esc(err)}")
             except OSError as err:
                 messages.append(f"⚠ could not read {esc(name)}: {esc(err.strerror)}")
+            finally:
+                # Stored in seeds/ or refused: the upload's temporary copy is not kept or served.
+                forget_upload(path)
         # The file box is cleared either way: what was stored is listed in the sidebar.
         if stored:
-            status, docs, choices = rebuild(progress)
+            status, docs, choices = rebuild_clicked(progress)
             messages.append(status)
             return "<br>".join(messages), docs, choices, None
         return "<br>".join(messages), documents_html(service.documents()), gr.update(), None
@@ -133,7 +192,15 @@ def build_app(service: Service) -> gr.Blocks:
         try:
             return service.ask(question, _k(k), **_filters(source, since, until)).to_dict()
         except QAError as err:
-            raise gr.Error(str(err)) from None
+            raise refusal(err) from None
+
+    def rebuild_api() -> dict[str, Any]:
+        """Update the index from the seeds folder (new, changed and removed files) and switch to it;
+        returns the build report. Refused with a message while another rebuild runs."""
+        try:
+            return service.rebuild().to_dict()
+        except QAError as err:
+            raise refusal(err) from None
 
     with gr.Blocks(title="qa · cited answers from your articles") as app:
         last = gr.State(None)
@@ -179,10 +246,14 @@ def build_app(service: Service) -> gr.Blocks:
         cite_pick.change(open_source, [cite_pick, last], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_JS
         )
-        rebuild_btn.click(rebuild, None, [status, docs_view, source], api_visibility="private", concurrency_id="index")
+        rebuild_btn.click(
+            rebuild_clicked, None, [status, docs_view, source], api_visibility="private", concurrency_id="index"
+        )
         upload_outputs = [status, docs_view, source, files]
         files.upload(upload, files, upload_outputs, api_visibility="private", concurrency_id="index")
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
+        gr.api(rebuild_api, api_name="rebuild", concurrency_id="index")  # type: ignore[attr-defined]
+        app.load(lists, None, [docs_view, source], api_visibility="private")
     return app  # type: ignore[no-any-return]
 
 
@@ -202,28 +273,135 @@ def loopback_hosts(host: str) -> list[str] | None:
     return sorted({"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host})
 
 
-def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> Any:
-    """Start `app` with the safe defaults. Loopback by default; a public bind must be asked for."""
+class Guard:
+    """Outermost ASGI layer: a request that carries another site's `Origin` is refused (403) before
+    anything runs, whatever its Host header says, and every response tells browsers not to frame the
+    page (`X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`), so another site can neither drive
+    the API nor trick clicks on Rebuild. Same-origin requests (the chat's own page) pass."""
+
+    HEADERS = ((b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"))
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @staticmethod
+    def same_origin(origin: str, host: str | None, scheme: str) -> bool:
+        if not host:
+            return False
+        try:
+            parts = urlsplit(origin)
+            default = {"http": 80, "https": 443}.get(parts.scheme)
+            port = parts.port or default
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.scheme != scheme.replace("ws", "http"):
+            return False
+        own = urlsplit(f"{parts.scheme}://{host}")
+        try:
+            own_port = own.port or default
+        except ValueError:
+            return False
+        return (parts.hostname, port) == (own.hostname, own_port)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        origin = headers.get("origin")
+        if origin is not None and not self.same_origin(origin, headers.get("host"), scope.get("scheme", "http")):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            body = b"Requests from other sites are refused.\n"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *self.HEADERS],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *self.HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@dataclass
+class Running:
+    """A started server: its address, and `close()` to stop it."""
+
+    url: str
+    server: Any
+    thread: threading.Thread | None
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> Running:
+    """Serve `app` with the safe defaults. Loopback by default; a public bind must be asked for.
+
+    Blocks until the server stops, or (`block=False`) returns once it accepts connections."""
+    import uvicorn
+    from fastapi import FastAPI
     from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+    if not port_free(host, port):
+        raise QAError(f"Port {port} on {host} is in use; stop the other server or pass --port N.")
     app.queue(max_size=64, default_concurrency_limit=2)
     hosts = loopback_hosts(host)
-    return app.launch(
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
+    # A CORS layer that allows no other origin: Gradio then adds none of its own grants (its rule for
+    # loopback hosts does not know [::1]); Guard has refused other origins before it anyway.
+    middleware += [Middleware(Guard), Middleware(CORSMiddleware, allow_origins=[])]
+    outer = FastAPI(middleware=middleware, docs_url=None, redoc_url=None, openapi_url=None)
+    gr.mount_gradio_app(
+        outer,
+        app,
+        path="",
         server_name=host,
         server_port=port,
-        share=False,
         show_error=False,
         # In bytes, so the server refuses exactly what Service.add_article would ("2mb" is 2 MiB).
         max_file_size=MAX_UPLOAD_BYTES,
         allowed_paths=[],
-        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]} if hosts else None,
         css=CSS,
         ssr_mode=False,
         footer_links=["api"],
-        prevent_thread_lock=not block,
-        quiet=not block,
     )
+    server = uvicorn.Server(uvicorn.Config(outer, host=host, port=port, log_level="warning", access_log=False))
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    if block:
+        server.run()
+        return Running(url, server, None)
+    thread = threading.Thread(target=server.run, name="qa-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise QAError(f"The chat server did not start on {host}:{port}.")
+        time.sleep(0.05)
+    return Running(url, server, thread)
 
 
 def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:

@@ -44,11 +44,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     service.rebuild()
     app = build_app(service)
     port = free_port()
-    launch(app, "127.0.0.1", port, block=False)
+    running = launch(app, "127.0.0.1", port, block=False)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}/", service, seeds)
+        yield LiveServer(running.url, service, seeds)
     finally:
-        app.close()
+        running.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,117 @@
+"""Index builds in a child process, so a server's questions never wait for one.
+
+A build inside the server's process would share its cores, its Python interpreter lock and (with one
+model session) its encoder with the questions being answered. `build_in_worker` runs the build in a
+new Python process (`python -m qa.worker`, so nothing of the caller's main script is imported again,
+as multiprocessing's spawn would) at a lower CPU priority, with its own model session. The parent
+sends the settings as JSON, relays the build's log lines, and gets the report back as JSON on a pipe
+of their own (whatever the libraries print goes to the server's log as usual). The child's `QAError`
+comes back as the same error; a child that dies (killed, out of memory) is a `QAError` saying so.
+Either way the index being served is untouched: a build publishes only when it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from qa import errors
+from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.config import Settings
+    from qa.index import BuildReport
+
+# Added to the child's nice value. The build still uses every core while the server is idle; when a
+# question comes, the scheduler gives the server's threads ~10x the build's share (Linux CFS weights
+# 1024 vs 110). Measured with bench/rebuild_latency.py on 2 cores: questions' p95 1.1x idle, and the
+# build as fast as in the server's own process; leaving one core to questions instead gave 0.99x
+# with the build 1.7x slower.
+NICE = 10
+
+
+def settings_to_json(settings: Settings) -> str:
+    return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()})
+
+
+def settings_from_json(raw: str) -> Settings:
+    from qa.config import Settings
+
+    paths = {f.name for f in dataclasses.fields(Settings) if f.name.endswith("_dir")}
+    values: dict[str, Any] = {k: Path(v) if k in paths else v for k, v in json.loads(raw).items()}
+    return Settings(**values)
+
+
+def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
+    """Build or update the index of `settings` in a child process; returns its report."""
+    from qa.index import BuildReport
+
+    read_fd, write_fd = os.pipe()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "qa.worker", str(write_fd)],
+            stdin=subprocess.PIPE,
+            pass_fds=(write_fd,),
+            close_fds=True,
+        )
+    finally:
+        os.close(write_fd)  # the child holds the only writing end: EOF means the child is gone
+    result: dict[str, Any] | None = None
+    with os.fdopen(read_fd, "r", encoding="utf-8") as messages:
+        assert child.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.write(settings_to_json(settings).encode("utf-8"))
+            child.stdin.close()
+        for line in messages:
+            message = json.loads(line)
+            if "log" in message:
+                log(message["log"])
+            else:
+                result = message
+    code = child.wait()
+    if result is None:
+        raise QAError(
+            f"The index build stopped before it finished (worker exit code {code}); the previous index "
+            "is unchanged. Run it again, or `qa index` to see why."
+        )
+    if "error" in result:
+        kind, text = result["error"]
+        cls = getattr(errors, kind, QAError)
+        raise (cls if isinstance(cls, type) and issubclass(cls, QAError) else QAError)(text)
+    return BuildReport.from_dict(result["done"])
+
+
+def _send(out: IO[str], message: dict[str, Any]) -> None:
+    out.write(json.dumps(message) + "\n")
+    out.flush()
+
+
+def main(fd: int) -> int:
+    """The child: read settings on stdin, build, write JSON lines on `fd`."""
+    with contextlib.suppress(OSError):  # not allowed to lower it: run at the same priority
+        os.nice(NICE)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        try:
+            import qa
+
+            settings = settings_from_json(sys.stdin.read())
+            report = qa.build(settings=settings, log=lambda line: _send(out, {"log": line}))
+            _send(out, {"done": report.to_dict()})
+        except QAError as err:
+            _send(out, {"error": [type(err).__name__, str(err)]})
+        except Exception as err:  # a bug: say what it was, in one line, rather than lose it
+            _send(out, {"error": ["QAError", f"The index build failed ({type(err).__name__}: {err})."]})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(int(sys.argv[1])))
