@@ -421,7 +421,38 @@ class Bench:
             peer_details = {"build_s": peer_build[name], "model_load_s": peer.load_seconds}
             self.details.setdefault("peers", {})[name] = peer_details
 
+        self.rebuild_latency()
         self.scale(articles, index, questions, full.chunks, bare_rss, bare_qa_rss)
+
+    # ---- questions while the server rebuilds
+    def rebuild_latency(self) -> None:
+        from rebuild_latency import measure
+
+        chars = 30_000 if self.args.quick else 145_000
+        log(f"question latency while a server rebuilds (a {chars:,}-char article added)")
+        r = measure(chars)
+        self.details["rebuild_latency"] = r
+        note = f"{len(r['errors'])} errors" if r["errors"] else ""
+        self.add(
+            "query_p95_during_rebuild_ms",
+            f"query p95 ms during a rebuild to {r['passages']} passages (vs idle)",
+            r["during"]["p95_ms"],
+            r["idle"]["p95_ms"],
+            3.0,
+            note=note,
+        )
+        self.add(
+            "query_p50_during_rebuild_ms",
+            "query p50 ms during that rebuild (vs idle)",
+            r["during"]["p50_ms"],
+            r["idle"]["p50_ms"],
+        )
+        self.add(
+            "rebuild_worker_s",
+            "that rebuild s in a worker process (vs in the server's process)",
+            r["rebuild_s"],
+            r["rebuild_in_process_s"],
+        )
 
     # ---- scale
     def scale(

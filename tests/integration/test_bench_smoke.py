@@ -27,6 +27,9 @@ ALWAYS = (
     "noop_build_s",
     "noop_cli_s",
     "cold_start_s",
+    "query_p95_during_rebuild_ms",
+    "query_p50_during_rebuild_ms",
+    "rebuild_worker_s",
 )
 PER_SCALE = ("scale_query_p95_ms", "scale_query_p95_vs_raw_ms", "scale_disk_mb", "scale_build_rss_mb")
 

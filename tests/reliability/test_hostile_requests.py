@@ -112,6 +112,20 @@ def test_another_site_gets_no_cors_grant_and_another_host_is_refused(
                 granted not in (origin, "*"),
                 f"Origin {origin}: {method} {target} -> {status}, allow-origin {granted!r}",
             )
+    # Whatever the server is called in the Host header (Gradio's own rule granted any Origin under
+    # [::1]), another site's request gets no grant and is not served.
+    for host in (f"[::1]:{port}", f"localhost:{port}", f"127.0.0.1:{port}"):
+        for method, target, extra, body in (
+            ("GET", "/config", {}, None),
+            ("POST", "/gradio_api/call/ask", {"Content-Type": "application/json"}, ask),
+            ("OPTIONS", "/gradio_api/call/ask", {"Access-Control-Request-Method": "POST"}, None),
+        ):
+            status, headers, data = request(live_server, method, target, {"Host": host, "Origin": EVIL, **extra}, body)
+            granted = headers.get("access-control-allow-origin")
+            case.check(
+                granted is None and status == 403,
+                f"Host {host}, Origin {EVIL}: {method} {target} -> {status}, allow-origin {granted!r}",
+            )
     # DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 is same-origin with its
     # requests, so CORS does not apply; only refusing a Host that is not this server's stops it.
     for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}"):
@@ -124,10 +138,26 @@ def test_another_site_gets_no_cors_grant_and_another_host_is_refused(
             status, headers, data = request(live_server, method, target, {"Host": host, **extra}, body)
             served = status < 400 or b"named_endpoints" in data or b"event_id" in data
             case.check(not served, f"Host {host}: {method} {target} -> {status} {data[:80]!r}")
-    # The server's own names still work.
+    # The server's own names still work, and a page's own origin is not refused.
     for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
         status, _, data = request(live_server, "GET", "/gradio_api/info", {"Host": host})
         case.check(status == 200 and b"/ask" in data, f"Host {host}: /gradio_api/info -> {status}")
+        status, _, data = request(live_server, "GET", "/config", {"Host": host, "Origin": f"http://{host}"})
+        case.check(status == 200, f"Host {host}, its own Origin: /config -> {status}")
+    case.assert_all_held()
+
+
+def test_no_page_can_be_framed_by_another_site(live_server: LiveServer, tally: Callable[..., Case]) -> None:
+    case = tally("hostile: framing")
+    for target in ("/", "/config", "/gradio_api/info"):
+        status, headers, _ = request(live_server, "GET", target)
+        case.check(
+            status == 200
+            and headers.get("x-frame-options") == "DENY"
+            and "frame-ancestors 'none'" in headers.get("content-security-policy", ""),
+            f"GET {target} -> {status}, X-Frame-Options {headers.get('x-frame-options')!r}, "
+            f"CSP {headers.get('content-security-policy')!r}",
+        )
     case.assert_all_held()
 
 

@@ -4,6 +4,7 @@ answers keep coming (from the old or the new index) while the index is rebuilt."
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -92,3 +93,41 @@ def check_against_file_or_previous(server: LiveServer, c: dict) -> None:
         text = f.read()
     assert c["text"] == text[c["start_char"] : c["end_char"]], f"{c['source']}: text is not the file's slice"
     assert c["highlight"]["text"] == text[c["highlight"]["start_char"] : c["highlight"]["end_char"]]
+
+
+def test_rebuild_endpoint_returns_the_report_and_refuses_a_second_one(
+    live_server: LiveServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(live_server.url, verbose=False)
+    note = live_server.seeds / "rebuild-endpoint-note.txt"
+    note.write_text(
+        "Ferry timetable changes\n\nPublished on: 2024/03/04\n\nThe quorvian ferry now leaves at 7:40 every day.\n",
+        encoding="utf-8",
+    )
+    running = threading.Thread(target=live_server.service.rebuild)
+    running.start()  # a rebuild the endpoint must not start a second of (the worker takes seconds)
+    try:
+        deadline = time.monotonic() + 30
+        while not live_server.service.rebuilding:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        with pytest.raises(AppError, match="already running"):
+            client.predict(api_name="/rebuild")
+    finally:
+        running.join(timeout=300)
+    note.write_text(note.read_text(encoding="utf-8").replace("7:40", "8:15"), encoding="utf-8")
+    report = client.predict(api_name="/rebuild")
+    assert report["changed"] == ["rebuild-endpoint-note.txt"] and not report["up_to_date"]
+    assert report["chunks"] > 0 and "1 changed" in report["summary"]
+    answer = client.predict("When does the quorvian ferry leave?", 3, "", "", "", api_name="/ask")
+    assert "8:15" in answer["citations"][0]["text"], "the endpoint switched the server to the new index"
+    assert client.predict(api_name="/rebuild")["up_to_date"]
+    # Refusals are logged as one line each, never a traceback.
+    with pytest.raises(AppError):
+        client.predict("   ", api_name="/ask")
+    err = capfd.readouterr().err
+    assert "qa: refused: A rebuild is already running" in err and "qa: refused: The question is empty" in err
+    assert "Traceback" not in err

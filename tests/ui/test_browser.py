@@ -116,6 +116,27 @@ def test_uploaded_hostile_article_is_indexed_and_renders_inert(
     page.screenshot(path=str(artifacts / "hostile-article.png"), full_page=True)
 
 
+def test_a_new_tab_after_an_upload_lists_the_new_article(page: Any, live_server: LiveServer, artifacts: Path) -> None:
+    """The article list and the source filter are read when a page loads, not when the app was made."""
+    from ui.app import upload_folder
+
+    assert (live_server.seeds / "harbour.txt").exists(), "runs after the upload test"
+    tab = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        tab.goto(live_server.url)
+        tab.wait_for_selector("#qa-question textarea", timeout=60_000)
+        tab.wait_for_function("/harbour\\.txt/.test(document.querySelector('#qa-docs').innerText)", timeout=30_000)
+        tab.locator("#qa-source-filter input").click()
+        tab.get_by_role("option", name="harbour.txt").wait_for(timeout=30_000)
+        tab.screenshot(path=str(artifacts / "new-tab-after-upload.png"), full_page=True)
+    finally:
+        tab.close()
+    # The upload's temporary copy is gone once the article is stored: no file of this server's upload
+    # folder holds its bytes (Gradio may leave an empty temporary file of the multipart parse).
+    kept = [p for p in Path(upload_folder()).rglob("*") if p.is_file() and p.stat().st_size]
+    assert not [p for p in kept if HOSTILE.encode() in p.read_bytes()], "the upload is still served from its folder"
+
+
 def test_duplicate_upload_is_refused_with_a_message(page: Any, tmp_path: Path) -> None:
     f = tmp_path / "copy-of-harbour.txt"
     f.write_text(HOSTILE, encoding="utf-8")

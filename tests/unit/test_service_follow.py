@@ -1,0 +1,90 @@
+"""A serving `Service` follows the index on disk: a build published by another process (`qa index`)
+is picked up without a restart, whole or not at all, and a generation that cannot be loaded leaves
+the current one serving."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import qa
+from qa.config import Settings
+from qa.index import generation_dir
+from qa.service import Service
+from tests.conftest import FakeEmbedder
+
+QUESTION = "How many lanterns were launched at the Zorblax festival?"
+ARTICLE = (
+    "Zorblax festival opens\n\nPublished on: 2024/05/01\n\n"
+    "The Zorblax festival in Quendor opened on Monday with 4,000 lanterns launched over the river.\n"
+)
+
+
+def cited(service: Service) -> set[str]:
+    return {c.source for c in service.ask(QUESTION, 5).citations}
+
+
+def test_a_build_by_another_process_is_served_after_refresh(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    qa.build(settings=settings, embedder=fake_embedder)
+    service = Service(settings, embedder=fake_embedder)
+    before = service.engine
+    assert service.refresh() is False, "nothing changed: no switch"
+    assert "zorblax.txt" not in {d["source"] for d in service.documents()}
+
+    (Path(settings.seeds_dir) / "zorblax.txt").write_text(ARTICLE, encoding="utf-8")
+    qa.build(settings=settings, embedder=FakeEmbedder())  # what `qa index` in another process does
+    lines: list[str] = []
+    assert service.refresh(lines.append) is True
+    assert service.engine is not before
+    assert service.engine.data.path == generation_dir(settings.index_dir)
+    assert "zorblax.txt" in {d["source"] for d in service.documents()}
+    assert "zorblax.txt" in cited(service)
+    assert lines and "switched" in lines[0]
+
+
+def test_a_generation_that_fails_to_load_leaves_the_old_one_serving(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    qa.build(settings=settings, embedder=fake_embedder)
+    service = Service(settings, embedder=fake_embedder)
+    before = service.engine
+    (Path(settings.seeds_dir) / "zorblax.txt").write_text(ARTICLE, encoding="utf-8")
+    qa.build(settings=settings, embedder=FakeEmbedder())
+    # The new generation claims another model: loading it is refused.
+    manifest = generation_dir(settings.index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["model"]["name"] = "some/other-model"
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    lines: list[str] = []
+    assert service.refresh(lines.append) is False
+    assert service.engine is before, "the old index keeps serving"
+    assert service.ask(QUESTION, 3).question == QUESTION
+    assert len(lines) == 1 and "not switching" in lines[0]
+    assert service.refresh(lines.append) is False and len(lines) == 1, "a refused generation is reported once"
+
+
+def test_the_watcher_switches_within_seconds(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    qa.build(settings=settings, embedder=fake_embedder)
+    service = Service(settings, embedder=fake_embedder)
+    stop = service.watch(interval=0.1)
+    try:
+        assert service.watch() is stop, "one watcher per service"
+        (Path(settings.seeds_dir) / "zorblax.txt").write_text(ARTICLE, encoding="utf-8")
+        qa.build(settings=settings, embedder=FakeEmbedder())
+        deadline = time.monotonic() + 5
+        while "zorblax.txt" not in cited(service):
+            assert time.monotonic() < deadline, "the server did not switch to the new index within 5 s"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+
+
+def test_a_service_started_before_any_index_picks_up_the_first_build(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    service = Service(settings, embedder=fake_embedder)
+    assert service.documents() == []
+    qa.build(settings=settings, embedder=FakeEmbedder())
+    assert service.refresh() is True
+    assert len(service.documents()) == 5
