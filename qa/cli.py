@@ -230,9 +230,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise QAError(f"The chat UI cannot start ({err}); run `make install`.") from None
     settings = _settings(args)
     assert isinstance(settings, Settings)
-    service = Service(settings)
-    print(f"qa: serving {len(service.documents())} articles on http://{args.host}:{args.port}", flush=True)
-    serve(service, args.host, args.port)
+    serve(Service(settings), args.host, args.port)
     return 0
 
 

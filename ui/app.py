@@ -390,7 +390,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: 
         footer_links=["api"],
     )
     server = uvicorn.Server(uvicorn.Config(outer, host=host, port=port, log_level="warning", access_log=False))
-    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    url = address(host, port)
     if block:
         server.run()
         return Running(url, server, None)
@@ -404,6 +404,15 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: 
     return Running(url, server, thread)
 
 
+def address(host: str, port: int) -> str:
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
 def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """`qa serve`: the chat on `host`:`port` until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    launch(build_app(service), host, port)
+    if not port_free(host, port):
+        raise QAError(f"Port {port} on {host} is in use; stop the other server or pass --port N.")
+    app = build_app(service)
+    print(f"qa: serving {len(service.documents())} articles on {address(host, port)}", flush=True)
+    launch(app, host, port)
