@@ -36,6 +36,7 @@ class Citation:
     highlight: Highlight
     score: float
     encoding: str = "utf-8"
+    format: str = "text"
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -56,6 +57,9 @@ class Citation:
         if self.encoding != "utf-8":
             # The file was not UTF-8; say how it was read so the offsets can be checked.
             d["encoding"] = self.encoding
+        if self.format != "text":
+            # The text is what qa extracted from the file (`qa text SOURCE`), not the file itself.
+            d["format"] = self.format
         return d
 
 

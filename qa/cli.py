@@ -8,11 +8,12 @@ no-op `qa index` start instantly.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import QAError, UsageError
 
@@ -48,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p_index = sub.add_parser("index", help="build or update the index from a folder of articles")
-    p_index.add_argument("--seeds", type=Path, help="folder of .txt/.md articles (env QA_SEEDS_DIR; default seeds/)")
+    p_index.add_argument(
+        "--seeds", type=Path, help="folder of .txt/.md/.html articles (env QA_SEEDS_DIR; default seeds/)"
+    )
     p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
 
@@ -67,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port (7860)")
     p_serve.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_serve.add_argument("--seeds", type=Path, help="articles folder for rebuilds and uploads (default seeds/)")
+
+    p_text = sub.add_parser("text", help="print exactly the text that citations of SOURCE slice")
+    p_text.add_argument("source", help="the source as citations name it, e.g. 002_299aeecd3ab3c2fd.txt")
+    p_text.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
+
+    p_docs = sub.add_parser("documents", help="list the indexed documents: format, metadata, article regions")
+    p_docs.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
+    p_docs.add_argument("--json", action="store_true", help="one JSON object per document (CITATIONS.md)")
 
     p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR@10)")
     p_eval.add_argument(
@@ -234,7 +245,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+def _documents(index: Path | None) -> dict[str, Any]:
+    from qa.config import Settings
+    from qa.index import load_documents
+
+    return load_documents(Settings().with_(index_dir=index).index_dir)
+
+
+def cmd_text(args: argparse.Namespace) -> int:
+    doc = _documents(args.index).get(args.source)
+    if doc is None:
+        raise UsageError(f"{args.source} is not in the index; `qa documents` lists what is.")
+    sys.stdout.write(doc.text)  # exactly: no newline added, so offsets into the output are the citations'
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    docs = _documents(args.index)
+    for source in sorted(docs):
+        d = docs[source].describe()
+        if args.json:
+            print(json.dumps(d, ensure_ascii=False))
+            continue
+        article = sum(b - a for a, b in d["regions"])
+        meta = " · ".join(str(d[k]) for k in ("title", "published", "outlet", "author") if d[k])
+        print(f"{source}  [{d['format']}, {d['characters']:,} chars, {article:,} of article]  {meta}")
+    return 0
+
+
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+    "text": cmd_text,
+    "documents": cmd_documents,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

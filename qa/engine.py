@@ -115,18 +115,18 @@ class Engine:
         return self.data.path
 
     def documents(self) -> list[dict[str, object]]:
-        """The indexed articles (for listings): source, title, date, outlet, number of chunks."""
+        """The indexed documents by source (DocRecord.describe) with their number of passages."""
         return [
-            {
-                "source": d.source,
-                "title": d.title,
-                "published": d.published,
-                "outlet": d.outlet,
-                "url": d.url,
-                "chunks": d.chunks,
-            }
-            for d in sorted(self.data.documents.values(), key=lambda d: d.source)
+            {**d.describe(), "chunks": d.chunks} for d in sorted(self.data.documents.values(), key=lambda d: d.source)
         ]
+
+    def text(self, source: str) -> str:
+        """The text that citations of `source` slice: the file itself for .txt/.md, the extracted
+        article for a saved web page."""
+        doc = self.data.documents.get(source)
+        if doc is None:
+            raise UsageError(f"{source} is not in the index; `qa documents` lists what is.")
+        return doc.text
 
     def _allowed(self, source: str | None, since: str | None, until: str | None) -> set[str] | None:
         if not (source or since or until):

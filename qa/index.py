@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
 
-FORMAT_VERSION = 6
+# 7: documents.jsonl rows carry author, format, characters and the article regions (saved web pages).
+FORMAT_VERSION = 7
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
 INGEST_VERSION = 2
@@ -216,13 +217,17 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dimension: int) -> None:
-    """Refuse an index of another format, model or dimension, or one whose files do not match."""
+def check_format(manifest: dict[str, Any], gen: Path) -> None:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexInvalidError(
             f"The index at {gen} has format {manifest.get('format_version')!r}, this qa reads "
             f"{FORMAT_VERSION}; {REBUILD_HINT}."
         )
+
+
+def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dimension: int) -> None:
+    """Refuse an index of another format, model or dimension, or one whose files do not match."""
+    check_format(manifest, gen)
     model = manifest.get("model")
     if not isinstance(model, dict):  # a hand-edited or damaged manifest must not crash the check
         model = {}
@@ -326,6 +331,10 @@ class DocRecord:
     url: str | None
     encoding: str
     chunks: int
+    author: str | None
+    format: str  # "text" or "html" (see qa.sources.Document)
+    regions: list[list[int]]  # [start, end] character spans of article text
+    characters: int  # len(text)
     text_bytes: tuple[int, int]  # byte range of the text in texts.utf8
     store: TextStore = field(compare=False, repr=False)
 
@@ -333,12 +342,40 @@ class DocRecord:
     def text(self) -> str:
         return self.store.read(*self.text_bytes)
 
+    def describe(self) -> dict[str, Any]:
+        """What `qa documents --json` prints (CITATIONS.md): `regions` are the [start, end] spans of
+        the text that citations come from, `characters` the text's length."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "title": self.title,
+            "published": self.published,
+            "outlet": self.outlet,
+            "url": self.url,
+            "author": self.author,
+            "characters": self.characters,
+            "regions": [list(r) for r in self.regions],
+        }
+
     def row(self) -> dict[str, Any]:
         """The stored metadata (documents.jsonl), without the text."""
         return {f: getattr(self, f) for f in _DOC_FIELDS}
 
 
-_DOC_FIELDS = ("source", "sha256", "title", "published", "outlet", "url", "encoding", "chunks")
+_DOC_FIELDS = (
+    "source",
+    "sha256",
+    "title",
+    "published",
+    "outlet",
+    "url",
+    "encoding",
+    "chunks",
+    "author",
+    "format",
+    "regions",
+    "characters",
+)
 
 
 def quantize_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -518,6 +555,22 @@ def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarr
 def _doc_record(row: dict[str, Any], store: TextStore) -> DocRecord:
     start, end = row["text_bytes"]
     return DocRecord(**{f: row[f] for f in _DOC_FIELDS}, text_bytes=(int(start), int(end)), store=store)
+
+
+def load_documents(index_dir: Path) -> dict[str, DocRecord]:
+    """The live generation's documents and their texts only, without vectors or the model's checks
+    (`qa text`, `qa documents`: what the index holds, whatever model built it)."""
+    gen = generation_dir(index_dir)
+    manifest = read_manifest(gen)
+    check_format(manifest, gen)
+    try:
+        store = TextStore.open(gen / TEXTS_FILE)
+        docs = [_doc_record(row, store) for row in _read_jsonl(gen / DOCUMENTS_FILE)]
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise IndexInvalidError(f"Cannot read the index at {gen} ({err}); {REBUILD_HINT}.") from None
+    if docs and max(d.text_bytes[1] for d in docs) > len(store):
+        raise IndexInvalidError(f"The text store at {gen} is shorter than its documents; {REBUILD_HINT}.")
+    return {d.source: d for d in docs}
 
 
 def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData:
@@ -700,7 +753,7 @@ def build_index(
             log(f"skipped {s.source}: {s.reason}")
         if not new_docs and not unchanged:
             raise CorpusError(
-                f"No usable .txt or .md articles under {seeds}; add some (or pass --seeds DIR). "
+                f"No usable articles (.txt, .md, .html) under {seeds}; add some (or pass --seeds DIR). "
                 "The previous index, if any, is unchanged."
             )
 
@@ -870,6 +923,10 @@ def _new_parts(
             "url": doc.url,
             "encoding": doc.encoding,
             "chunks": len(cs),
+            "author": doc.author,
+            "format": doc.format,
+            "regions": [[int(a), int(b)] for a, b in doc.regions],
+            "characters": len(doc.text),
         }
         parts[src] = _Part(
             record,

@@ -340,6 +340,8 @@ class DocInfo(Protocol):
     def url(self) -> str | None: ...
     @property
     def encoding(self) -> str: ...
+    @property
+    def format(self) -> str: ...
 
 
 def make_citation(
@@ -379,4 +381,5 @@ def make_citation(
         highlight=Highlight(hs, he, text[hs:he]),
         score=span.score,
         encoding=doc.encoding,
+        format=doc.format,
     )

@@ -34,7 +34,7 @@ def safe_filename(name: str) -> str:
     base = unicodedata.normalize("NFC", base)
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in SUFFIXES:
-        raise UsageError(f"{base or 'The file'} is not a .txt or .md article; upload a plain-text .txt or .md file.")
+        raise UsageError(f"{base or 'The file'} is not an article file; upload a .txt, .md, .html or .htm file.")
     stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")[:100]
     if not stem:
         stem = "article"

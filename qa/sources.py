@@ -25,7 +25,11 @@ from pathlib import Path
 
 from qa.errors import CorpusError
 
-SUFFIXES = (".txt", ".md")
+# Plain text (the file is the document text) and saved web pages (qa/html_reader.py: the article
+# text trafilatura extracts is the document text).
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class Document:
     encoding: str = "utf-8"
     # Maximal runs of article lines with no dropped line inside: chunks never cross them.
     regions: tuple[tuple[int, int], ...] = field(default=())
+    author: str | None = None
+    format: str = "text"  # "text" (.txt/.md: the file itself) or "html" (the extracted article)
 
 
 @dataclass(frozen=True)
@@ -699,7 +705,7 @@ def _utf8_name(name: str) -> bool:
 
 
 def list_files(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
-    """The `.txt`/`.md` files under `root`, sorted; hidden files, symlinks that leave the folder,
+    """The article files under `root` (SUFFIXES), sorted; hidden files, symlinks that leave the folder,
     files over `max_bytes` and names that are not UTF-8 are skipped with a reason."""
     if not root.exists():
         raise CorpusError(f"Corpus folder {root} does not exist; create it or pass --seeds DIR.")
@@ -749,4 +755,9 @@ def read_document(path: Path, root: Path, raw: bytes | None = None) -> Document:
         raise CorpusError(f"{source}: {err}") from None
     if not text.strip():  # a byte-order mark or UTF-16 white space only
         raise CorpusError(f"{source}: the file is empty")
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from qa.html_reader import read_html
+
+        document: Document = read_html(source, text, sha256_bytes(raw), encoding)
+        return document
     return analyse(source, text, sha256_bytes(raw), encoding)

@@ -1,0 +1,112 @@
+"""Article extraction on the shared news pages: qa's article regions against the gold bodies.
+
+For every page of ../shared/benchmarks/news-pages, qa reads the saved page (`html/<id>.html.gz`) and
+its whole-page text render (`text/<id>.txt`) as it would in a corpus folder; the article regions
+(what `qa documents --json` lists, the spans citations may come from) are scored against the gold
+article body by the benchmark's own rule (its README): word 4-shingles, per-page shares, precision
+and recall averaged over pages, F1 their harmonic mean.
+
+    .venv/bin/python bench/extraction.py [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.errors import CorpusError  # noqa: E402
+from qa.sources import read_document  # noqa: E402
+
+PAGES = ROOT.parent / "shared" / "benchmarks" / "news-pages"
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text)
+    return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
+
+
+def page_score(extracted: str, gold: str) -> tuple[float | None, float]:
+    """(precision or None when nothing was extracted and nothing was to find, recall) of one page."""
+    e, g = shingles(extracted), shingles(gold)
+    tp = sum((e & g).values())
+    fp, fn = sum(e.values()) - tp, sum(g.values()) - tp
+    if fp == 0 and fn == 0:
+        return (1.0 if tp else None), 1.0
+    total = tp + fp + fn
+    tp_s, fp_s, fn_s = tp / total, fp / total, fn / total
+    precision = tp_s / (tp_s + fp_s) if tp_s + fp_s else None
+    recall = tp_s / (tp_s + fn_s) if tp_s + fn_s else 1.0
+    return precision, recall
+
+
+def summary(scores: list[tuple[float | None, float]]) -> dict[str, float]:
+    ps = [p for p, _ in scores if p is not None]
+    rs = [r for _, r in scores]
+    p = sum(ps) / max(1, len(ps))
+    r = sum(rs) / max(1, len(rs))
+    return {"pages": len(scores), "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def regions_text(path: Path, root: Path) -> tuple[str, str | None]:
+    """The article regions of one file joined by blank lines, and a skip reason if qa skips it."""
+    try:
+        doc = read_document(path, root)
+    except CorpusError as err:
+        return "", str(err)
+    return "\n\n".join(doc.text[a:b] for a, b in doc.regions), None
+
+
+def measure() -> dict[str, Any]:
+    gold = json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8"))
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for kind in ("html", "text"):
+            scores, skipped, t0 = [], [], time.perf_counter()
+            for page_id, g in sorted(gold.items()):
+                if kind == "html":
+                    path = root / f"{page_id}.html"
+                    path.write_bytes(gzip.decompress((PAGES / "html" / f"{page_id}.html.gz").read_bytes()))
+                else:
+                    path = PAGES / "text" / f"{page_id}.txt"
+                text, reason = regions_text(path, path.parent)
+                if reason:
+                    skipped.append(reason)
+                scores.append(page_score(text, g["articleBody"]))
+            out[kind] = {**summary(scores), "skipped": skipped, "seconds": round(time.perf_counter() - t0, 1)}
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    if not PAGES.is_dir():
+        print(f"extraction: {PAGES} is missing (the shared benchmark lies beside the project)", file=sys.stderr)
+        return 1
+    r = measure()
+    for kind, label in (("html", "saved pages (.html)"), ("text", "whole-page text renders (.txt)")):
+        f = r[kind]
+        print(
+            f"{label:32} {f['pages']} pages: precision {f['precision']:.3f} recall {f['recall']:.3f} "
+            f"F1 {f['f1']:.3f}  ({len(f['skipped'])} skipped, {f['seconds']} s)"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Saved web pages (`.html`/`.htm`): the article text and its metadata (qa/html_reader.py, trafilatura),
+indexed and cited as exact slices of the extracted text, which `qa text` prints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.cli import main
+from qa.config import Settings
+from qa.errors import CorpusError
+from qa.sources import read_document
+from tests.conftest import FakeEmbedder
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>Harbour reopens | The Quendor Courier</title>
+<meta property="og:title" content="Harbour reopens after two years of repairs">
+<meta property="og:site_name" content="The Quendor Courier">
+<meta name="author" content="Mira Okafor">
+<meta property="article:published_time" content="2024-05-02T09:00:00Z">
+<link rel="canonical" href="https://courier.example/news/harbour-reopens">
+<script>window.tracker = "NAVSECRET-script";</script>
+</head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/sport">Sport</a></li><li>Subscribe now NAVSECRET</li></ul></nav>
+<article>
+<h1>Harbour reopens after two years of repairs</h1>
+<p>The old harbour of Quendor reopened on Thursday after two years of repairs, the port authority said.
+Ferries to the islands resume next week, with six crossings a day in summer.</p>
+<p>The repairs cost 14 million crowns, most of it spent on the northern breakwater, which a storm
+broke in the winter of 2022. Fishermen had moored in the river since then.</p>
+<p>"We are glad to be home," said Ana Veld, who has fished from the harbour for thirty years. She said
+the catch had suffered while boats waited for the tide in the river mouth.</p>
+</article>
+<aside><h3>Related</h3><a href="/x">NAVSECRET related story one</a></aside>
+<footer><p>Copyright 2024 The Quendor Courier. All rights reserved. Cookie settings NAVSECRET</p></footer>
+</body></html>
+"""
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_a_saved_page_gives_its_article_text_and_metadata(tmp_path: Path) -> None:
+    doc = read_document(write(tmp_path, "harbour.html", PAGE), tmp_path)
+    assert doc.format == "html"
+    assert doc.title == "Harbour reopens after two years of repairs"
+    assert doc.published == "2024-05-02"
+    assert doc.outlet == "The Quendor Courier"
+    assert doc.author == "Mira Okafor"
+    assert doc.url == "https://courier.example/news/harbour-reopens"
+    assert "NAVSECRET" not in doc.text, "navigation, scripts, related links and the footer are not article text"
+    assert "six crossings a day" in doc.text and "thirty years" in doc.text
+    ((start, end),) = doc.regions
+    article = doc.text[start:end]
+    assert article.startswith("The old harbour of Quendor") and article.endswith("in the river mouth.")
+    assert doc.text.startswith(doc.title + "\n\n"), "the title heads the text but is not article region"
+    # paragraphs stay paragraphs (a blank line between them), each on one line
+    assert article.count("\n\n") == 2 and "\n" not in article.replace("\n\n", "")
+    again = read_document(write(tmp_path, "copy.htm", PAGE), tmp_path)
+    assert again.text == doc.text and again.regions == doc.regions, "the same bytes give the same text"
+
+
+def test_a_page_states_nothing_it_does_not_have(tmp_path: Path) -> None:
+    bare = "<html><body><article>" + "<p>Plain words about a quiet village market and its stalls.</p>" * 6
+    doc = read_document(write(tmp_path, "bare.html", bare + "</article></body></html>"), tmp_path)
+    assert doc.published is None and doc.author is None and doc.url is None
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the file is empty"),
+        ("<html><head><script>" + "var a = 1;" * 500 + "</script></head><body></body></html>", "no article text"),
+        (bytes(range(256)) * 40, "binary"),
+    ],
+    ids=["empty", "scripts only", "binary"],
+)
+def test_a_page_without_an_article_is_refused_in_one_line(tmp_path: Path, content: str | bytes, reason: str) -> None:
+    with pytest.raises(CorpusError, match=reason) as err:
+        read_document(write(tmp_path, "page.html", content), tmp_path)
+    assert str(err.value).startswith("page.html") and "\n" not in str(err.value)
+
+
+def test_saved_pages_are_indexed_cited_and_printed_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    write(seeds, "harbour.html", PAGE)
+    write(seeds, "notes.txt", "Market day\n\nThe village market opens on Saturdays at dawn with forty stalls.\n")
+    write(seeds, "scripts.html", "<html><body><script>var x = 1;</script></body></html>")
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index")
+    report = qa.build(settings=settings, embedder=FakeEmbedder())
+    assert [(s.source, s.reason) for s in report.skipped] == [("scripts.html", "has no article text")]
+    # The fake model's cosines are low: no abstention, so the citations can be checked.
+    engine = qa.load(settings.index_dir, embedder=FakeEmbedder(), settings=settings.with_(min_confidence=0.0))
+    answer = engine.ask("How much did the harbour repairs cost?", 3)
+    c = answer.citations[0]
+    assert c.source == "harbour.html" and c.format == "html" and c.to_dict()["format"] == "html"
+    text = engine.text("harbour.html")
+    assert c.text == text[c.start_char : c.end_char] and "14 million crowns" in c.text
+    assert c.title == "Harbour reopens after two years of repairs" and c.published == "2024-05-02"
+    assert c.start_line == text.count("\n", 0, c.start_char) + 1
+    plain = engine.ask("When does the village market open?", 3).citations[0]
+    assert plain.source == "notes.txt" and "format" not in plain.to_dict()
+
+    assert main(["text", "harbour.html", "--index", str(settings.index_dir)]) == 0
+    assert capsys.readouterr().out == text, "qa text prints exactly the text citations slice"
+    assert main(["documents", "--json", "--index", str(settings.index_dir)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    page = next(r for r in rows if r["source"] == "harbour.html")
+    assert page["format"] == "html" and page["author"] == "Mira Okafor" and page["outlet"] == "The Quendor Courier"
+    assert page["characters"] == len(text) and page["regions"] == [
+        list(r) for r in read_document(seeds / "harbour.html", seeds).regions
+    ]
+    note = next(r for r in rows if r["source"] == "notes.txt")
+    assert note["format"] == "text" and note["author"] is None
+    assert main(["text", "missing.html", "--index", str(settings.index_dir)]) == 2
+    assert "missing.html is not in the index" in capsys.readouterr().err
