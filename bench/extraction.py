@@ -6,7 +6,11 @@ its whole-page text render (`text/<id>.txt`) as it would in a corpus folder; the
 article body by the benchmark's own rule (its README): word 4-shingles, per-page shares, precision
 and recall averaged over pages, F1 their harmonic mean.
 
-    .venv/bin/python bench/extraction.py [--json out.json]
+With `--retrieval`, the 91 saved pages are indexed together (the real model) and a sentence from the
+middle of each gold body is asked as a question: how often the first citation is that page, and how
+often its excerpt lies inside the gold body (at least 90 % of its 4-shingles in the body).
+
+    .venv/bin/python bench/extraction.py [--retrieval] [--json out.json]
 """
 
 from __future__ import annotations
@@ -89,9 +93,56 @@ def measure() -> dict[str, Any]:
     return out
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
+
+
+def middle_sentence(body: str) -> str | None:
+    """A sentence of at least eight words from the middle of a gold body."""
+    sentences = [s.strip() for s in _SENTENCE.split(" ".join(body.split())) if len(s.split()) >= 8]
+    return sentences[len(sentences) // 2] if sentences else None
+
+
+def retrieval() -> dict[str, Any]:
+    import qa
+
+    gold = json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "pages"
+        root.mkdir()
+        for page_id in gold:
+            (root / f"{page_id}.html").write_bytes(
+                gzip.decompress((PAGES / "html" / f"{page_id}.html.gz").read_bytes())
+            )
+        qa.build(root, Path(tmp) / "index")
+        engine = qa.load(Path(tmp) / "index")
+        asked = first = inside = 0
+        misses = []
+        for page_id, g in sorted(gold.items()):
+            question = middle_sentence(g["articleBody"])
+            if question is None:
+                continue
+            asked += 1
+            answer = engine.ask(question, 3)
+            cites = answer.citations or answer.nearest
+            if not cites:
+                misses.append(page_id)
+                continue
+            c = cites[0]
+            if c.source == f"{page_id}.html":
+                first += 1
+            else:
+                misses.append(page_id)
+            body = shingles(gold[c.source.removesuffix(".html")]["articleBody"])
+            mine = shingles(c.text)
+            if mine and sum((mine & body).values()) >= 0.9 * sum(mine.values()):
+                inside += 1
+        return {"pages": asked, "first_is_page": first / asked, "first_inside_body": inside / asked, "misses": misses}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--retrieval", action="store_true", help="also index the pages and ask a sentence of each")
     args = ap.parse_args()
     if not PAGES.is_dir():
         print(f"extraction: {PAGES} is missing (the shared benchmark lies beside the project)", file=sys.stderr)
@@ -102,6 +153,12 @@ def main() -> int:
         print(
             f"{label:32} {f['pages']} pages: precision {f['precision']:.3f} recall {f['recall']:.3f} "
             f"F1 {f['f1']:.3f}  ({len(f['skipped'])} skipped, {f['seconds']} s)"
+        )
+    if args.retrieval:
+        r["retrieval"] = q = retrieval()
+        print(
+            f"a middle sentence of each gold body asked ({q['pages']} pages): first citation is the page "
+            f"{q['first_is_page']:.3f}, inside the gold body {q['first_inside_body']:.3f}"
         )
     if args.json:
         args.json.write_text(json.dumps(r, indent=1))
