@@ -37,6 +37,7 @@ class Citation:
     score: float
     encoding: str = "utf-8"
     format: str = "text"
+    also_in: tuple[str, ...] = ()  # other files telling the same story (CITATIONS.md)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -57,6 +58,8 @@ class Citation:
         if self.encoding != "utf-8":
             # The file was not UTF-8; say how it was read so the offsets can be checked.
             d["encoding"] = self.encoding
+        if self.also_in:
+            d["also_in"] = list(self.also_in)
         if self.format != "text":
             # The text is what qa extracted from the file (`qa text SOURCE`), not the file itself.
             d["format"] = self.format

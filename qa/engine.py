@@ -22,6 +22,8 @@ from qa.index import IndexData, Place, expand_runs, load_index
 from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import numpy as np
 
     from qa.embedder import Embedder
@@ -92,6 +94,12 @@ class Engine:
         self.weights = fusion.Weights()
         # Document d's sentences are rows bounds[d]:bounds[d + 1] of data.sentences (sorted by document).
         self._doc_number = {src: d for d, src in enumerate(data.documents)}
+        # Files telling the same story (qa/stories.py): a story is cited once, the others named in also_in.
+        self._story = {src: doc.story for src, doc in data.documents.items()}
+        members: dict[str, list[str]] = {}
+        for src in sorted(data.documents):
+            members.setdefault(self._story[src], []).append(src)
+        self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
         # An exact (flat) index's vectors as a numpy view, no copy: one matrix-vector product scores
         # every passage faster than FAISS's single-query heap search with k = CANDIDATES (measured at
@@ -194,18 +202,34 @@ class Engine:
         # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
         # as many as it takes to fill k citations).
         hits = (self._window(int(passages[i]), float(passage_scores[i]), sent, raw) for i in rank)
-        spans = merge_hits(hits, k, ordered=True)
+        spans = merge_hits(self._one_per_story(hits), k, ordered=True)
         # Optionally cite only passages that hold up against the best one (QA_MIN_RELATIVE_SCORE; off by
         # default: cross-validation found that a cut costs answers held by a lower citation).
         if spans and self.settings.min_relative_score > 0:
             spans = [sp for sp in spans if sp.score >= self.settings.min_relative_score * spans[0].score]
         citations = tuple(
-            make_citation(n, span, self.data.documents[span.source], q, self._citation_idf, span.highlight)
+            make_citation(
+                n,
+                span,
+                self.data.documents[span.source],
+                q,
+                self._citation_idf,
+                span.highlight,
+                also_in=self._also_in[span.source],
+            )
             for n, span in enumerate(spans, 1)
         )
         if not citations or confidence < self.settings.min_confidence:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence)
         return Answer(q, False, compose(citations), citations, confidence=confidence)
+
+    def _one_per_story(self, hits: Iterator[Hit]) -> Iterator[Hit]:
+        """`hits` without those of a file whose story another file already stands for."""
+        cited: dict[str, str] = {}
+        for hit in hits:
+            source = hit.chunk.source
+            if cited.setdefault(self._story[source], source) == source:
+                yield hit
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.

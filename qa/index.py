@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
+from qa import stories
 from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError
@@ -335,6 +336,7 @@ class DocRecord:
     format: str  # "text" or "html" (see qa.sources.Document)
     regions: list[list[int]]  # [start, end] character spans of article text
     characters: int  # len(text)
+    story: str  # the first source of the documents telling the same story (itself if none; qa/stories.py)
     text_bytes: tuple[int, int]  # byte range of the text in texts.utf8
     store: TextStore = field(compare=False, repr=False)
 
@@ -375,6 +377,7 @@ _DOC_FIELDS = (
     "format",
     "regions",
     "characters",
+    "story",
 )
 
 
@@ -985,7 +988,9 @@ def _write_generation(
     from qa.lexical import Lexical
 
     sources = sorted(parts)
-    docs = [parts[s].doc for s in sources]
+    # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
+    story_of = stories.stories({s: stories.signature(parts[s].text, parts[s].doc["regions"]) for s in sources})
+    docs = [{**parts[s].doc, "story": story_of[s]} for s in sources]
     numbered = [
         np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
     ]

@@ -351,6 +351,7 @@ def make_citation(
     question: str,
     idf: dict[str, float] | Callable[[], dict[str, float]],
     evidence: tuple[int, int] | None = None,
+    also_in: tuple[str, ...] = (),
 ) -> Citation:
     """A citation of `span`; its highlight is `evidence` if given, else the best lexical sentence
     (word weights `idf`, or a function that gives them, called only then)."""
@@ -382,4 +383,5 @@ def make_citation(
         score=span.score,
         encoding=doc.encoding,
         format=doc.format,
+        also_in=also_in,
     )

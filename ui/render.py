@@ -60,7 +60,13 @@ def card_html(c: dict[str, Any], label: str | None = None) -> str:
         f'<span class="qa-file">{esc(c["source"])}</span>'
         f'<span class="qa-meta">{esc(_lines(c))}</span></div>'
         + (f'<div class="qa-meta">{meta}</div>' if meta else "")
-        + f'<div class="qa-excerpt">{excerpt_html(c)}</div></div>'
+        + f'<div class="qa-excerpt">{excerpt_html(c)}</div>'
+        + (
+            f'<div class="qa-meta qa-also">Same story also in: {", ".join(esc(s) for s in c["also_in"])}</div>'
+            if c.get("also_in")
+            else ""
+        )
+        + "</div>"
     )
 
 

@@ -1,0 +1,63 @@
+"""Same story in several files (qa/stories.py): cited once, the other files named in `also_in`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import qa
+from qa.config import Settings
+from qa.sources import read_document
+from qa.stories import signature, stories
+from tests.conftest import FakeEmbedder
+from tests.unit.test_html import PAGE
+
+STORY = (
+    "The old harbour of Quendor reopened on Thursday after two years of repairs, the port authority said. "
+    "Ferries to the islands resume next week, with six crossings a day in summer. The repairs cost 14 "
+    "million crowns, most of it spent on the northern breakwater, which a storm broke in the winter of 2022."
+)
+OTHER = (
+    "The village market of Ellis opens on Saturdays at dawn with forty stalls of bread, cheese and fish. "
+    "Traders pay a small fee to the council, which spends it on lights for the square and a winter roof. "
+    "The market has run every week since 1921, except for two months of floods in the spring of 1953."
+)
+
+
+def whole(text: str) -> list[list[int]]:
+    return [[0, len(text)]]
+
+
+def test_copies_with_different_chrome_are_one_story_and_other_articles_are_not() -> None:
+    syndicated = "Home | Sport | Weather\n" + STORY + "\nRelated: Ten best beaches\nCopyright The Courier"
+    short = "Harbour reopened on Thursday."
+    sigs = {
+        "a.txt": signature(STORY, whole(STORY)),
+        "b.html": signature(syndicated, whole(syndicated)),
+        "c.txt": signature(OTHER, whole(OTHER)),
+        "d.txt": signature(short, whole(short)),
+    }
+    got = stories(sigs)
+    assert got["a.txt"] == got["b.html"] == "a.txt", "the first source names the story"
+    assert got["c.txt"] == "c.txt" and got["d.txt"] == "d.txt", "another article, and a too-short text, stand alone"
+    # the regions decide: text outside them does not count
+    assert signature(syndicated, [[0, 10]]) != sigs["b.html"]
+
+
+def test_a_story_saved_twice_is_cited_once_and_names_the_other_file(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "harbour.html").write_text(PAGE, encoding="utf-8")
+    text = read_document(seeds / "harbour.html", seeds).text
+    (seeds / "harbour-copy.txt").write_text("Saved from The Quendor Courier\n\n" + text, encoding="utf-8")
+    (seeds / "market.txt").write_text("Market day\n\n" + OTHER + "\n", encoding="utf-8")
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_confidence=0.0)
+    qa.build(settings=settings, embedder=FakeEmbedder())
+    engine = qa.load(settings.index_dir, embedder=FakeEmbedder(), settings=settings)
+    answer = engine.ask("How much did the harbour repairs cost?", 5)
+    sources = [c.source for c in answer.citations]
+    assert len({s for s in sources if s.startswith("harbour")}) == 1, f"both copies cited: {sources}"
+    first = next(c for c in answer.citations if c.source.startswith("harbour"))
+    other = ({"harbour.html", "harbour-copy.txt"} - {first.source}).pop()
+    assert first.also_in == (other,) and first.to_dict()["also_in"] == [other]
+    market = next(c for c in answer.citations if c.source == "market.txt")
+    assert market.also_in == () and "also_in" not in market.to_dict()
