@@ -102,10 +102,12 @@ def phases(service: Any, add: Callable[[], None], ask: Callable[[str], Any], idl
     client = threading.Thread(target=ask_loop, args=(ask, stop, during, answers, errors))
     t0 = time.perf_counter()
     client.start()
-    report = service.rebuild()
-    build_s = time.perf_counter() - t0
-    stop.set()
-    client.join()
+    try:
+        report = service.rebuild()
+        build_s = time.perf_counter() - t0
+    finally:
+        stop.set()
+        client.join()
     return {
         "passages": report.chunks,
         "rebuild_s": round(build_s, 2),

@@ -62,11 +62,12 @@ class Service:
         except IndexMissingError:
             self._engine = None
 
-    def _load(self) -> Engine:
+    def _load(self, generation: Path | None = None) -> Engine:
+        """The engine of the live generation (or exactly `generation`)."""
         from qa.engine import Engine
         from qa.index import load_index
 
-        data = load_index(self.settings.index_dir, self.settings, self.embedder.dimension)
+        data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension)
         return Engine(data, self.embedder, self.settings)
 
     @property
@@ -144,8 +145,8 @@ class Service:
             if self._engine is not engine:
                 return False  # switched meanwhile
             try:
-                new = self._load()
-            except QAError as err:
+                new = self._load(gen)  # exactly the generation seen, even if CURRENT moves on
+            except Exception as err:  # any failure: reported once, this generation not tried again
                 self._refused = str(gen)
                 log(f"not switching to {gen.name}: {err}")
                 return False

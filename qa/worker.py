@@ -2,8 +2,8 @@
 
 A build inside the server's process would share its cores, its Python interpreter lock and (with one
 model session) its encoder with the questions being answered. `build_in_worker` runs the build in a
-new Python process (`python -m qa.worker`, so nothing of the caller's main script is imported again,
-as multiprocessing's spawn would) at a lower CPU priority, with its own model session. The parent
+new Python process (a `python -c` that imports this module, so nothing of the caller's main script
+is imported again, as multiprocessing's spawn would) at a lower CPU priority, with its own model session. The parent
 sends the settings as JSON, relays the build's log lines, and gets the report back as JSON on a pipe
 of their own (whatever the libraries print goes to the server's log as usual). The child's `QAError`
 comes back as the same error; a child that dies (killed, out of memory) is a `QAError` saying so.
@@ -49,33 +49,51 @@ def settings_from_json(raw: str) -> Settings:
     return Settings(**values)
 
 
+# The child's command: the working folder is dropped from sys.path first, so a folder that holds
+# a `qa/` or `json.py` of its own cannot shadow the package (what `python -m` would import).
+_CHILD = "import sys; del sys.path[0]; from qa.worker import main; raise SystemExit(main(int(sys.argv[1])))"
+
+
 def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
-    """Build or update the index of `settings` in a child process; returns its report."""
+    """Build or update the index of `settings` in a child process; returns its report. If this
+    thread stops waiting (an error, Ctrl-C), the child is killed: it never builds on unobserved,
+    holding the index's build lock."""
     from qa.index import BuildReport
 
     read_fd, write_fd = os.pipe()
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "qa.worker", str(write_fd)],
+            [sys.executable, "-c", _CHILD, str(write_fd)],
             stdin=subprocess.PIPE,
             pass_fds=(write_fd,),
             close_fds=True,
         )
+    except OSError as err:
+        os.close(read_fd)
+        raise QAError(f"Cannot start the index build ({err.strerror}); the previous index is unchanged.") from None
     finally:
         os.close(write_fd)  # the child holds the only writing end: EOF means the child is gone
     result: dict[str, Any] | None = None
-    with os.fdopen(read_fd, "r", encoding="utf-8") as messages:
-        assert child.stdin is not None
-        with contextlib.suppress(BrokenPipeError):
-            child.stdin.write(settings_to_json(settings).encode("utf-8"))
-            child.stdin.close()
-        for line in messages:
-            message = json.loads(line)
-            if "log" in message:
-                log(message["log"])
-            else:
-                result = message
-    code = child.wait()
+    try:
+        with os.fdopen(read_fd, "r", encoding="utf-8") as messages:
+            assert child.stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                child.stdin.write(settings_to_json(settings).encode("utf-8"))
+                child.stdin.close()
+            for line in messages:
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    continue  # a torn line from a dying child: its exit code says what happened
+                if "log" in message:
+                    log(message["log"])
+                else:
+                    result = message
+        code = child.wait()
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
     if result is None:
         raise QAError(
             f"The index build stopped before it finished (worker exit code {code}); the previous index "
@@ -94,22 +112,28 @@ def _send(out: IO[str], message: dict[str, Any]) -> None:
 
 
 def main(fd: int) -> int:
-    """The child: read settings on stdin, build, write JSON lines on `fd`."""
+    """The child: read settings on stdin, build, write JSON lines on `fd`. Never a traceback: an
+    interrupt or a parent that went away ends it quietly (the parent reports what happened)."""
     with contextlib.suppress(OSError):  # not allowed to lower it: run at the same priority
         os.nice(NICE)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        try:
-            import qa
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            try:
+                import qa
 
-            settings = settings_from_json(sys.stdin.read())
-            report = qa.build(settings=settings, log=lambda line: _send(out, {"log": line}))
-            _send(out, {"done": report.to_dict()})
-        except QAError as err:
-            _send(out, {"error": [type(err).__name__, str(err)]})
-        except Exception as err:  # a bug: say what it was, in one line, rather than lose it
-            _send(out, {"error": ["QAError", f"The index build failed ({type(err).__name__}: {err})."]})
+                settings = settings_from_json(sys.stdin.read())
+                report = qa.build(settings=settings, log=lambda line: _send(out, {"log": line}))
+                _send(out, {"done": report.to_dict()})
+            except QAError as err:
+                _send(out, {"error": [type(err).__name__, str(err)]})
+            except (KeyboardInterrupt, BrokenPipeError):
+                raise
+            except Exception as err:  # a bug: say what it was, in one line, rather than lose it
+                _send(out, {"error": ["QAError", f"The index build failed ({type(err).__name__}: {err})."]})
+    except (KeyboardInterrupt, BrokenPipeError, OSError):
+        return 130
     return 0
 
 

@@ -11,6 +11,7 @@ those rules (Gradio's documented way to add middleware), served by uvicorn.
 from __future__ import annotations
 
 import atexit
+import errno
 import ipaddress
 import os
 import shutil
@@ -181,6 +182,9 @@ def build_app(service: Service) -> gr.Blocks:
                 # Stored in seeds/ or refused: the upload's temporary copy is not kept or served.
                 forget_upload(path)
         # The file box is cleared either way: what was stored is listed in the sidebar.
+        if stored and service.rebuilding:
+            messages.append("a rebuild is running now; press Rebuild when it ends to index what was added")
+            return "<br>".join(messages), documents_html(service.documents()), gr.update(), None
         if stored:
             status, docs, choices = rebuild_clicked(progress)
             messages.append(status)
@@ -346,28 +350,58 @@ class Running:
             self.thread.join(timeout=10)
 
 
-def port_free(host: str, port: int) -> bool:
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket of the server, or a one-line error if the port is taken. Bound once and
+    handed to uvicorn, so nothing can take the port between a check and the start; SO_REUSEADDR, so
+    a restart is not refused for the connections the previous run left in TIME_WAIT."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise QAError(f"Port {port} on {host} is in use; stop the other server or pass --port N.") from None
+        raise QAError(f"Cannot listen on {host}:{port} ({err.strerror}); pass another --host or --port.") from None
+    sock.set_inheritable(False)
+    return sock
 
 
-def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True) -> Running:
+def _server(outer: Any, config: Any) -> Any:
+    """uvicorn's server, stopping Gradio's open streams first: a browser tab keeps a heartbeat stream
+    open that ends only when Gradio's stop event is set, so without it Ctrl-C would wait for every
+    tab to close. Shutdown also waits at most 2 s for other requests."""
+    import uvicorn
+    from starlette.routing import Mount
+
+    gradio_apps = [r.app for r in outer.routes if isinstance(r, Mount)]
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            for app in gradio_apps:
+                stop = getattr(app, "stop_event", None)
+                if stop is not None:
+                    stop.set()
+            await super().shutdown(sockets)
+
+    return Server(config)
+
+
+def launch(
+    app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, sock: socket.socket | None = None
+) -> Running:
     """Serve `app` with the safe defaults. Loopback by default; a public bind must be asked for.
 
-    Blocks until the server stops, or (`block=False`) returns once it accepts connections."""
+    Blocks until the server stops, or (`block=False`) returns once it accepts connections. `sock`: a
+    socket already bound to `host`:`port` (see `bind`)."""
     import uvicorn
     from fastapi import FastAPI
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    if not port_free(host, port):
-        raise QAError(f"Port {port} on {host} is in use; stop the other server or pass --port N.")
+    sock = sock or bind(host, port)
     app.queue(max_size=64, default_concurrency_limit=2)
     hosts = loopback_hosts(host)
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []
@@ -389,12 +423,13 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: 
         ssr_mode=False,
         footer_links=["api"],
     )
-    server = uvicorn.Server(uvicorn.Config(outer, host=host, port=port, log_level="warning", access_log=False))
+    config = uvicorn.Config(outer, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+    server = _server(outer, config)
     url = address(host, port)
     if block:
-        server.run()
+        server.run(sockets=[sock])
         return Running(url, server, None)
-    thread = threading.Thread(target=server.run, name="qa-http", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="qa-http", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
@@ -411,8 +446,7 @@ def address(host: str, port: int) -> str:
 def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:
     """`qa serve`: the chat on `host`:`port` until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    if not port_free(host, port):
-        raise QAError(f"Port {port} on {host} is in use; stop the other server or pass --port N.")
+    sock = bind(host, port)
     app = build_app(service)
     print(f"qa: serving {len(service.documents())} articles on {address(host, port)}", flush=True)
-    launch(app, host, port)
+    launch(app, host, port, sock=sock)

@@ -4,6 +4,7 @@ cleanly on Ctrl-C."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -79,13 +80,17 @@ def test_qa_serve_serves_follows_qa_index_and_stops_on_ctrl_c(settings: Settings
             assert time.monotonic() < deadline, "qa serve did not switch to the new index within 5 s"
             time.sleep(0.2)
         client.close()
+        # A browser tab keeps Gradio's heartbeat stream open; Ctrl-C must not wait for it to close.
+        tab = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        tab.request("GET", "/gradio_api/heartbeat/tab-left-open")
+        assert tab.getresponse().status == 200
     finally:
         server.send_signal(signal.SIGINT)
         try:
-            code = server.wait(timeout=30)
+            code = server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-            raise
+            raise AssertionError("qa serve did not stop within 15 s of Ctrl-C") from None
     assert code in (0, 130), f"qa serve exited {code} on Ctrl-C"
     assert server.stderr is not None
     assert "Traceback" not in server.stderr.read()

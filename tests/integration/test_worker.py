@@ -61,7 +61,7 @@ def children_running(module: str) -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid() and module.encode() in cmdline:
+        if ppid == os.getpid() and any(module.encode() in part for part in cmdline):
             pids.append(int(entry))
     return pids
 
@@ -89,3 +89,21 @@ def test_a_killed_worker_fails_the_build_and_the_old_index_serves(settings: Sett
     engine = qa.load(settings.index_dir)
     assert "added.txt" not in engine.data.documents
     assert engine.ask("Who did Im Chon-il meet in Moscow?").citations
+
+
+def test_a_caller_that_stops_waiting_kills_the_worker(settings: Settings) -> None:
+    build_in_worker(settings)
+    (Path(settings.seeds_dir) / "added.txt").write_text(
+        "Added article\n\nPublished on: 2024/01/02\n\n" + "A sentence about harbours and ferries. " * 400,
+        encoding="utf-8",
+    )
+
+    def interrupted(line: str) -> None:
+        if line.startswith("embedding "):
+            raise KeyboardInterrupt  # Ctrl-C in the server while it waits for the build
+
+    with pytest.raises(KeyboardInterrupt):
+        build_in_worker(settings, interrupted)
+    assert children_running("qa.worker") == [], "the worker went on building after its caller stopped"
+    report = build_in_worker(settings)  # the build lock is free again
+    assert report.added == ["added.txt"]

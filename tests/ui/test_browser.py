@@ -133,6 +133,8 @@ def test_a_new_tab_after_an_upload_lists_the_new_article(page: Any, live_server:
         tab.close()
     # The upload's temporary copy is gone once the article is stored: no file of this server's upload
     # folder holds its bytes (Gradio may leave an empty temporary file of the multipart parse).
+    folders = [p for p in Path(upload_folder()).iterdir() if p.is_dir()]
+    assert folders, "the upload did not land in this server's upload folder"
     kept = [p for p in Path(upload_folder()).rglob("*") if p.is_file() and p.stat().st_size]
     assert not [p for p in kept if HOSTILE.encode() in p.read_bytes()], "the upload is still served from its folder"
 
