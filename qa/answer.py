@@ -38,6 +38,7 @@ class Citation:
     encoding: str = "utf-8"
     format: str = "text"
     also_in: tuple[str, ...] = ()  # other files telling the same story (CITATIONS.md)
+    pages: tuple[int, int] | None = None  # a PDF citation's first and last page, 1-based
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -63,6 +64,8 @@ class Citation:
         if self.format != "text":
             # The text is what qa extracted from the file (`qa text SOURCE`), not the file itself.
             d["format"] = self.format
+        if self.pages is not None:
+            d["pages"] = list(self.pages)
         return d
 
 

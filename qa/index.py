@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
 
-# 7: documents.jsonl rows carry author, format, characters and the article regions (saved web pages).
+# 7: documents.jsonl rows carry author, format, characters, article regions, story and page starts.
 FORMAT_VERSION = 7
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`.
@@ -337,6 +337,7 @@ class DocRecord:
     regions: list[list[int]]  # [start, end] character spans of article text
     characters: int  # len(text)
     story: str  # the first source of the documents telling the same story (itself if none; qa/stories.py)
+    page_starts: list[int]  # a PDF's pages: where each begins in the text (empty for other formats)
     text_bytes: tuple[int, int]  # byte range of the text in texts.utf8
     store: TextStore = field(compare=False, repr=False)
 
@@ -357,6 +358,7 @@ class DocRecord:
             "author": self.author,
             "characters": self.characters,
             "regions": [list(r) for r in self.regions],
+            **({"pages": len(self.page_starts)} if self.page_starts else {}),
         }
 
     def row(self) -> dict[str, Any]:
@@ -378,6 +380,7 @@ _DOC_FIELDS = (
     "regions",
     "characters",
     "story",
+    "page_starts",
 )
 
 
@@ -756,7 +759,7 @@ def build_index(
             log(f"skipped {s.source}: {s.reason}")
         if not new_docs and not unchanged:
             raise CorpusError(
-                f"No usable articles (.txt, .md, .html) under {seeds}; add some (or pass --seeds DIR). "
+                f"No usable articles (.txt, .md, .html, .pdf) under {seeds}; add some (or pass --seeds DIR). "
                 "The previous index, if any, is unchanged."
             )
 
@@ -930,6 +933,7 @@ def _new_parts(
             "format": doc.format,
             "regions": [[int(a), int(b)] for a, b in doc.regions],
             "characters": len(doc.text),
+            "page_starts": list(doc.page_starts),
         }
         parts[src] = _Part(
             record,

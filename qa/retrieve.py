@@ -5,6 +5,7 @@ Nothing here touches the disk or the model; `engine.py` feeds it scores and text
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -342,6 +343,8 @@ class DocInfo(Protocol):
     def encoding(self) -> str: ...
     @property
     def format(self) -> str: ...
+    @property
+    def page_starts(self) -> Sequence[int]: ...
 
 
 def make_citation(
@@ -384,4 +387,12 @@ def make_citation(
         encoding=doc.encoding,
         format=doc.format,
         also_in=also_in,
+        pages=page_range(doc.page_starts, span.start, span.end),
     )
+
+
+def page_range(page_starts: Sequence[int], start: int, end: int) -> tuple[int, int] | None:
+    """The 1-based first and last page of text[start:end], given where each page begins."""
+    if not page_starts:
+        return None
+    return bisect.bisect_right(page_starts, start), bisect.bisect_right(page_starts, max(start, end - 1))

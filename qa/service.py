@@ -182,12 +182,16 @@ class Service:
             raise UsageError(f"{name} is {len(data):,} bytes; articles up to {MAX_UPLOAD_BYTES:,} bytes are accepted.")
         if not data.strip():
             raise UsageError(f"{name} is empty.")
-        try:
-            text, _encoding = decode(data)
-        except CorpusError as err:
-            raise UsageError(f"{name} {err}; upload a plain-text article.") from None
-        if not text.strip():
-            raise UsageError(f"{name} is empty.")
+        if name.endswith(".pdf"):
+            if data.lstrip()[:5] != b"%PDF-":
+                raise UsageError(f"{name} is not a PDF (it does not start with %PDF-); upload the PDF itself.")
+        else:
+            try:
+                text, _encoding = decode(data)
+            except CorpusError as err:
+                raise UsageError(f"{name} {err}; upload a text, web page or PDF article.") from None
+            if not text.strip():
+                raise UsageError(f"{name} is empty.")
         seeds = Path(self.settings.seeds_dir)
         seeds.mkdir(parents=True, exist_ok=True)
         digest = sha256_bytes(data)

@@ -29,7 +29,8 @@ from qa.errors import CorpusError
 # text trafilatura extracts is the document text).
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
-SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+PDF_SUFFIXES = (".pdf",)  # qa/pdf_reader.py: the text layer without running headers and footers
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class Document:
     # Maximal runs of article lines with no dropped line inside: chunks never cross them.
     regions: tuple[tuple[int, int], ...] = field(default=())
     author: str | None = None
-    format: str = "text"  # "text" (.txt/.md: the file itself) or "html" (the extracted article)
+    format: str = "text"  # "text" (.txt/.md: the file itself), "html" or "pdf" (the extracted text)
+    page_starts: tuple[int, ...] = ()  # a PDF's pages: where each begins in `text`
 
 
 @dataclass(frozen=True)
@@ -749,6 +751,11 @@ def read_document(path: Path, root: Path, raw: bytes | None = None) -> Document:
         raw = path.read_bytes()
     if not raw.strip():
         raise CorpusError(f"{source}: the file is empty")
+    if path.suffix.lower() in PDF_SUFFIXES:
+        from qa.pdf_reader import read_pdf
+
+        pdf: Document = read_pdf(source, raw, sha256_bytes(raw))
+        return pdf
     try:
         text, encoding = decode(raw)
     except CorpusError as err:

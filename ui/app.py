@@ -219,8 +219,8 @@ def build_app(service: Service) -> gr.Blocks:
                 k = gr.Slider(1, 10, value=service.settings.k, step=1, label="Citations", elem_id="qa-k")
                 rebuild_btn = gr.Button("Rebuild index from seeds/", elem_id="qa-rebuild")
                 files = gr.File(
-                    label="Add articles (.txt, .md, saved pages .html)",
-                    file_types=[".txt", ".md", ".html", ".htm"],
+                    label="Add articles (.txt, .md, saved pages .html, .pdf)",
+                    file_types=[".txt", ".md", ".html", ".htm", ".pdf"],
                     file_count="multiple",
                     elem_id="qa-upload",
                 )

@@ -115,13 +115,11 @@ def test_passage_sentences_match_the_brute_force_definition(seed: int, docs: int
 
 def test_chunk_table_makes_chunks_whose_text_is_the_slice_of_their_document() -> None:
     store, ranges = TextStore.of(["Alpha beta.\nGamma delta.", "Épsilon zêta eta."])
+    common = {"title": None, "published": None, "outlet": None, "url": None, "encoding": "utf-8", "chunks": 1}
+    common |= {"author": None, "format": "text", "page_starts": [], "store": store}
     docs = [
-        DocRecord(
-            "a.txt", "0", None, None, None, None, "utf-8", 1, None, "text", [[0, 24]], 24, "a.txt", ranges[0], store
-        ),
-        DocRecord(
-            "b.txt", "1", None, None, None, None, "utf-8", 1, None, "text", [[0, 17]], 17, "b.txt", ranges[1], store
-        ),
+        DocRecord("a.txt", "0", **common, regions=[[0, 24]], characters=24, story="a.txt", text_bytes=ranges[0]),
+        DocRecord("b.txt", "1", **common, regions=[[0, 17]], characters=17, story="b.txt", text_bytes=ranges[1]),
     ]
     table = ChunkTable(np.array([[0, 6, 24, 1, 2], [1, 0, 17, 1, 1]], np.int64), docs)
     assert len(table) == 2

@@ -1,0 +1,130 @@
+"""PDFs (qa/pdf_reader.py, pypdf): the text layer without the browser's running header and footer,
+cited with its pages; files that are not readable PDFs are skipped with a one-line reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.config import Settings
+from qa.errors import CorpusError
+from qa.pdf_reader import running_lines
+from qa.sources import read_document
+from tests.conftest import FakeEmbedder
+
+
+def make_pdf(pages: list[list[str]], encrypt: bool = False) -> bytes:
+    """A small valid PDF with one text line per entry (Helvetica), written by hand: no PDF library
+    is needed to make the test input."""
+
+    def esc(line: str) -> str:
+        return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    n = len(pages)
+    page_ids = [4 + 2 * i for i in range(n)]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        ("<< /Type /Pages /Kids [" + " ".join(f"{p} 0 R" for p in page_ids) + f"] /Count {n} >>").encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, lines in enumerate(pages):
+        content = "BT /F1 10 Tf 14 TL 40 760 Td " + " ".join(f"({esc(x)}) Tj T*" for x in lines) + " ET"
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+            f"/Contents {page_ids[i] + 1} 0 R >>".encode()
+        )
+        objects.append(f"<< /Length {len(content)} >>\nstream\n{content}\nendstream".encode())
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+BODY = [
+    [
+        "Harbour reopens after two years of repairs",
+        "",
+        "The old harbour of Quendor reopened on Thursday after two years of repairs, the port",
+        "authority said. Ferries to the islands resume next week, with six crossings a day.",
+    ],
+    [
+        "The repairs cost 14 million crowns, most of it spent on the northern breakwater, which",
+        "a storm broke in the winter of 2022. Fishermen had moored in the river since then.",
+    ],
+    [
+        "Ana Veld, who has fished from the harbour for thirty years, said the catch had suffered",
+        "while boats waited for the tide in the river mouth all through the last two winters.",
+    ],
+]
+
+
+def printed(body: list[list[str]]) -> list[list[str]]:
+    """Pages as a browser prints them: its header (date and title) and footer (URL and page of n)."""
+    n = len(body)
+    return [
+        ["11/25/26, 10:04 AM Harbour reopens | The Quendor Courier", *lines, f"https://courier.example/harbour {i}/{n}"]
+        for i, lines in enumerate(body, 1)
+    ]
+
+
+def test_the_running_header_and_footer_are_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "harbour.pdf"
+    path.write_bytes(make_pdf(printed(BODY)))
+    doc = read_document(path, tmp_path)
+    assert doc.format == "pdf" and len(doc.page_starts) == 3
+    assert "10:04 AM" not in doc.text and "courier.example" not in doc.text, doc.text
+    assert "14 million crowns" in doc.text and "thirty years" in doc.text
+    second = doc.text[doc.page_starts[1] : doc.page_starts[2]]
+    assert second.startswith("The repairs cost 14 million crowns")
+    assert read_document(path, tmp_path).text == doc.text, "the same bytes give the same text"
+
+
+def test_a_line_on_one_page_only_is_kept() -> None:
+    pages = [["Header A", "one"], ["Header A", "two"], ["Header A", "three", "Only here"]]
+    assert running_lines(pages) == {"header a"}
+    assert running_lines([["Alone", "text"]]) == set(), "one page has no running lines"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"<html>not a pdf</html>", "is not a PDF"),
+        (b"%PDF-1.4\n" + b"\x00garbage" * 50, "cannot be read|no text layer"),
+        (make_pdf([[], []]), "no text layer"),
+    ],
+    ids=["not a PDF", "malformed", "scanned (no text)"],
+)
+def test_a_pdf_that_cannot_be_used_is_refused_in_one_line(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(content)
+    with pytest.raises(CorpusError, match=reason) as err:
+        read_document(path, tmp_path)
+    assert str(err.value).startswith("bad.pdf: ") and "\n" not in str(err.value)
+
+
+def test_pdf_citations_carry_their_pages_and_slice_the_extracted_text(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "harbour.pdf").write_bytes(make_pdf(printed(BODY)))
+    (seeds / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", min_confidence=0.0)
+    report = qa.build(settings=settings, embedder=FakeEmbedder())
+    assert [s.source for s in report.skipped] == ["broken.pdf"]
+    engine = qa.load(settings.index_dir, embedder=FakeEmbedder(), settings=settings)
+    c = engine.ask("How much did the breakwater repairs cost?", 3).citations[0]
+    text = engine.text("harbour.pdf")
+    assert c.source == "harbour.pdf" and c.text == text[c.start_char : c.end_char]
+    d = c.to_dict()
+    assert d["format"] == "pdf" and d["pages"][0] <= 2 <= d["pages"][1], d["pages"]
+    starts = engine.data.documents["harbour.pdf"].page_starts
+    first = sum(s <= c.start_char for s in starts)
+    last = sum(s <= c.end_char - 1 for s in starts)
+    assert d["pages"] == [first, last]
