@@ -253,10 +253,10 @@ def _documents(index: Path | None) -> dict[str, Any]:
 
 
 def cmd_text(args: argparse.Namespace) -> int:
-    doc = _documents(args.index).get(args.source)
-    if doc is None:
-        raise UsageError(f"{args.source} is not in the index; `qa documents` lists what is.")
-    sys.stdout.write(doc.text)  # exactly: no newline added, so offsets into the output are the citations'
+    from qa.index import document_text
+
+    # exactly: no newline added, so offsets into the output are the citations'
+    sys.stdout.write(document_text(_documents(args.index), args.source))
     sys.stdout.flush()
     return 0
 

@@ -18,7 +18,7 @@ from qa import cues, fusion, retrieve
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
-from qa.index import IndexData, Place, expand_runs, load_index
+from qa.index import IndexData, Place, document_text, expand_runs, load_index
 from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
 
 if TYPE_CHECKING:
@@ -131,10 +131,7 @@ class Engine:
     def text(self, source: str) -> str:
         """The text that citations of `source` slice: the file itself for .txt/.md, the extracted
         article for a saved web page."""
-        doc = self.data.documents.get(source)
-        if doc is None:
-            raise UsageError(f"{source} is not in the index; `qa documents` lists what is.")
-        return doc.text
+        return document_text(self.data.documents, source)
 
     def _allowed(self, source: str | None, since: str | None, until: str | None) -> set[str] | None:
         if not (source or since or until):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from qa import stories
 from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.config import Settings
-from qa.errors import CorpusError, IndexInvalidError, IndexMissingError
+from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, UsageError
 from qa.sources import Document, Skipped, list_files, read_document, relative_source, sha256_bytes
 
 if TYPE_CHECKING:
@@ -577,6 +577,15 @@ def load_documents(index_dir: Path) -> dict[str, DocRecord]:
     if docs and max(d.text_bytes[1] for d in docs) > len(store):
         raise IndexInvalidError(f"The text store at {gen} is shorter than its documents; {REBUILD_HINT}.")
     return {d.source: d for d in docs}
+
+
+def document_text(documents: dict[str, DocRecord], source: str) -> str:
+    """The text that citations of `source` slice (the file itself for .txt/.md, the extracted text of
+    a page or PDF); a source not in the index is a one-line UsageError."""
+    doc = documents.get(source)
+    if doc is None:
+        raise UsageError(f"{source} is not in the index; `qa documents` lists what is.")
+    return doc.text
 
 
 def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData:

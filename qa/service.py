@@ -88,10 +88,7 @@ class Service:
         return self._engine.documents() if self._engine else []
 
     def document_text(self, source: str) -> str:
-        doc = self.engine.data.documents.get(source)
-        if doc is None:
-            raise UsageError(f"{source} is not in the index.")
-        return doc.text
+        return self.engine.text(source)
 
     def rebuild(self, progress: bool = False, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
         """Update the index from the seeds folder and switch to it. One rebuild at a time.
