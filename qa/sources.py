@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from qa import article_lines
 from qa.errors import CorpusError
 
 # Plain text (the file is the document text) and saved web pages (qa/html_reader.py: the article
@@ -636,6 +637,7 @@ def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Doc
     """Build a `Document` from decoded text: metadata, and the regions that hold the article."""
     markdown = source.lower().endswith(".md")
     lines = classify_lines(text, markdown=markdown)
+    article = article_lines.select(lines)  # the span of the page that is the article
     title = None
     for line in lines:
         if line.kind == "title":
@@ -685,7 +687,7 @@ def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Doc
         outlet=outlet,
         url=url,
         encoding=encoding,
-        regions=_regions(lines),
+        regions=_regions(article),
     )
 
 

@@ -32,9 +32,11 @@ ARTICLES = {
         "Published on: 2024/06/02\n\n"
         "Residents who live along the northern coast gathered on Saturday to watch the old beacon shine again "
         "after decades of darkness. Ottoline Varga restored the Brannoch lighthouse. The work took four winters, "
-        "and volunteers carried stone and glass up the cliff path by hand.\n\n"
-        "The town council paid for new copper fittings, and a local school painted the door blue. Fishermen say "
-        "the light will guide boats past the rocks at the mouth of the bay.\n"
+        "and volunteers carried stone and glass up the cliff path by hand. A new lamp came by sea from a "
+        "workshop in the south.\n\n"
+        "Photo credit: Harbour Trust\n\n"
+        "The town council paid for new copper fittings for the restored tower, and a local school painted the "
+        "door blue. Fishermen say the light will guide boats past the rocks at the mouth of the bay.\n"
     ),
     "cheese.txt": (
         "Mountain village hosts its annual cheese fair\n\n"
@@ -337,12 +339,13 @@ def test_lexically_unique_question_is_hit_at_rank_one_with_its_sentence_as_evide
 def test_answer_only_in_a_lower_ranked_passage_is_a_hit_at_three_but_not_at_one(
     bench: tuple[Path, Path, Path], engine: Engine, tmp_path: Path
 ) -> None:
-    # The gold answer is only in lighthouse.txt's title line, a passage of its own. Citation 1 is the
-    # body (the unique sentence); of the other passages only the title shares a question word
-    # ("restored"), so it ranks 2nd or 3rd of 8.
-    row = {"question": UNIQUE_QUESTION, "source": "lighthouse.txt", "answers": ["celebrates its"], "answerable": True}
-    title, body = ARTICLES["lighthouse.txt"].split("\n", 1)
-    assert "celebrates its" in title and "celebrates its" not in body, "premise: the answer is only in the title"
+    # The gold answer is only in lighthouse.txt's last paragraph, a passage of its own (a photo
+    # credit, which is not indexed, stands between it and the first). Citation 1 is the first
+    # paragraph (the unique sentence); of the other passages only the last one shares a question word
+    # ("restored"), so it ranks 2nd or 3rd.
+    row = {"question": UNIQUE_QUESTION, "source": "lighthouse.txt", "answers": ["copper fittings"], "answerable": True}
+    first, last = ARTICLES["lighthouse.txt"].split("Photo credit: Harbour Trust")
+    assert "copper fittings" in last and "copper fittings" not in first, "premise: the answer is only in the last one"
     # Keep every ranked passage (the default drops ones far below the best), so rank 3 exists.
     keep_all = qa.load(bench[1], embedder=FakeEmbedder(), settings=Settings(min_relative_score=0.0))
     # Without the answer-type cue: "Who" would lift every passage naming someone above the title.
@@ -435,13 +438,13 @@ def test_evidence_is_the_best_scored_sentence_inside_the_span(engine: Engine) ->
     assert len(rows) >= 4, f"premise: the passage has several sentences, got {len(rows)}"
     sent = np.zeros(len(engine.data.sentence_sources), dtype=np.float32)
     sent[rows[3]] = 1.0
-    # Higher scores outside the span (another file; the title of this one) must not be taken.
+    # Higher scores outside the span (another file; the last paragraph of this one) must not be taken.
     sent[np.array(engine.data.sentence_sources) != "lighthouse.txt"] = 5.0
     outside = np.flatnonzero(
         (np.array(engine.data.sentence_sources) == "lighthouse.txt")
         & ~np.isin(np.arange(len(engine.data.sentence_sources)), rows)
     )
-    assert outside.size, "premise: lighthouse.txt has a sentence outside the passage (its title)"
+    assert outside.size, "premise: lighthouse.txt has a sentence outside the passage (its last paragraph)"
     sent[outside] = 5.0
     assert _evidence(engine, span, sent) == tuple(int(x) for x in spans[3]), "not the best sentence inside the span"
 

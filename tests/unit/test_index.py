@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -317,12 +318,19 @@ def test_rebuild_with_nothing_changed_is_up_to_date_and_encodes_nothing(seeds_co
     assert {p.name: p.stat().st_mtime_ns for p in gen.iterdir()} == before_mtimes, "a no-op build rewrote files"
 
 
+def insert_into_article(path: Path, paragraph: str) -> None:
+    """Add `paragraph` after the article's first paragraph of prose (text after a page's footer is
+    not the article, so appending it would not do)."""
+    text = path.read_text(encoding="utf-8")
+    first = next(m for m in re.finditer(r"[^\n]{200,}\n", text))
+    path.write_text(text[: first.end() - 1] + paragraph.rstrip("\n") + text[first.end() - 1 :], encoding="utf-8")
+
+
 def test_modified_file_is_the_only_one_reencoded_and_others_keep_their_vectors(seeds_copy: Path, built: Path) -> None:
     old_gen = live_generation(built)
     old_vectors = vectors_by_chunk(old_gen)
     target = "004_df8baabb5d59f1c4.txt"
-    with (seeds_copy / target).open("a", encoding="utf-8") as f:
-        f.write(EXTRA_PARAGRAPH)
+    insert_into_article(seeds_copy / target, EXTRA_PARAGRAPH)
 
     fake = FakeEmbedder()
     report = build(seeds_copy, built, fake)
