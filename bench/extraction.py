@@ -139,6 +139,39 @@ def retrieval() -> dict[str, Any]:
         return {"pages": asked, "first_is_page": first / asked, "first_inside_body": inside / asked, "misses": misses}
 
 
+def same_story() -> dict[str, Any]:
+    """Each page as HTML and as its text render, grouped by qa/stories.py: how many pairs are one
+    story, and how many stories join two different pages."""
+    from qa.sources import read_document
+    from qa.stories import signature, stories
+
+    gold = json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8"))
+    sigs: dict[str, set[int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for page_id in gold:
+            html = root / f"{page_id}.html"
+            html.write_bytes(gzip.decompress((PAGES / "html" / f"{page_id}.html.gz").read_bytes()))
+            for path in (html, PAGES / "text" / f"{page_id}.txt"):
+                try:
+                    doc = read_document(path, path.parent)
+                except CorpusError:
+                    continue
+                sigs[path.name] = signature(doc.text, doc.regions)
+    story = stories(sigs)
+    paired = sum(
+        1 for p in gold if story.get(f"{p}.html") is not None and story.get(f"{p}.html") == story.get(f"{p}.txt")
+    )
+    pages_of: dict[str, set[str]] = {}
+    for name, s in story.items():
+        pages_of.setdefault(s, set()).add(name.split(".")[0])
+    return {
+        "pages": len(gold),
+        "pairs_one_story": paired,
+        "stories_joining_pages": sum(len(v) > 1 for v in pages_of.values()),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
@@ -154,6 +187,11 @@ def main() -> int:
             f"{label:32} {f['pages']} pages: precision {f['precision']:.3f} recall {f['recall']:.3f} "
             f"F1 {f['f1']:.3f}  ({len(f['skipped'])} skipped, {f['seconds']} s)"
         )
+    r["stories"] = st = same_story()
+    print(
+        f"each page as HTML and as text: {st['pairs_one_story']} of {st['pages']} pairs are one story; "
+        f"{st['stories_joining_pages']} stories join different pages"
+    )
     if args.retrieval:
         r["retrieval"] = q = retrieval()
         print(

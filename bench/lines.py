@@ -56,10 +56,10 @@ def label(line: str, gold_tokens: str, gold_shingles: set[tuple[str, ...]]) -> b
 
 
 class Page:
-    def __init__(self, page_id: str, body: str, clean: bool = False) -> None:
+    def __init__(self, page_id: str, body: str, text: str | None = None) -> None:
+        """The page's text render, or `text` (its gold body as a clean article, its PDF's text)."""
         self.id, self.body = page_id, body
-        # clean: the gold body itself as a plain-text article (every line of it is article text).
-        self.text = body.strip() + "\n" if clean else (PAGES / "text" / f"{page_id}.txt").read_text(encoding="utf-8")
+        self.text = text if text is not None else (PAGES / "text" / f"{page_id}.txt").read_text(encoding="utf-8")
         self.lines: list[Line] = classify_lines(self.text)
         body_lines = [ln for ln in self.lines if ln.kind != "blank"]
         tokens = _TOKEN.findall(body)
@@ -87,23 +87,36 @@ def fit(pages: list[Page]) -> np.ndarray:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="fit on every page and write qa/line_model.json")
+    ap.add_argument("--pdfs", type=Path, help="also score the pages printed to PDF (bench/print_pdf.py) in this folder")
+    ap.add_argument("--train-pdfs", action="store_true", help="fit on the PDFs' text too (with --pdfs)")
     args = ap.parse_args()
     if not PAGES.is_dir():
         print(f"lines: {PAGES} is missing (the shared benchmark lies beside the project)", file=sys.stderr)
         return 1
     gold = json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8"))
     pages = [Page(pid, g["articleBody"]) for pid, g in sorted(gold.items())]
-    clean = [Page(pid, g["articleBody"], clean=True) for pid, g in sorted(gold.items())]
+    clean = [Page(pid, g["articleBody"], g["articleBody"].strip() + "\n") for pid, g in sorted(gold.items())]
+    pdfs = []
+    if args.pdfs:
+        from print_pdf import print_pages
+
+        from qa.pdf_reader import read_pdf
+
+        printed, _ = print_pages(sorted(gold), args.pdfs)
+        pdfs = [Page(f.stem, gold[f.stem]["articleBody"], read_pdf(f.name, f.read_bytes(), "").text) for f in printed]
 
     held: list[dict[str, Any]] = []
     all_rules, all_model = [], []
     clean_rules: list[tuple[float | None, float]] = []
     clean_model: list[tuple[float | None, float]] = []
+    pdf_scores: list[tuple[float | None, float]] = []
     print(f"{'fold':>4} {'pages':>5}  {'rules P / R / F1':>20}  {'model P / R / F1':>20}")
     for k in range(FOLDS):
         train = [p for p in pages if fold_of(p.id) != k]
         test = [p for p in pages if fold_of(p.id) == k]
-        weights = fit(train)
+        weights = fit(train + ([p for p in pdfs if fold_of(p.id) != k] if args.train_pdfs else []))
+        ptest = [p for p in pdfs if fold_of(p.id) == k]
+        pdf_scores += [p.score(weights) for p in ptest]
         rules = [p.score(None) for p in test]
         model = [p.score(weights) for p in test]
         # The same fold's gold bodies as clean plain-text articles: what the model costs a clean file.
@@ -127,8 +140,14 @@ def main() -> int:
     )
     cr, cm = summary(clean_rules), summary(clean_model)
     print(f"clean articles (the gold bodies as .txt), recall kept: rules {cr['recall']:.3f}, model {cm['recall']:.3f}")
+    if pdfs:
+        f = summary(pdf_scores)
+        print(
+            f"the pages printed to PDF by Chromium ({f['pages']}), held out: "
+            f"P {f['precision']:.3f} R {f['recall']:.3f} F1 {f['f1']:.3f}"
+        )
     if args.write:
-        weights = fit(pages)
+        weights = fit(pages + (pdfs if args.train_pdfs else []))
         data = {
             "about": "qa/article_lines.py line model; written by bench/lines.py --write",
             "fitted_on": f"{len(pages)} text renders of ../shared/benchmarks/news-pages",

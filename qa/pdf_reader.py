@@ -2,8 +2,10 @@
 
 A news article printed to PDF from a browser carries the browser's header and footer on every page
 (date and time, the page title, the URL, "1/3"). A line that recurs at the top or the bottom of most
-pages, digits aside, is such a running line and is dropped. The pages' remaining lines, joined with
-a blank line between pages, are the document text that citations slice (the same for the same
+pages, digits aside, is such a running line and is dropped. A PDF wraps each paragraph at the
+margin, so lines that run to the page's usual full width are joined to the next one with a space
+(`paragraphs`). The pages' paragraphs, joined with a blank line between pages, are the document text
+that citations slice (the same for the same
 bytes; `qa text SOURCE` prints it); the line rules of plain text (qa/sources.py) then find the
 article regions and the metadata in it, as they do in text copied from a whole page.
 `page_starts` gives where each page begins in that text, for the `pages` of a citation.
@@ -41,6 +43,28 @@ def running_lines(pages: list[list[str]]) -> set[str]:
     return {k for k, n in seen.items() if n >= max(2, (len(pages) + 1) // 2)}
 
 
+FULL_LINE = 0.8  # a line at least this share of the page's usual full width was wrapped, not ended
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """A page's visual lines joined back into paragraphs: a PDF wraps each paragraph at the margin,
+    so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
+    usual full line length (the 90th percentile of its line lengths)."""
+    if not lines:
+        return []
+    lengths = sorted(len(x) for x in lines)
+    full = FULL_LINE * lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if joining and out:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        joining = len(line) >= full and len(line.split()) >= 6
+    return out
+
+
 def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
     """The `Document` of a PDF file. Raises CorpusError with a one-line reason."""
     import io
@@ -66,7 +90,7 @@ def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
         raise CorpusError(f"{source}: the PDF cannot be read ({type(err).__name__})") from None
     lines = [[" ".join(x.split()) for x in page.split("\n")] for page in pages]
     running = running_lines(lines)
-    kept_pages = ["\n".join(x for x in page if x and _key(x) not in running) for page in lines]
+    kept_pages = ["\n".join(paragraphs([x for x in page if x and _key(x) not in running])) for page in lines]
     if not any(p.strip() for p in kept_pages):
         raise CorpusError(f"{source}: has no text layer (a scanned PDF?); run OCR on it first")
     starts, parts, at = [], [], 0

@@ -740,7 +740,8 @@ def list_files(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
             continue
         size = path.stat().st_size
         if size > max_bytes:
-            skipped.append(Skipped(rel.as_posix(), f"is {size:,} bytes, over the {max_bytes:,} limit"))
+            reason = f"is {size:,} bytes, over the {max_bytes:,} limit (QA_MAX_FILE_BYTES raises it)"
+            skipped.append(Skipped(rel.as_posix(), reason))
             continue
         files.append(path)
     return files, skipped

@@ -87,7 +87,19 @@ def add_bad_files(corpus: Path, outside: Path) -> dict[str, str]:
     fd = os.open(bad_name, os.O_WRONLY | os.O_CREAT, 0o644)
     os.write(fd, UTF16_ARTICLE.replace("Tatra", "Fatra").encode("utf-8"))
     os.close(fd)
+    # Pages and PDFs that are not what they say (issue 16's hostile files).
+    (corpus / "fake.pdf").write_bytes(b"<html><body>This is a web page, not a PDF.</body></html>")
+    (corpus / "blank.html").write_bytes(b"")
+    scripts = "".join(f"<script>alert('pwned {i}'); document.write('{i}');</script>" for i in range(2000))
+    (corpus / "scripts.html").write_text(f"<html><head>{scripts}</head><body>{scripts}</body></html>", encoding="utf-8")
+    with (corpus / "big.pdf").open("wb") as f:  # 50 MB, mostly a hole: quick to write
+        f.write(b"%PDF-1.4\n")
+        f.truncate(50 * 2**20)
     return {
+        "fake.pdf": "a web page named .pdf",
+        "blank.html": "a 0-byte page",
+        "scripts.html": "a page of nothing but <script>",
+        "big.pdf": "a 50 MB PDF",
         "latin1.txt": "Latin-1 bytes",
         "utf16.txt": "UTF-16 with BOM, CRLF",
         "picture.txt": "a PNG renamed .txt",
@@ -171,6 +183,11 @@ def test_each_bad_file_is_indexed_correctly_or_skipped_with_a_reason(
     skipped_because("huge.txt", "limit")
     skipped_because("escape.txt", "outside")
     skipped_because("pipe.txt", "not a regular file")
+    skipped_because("fake.pdf", "not a PDF")
+    skipped_because("blank.html", "empty")
+    skipped_because("big.pdf", "limit")
+    if "scripts.html" in indexed:
+        case.check("alert" not in engine.text("scripts.html"), "a page's script is in its document text")
 
     # Files in other encodings are indexed, and their citations say how they were read.
     for name, question, encodings in (

@@ -1,0 +1,104 @@
+"""The line model of whole-page text (qa/article_lines.py): the article is the span of lines the
+model finds article-like; menus, teasers of other stories and footers around it are not regions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import article_lines
+from qa.pdf_reader import paragraphs
+from qa.sources import analyse, classify_lines
+
+ARTICLE = [
+    "Engineers began rebuilding the northern breakwater of Quendor harbour on Monday, two years after a winter "
+    "storm broke it and forced the fishing fleet to moor in the river mouth.",
+    "The port authority said the work would cost 14 million crowns and take until the end of next summer, when "
+    "ferries to the islands are due to return to their old timetable of six crossings a day.",
+    "Ana Veld, who has fished from the harbour for thirty years, said the catch had suffered while boats waited "
+    "for the tide, and that younger crews had left for the southern ports in the meantime.",
+    "The council has promised that the new wall will be two metres higher than the old one, built from granite "
+    "blocks quarried on the island of Brask rather than the concrete that failed in the storm.",
+]
+
+SHARE = ["Share this article", "Facebook", "Twitter", "Email"]
+
+MENU = ["Home", "News", "Local", "Sport", "Weather", "Opinion", "Obituaries", "Subscribe", "Sign in"]
+
+# Teasers of other stories: sentences, but not this article's.
+TEASERS = [
+    "More from the Courier",
+    "Council votes to close the old library on Harbour Street after a long debate that lasted well into the night",
+    "Ferry operator warns of delays as the new season's timetable starts later than planned this year",
+    "Local bakery wins regional prize for its rye bread, the third award in a row for the family business",
+]
+
+
+def page(*blocks: list[str]) -> str:
+    return "\n\n".join("\n".join(b) for b in blocks) + "\n"
+
+
+def regions_text(text: str) -> str:
+    doc = analyse("page.txt", text, "0" * 64)
+    return "\n".join(text[a:b] for a, b in doc.regions)
+
+
+def test_article_lines_are_kept_and_menus_and_teasers_are_not() -> None:
+    # (Teasers right below a short article with nothing between can read as its continuation: the
+    # README's known limits.)
+    header = ["Harbour wall rebuilt after storm", "By Mira Holt"]
+    text = page(MENU, header, ARTICLE, SHARE, TEASERS, ["© 2024 The Courier"])
+    kept = regions_text(text)
+    for line in ARTICLE:
+        assert line in kept, f"an article line was dropped: {line[:40]}"
+    for line in TEASERS[1:] + MENU:
+        assert line not in kept, f"not the article, yet kept: {line[:40]}"
+    assert analyse("page.txt", text, "0" * 64).title == "Harbour wall rebuilt after storm"
+
+
+def test_a_clean_article_keeps_every_line() -> None:
+    text = page(["Harbour wall rebuilt after storm"], ARTICLE)
+    kept = regions_text(text)
+    assert all(line in kept for line in ARTICLE)
+
+
+def test_without_any_article_like_line_the_rules_decide_alone() -> None:
+    text = page(["Shopping list", "eggs", "flour", "two lemons", "call the plumber about the kitchen tap"])
+    lines = classify_lines(text)
+    assert article_lines.select(lines, np.full(len(article_lines.FEATURES), -5.0)) == lines
+
+
+def test_the_span_is_the_run_with_the_most_evidence() -> None:
+    p = np.array([0.9, 0.1, 0.8, 0.9, 0.0, 0.0, 0.95, 0.3])
+    w = np.ones_like(p)
+    assert article_lines.best_span(p, w) == (2, 3), "a single high line does not outweigh a run"
+    assert article_lines.best_span(p, np.array([1, 1, 1, 1, 1, 1, 9, 1.0])) == (6, 6), "length weighs"
+    assert article_lines.best_span(np.array([0.2, 0.4]), np.ones(2)) is None
+
+
+def test_a_model_file_that_does_not_match_the_features_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "line_model.json"
+    bad.write_text(json.dumps({"weights": {"bias": 1.0}}))
+    with pytest.raises(ValueError, match=r"bench/lines\.py --write"):
+        article_lines.load_model(bad)
+
+
+def test_the_shipped_model_names_every_feature() -> None:
+    weights, data = article_lines.load_model()
+    assert weights.shape == (len(article_lines.FEATURES),) and np.isfinite(weights).all()
+    assert "bench/lines.py" in data["about"]
+
+
+def test_cjk_runs_count_as_words() -> None:
+    assert article_lines.word_units("Kindle for PC") == 3
+    assert article_lines.word_units("今回はそのKindleデスクトップアプリに関する話") >= 8
+
+
+def test_pdf_lines_wrapped_at_the_margin_are_joined_into_paragraphs() -> None:
+    full = "x" * 60 + " and the quick brown fox jumps"
+    lines = [full, full, "ends here.", "Heading", full, "last line of it."]
+    assert paragraphs(lines) == [f"{full} {full} ends here.", "Heading", f"{full} last line of it."]
+    assert paragraphs([]) == []
