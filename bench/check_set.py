@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NEWS = ROOT.parent / "shared" / "benchmarks" / "news-pages"
 CORPORA = {"seeds": ROOT / "seeds", "news-pages": NEWS / "text"}
 KINDS = {"who", "what", "when", "where", "why", "how", "how-many", "which", "two-sentence", "unanswerable"}
+KINDS |= {"first", "followup", "switch", "offtopic"}  # the turns of bench/conversations.jsonl
 COPY_RUN = 5  # a question sharing this many consecutive words with its article is not paraphrased
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -67,13 +68,16 @@ def check(path: Path, seen_ids: set[str], seen_q: set[str]) -> list[str]:
             problems.append(f"{where}: not JSON")
             continue
         qid, question = row.get("id"), row.get("question")
+        turn = "conversation" in row  # a turn of a conversation: named by conversation and turn
+        if turn:
+            qid = f"{row.get('conversation')}-{row.get('turn')}"
         if not isinstance(qid, str) or not isinstance(question, str) or not question.strip():
             problems.append(f"{where}: needs an 'id' and a 'question' string")
             continue
         if qid in seen_ids:
             problems.append(f"{where}: id {qid} repeated")
         seen_ids.add(qid)
-        if fold(question) in seen_q:
+        if fold(question) in seen_q and not turn:  # "Why?" may follow up in two conversations
             problems.append(f"{where}: question repeated")
         seen_q.add(fold(question))
         if row.get("kind") not in KINDS:

@@ -28,6 +28,7 @@ build alone takes tens of minutes on 2 CPU cores (the run prints its estimate).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -422,6 +423,7 @@ class Bench:
             self.details.setdefault("peers", {})[name] = peer_details
 
         self.rebuild_latency()
+        self.follow_up_latency(engine, questions)
         self.scale(articles, index, questions, full.chunks, bare_rss, bare_qa_rss)
 
     # ---- questions while the server rebuilds
@@ -452,6 +454,26 @@ class Bench:
             "that rebuild s in a worker process (vs in the server's process)",
             r["rebuild_s"],
             r["rebuild_in_process_s"],
+        )
+
+    # ---- a follow-up question (qa/conversation.py) against the same question asked alone
+    def follow_up_latency(self, engine: Any, questions: list[dict[str, Any]]) -> None:
+        n = 30 if self.args.quick else 150
+        asked = [q["question"] for q in questions[: n + 1]]
+        alone, follow = [], []
+        for earlier, q in itertools.pairwise(asked):
+            t0 = time.perf_counter()
+            engine.ask(q, K)
+            alone.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            engine.ask(q, K, history=[earlier])  # searched twice; the carried search kept if it matches better
+            follow.append(time.perf_counter() - t0)
+        self.add(
+            "follow_up_p50_ms",
+            "a question p50 ms with one earlier question as history (vs asked alone)",
+            1000 * pct(follow, 0.5),
+            1000 * pct(alone, 0.5),
+            1.2,
         )
 
     # ---- scale

@@ -4,6 +4,7 @@ import qa
 qa.build()                          # index seeds/ into embeddings/ (incremental)
 engine = qa.load("embeddings/")
 engine.ask("Who visited Pyongyang?", k=5).to_dict()
+engine.ask("When?", history=["Who visited Pyongyang?"])   # a follow-up; or qa.Conversation(engine)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Citation, Highlight
 from qa.config import Settings
+from qa.conversation import Conversation
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError, UsageError
 
 if TYPE_CHECKING:
@@ -82,6 +84,7 @@ def build(
 __all__ = [
     "Answer",
     "Citation",
+    "Conversation",
     "CorpusError",
     "Highlight",
     "IndexInvalidError",

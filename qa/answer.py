@@ -78,10 +78,13 @@ class Answer:
     nearest: tuple[Citation, ...] = field(default=())
     # The abstention signal (best sentence cosine); for `qa eval`'s trade-off curve, not in the JSON.
     confidence: float | None = field(default=None, compare=False)
+    # What was searched: the question, or a follow-up with what the conversation carried.
+    query: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "query": self.query or self.question,
             "abstained": self.abstained,
             "answer": self.answer,
             "citations": [c.to_dict() for c in self.citations],

@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--source", help="only articles whose file name matches this glob, e.g. '00[12]_*'")
     p_ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
     p_ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    p_ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="the questions are the turns of one conversation (in a file, a blank line starts a new one)",
+    )
+    p_ask.add_argument(
+        "--markdown", action="store_true", help="with --conversation: print each conversation as Markdown notes"
+    )
 
     p_serve = sub.add_parser("serve", help="start the browser chat (http://127.0.0.1:7860)")
     p_serve.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind (loopback)")
@@ -87,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="[NAME=]DIR",
         help="folder of the benchmark's articles; repeat as NAME=DIR to search several (sources NAME/<file>)",
     )
-    p_eval.add_argument("--questions", type=Path, required=True, help="JSONL: question, source, answers, answerable")
+    which = p_eval.add_mutually_exclusive_group(required=True)
+    which.add_argument("--questions", type=Path, help="JSONL: question, source, answers, answerable")
+    which.add_argument(
+        "--conversations", type=Path, help="JSONL of turns (conversation, turn, question, ...): follow-ups measured"
+    )
     p_eval.add_argument("--index", type=Path, help="index folder (default: a cache folder per corpus)")
     p_eval.add_argument("-k", type=_positive_int, default=None, help="citations per question (default 5)")
     p_eval.add_argument("--json", action="store_true", help="print the figures as one JSON object")
@@ -125,6 +137,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
+    """The questions of the arguments, then the lines of --questions-file; a blank line of the file
+    comes through as "" (a new conversation with --conversation, skipped otherwise)."""
     yield from args.questions
     if args.questions_file is not None:
         try:
@@ -133,9 +147,20 @@ def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
             raise UsageError(f"--questions-file {args.questions_file} does not exist.") from None
         except (OSError, UnicodeDecodeError) as err:
             raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err}.") from None
+        yield ""
         for line in content.split("\n"):
-            if line.strip():
-                yield line.rstrip("\r")
+            yield line.rstrip("\r") if line.strip() else ""
+
+
+def conversations(lines: list[str]) -> list[list[str]]:
+    """Lines as conversations: a blank line ends one."""
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            groups[-1].append(line)
+        elif groups[-1]:
+            groups.append([])
+    return [g for g in groups if g]
 
 
 def _read_stdin() -> str:
@@ -151,6 +176,8 @@ def _read_stdin() -> str:
 def render(answer: Answer) -> str:
     """A readable terminal rendering of an answer."""
     out = []
+    if answer.query and answer.query != answer.question:
+        out.append(f"(searched for: {answer.query})")
     if answer.abstained:
         out.append(answer.answer)
         for c in answer.nearest:
@@ -168,39 +195,61 @@ def render(answer: Answer) -> str:
     return "\n".join(out)
 
 
-def _answer(engine: Engine, question: str, args: argparse.Namespace) -> str:
-    answer = engine.ask(question, args.k, source=args.source, since=args.since, until=args.until)
-    return answer.to_json() if args.json else render(answer)
+def _ask(engine: Engine, question: str, args: argparse.Namespace, history: list[str]) -> Answer:
+    return engine.ask(question, args.k, source=args.source, since=args.since, until=args.until, history=history)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     import qa
 
-    questions = list(_iter_questions(args))
-    interactive = not questions and args.questions_file is None and sys.stdin.isatty()
-    if not questions and args.questions_file is None and not interactive:
-        questions = [line for line in _read_stdin().split("\n") if line.strip()]
+    if args.markdown and not args.conversation:
+        raise UsageError("--markdown exports a conversation; add --conversation.")
+    if args.markdown and args.json:
+        raise UsageError("Choose one of --markdown and --json.")
+    from qa.engine import check_date, clean_question
+
+    for q in args.questions:  # a question given as an argument must not be blank
+        clean_question(q)
+    lines = list(_iter_questions(args))
+    interactive = not any(lines) and args.questions_file is None and sys.stdin.isatty()
+    if not any(lines) and args.questions_file is None and not interactive:
+        lines = _read_stdin().split("\n")
+    # Each conversation is a list of turns; without --conversation every question stands alone.
+    groups = conversations(lines) if args.conversation else [[q] for q in lines if q.strip()]
+    questions = [q for g in groups for q in g]
     if not questions and not interactive:
         raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
     # A mistake in the input is reported (and fails the command) before the index and model load.
-    from qa.engine import check_date, clean_question
-
     for q in questions:
         clean_question(q)
     check_date("since", args.since)
     check_date("until", args.until)
     engine = qa.load(args.index)
     if not interactive:
-        for q in questions:
-            try:
-                print(_answer(engine, q, args), flush=True)
-            except UsageError as err:
-                if args.json:
-                    raise
-                print(f"{PROG}: {err}", file=sys.stderr)
+        from qa.conversation import markdown
+
+        for group in groups:
+            history: list[str] = []
+            turns = []
+            for q in group:
+                try:
+                    answer = _ask(engine, q, args, history)
+                except UsageError as err:
+                    if args.json or args.markdown:
+                        raise
+                    print(f"{PROG}: {err}", file=sys.stderr)
+                    continue
+                history.append(q)
+                if args.markdown:
+                    turns.append(answer.to_dict())
+                else:
+                    print(answer.to_json() if args.json else render(answer), flush=True)
+            if args.markdown:
+                print(markdown(turns), flush=True)
         return 0
     n_docs = len(engine.data.documents)
     print(f"qa: {n_docs} articles, {len(engine.data.chunks)} passages. Ask a question (empty line or Ctrl-D to quit).")
+    asked: list[str] = []  # with --conversation, the earlier questions
     while True:
         try:
             q = input("qa> ")
@@ -210,15 +259,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if not q.strip():
             return 0
         try:
-            print(_answer(engine, q, args))
+            answer = _ask(engine, q, args, asked if args.conversation else [])
+            print(answer.to_json() if args.json else render(answer))
+            asked.append(q)
         except QAError as err:
             print(f"{PROG}: {err}", file=sys.stderr)
         print()
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import format_report, parse_corpus, run_eval
+    from qa.evaluate import format_conversations, format_report, parse_corpus, run_conversations, run_eval
 
+    if args.conversations:
+        report = run_conversations(
+            [parse_corpus(c) for c in args.corpus], args.conversations, index_dir=args.index, k=args.k
+        )
+        if args.json:
+            import json
+
+            print(json.dumps(report, ensure_ascii=False))
+        else:
+            print(format_conversations(report))
+        return 0
     report = run_eval(
         [parse_corpus(c) for c in args.corpus], args.questions, index_dir=args.index, k=args.k, folds=args.folds
     )

@@ -10,11 +10,12 @@ import datetime as dt
 import fnmatch
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa import cues, fusion, retrieve
+from qa import conversation, cues, fusion, retrieve
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
@@ -157,11 +158,15 @@ class Engine:
         source: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        history: Sequence[str] | None = None,
     ) -> Answer:
-        """Answer `question` with up to `k` cited passages (see CITATIONS.md)."""
+        """Answer `question` with up to `k` cited passages (see CITATIONS.md). `history`: the
+        conversation's earlier questions, oldest first; a follow-up is searched with what they
+        carry when the corpus answers that clearly better (qa/conversation.py)."""
         import numpy as np
 
         q = clean_question(question)
+        earlier = conversation.check_history(history)
         k = self.settings.k if k is None else k
         if not isinstance(k, int) or k < 1:
             raise UsageError("k must be a whole number of at least 1, e.g. -k 5.")
@@ -170,20 +175,38 @@ class Engine:
         allowed = self._allowed(source, check_date("since", since), check_date("until", until))
         chunks = self.data.chunks
         if not chunks or (allowed is not None and not allowed):
-            return Answer(q, True, NOT_IN_SOURCES)
+            return Answer(q, True, NOT_IN_SOURCES, query=q)
 
         data = self.data
         doc_mask = None
         if allowed is not None:
             doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
-        qv = np.asarray(self.embedder.encode([q]), dtype=np.float32)
-        scored = self._score(q, qv, doc_mask)
+        terms = conversation.carried_terms(q, earlier) if earlier else []
+        carried_query = conversation.search_text(q, terms)
+        qvs = np.asarray(self.embedder.encode([q, carried_query] if terms else [q]), dtype=np.float32)
+        scored = self._score(q, qvs[:1], doc_mask)
         # Confidence that the corpus answers at all: the closest single sentence (raw cosine), times
         # the share of the question's words the corpus uses at all. The cosine alone is fooled by
         # questions the model cannot read (another language) or that share only a topic; the word
         # share alone by paraphrase. Their product separates answerable from off-topic questions best
         # on the SQuAD subset (README, "Abstention").
-        confidence = max(0.0, scored.best_cosine) * data.lexical.coverage(q, scored.tokens)
+        coverage = data.lexical.coverage(q, scored.tokens)
+        confidence = max(0.0, scored.best_cosine) * coverage
+        query = q
+        if terms:
+            # A follow-up: the search that carries the conversation is kept only when the corpus
+            # answers it clearly better; the question's own words still decide the word share.
+            carried = self._score(carried_query, qvs[1:], doc_mask)
+            carried_confidence = max(0.0, carried.best_cosine) * coverage
+            if carried_confidence > confidence + conversation.CARRY_MARGIN:
+                # The carried words find the conversation's article; the question's own words find
+                # the passage in it (carried words would pull back to the earlier answer's passage).
+                confidence, query, scored = carried_confidence, carried_query, carried
+                if conversation.WITHIN_ARTICLE:
+                    best = carried.passages[int(np.argmax(carried.passage_scores))]
+                    within = np.zeros(len(data.documents), dtype=bool)
+                    within[int(data.chunk_doc[best])] = True
+                    scored = self._score(q, qvs[:1], within)
         sent = scored.sentence_scores
 
         order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
@@ -209,7 +232,7 @@ class Engine:
                 n,
                 span,
                 self.data.documents[span.source],
-                q,
+                query,
                 self._citation_idf,
                 span.highlight,
                 also_in=self._also_in[span.source],
@@ -217,8 +240,8 @@ class Engine:
             for n, span in enumerate(spans, 1)
         )
         if not citations or confidence < self.settings.min_confidence:
-            return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence)
-        return Answer(q, False, compose(citations), citations, confidence=confidence)
+            return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)
+        return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
 
     def _one_per_story(self, hits: Iterator[Hit]) -> Iterator[Hit]:
         """`hits` without those of a file whose story another file already stands for."""

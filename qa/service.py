@@ -34,7 +34,7 @@ def safe_filename(name: str) -> str:
     base = unicodedata.normalize("NFC", base)
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in SUFFIXES:
-        raise UsageError(f"{base or 'The file'} is not an article file; upload a .txt, .md, .html or .htm file.")
+        raise UsageError(f"{base or 'The file'} is not an article file; upload a .txt, .md, .html, .htm or .pdf file.")
     stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")[:100]
     if not stem:
         stem = "article"
@@ -89,6 +89,21 @@ class Service:
 
     def document_text(self, source: str) -> str:
         return self.engine.text(source)
+
+    def original(self, source: str) -> bytes:
+        """The bytes of an indexed file as the corpus folder holds them, for the reader to open: only
+        a source the index holds, inside the folder, and unchanged since it was indexed."""
+        doc = self.engine.data.documents.get(source)
+        if doc is None:
+            raise UsageError(f"{source} is not in the index; `qa documents` lists what is.")
+        root = Path(self.settings.seeds_dir).resolve()
+        path = (root / source).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise UsageError(f"{source} is no longer in {root.name}/; rebuild the index.")
+        data = path.read_bytes()
+        if sha256_bytes(data) != doc.sha256:
+            raise UsageError(f"{source} has changed since it was indexed; rebuild the index.")
+        return data
 
     def rebuild(self, progress: bool = False, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
         """Update the index from the seeds folder and switch to it. One rebuild at a time.

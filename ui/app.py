@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 
+from qa.conversation import markdown
 from qa.errors import QAError, UsageError
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import CSS, answer_html, documents_html, esc, source_html
@@ -119,20 +120,62 @@ def build_app(service: Service) -> gr.Blocks:
         return documents_html(service.documents()), gr.update(choices=sources())
 
     def respond(
-        question: str, history: list[dict[str, Any]], source: str, since: str, until: str, k: float
-    ) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None, Any]:
-        history = list(history or [])
+        question: str,
+        history: list[dict[str, Any]],
+        source: str,
+        since: str,
+        until: str,
+        k: float,
+        asked: list[str],
+        turns: list[dict[str, Any]],
+        alone: bool = False,
+    ) -> tuple[Any, ...]:
+        """One turn: the question asked with the conversation's earlier questions (none if `alone`)."""
+        history, asked, turns = list(history or []), list(asked or []), list(turns or [])
         if not (question or "").strip():
-            return history, "", None, gr.update()
-        history.append({"role": "user", "content": esc(question)})
+            return history, "", None, gr.update(), asked, turns, gr.update()
+        shown = f"{esc(question)} <span class='qa-meta'>(without the conversation)</span>" if alone else esc(question)
+        history.append({"role": "user", "content": shown})
         try:
-            d = service.ask(question, _k(k), **_filters(source, since, until)).to_dict()
+            earlier = [] if alone else asked
+            d = service.ask(question, _k(k), history=earlier, **_filters(source, since, until)).to_dict()
         except QAError as err:
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {esc(err)}</div>"})
-            return history, "", None, gr.update(choices=[], value=None)
+            return history, "", None, gr.update(choices=[], value=None), asked, turns, gr.update(visible=False)
         history.append({"role": "assistant", "content": answer_html(d)})
         cites = d["citations"] or d["nearest"]
-        return history, "", d, gr.update(choices=[_choice(c) for c in cites], value=None)
+        if not alone:
+            asked.append(question)
+        turns.append(d)
+        carried = d["query"] != d["question"]
+        pick = gr.update(choices=[_choice(c) for c in cites], value=None)
+        return history, "", d, pick, asked, turns, gr.update(visible=carried)
+
+    def ask_alone(
+        history: list[dict[str, Any]],
+        last: dict[str, Any] | None,
+        source: str,
+        since: str,
+        until: str,
+        k: float,
+        asked: list[str],
+        turns: list[dict[str, Any]],
+    ) -> tuple[Any, ...]:
+        """The last question again, searched on its own words only."""
+        question = last["question"] if last else ""
+        return respond(question, history, source, since, until, k, asked, turns, alone=True)
+
+    def new_conversation() -> tuple[Any, ...]:
+        return [], None, gr.update(choices=[], value=None), [], [], gr.update(visible=False), open_source(None, None)
+
+    def export(turns: list[dict[str, Any]]) -> Any:
+        """The conversation as Markdown notes, offered as a file to download."""
+        if not turns:
+            return gr.update(value=None, visible=False)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path(tempfile.mkdtemp(dir=upload_folder())) / f"qa-conversation-{stamp}.md"
+        path.write_text(markdown(turns), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
 
     def open_source(choice: str | None, last: dict[str, Any] | None) -> str:
         if not choice or not last:
@@ -191,10 +234,18 @@ def build_app(service: Service) -> gr.Blocks:
             return "<br>".join(messages), docs, choices, None
         return "<br>".join(messages), documents_html(service.documents()), gr.update(), None
 
-    def ask_api(question: str, k: int = 5, source: str = "", since: str = "", until: str = "") -> dict[str, Any]:
-        """Answer a question from the indexed articles; returns the CITATIONS.md answer object."""
+    def ask_api(
+        question: str,
+        k: int = 5,
+        source: str = "",
+        since: str = "",
+        until: str = "",
+        history: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question from the indexed articles; returns the CITATIONS.md answer object.
+        `history`: the conversation's earlier questions, oldest first (a follow-up)."""
         try:
-            return service.ask(question, _k(k), **_filters(source, since, until)).to_dict()
+            return service.ask(question, _k(k), history=history or [], **_filters(source, since, until)).to_dict()
         except QAError as err:
             raise refusal(err) from None
 
@@ -208,6 +259,8 @@ def build_app(service: Service) -> gr.Blocks:
 
     with gr.Blocks(title="qa · cited answers from your articles") as app:
         last = gr.State(None)
+        asked = gr.State([])  # this conversation's questions, for follow-ups
+        turns = gr.State([])  # this conversation's answers, for the Markdown export
         with gr.Row():
             with gr.Column(scale=1, min_width=340):
                 gr.Markdown("### Articles")
@@ -237,16 +290,28 @@ def build_app(service: Service) -> gr.Blocks:
                 question = gr.Textbox(
                     placeholder="Ask a question and press Enter", show_label=False, elem_id="qa-question", max_lines=3
                 )
+                with gr.Row():
+                    alone_btn = gr.Button(
+                        "Ask again without the conversation", visible=False, size="sm", elem_id="qa-alone"
+                    )
+                    new_btn = gr.Button("New conversation", size="sm", elem_id="qa-new")
+                    export_btn = gr.Button("Export conversation (Markdown)", size="sm", elem_id="qa-export")
+                export_file = gr.File(label="Conversation notes", visible=False, interactive=False, elem_id="qa-notes")
                 gr.Examples(EXAMPLES, inputs=question, label="Examples")
                 cite_pick = gr.Radio([], label="Open the article of a citation", elem_id="qa-open")
                 viewer = gr.HTML(open_source(None, None), elem_id="qa-viewer")
 
+        turn_outputs = [chat, question, last, cite_pick, asked, turns, alone_btn]
         question.submit(
-            respond,
-            [question, chat, source, since, until, k],
-            [chat, question, last, cite_pick],
-            api_visibility="private",
+            respond, [question, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
         )
+        alone_btn.click(
+            ask_alone, [chat, last, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
+        )
+        new_btn.click(
+            new_conversation, None, [chat, last, cite_pick, asked, turns, alone_btn, viewer], api_visibility="private"
+        )
+        export_btn.click(export, turns, export_file, api_visibility="private")
         cite_pick.change(open_source, [cite_pick, last], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_JS
         )
@@ -388,13 +453,45 @@ def _server(outer: Any, config: Any) -> Any:
     return Server(config)
 
 
+# How an original file is sent: always as a download (a saved page is never rendered, so its scripts
+# never run), with the type it has and no sniffing.
+_ORIGINAL_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/plain"}
+
+
+def original_response(service: Service, source: str) -> Any:
+    """GET /original/SOURCE: the indexed file's bytes as an attachment, or 404 with one line."""
+    from urllib.parse import quote
+
+    from starlette.responses import PlainTextResponse, Response
+
+    try:
+        data = service.original(source)
+    except QAError as err:
+        return PlainTextResponse(str(err), status_code=404)
+    name = Path(source).name
+    media = _ORIGINAL_TYPES.get(Path(source).suffix.lower(), "application/octet-stream")
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+    return Response(data, media_type=media, headers=headers)
+
+
 def launch(
-    app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, block: bool = True, sock: socket.socket | None = None
+    app: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    sock: socket.socket | None = None,
+    service: Service | None = None,
 ) -> Running:
     """Serve `app` with the safe defaults. Loopback by default; a public bind must be asked for.
 
     Blocks until the server stops, or (`block=False`) returns once it accepts connections. `sock`: a
-    socket already bound to `host`:`port` (see `bind`)."""
+    socket already bound to `host`:`port` (see `bind`). With `service`, `/original/SOURCE` offers
+    each indexed file as it is on disk (the source panel links to it)."""
     import uvicorn
     from fastapi import FastAPI
     from starlette.middleware import Middleware
@@ -409,6 +506,13 @@ def launch(
     # loopback hosts does not know [::1]); Guard has refused other origins before it anyway.
     middleware += [Middleware(Guard), Middleware(CORSMiddleware, allow_origins=[])]
     outer = FastAPI(middleware=middleware, docs_url=None, redoc_url=None, openapi_url=None)
+    if service is not None:
+        serving = service
+
+        @outer.get("/original/{source:path}")
+        def original(source: str) -> Any:
+            return original_response(serving, source)
+
     gr.mount_gradio_app(
         outer,
         app,
@@ -449,4 +553,4 @@ def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:
     sock = bind(host, port)
     app = build_app(service)
     print(f"qa: serving {len(service.documents())} articles on {address(host, port)}", flush=True)
-    launch(app, host, port, sock=sock)
+    launch(app, host, port, sock=sock, service=service)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from urllib.parse import quote
 
 CSS = """
 .qa-answer { font-size: 1.02rem; line-height: 1.5; margin-bottom: .6rem; }
 .qa-abstain { font-weight: 600; }
+.qa-query { color: #57606a; font-size: .85em; margin: .2rem 0; }
 .qa-card { border: 1px solid #d0d7de; border-radius: 8px; padding: .55rem .75rem; margin: .45rem 0;
            background: #fbfcfd; color: #1f2328; }
 .qa-card-head { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; font-size: .9rem; }
@@ -70,10 +72,18 @@ def card_html(c: dict[str, Any], label: str | None = None) -> str:
     )
 
 
+def query_html(d: dict[str, Any]) -> str:
+    """ "Searched for: ..." when a follow-up carried the conversation into its search."""
+    query = d.get("query")
+    if not query or query == d["question"]:
+        return ""
+    return f'<div class="qa-query">Searched for: {esc(query)}</div>'
+
+
 def answer_html(d: dict[str, Any]) -> str:
     """The whole chat message: the answer text, then one card per citation (or the folded nearest)."""
     if d["abstained"]:
-        out = [f'<div class="qa-answer qa-abstain">{esc(d["answer"])}</div>']
+        out = [f'<div class="qa-answer qa-abstain">{esc(d["answer"])}</div>', query_html(d)]
         if d["nearest"]:
             cards = "".join(card_html(c, label="nearest") for c in d["nearest"])
             out.append(f"<details><summary>Closest passages ({len(d['nearest'])})</summary>{cards}</details>")
@@ -81,12 +91,16 @@ def answer_html(d: dict[str, Any]) -> str:
     answer = esc(d["answer"])
     answer = re.sub(r"\[(\d+)\]", r"<sup>[\1]</sup>", answer)
     cards = "".join(card_html(c) for c in d["citations"])
-    return f'<div class="qa-answer">{answer}</div>{cards}'
+    return f'<div class="qa-answer">{answer}</div>{query_html(d)}{cards}'
 
 
 def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | None) -> str:
     """The whole article, escaped, with the cited passage and its evidence sentence marked."""
-    head = f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">({esc(source)})</span></div>'
+    link = f'<a class="qa-original" href="original/{quote(source)}" download>original file</a>'
+    head = (
+        f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">({esc(source)} · {link})</span>'
+        "</div>"
+    )
     if c is None:
         return head + f'<div class="qa-source">{esc(text)}</div>'
     s, e = c["start_char"], c["end_char"]

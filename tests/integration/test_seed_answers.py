@@ -4,9 +4,11 @@ and every citation is the exact slice of the file it names."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,7 +108,7 @@ def test_cli_ask_json_emits_one_checkable_object_per_question(seed_index: Path, 
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [a["question"] for a in lines] == [q for q, _, _ in KNOWN[:4]], "one object per question, in order"
     for a in lines:
-        assert set(a) == {"question", "abstained", "answer", "citations", "nearest"}
+        assert set(a) == {"question", "query", "abstained", "answer", "citations", "nearest"}
         assert 1 <= len(a["citations"]) <= 5
         for n, c in enumerate(a["citations"], 1):
             assert c["n"] == n
@@ -134,3 +136,47 @@ def test_no_citation_contains_boilerplate(engine: qa.engine.Engine) -> None:  # 
             for b in boilerplate:
                 assert b not in c["text"], f"citation for {q!r} from {c['source']} contains boilerplate {b!r}"
             assert "\nComments\n" not in c["text"] and not c["text"].strip().endswith("Top")
+
+
+CONVERSATION = [
+    "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?",
+    "What committee role does he hold?",
+]
+
+
+def ask_cli(seed_index: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "qa", "ask", "--index", str(seed_index), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+def test_a_follow_up_in_a_conversation_finds_what_it_leans_on(seed_index: Path) -> None:
+    out = ask_cli(seed_index, "--conversation", "--json", "-k", "3", *CONVERSATION)
+    assert out.returncode == 0, out.stderr
+    first, follow = (json.loads(line) for line in out.stdout.splitlines())
+    assert first["query"] == first["question"], "a first turn is searched as it is"
+    assert follow["query"] != follow["question"] and "Kislyak" not in follow["question"]
+    c = follow["citations"][0]
+    assert c["source"] == "002_299aeecd3ab3c2fd.txt" and "first deputy chairman" in c["text"], follow["query"]
+    for c in first["citations"] + follow["citations"]:
+        check_citation(c)
+    alone = ask_cli(seed_index, "--json", "-k", "3", CONVERSATION[1])
+    assert json.loads(alone.stdout)["query"] == CONVERSATION[1], "asked alone, nothing is carried"
+
+
+def test_a_question_that_stands_alone_is_answered_as_alone_within_a_conversation(engine: Any) -> None:
+    question = "What happened to Kim Jong-un's bronze footprints in Dalian?"
+    within = engine.ask(question, 3, history=CONVERSATION)
+    assert within.query == question, f"a self-contained question carried the conversation: {within.query}"
+    assert within == engine.ask(question, 3)
+
+
+def test_a_conversation_exports_as_markdown_with_exact_quotes(seed_index: Path, engine: Any) -> None:
+    out = ask_cli(seed_index, "--conversation", "--markdown", "-k", "2", *CONVERSATION)
+    assert out.returncode == 0, out.stderr
+    md = out.stdout
+    chat = qa.Conversation(engine)
+    for question in CONVERSATION:
+        for c in chat.ask(question, 2).citations:
+            quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in c.text.split("\n"))
+            assert quoted in md and f"{c.source}, line" in md
+    assert "*Searched for: " in md

@@ -93,6 +93,29 @@ def test_file_routes_serve_nothing_outside_the_app(live_server: LiveServer, tall
     case.assert_all_held()
 
 
+def test_the_original_route_offers_indexed_files_only(live_server: LiveServer, tally: Callable[..., Case]) -> None:
+    case = tally("hostile: original files")
+    seed = sorted(live_server.seeds.glob("*.txt"))[0]
+    status, headers, body = request(live_server, "GET", "/original/" + quote(seed.name))
+    case.check(status == 200 and body == seed.read_bytes(), f"an indexed file is not offered: {status}")
+    case.check(headers.get("content-disposition", "").startswith("attachment"), f"not a download: {headers}")
+    case.check(headers.get("x-content-type-options") == "nosniff", "the browser may sniff the type")
+    up = "../" * 12
+    for label, target, content_of in (
+        ("traversal", up + "etc/passwd", Path("/etc/passwd")),
+        ("URL-encoded traversal", "..%2f" * 12 + "etc%2fpasswd", Path("/etc/passwd")),
+        ("URL-encoded dots", "%2e%2e/" * 12 + "etc/passwd", Path("/etc/passwd")),
+        ("absolute path", quote(str(seed)), seed),
+        ("a seed by a longer path", quote(f"x/../{seed.name}"), seed),
+        ("the project's README", "README.md", Path("README.md").resolve()),
+        ("nothing", "", None),
+    ):
+        status, _, body = request(live_server, "GET", "/original/" + target)
+        leaked = content_of is not None and content_of.is_file() and secret(content_of) in body
+        case.check(status in (400, 403, 404) and not leaked, f"{label}: GET /original/{target[:80]} -> {status}")
+    case.assert_all_held()
+
+
 def test_another_site_gets_no_cors_grant_and_another_host_is_refused(
     live_server: LiveServer, tally: Callable[..., Case]
 ) -> None:

@@ -44,7 +44,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     service.rebuild()
     app = build_app(service)
     port = free_port()
-    running = launch(app, "127.0.0.1", port, block=False)
+    running = launch(app, "127.0.0.1", port, block=False, service=service)
     try:
         yield LiveServer(running.url, service, seeds)
     finally:

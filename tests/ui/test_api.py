@@ -13,7 +13,7 @@ from tests.ui.conftest import LiveServer
 
 pytestmark = pytest.mark.integration
 
-KEYS = {"question", "abstained", "answer", "citations", "nearest"}
+KEYS = {"question", "query", "abstained", "answer", "citations", "nearest"}
 
 
 def check_against_file(server: LiveServer, c: dict) -> None:
@@ -39,6 +39,24 @@ def test_ask_endpoint_returns_the_answer_contract(live_server: LiveServer) -> No
         check_against_file(live_server, c)
     off = client.predict("What is the best recipe for lasagna?", 3, "", "", "", api_name="/ask")
     assert off["abstained"] and off["citations"] == [] and off["nearest"]
+
+
+def test_ask_endpoint_takes_the_conversation_as_history(live_server: LiveServer) -> None:
+    from gradio_client import Client
+
+    client = Client(live_server.url, verbose=False)
+    first = "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?"
+    d = client.predict("What committee role does he hold?", 3, "", "", "", [first], api_name="/ask")
+    assert set(d) == KEYS and d["query"] != d["question"] and "TASS" in d["query"]
+    assert d["citations"][0]["source"] == "002_299aeecd3ab3c2fd.txt"
+    for c in d["citations"]:
+        check_against_file(live_server, c)
+    alone = client.predict("What committee role does he hold?", 3, "", "", "", api_name="/ask")
+    assert alone["query"] == alone["question"]
+    for bad in ([1, 2], {"q": "x"}):
+        with pytest.raises(Exception, match="history") as err:
+            client.predict("What committee role does he hold?", 3, "", "", "", bad, api_name="/ask")
+        assert "Traceback" not in str(err.value)
 
 
 def test_empty_question_is_an_error_message_not_a_crash(live_server: LiveServer) -> None:

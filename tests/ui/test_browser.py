@@ -75,13 +75,20 @@ def test_question_shows_citation_cards_with_file_lines_and_highlight(page: Any, 
     page.screenshot(path=str(artifacts / "chat-answer.png"), full_page=True)
 
 
-def test_citation_opens_the_article_with_the_passage_marked(page: Any, artifacts: Path) -> None:
+def test_citation_opens_the_article_with_the_passage_marked(
+    page: Any, live_server: LiveServer, artifacts: Path
+) -> None:
     page.locator("#qa-open label").first.click()
     cited = page.locator("#qa-viewer .qa-cited")
     cited.wait_for(timeout=30_000)
     assert "Igor Morgulov" in cited.inner_text()
     assert "Korea JoongAng Daily" not in cited.inner_text(), "boilerplate must not be part of the cited passage"
     assert "North beefing up ties" in page.locator("#qa-viewer .qa-source").inner_text()
+    # The original file, one click away: a download of the file as it is on disk.
+    link = page.locator("#qa-viewer a.qa-original")
+    assert link.count() == 1 and link.get_attribute("download") is not None
+    response = page.request.get(page.url.rstrip("/") + "/" + (link.get_attribute("href") or ""))
+    assert response.status == 200 and response.body() == (live_server.seeds / "002_299aeecd3ab3c2fd.txt").read_bytes()
     page.screenshot(path=str(artifacts / "source-panel.png"), full_page=True)
 
 
@@ -111,7 +118,9 @@ def test_uploaded_hostile_article_is_indexed_and_renders_inert(
     assert card.locator("script, img, a").count() == 0, "no live element may come from article text"
     page.locator("#qa-open label").first.click()
     page.locator("#qa-viewer .qa-cited").wait_for(timeout=30_000)
-    assert page.locator("#qa-viewer script, #qa-viewer img, #qa-viewer a").count() == 0
+    viewer = "#qa-viewer .qa-source"
+    assert page.locator(f"{viewer} script, {viewer} img, {viewer} a, #qa-viewer script").count() == 0
+    assert page.locator("#qa-viewer a").count() == 1, "the only link is the one to the original file"
     assert page.evaluate("window.__pwned === undefined"), "article markup ran in the page"
     page.screenshot(path=str(artifacts / "hostile-article.png"), full_page=True)
 
@@ -153,3 +162,36 @@ def test_rebuild_button_reports_the_index(page: Any, artifacts: Path) -> None:
     page.wait_for_function("/up to date|Indexed/.test(document.querySelector('#qa-status').innerText)", timeout=120_000)
     assert "harbour.txt" in page.locator("#qa-docs").inner_text(), "the sidebar lists the uploaded article"
     page.screenshot(path=str(artifacts / "after-rebuild.png"), full_page=True)
+
+
+def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page: Any, artifacts: Path) -> None:
+    page.locator("#qa-new").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    ask(page, "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?")
+    follow = ask(page, "What committee role does he hold?")
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-query').length === 1", timeout=30_000)
+    searched = page.locator("#qa-chat .qa-query").first.inner_text()
+    assert searched.startswith("Searched for: What committee role does he hold? (") and "TASS" in searched
+    assert "first deputy chairman" in first_card(follow).inner_text()
+    page.screenshot(path=str(artifacts / "conversation.png"), full_page=True)
+
+    # One click asks it again on its own words: nothing is carried, so no "Searched for".
+    page.locator("#qa-alone").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 3", timeout=60_000)
+    assert "without the conversation" in page.locator("#qa-chat").inner_text()
+    assert page.locator("#qa-chat .qa-query").count() == 1
+
+    page.locator("#qa-export").click()
+    link = page.locator("#qa-notes a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        link.click()
+    notes = Path(download.value.path()).read_text(encoding="utf-8")
+    assert notes.startswith("# Conversation with qa") and "## 2. What committee role does he hold?" in notes
+    assert "*Searched for: " in notes and "(002_299aeecd3ab3c2fd.txt, line" in notes
+
+    page.locator("#qa-new").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    alone = ask(page, "What committee role does he hold?")
+    assert page.locator("#qa-chat .qa-query").count() == 0, "a new conversation carried the old one"
+    assert alone.count() == 1

@@ -31,7 +31,7 @@ QUESTIONS = [
     "zebra quantum pancake recipe",  # nothing in the seeds is about this
 ]
 
-ANSWER_KEYS = {"question", "abstained", "answer", "citations", "nearest"}
+ANSWER_KEYS = {"question", "query", "abstained", "answer", "citations", "nearest"}
 CITATION_KEYS = {
     "n",
     "source",
@@ -103,6 +103,7 @@ def check_answer(answer: qa.Answer, corpus: Path, k: int) -> dict[str, Any]:
     assert json.loads(answer.to_json()) == d, "to_json() does not round-trip to to_dict()"
     assert json.loads(json.dumps(d)) == d, "to_dict() is not plain JSON"
     q = d["question"]
+    assert isinstance(d["query"], str) and d["query"].strip(), f"{q!r}: query is empty"
     for field in ("citations", "nearest"):
         entries = d[field]
         assert [c["n"] for c in entries] == list(range(1, len(entries) + 1)), f"{q!r}: {field} not numbered 1.."

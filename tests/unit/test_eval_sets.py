@@ -107,3 +107,21 @@ def test_eval_over_two_named_corpora_reports_folds(tmp_path: Path, monkeypatch: 
     assert sum(f["questions"] for f in report["folds"]) == 3
     top = engine.ask("Who kept the Brannoch light?").citations[0]
     assert top.source == "other/lighthouse.txt"
+
+
+@pytest.mark.parametrize("name", ["news-questions.jsonl", "conversations.jsonl"])
+def test_the_committed_question_sets_pass_their_checks(name: str) -> None:
+    """Gold answers verbatim in their articles, questions in a reader's words (bench/check_set.py)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root.parent / "shared" / "benchmarks" / "news-pages").is_dir():
+        pytest.skip("../shared/benchmarks/news-pages is not beside this checkout")
+    out = subprocess.run(
+        [sys.executable, str(root / "bench" / "check_set.py"), str(root / "bench" / name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout[-2000:]

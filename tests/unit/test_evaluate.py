@@ -458,3 +458,26 @@ def test_evidence_gives_each_sentence_a_share_of_the_previous_ones_score(engine:
     assert _evidence(engine, span, sent) == tuple(int(x) for x in spans[2]), "the previous sentence's share is missing"
     sent[rows[2]] = 1.0 - 2 * share  # smoothed: 1 - share < 1
     assert _evidence(engine, span, sent) == tuple(int(x) for x in spans[1]), "the share outweighed a better sentence"
+
+
+def test_conversations_are_measured_with_and_without_their_history(
+    bench: tuple[Path, Path, Path], engine: Engine, tmp_path: Path
+) -> None:
+    from qa.evaluate import format_conversations, run_conversations
+
+    rows = [
+        {"conversation": "a", "turn": 1, "kind": "first", **ANSWERABLE[0]},
+        {"conversation": "a", "turn": 2, "kind": "offtopic", "question": UNKNOWN_QUESTION, "source": None,
+         "answers": [], "answerable": False},
+        {"conversation": "b", "turn": 1, "kind": "first", **ANSWERABLE[2]},
+    ]  # fmt: skip
+    r = run_conversations(bench[0], write_questions(tmp_path / "c.jsonl", rows), engine=engine)
+    assert (r["conversations"], r["turns"]) == (2, 3)
+    first = r["by_kind"]["first"]
+    assert first["same_as_alone"] == 1.0 and first["carried"] == 0.0, "a first turn has nothing to carry"
+    assert first["with"]["hit@1"] == first["alone"]["hit@1"] == 1.0
+    assert r["by_kind"]["offtopic"]["with"]["abstention_unanswerable"] == 1.0
+    assert "followup" not in r["by_kind"] and "offtopic" in format_conversations(r)
+    (tmp_path / "bad.jsonl").write_text(json.dumps(ANSWERABLE[0]) + "\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="conversation"):
+        run_conversations(bench[0], tmp_path / "bad.jsonl", engine=engine)

@@ -8,8 +8,11 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 import qa
 from qa.config import Settings
+from qa.errors import UsageError
 from qa.index import generation_dir
 from qa.service import Service
 from tests.conftest import FakeEmbedder
@@ -88,3 +91,20 @@ def test_a_service_started_before_any_index_picks_up_the_first_build(
     qa.build(settings=settings, embedder=FakeEmbedder())
     assert service.refresh() is True
     assert len(service.documents()) == 5
+
+
+def test_the_original_file_is_offered_only_as_indexed(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    qa.build(settings=settings, embedder=fake_embedder)
+    service = Service(settings, embedder=fake_embedder)
+    source = str(service.documents()[0]["source"])
+    path = Path(settings.seeds_dir) / source
+    assert service.original(source) == path.read_bytes()
+    for other in ("../" + source, "nope.txt", "/etc/passwd", ""):
+        with pytest.raises(UsageError, match="not in the index"):
+            service.original(other)
+    path.write_bytes(path.read_bytes() + b"\nA line added after the build.\n")
+    with pytest.raises(UsageError, match="changed since it was indexed; rebuild"):
+        service.original(source)
+    path.unlink()
+    with pytest.raises(UsageError, match="no longer in"):
+        service.original(source)

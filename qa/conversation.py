@@ -1,0 +1,140 @@
+"""Follow-up questions: what a conversation carries into a question's search, without an LLM.
+
+People talk to a chatbot: "What did Sergey Kislyak tell TASS?", then "What did he add?". The second
+question has nothing to find on its own. qa searches a question of a conversation twice, alone and
+with the content words of the conversation's earlier questions (`carried_terms`: most recent
+question first, stop words and the question's own words left out), and keeps the search the corpus
+answers clearly better (`Engine.ask`): the carried one only when its confidence (the closest
+sentence's cosine times the share of the question's own words the corpus uses) beats the alone one
+by more than `CARRY_MARGIN`. The carried words then choose the article (the one holding the carried
+search's best passage) and the question's own words the passage in it (`WITHIN_ARTICLE`): carried
+words would pull the search back to the passage that answered the earlier question. This is query
+performance prediction, as in historical query expansion (Lin et al., 2020), with qa's own
+abstention signal: a question that stands on its own or changes the subject matches at least as well
+alone, so it is searched alone and answered exactly as outside the conversation; the answer's
+`query` shows what was searched. Abstention keeps judging the question's own words, so a follow-up
+to nothing the corpus holds still abstains.
+
+`Conversation` keeps the turns for the Python API and exports them as Markdown (`markdown`), the
+same export as `qa ask --conversation --markdown` and the chat's button.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import UsageError
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
+    from qa.engine import Engine
+
+# Chosen by bench/conversations.py's folds (README): how much better the carried search must do, and
+# whether the carried words pick the article only (the passage then by the question's own words).
+CARRY_MARGIN = 0.0
+WITHIN_ARTICLE = True
+MAX_TURNS = 3  # earlier questions whose words may be carried, most recent first
+MAX_TERMS = 12
+
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+
+
+def _stop_words() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
+
+
+def check_history(history: Any) -> list[str]:
+    """The earlier questions of a conversation as a list of non-blank strings (a UsageError else)."""
+    if history is None:
+        return []
+    if isinstance(history, str) or not isinstance(history, Sequence):
+        raise UsageError("history must be a list of the conversation's earlier questions.")
+    if not all(isinstance(h, str) for h in history):
+        raise UsageError("history must be a list of the conversation's earlier questions (text).")
+    return [h for h in history if h.strip()]
+
+
+def carried_terms(question: str, history: Sequence[str]) -> list[str]:
+    """The content words of the last `MAX_TURNS` earlier questions, most recent first, that the
+    question does not already use: what a follow-up leaves out ("he", "there", "that deal")."""
+    stop = _stop_words()
+    own = {w.casefold() for w in _WORD.findall(question)}
+    seen: set[str] = set()
+    out: list[str] = []
+    for earlier in reversed(list(history)[-MAX_TURNS:]):
+        for word in _WORD.findall(earlier):
+            key = word.casefold()
+            if key in stop or key in own or key in seen or (len(word) < 2 and not word.isdigit()):
+                continue
+            seen.add(key)
+            out.append(word)
+    return out[:MAX_TERMS]
+
+
+def search_text(question: str, terms: Sequence[str]) -> str:
+    """What is searched for a follow-up: the question, then the carried words in brackets."""
+    return f"{question} ({' '.join(terms)})" if terms else question
+
+
+class Conversation:
+    """A conversation with an engine: each question is asked with the earlier ones as its history.
+
+    >>> chat = Conversation(qa.load("embeddings/"))
+    >>> chat.ask("What did Sergey Kislyak tell TASS?").query
+    >>> chat.ask("What did he add?").query      # searched with "Sergey Kislyak TASS"
+    >>> print(chat.markdown())
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.turns: list[Answer] = []
+
+    def ask(self, question: str, k: int | None = None, **filters: Any) -> Answer:
+        answer = self.engine.ask(question, k, history=[t.question for t in self.turns], **filters)
+        self.turns.append(answer)
+        return answer
+
+    def reset(self) -> None:
+        """Start a new conversation: later questions carry nothing from these turns."""
+        self.turns.clear()
+
+    def markdown(self) -> str:
+        return markdown([t.to_dict() for t in self.turns])
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+
+
+def citation_line(c: dict[str, Any]) -> str:
+    """ "[1] Title, Outlet, 2025-03-27 (file.txt, lines 17-19)": how to find a quote again."""
+    first_line, last_line = c["start_line"], c["end_line"]
+    where = f"lines {first_line}-{last_line}" if last_line != first_line else f"line {first_line}"
+    if c.get("pages"):
+        first, last = c["pages"]
+        where += f", page {first}" if first == last else f", pages {first}-{last}"
+    named = ", ".join(str(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
+    return f"[{c['n']}] {named or c['source']} ({c['source']}, {where})"
+
+
+def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:
+    """A conversation as Markdown a journalist can paste into notes: each question, the answer with
+    its [n] markers, and every citation with file, title, date, lines and the exact excerpt."""
+    out = [f"# Conversation with qa, {(day or date.today()).isoformat()}", ""]
+    for i, a in enumerate(answers, 1):
+        out += [f"## {i}. {a['question']}", ""]
+        if a.get("query") and a["query"] != a["question"]:
+            out += [f"*Searched for: {a['query']}*", ""]
+        out += [a["answer"], ""]
+        for c in a["citations"]:
+            out += [citation_line(c), "", _quote(c["text"]), ""]
+        if a["abstained"] and a.get("nearest"):
+            out += ["Closest passages (not answers):", ""]
+            for c in a["nearest"]:
+                out += [citation_line(c), "", _quote(c["text"]), ""]
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,116 @@
+"""Follow-up questions (qa/conversation.py and Engine.ask's `history`), the `query` of an answer, the
+Markdown export and `qa ask --conversation`, on the seeds with the hashing FakeEmbedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.conversation import Conversation, carried_terms, check_history, markdown, search_text
+from qa.engine import Engine
+from qa.errors import UsageError
+from tests.conftest import SEEDS, FakeEmbedder
+from tests.unit.test_engine import check_answer
+
+FIRST = "Which Russian senator told TASS about the goal of the visit to Pyongyang?"
+FOLLOW_UP = "What did he add?"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dst = tmp_path_factory.mktemp("conversation") / "seeds"
+    shutil.copytree(SEEDS, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def engine(corpus: Path) -> Engine:
+    index_dir = corpus.parent / "index"
+    qa.build(corpus, index_dir, embedder=FakeEmbedder())
+    return qa.load(index_dir, embedder=FakeEmbedder())
+
+
+def test_carried_terms_are_the_earlier_content_words_most_recent_first() -> None:
+    history = ["Where did Kim Jong-un meet Putin?", "Which Russian senator told TASS about the visit?"]
+    terms = carried_terms("What did he add about the visit?", history)
+    assert terms[:4] == ["Russian", "senator", "told", "TASS"], terms
+    assert "visit" not in terms, "a word the question already has is not carried again"
+    assert not {"which", "the", "about", "did"} & {t.casefold() for t in terms}, "stop words are not carried"
+    assert terms.index("TASS") < terms.index("Putin"), "the most recent question comes first"
+    assert carried_terms("Why?", []) == []
+    assert search_text("Why?", ["TASS"]) == "Why? (TASS)" and search_text("Why?", []) == "Why?"
+
+
+@pytest.mark.parametrize("bad", ["one string", [1, 2], {"q": 1}, 7])
+def test_a_history_that_is_not_a_list_of_questions_is_a_usage_error(bad: object) -> None:
+    with pytest.raises(UsageError, match="history"):
+        check_history(bad)
+    assert check_history(None) == [] and check_history(["", "  ", "Why?"]) == ["Why?"]
+
+
+def test_without_history_the_query_is_the_question(engine: Engine, corpus: Path) -> None:
+    alone = engine.ask(FIRST, 3)
+    assert alone.query == alone.question == FIRST
+    assert engine.ask(FIRST, 3, history=[]) == alone
+    check_answer(alone, corpus, 3)
+
+
+def test_a_follow_up_is_searched_with_the_conversation_and_answered_from_its_article(
+    engine: Engine, corpus: Path
+) -> None:
+    first = engine.ask(FIRST, 3)
+    follow = engine.ask(FOLLOW_UP, 3, history=[FIRST])
+    check_answer(follow, corpus, 3)
+    assert follow.question == FOLLOW_UP
+    assert follow.query.startswith(FOLLOW_UP + " (") and "TASS" in follow.query, follow.query
+    assert not follow.abstained and {c.source for c in follow.citations} == {first.citations[0].source}
+    assert follow.to_dict()["query"] == follow.query
+
+
+def test_a_conversation_the_corpus_knows_nothing_of_leaves_the_question_alone(engine: Engine) -> None:
+    question = "What happened to the bronze footprints in Dalian?"
+    within = engine.ask(question, 3, history=["Xylophone marmalade orbit velocity?"])
+    assert within.query == question, "words the corpus lacks made a better search"
+    assert within == engine.ask(question, 3)
+
+
+def test_an_off_topic_follow_up_still_abstains(engine: Engine) -> None:
+    answer = engine.ask("Xylophone marmalade orbit velocity?", 3, history=[FIRST])
+    assert answer.abstained and not answer.citations
+
+
+def test_a_conversation_keeps_its_turns_and_exports_exact_quotes(engine: Engine) -> None:
+    chat = Conversation(engine)
+    a1 = chat.ask(FIRST, 2)
+    a2 = chat.ask(FOLLOW_UP, 2)
+    assert a2 == engine.ask(FOLLOW_UP, 2, history=[FIRST])
+    md = chat.markdown()
+    assert md.startswith("# Conversation with qa") and f"## 1. {FIRST}" in md and f"## 2. {FOLLOW_UP}" in md
+    assert f"*Searched for: {a2.query}*" in md
+    for c in (*a1.citations, *a2.citations):
+        quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in c.text.split("\n"))
+        assert quoted in md, "a citation is not quoted exactly"
+        assert f"({c.source}, line" in md
+    chat.reset()
+    assert chat.ask(FOLLOW_UP, 2).query == FOLLOW_UP, "a new conversation carries nothing"
+
+
+def test_markdown_names_pages_and_closest_passages() -> None:
+    cite = {
+        "n": 1, "source": "a.pdf", "title": "T", "outlet": None, "published": "2024-01-02",
+        "start_line": 3, "end_line": 3, "pages": [2, 3], "text": "Line one.\n\nLine two.",
+    }  # fmt: skip
+    md = markdown([{"question": "Q?", "query": "Q?", "answer": "Not in the sources.", "abstained": True,
+                    "citations": [], "nearest": [cite]}])  # fmt: skip
+    assert "[1] T, 2024-01-02 (a.pdf, line 3, pages 2-3)" in md
+    assert "> Line one.\n>\n> Line two." in md and "Closest passages" in md and "Searched for" not in md
+
+
+def test_markdown_without_conversation_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    from tests.unit.test_cli import assert_one_line_error, run_qa
+
+    assert_one_line_error(run_qa(tmp_path, "ask", "--markdown", FIRST), "--conversation")
+    assert_one_line_error(run_qa(tmp_path, "ask", "--conversation", "--markdown", "--json", FIRST), "one of")
