@@ -166,7 +166,12 @@ class Engine:
         import numpy as np
 
         q = clean_question(question)
-        earlier = conversation.check_history(history)
+        earlier = []
+        for h in conversation.check_history(history):  # cleaned like a question; one with nothing left is dropped
+            try:
+                earlier.append(clean_question(h))
+            except UsageError:
+                continue
         k = self.settings.k if k is None else k
         if not isinstance(k, int) or k < 1:
             raise UsageError("k must be a whole number of at least 1, e.g. -k 5.")

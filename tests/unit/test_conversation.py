@@ -77,6 +77,13 @@ def test_a_conversation_the_corpus_knows_nothing_of_leaves_the_question_alone(en
     assert within == engine.ask(question, 3)
 
 
+def test_earlier_questions_are_cleaned_like_questions(engine: Engine) -> None:
+    dirty = ["\x00\x01\u200b", "\x1b[31mWhich Russian senator told TASS\x1b[0m about the goal of the visit?"]
+    answer = engine.ask(FOLLOW_UP, 3, history=dirty)
+    assert "\x1b" not in answer.query and "\x00" not in answer.query
+    assert answer == engine.ask(FOLLOW_UP, 3, history=[FIRST.replace(" to Pyongyang", "")])
+
+
 def test_an_off_topic_follow_up_still_abstains(engine: Engine) -> None:
     answer = engine.ask("Xylophone marmalade orbit velocity?", 3, history=[FIRST])
     assert answer.abstained and not answer.citations
