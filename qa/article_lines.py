@@ -148,6 +148,13 @@ def load_model(path: Path = MODEL_FILE) -> tuple[np.ndarray, dict[str, Any]]:
     return np.array([weights[f] for f in FEATURES]), data
 
 
+def fingerprint() -> str:
+    """A short hash of the shipped weights: an index built with other weights is rebuilt."""
+    import hashlib
+
+    return hashlib.sha256(MODEL_FILE.read_bytes()).hexdigest()[:16]
+
+
 def probabilities(lines: list[Line], weights: np.ndarray | None = None) -> np.ndarray:
     w = load_model()[0] if weights is None else weights
     z = np.clip(features(lines) @ w, -30.0, 30.0)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from qa import stories
+from qa import article_lines, stories
 from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, UsageError
@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 # 7: documents.jsonl rows carry author, format, characters, article regions, story and page starts.
 FORMAT_VERSION = 7
 # Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
-# re-chunked and re-embedded on the next `qa index`.
-INGEST_VERSION = 2
+# re-chunked and re-embedded on the next `qa index`. 3: the line model of whole-page text
+# (article_lines.py; its weights' fingerprint is part of the key too) and PDF paragraphs.
+INGEST_VERSION = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
@@ -663,6 +664,7 @@ def _settings_key(settings: Settings, dimension: int) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "ingest_version": INGEST_VERSION,
+        "line_model": article_lines.fingerprint(),
         "model": {"name": settings.model_name, "dimension": dimension, "backend": settings.backend},
         "chunking": settings.chunking(),
         "passage_vectors": settings.passage_vectors,

@@ -630,3 +630,16 @@ def test_binary_empty_and_outside_link_files_are_skipped_with_reasons(seeds_copy
     again = build(seeds_copy, index_dir, fake)
     assert again.up_to_date and fake.encoded == 0, "skipped files make every later build a rebuild"
     assert {s.source for s in again.skipped} == set(reasons), "an up-to-date build forgot to report skipped files"
+
+
+def test_other_line_model_weights_rebuild_every_file(
+    seeds_copy: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import article_lines
+
+    fake = FakeEmbedder()
+    assert build(seeds_copy, built, fake).up_to_date and fake.encoded == 0, "premise: an up-to-date index"
+    monkeypatch.setattr(article_lines, "fingerprint", lambda: "refitted-weights")
+    report = build(seeds_copy, built, fake)
+    assert not report.up_to_date and fake.encoded > 0, "an index made with other weights was kept"
+    assert len(report.added) + len(report.changed) == len(list(seeds_copy.iterdir()))
