@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from qa.embedder import Embedder
     from qa.engine import Engine
-    from qa.index import BuildReport
+    from qa.indexing.report import BuildReport
 
 __version__ = "0.1.0"
 
@@ -48,7 +48,7 @@ def build(
     """Build or incrementally update the index of `seeds_dir` in `index_dir`; `log` gets its notes
     (skipped files, what is embedded)."""
     from qa.config import MODEL_DIMENSION
-    from qa.index import build_index
+    from qa.indexing.build import build_index
 
     settings = (settings or Settings()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,

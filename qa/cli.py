@@ -309,13 +309,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _documents(index: Path | None) -> dict[str, Any]:
     from qa.config import Settings
-    from qa.index import load_documents
+    from qa.store.texts import load_documents
 
     return load_documents(Settings().with_(index_dir=index).index_dir)
 
 
 def cmd_text(args: argparse.Namespace) -> int:
-    from qa.index import document_text
+    from qa.store.texts import document_text
 
     # exactly: no newline added, so offsets into the output are the citations'
     sys.stdout.write(document_text(_documents(args.index), args.source))

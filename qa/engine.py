@@ -19,8 +19,11 @@ from qa import conversation, cues, fusion, retrieve
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import MODEL_DIMENSION, Settings
 from qa.errors import UsageError
-from qa.index import IndexData, Place, document_text, expand_runs, load_index
 from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
+from qa.store.reader import IndexData, load_index
+from qa.store.tables import Place, expand_runs
+from qa.store.texts import document_text
+from qa.store.vectors import inner_products
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -378,23 +381,6 @@ class Engine:
         join = sentence_joins(self.data.documents[place.source].text, spans)
         (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=retrieve.FILL_CHARS)
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))
-
-
-def inner_products(matrix: Any, q: np.ndarray) -> np.ndarray:
-    """`matrix @ q` with FAISS's single-threaded SIMD kernel. numpy hands this to OpenBLAS, whose
-    threads fight ONNX Runtime's for a few cores (measured at 11k passages on a busy 2-core machine:
-    8 ms with numpy, 1.1 ms with FAISS)."""
-    import faiss
-    import numpy as np
-
-    m = np.ascontiguousarray(matrix, dtype=np.float32)
-    v = np.ascontiguousarray(q, dtype=np.float32)
-    out = np.zeros(len(m), dtype=np.float32)
-    if len(m):
-        faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]
-            faiss.swig_ptr(out), faiss.swig_ptr(v), faiss.swig_ptr(m), m.shape[1], len(m)
-        )
-    return out
 
 
 def load(

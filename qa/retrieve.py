@@ -327,7 +327,7 @@ def compute_idf(texts: Iterable[str]) -> dict[str, float]:
 
 
 class DocInfo(Protocol):
-    """What a citation needs to know about its file (qa.index.DocRecord has it)."""
+    """What a citation needs to know about its file (qa.store.texts.DocRecord has it)."""
 
     @property
     def text(self) -> str: ...

@@ -23,7 +23,7 @@ from qa.sources import SUFFIXES, decode, sha256_bytes
 if TYPE_CHECKING:
     from qa.embedder import Embedder
     from qa.engine import Engine
-    from qa.index import BuildReport
+    from qa.indexing.report import BuildReport
 
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -65,7 +65,7 @@ class Service:
     def _load(self, generation: Path | None = None) -> Engine:
         """The engine of the live generation (or exactly `generation`)."""
         from qa.engine import Engine
-        from qa.index import load_index
+        from qa.store.reader import load_index
 
         data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension)
         return Engine(data, self.embedder, self.settings)
@@ -111,7 +111,7 @@ class Service:
         `progress` shows a progress bar when the build runs in this process; a worker's build
         reports through `log` only."""
         from qa.chunking import model_token_counter
-        from qa.index import build_index
+        from qa.indexing.build import build_index
 
         if not self._rebuild_lock.acquire(blocking=False):
             raise UsageError("A rebuild is already running; wait for it to finish.")
@@ -142,7 +142,7 @@ class Service:
         """Switch to the generation the index's CURRENT names if it is not the one being served (a
         `qa index` run by another process published it). Returns whether it switched. A generation
         that fails to load is reported once through `log` and the current engine keeps serving."""
-        from qa.index import generation_dir
+        from qa.store.layout import generation_dir
 
         if self.rebuilding:
             return False  # the rebuild switches when it is done

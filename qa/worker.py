@@ -27,7 +27,7 @@ from qa.errors import QAError
 
 if TYPE_CHECKING:
     from qa.config import Settings
-    from qa.index import BuildReport
+    from qa.indexing.report import BuildReport
 
 # Added to the child's nice value. The build still uses every core while the server is idle; when a
 # question comes, the scheduler gives the server's threads ~10x the build's share (Linux CFS weights
@@ -58,7 +58,7 @@ def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: 
     """Build or update the index of `settings` in a child process; returns its report. If this
     thread stops waiting (an error, Ctrl-C), the child is killed: it never builds on unobserved,
     holding the index's build lock."""
-    from qa.index import BuildReport
+    from qa.indexing.report import BuildReport
 
     read_fd, write_fd = os.pipe()
     try:

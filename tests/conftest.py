@@ -19,7 +19,7 @@ SHARED = ROOT.parent / "shared"
 
 
 def read_6bit(packed: np.ndarray, dimension: int) -> np.ndarray:
-    """The stored 6-bit sentence codes as ints, read from the format's definition (qa.index.pack6),
+    """The stored 6-bit sentence codes as ints, read from the format's definition (qa.store.codes6.pack6),
     not from qa's own unpacking: group k of a row is bytes k, g + k, 2g + k of its three planes, whose
     24 bits are the codes at positions k, g + k, 2g + k and 3g + k, most significant first."""
     packed = np.asarray(packed, dtype=np.int64)

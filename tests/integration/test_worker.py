@@ -13,7 +13,7 @@ import pytest
 import qa
 from qa.config import Settings
 from qa.errors import CorpusError, QAError
-from qa.index import generation_dir, read_manifest
+from qa.store.layout import generation_dir, read_manifest
 from qa.worker import build_in_worker, settings_from_json, settings_to_json
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import pytest
 
 import qa
 from qa.config import Settings
-from qa.index import read_manifest
+from qa.store.layout import read_manifest
 from tests.conftest import SEEDS, FakeEmbedder
 from tests.reliability.conftest import Case
 

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 import qa
-from qa.index import read_manifest
+from qa.store.layout import read_manifest
 from tests.conftest import SEEDS
 from tests.reliability.conftest import Case, scaled
 

@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from qa.index import generation_dir
 from qa.service import MAX_UPLOAD_BYTES
+from qa.store.layout import generation_dir
 from tests.reliability.conftest import Case
 from tests.ui.conftest import LiveServer
 

@@ -16,7 +16,7 @@ import pytest
 
 import qa
 from qa.config import MODEL_DIMENSION
-from qa.index import CURRENT
+from qa.store.layout import CURRENT
 from tests.conftest import SEEDS, FakeEmbedder
 
 

@@ -20,7 +20,8 @@ import pytest
 import qa
 from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError
-from qa.index import (
+from qa.indexing.report import BuildReport
+from qa.store.layout import (
     CHUNKS_FILE,
     CURRENT,
     DATA_FILES,
@@ -29,7 +30,6 @@ from qa.index import (
     FORMAT_VERSION,
     MANIFEST,
     TEXTS_FILE,
-    BuildReport,
 )
 from tests.conftest import FakeEmbedder, read_6bit
 

@@ -14,18 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qa
-from qa import index as index_mod
-from qa.index import (
-    ChunkTable,
-    DocRecord,
-    TextStore,
-    dequantize_rows,
-    encode_texts,
-    packed_width,
-    passage_sentences,
-    quantize_rows,
-    unpack6,
-)
+from qa.store import vectors as store_vectors
+from qa.store.codes6 import dequantize_rows, packed_width, quantize_rows, unpack6
+from qa.store.tables import ChunkTable, passage_sentences
+from qa.store.texts import DocRecord, TextStore, encode_texts
 from tests.conftest import FakeEmbedder, read_6bit
 
 
@@ -137,7 +129,7 @@ def test_ivf_vectors_are_8_bit_and_survive_an_incremental_build_exactly(
     qa.build(seeds_copy, tmp_path / "flat", embedder=FakeEmbedder(), settings=settings_)
     flat = qa.load(tmp_path / "flat", embedder=FakeEmbedder(), settings=settings_).data.faiss
     exact = flat.reconstruct_n(0, flat.ntotal)
-    monkeypatch.setattr(index_mod, "FLAT_LIMIT", 10)
+    monkeypatch.setattr(store_vectors, "FLAT_LIMIT", 10)
     index_dir = tmp_path / "index"
     qa.build(seeds_copy, index_dir, embedder=FakeEmbedder(), settings=settings_)
 

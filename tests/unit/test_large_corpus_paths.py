@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import index as index_mod
 from qa.engine import CANDIDATES
+from qa.store import vectors as store_vectors
 from tests.conftest import FakeEmbedder
 
 WORDS = [
@@ -101,12 +101,12 @@ def test_above_the_flat_limit_the_index_is_ivf_and_still_finds_the_passage(
     import json
 
     markers = write_corpus(tmp_path / "seeds", 30, seed=3)
-    monkeypatch.setattr(index_mod, "FLAT_LIMIT", 50)
+    monkeypatch.setattr(store_vectors, "FLAT_LIMIT", 50)
     qa.build(tmp_path / "seeds", tmp_path / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
     gen = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
     assert json.loads((gen / "manifest.json").read_text())["faiss"]["type"] == "IndexIVFScalarQuantizer"
     engine = qa.load(tmp_path / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
-    assert engine.data.faiss.nprobe == index_mod.ivf_probes(engine.data.faiss.nlist)
+    assert engine.data.faiss.nprobe == store_vectors.ivf_probes(engine.data.faiss.nlist)
     source, marker = markers[11]
     d = engine.ask("Who signed the zeppelin11 accord with the orchard11 guild?", k=3)
     assert d.citations[0].source == source and marker in d.citations[0].text

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.lexical import TOKEN_PATTERN, Lexical
+from qa.store.lexical import TOKEN_PATTERN, Lexical
 
 # Four passages of four words each (equal lengths, so length normalisation plays no part). "port" is in
 # every passage, "lighthouse" only in passage 1; passage 0 repeats the common word instead.

@@ -13,8 +13,8 @@ import pytest
 import qa
 from qa.config import Settings
 from qa.errors import UsageError
-from qa.index import generation_dir
 from qa.service import Service
+from qa.store.layout import generation_dir
 from tests.conftest import FakeEmbedder
 
 QUESTION = "How many lanterns were launched at the Zorblax festival?"

@@ -1,0 +1,187 @@
+"""What each file contributes to a generation: read back from the previous one (unchanged files), or
+chunked, split into sentences and embedded (new and changed files)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.chunking import Chunk, Chunker, sentence_spans
+from qa.sources import Document
+from qa.store.codes6 import dequantize_rows
+from qa.store.generation import read_jsonl
+from qa.store.layout import (
+    CHUNKS_FILE,
+    DOCUMENTS_FILE,
+    FAISS_FILE,
+    SENTENCE_SCALES,
+    SENTENCE_VECTORS,
+    SENTENCES_FILE,
+    TEXTS_FILE,
+)
+from qa.store.tables import document_sentences
+from qa.store.texts import TextStore, doc_record
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from qa.embedder import Embedder
+
+
+@dataclass
+class Part:
+    """Everything one source file contributes to a generation."""
+
+    doc: dict[str, Any]  # the documents.jsonl row (DocRecord.row())
+    text: str
+    chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
+    chunk_vectors: np.ndarray
+    sentences: list[tuple[int, int]]
+    sentence_vectors: np.ndarray
+
+
+def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
+    """The parts of unchanged files, read back from the previous generation (no re-embedding)."""
+    import faiss
+    import numpy as np
+
+    if not keep:
+        return {}
+    docs = read_jsonl(prev_gen / DOCUMENTS_FILE)
+    store = TextStore.open(prev_gen / TEXTS_FILE)
+    rows = np.load(prev_gen / CHUNKS_FILE, allow_pickle=False)
+    cvec = faiss.read_index(str(prev_gen / FAISS_FILE))
+    if hasattr(cvec, "make_direct_map"):
+        cvec.make_direct_map()
+    chunk_vectors = cvec.reconstruct_n(0, cvec.ntotal) if cvec.ntotal else np.zeros((0, cvec.d), np.float32)
+    codes = np.load(prev_gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+    scales = np.load(prev_gen / SENTENCE_SCALES, allow_pickle=False)
+    sent = np.load(prev_gen / SENTENCES_FILE, allow_pickle=False)
+    wanted = set(keep)
+    parts: dict[str, Part] = {}
+    # Both tables are sorted by document number: each document's rows are one slice.
+    c_bounds = np.searchsorted(rows[:, 0], np.arange(len(docs) + 1), "left")
+    s_bounds = np.searchsorted(sent[:, 0], np.arange(len(docs) + 1), "left")
+    for d_idx, doc in enumerate(docs):
+        if doc["source"] not in wanted:
+            continue
+        c0, c1 = c_bounds[d_idx], c_bounds[d_idx + 1]
+        s0, s1 = s_bounds[d_idx], s_bounds[d_idx + 1]
+        record = doc_record(doc, store)
+        parts[doc["source"]] = Part(
+            record.row(),
+            record.text,
+            rows[c0:c1, 1:].copy(),
+            chunk_vectors[c0:c1],
+            [(int(x), int(y)) for x, y in sent[s0:s1, 1:3]],
+            dequantize_rows(codes[s0:s1], scales[s0:s1], cvec.d),
+        )
+    return parts
+
+
+def embed(
+    docs: dict[str, Document],
+    chunks: dict[str, list[Chunk]],
+    held: dict[str, list[list[tuple[int, int]]]],
+    sents: dict[str, list[tuple[int, int]]],
+    embedder: Embedder,
+    mode: str,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage vectors and sentence vectors, in the order of `docs`, `chunks` and `sents`
+    (`held[src][i]`: the sentence spans inside chunk i of `src`).
+
+    "pooled" (with a model that exposes its token states): each distinct sentence goes through the
+    model once; its vector is the mean of its token states, as `encode` gives, and a passage's vector
+    is the mean over the token states of the sentences it holds. "encoded": every passage and every
+    sentence is encoded on its own.
+    """
+    import numpy as np
+
+    passages = [c.text for src in docs for c in chunks[src]]
+    sentences = [docs[src].text[a:b] for src in docs for a, b in sents[src]]
+    token_sums = getattr(embedder, "token_sums", None)
+    if mode != "pooled" or token_sums is None:
+        vectors = embedder.encode(passages + sentences, progress=progress)
+        return vectors[: len(passages)], vectors[len(passages) :]
+
+    sums, _counts = token_sums(sentences, progress=progress)
+    sums = np.ascontiguousarray(sums, dtype=np.float32)
+    dim = sums.shape[1] if len(sums) else embedder.dimension
+    passage_sums = np.zeros((len(passages), dim), dtype=np.float32)
+    p = s = 0
+    for src in docs:
+        number = {span: s + j for j, span in enumerate(sents[src])}
+        for spans in held[src]:
+            passage_sums[p] = sums[[number[span] for span in spans]].sum(axis=0)
+            p += 1
+        s += len(sents[src])
+    # A sentence's vector is the mean of its token states made unit length: the sum's direction.
+    sentence_vectors = unit(sums)
+    passage_vectors = unit(passage_sums)
+    empty = [i for i in range(len(passages)) if not passage_sums[i].any()]
+    if empty:  # a passage of no sentence at all (whitespace): encode it as it is
+        passage_vectors[empty] = embedder.encode([passages[i] for i in empty])
+    return passage_vectors, sentence_vectors
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """The rows of float32 `x` scaled to unit length in place (no temporary as large as `x`: at 100k
+    passages the sentence vectors alone are 445 MB); returns `x`."""
+    import numpy as np
+
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    x /= np.maximum(norms, 1e-12)[:, None]
+    return x
+
+
+def new_parts(
+    docs: dict[str, Document],
+    chunker: Chunker,
+    embedder: Embedder,
+    mode: str,
+    progress: bool,
+    log: Callable[[str], None],
+) -> dict[str, Part]:
+    """Chunk, split into sentences and embed the new and changed files."""
+    import numpy as np
+
+    chunks = {src: chunker.split(doc) for src, doc in docs.items()}
+    held = {src: [sentence_spans(doc.text, c.start, c.end) for c in chunks[src]] for src, doc in docs.items()}
+    sents = {src: document_sentences(held[src]) for src in docs}
+    n_passages = sum(len(cs) for cs in chunks.values())
+    n_sentences = sum(len(ss) for ss in sents.values())
+    log(f"embedding {n_passages} passages ({n_sentences} sentences) from {len(docs)} files")
+    passage_vectors, sentence_vectors = embed(docs, chunks, held, sents, embedder, mode, progress)
+    parts: dict[str, Part] = {}
+    ci = si = 0
+    for src, doc in docs.items():
+        cs, ss = chunks[src], sents[src]
+        record = {
+            "source": doc.source,
+            "sha256": doc.sha256,
+            "title": doc.title,
+            "published": doc.published,
+            "outlet": doc.outlet,
+            "url": doc.url,
+            "encoding": doc.encoding,
+            "chunks": len(cs),
+            "author": doc.author,
+            "format": doc.format,
+            "regions": [[int(a), int(b)] for a, b in doc.regions],
+            "characters": len(doc.text),
+            "page_starts": list(doc.page_starts),
+        }
+        parts[src] = Part(
+            record,
+            doc.text,
+            np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
+            passage_vectors[ci : ci + len(cs)],
+            ss,
+            sentence_vectors[si : si + len(ss)],
+        )
+        ci += len(cs)
+        si += len(ss)
+    return parts

@@ -1,0 +1,36 @@
+"""Which generation a build starts from: the live one, if it was built with the same settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qa import article_lines
+from qa.config import Settings
+from qa.errors import IndexInvalidError, IndexMissingError
+from qa.store.layout import FORMAT_VERSION, INGEST_VERSION, check_manifest, generation_dir, read_manifest
+
+
+def settings_key(settings: Settings, dimension: int) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "ingest_version": INGEST_VERSION,
+        "line_model": article_lines.fingerprint(),
+        "model": {"name": settings.model_name, "dimension": dimension, "backend": settings.backend},
+        "chunking": settings.chunking(),
+        "passage_vectors": settings.passage_vectors,
+    }
+
+
+def previous(index_dir: Path, settings: Settings, dimension: int) -> tuple[Path, dict[str, Any]] | None:
+    """The live generation if it is valid and built with the same settings, else None (full build)."""
+    try:
+        gen = generation_dir(index_dir)
+        manifest = read_manifest(gen)
+        check_manifest(manifest, gen, settings, dimension)
+    except (IndexMissingError, IndexInvalidError):
+        return None
+    key = settings_key(settings, dimension)
+    if any(manifest.get(k) != v for k, v in key.items()):
+        return None
+    return gen, manifest

@@ -1,0 +1,88 @@
+"""A generation's file-system mechanics: checksums, fsync, the one-writer lock, atomic publishing.
+
+A build writes a complete generation into a temporary folder beside the live one, fsyncs it, renames
+it to its final name and only then flips `CURRENT` (`publish`). A reader therefore sees the old index
+or the new one, never a mix; a build that dies leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CURRENT = "CURRENT"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # some file systems cannot fsync a directory
+        fsync_file(path)
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+            f.write("\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time; readers never take it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("a") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def publish(index_dir: Path, name: str) -> None:
+    """Point CURRENT at generation `name` with one atomic rename, then drop old generations.
+
+    The generation that was live until now is kept, so a reader that resolved CURRENT a moment ago
+    can still open it; anything older, and temporary folders of builds that died, are removed.
+    """
+    pointer = index_dir / CURRENT
+    previous = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+    tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    tmp.write_text(name + "\n", encoding="utf-8")
+    fsync_file(tmp)
+    os.replace(tmp, pointer)
+    fsync_dir(index_dir)
+    for entry in index_dir.iterdir():
+        if entry.name in (name, previous):
+            continue
+        if entry.is_dir() and (entry.name.startswith("gen-") or entry.name.startswith(".tmp-")):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file() and entry.name.startswith(f".{CURRENT}."):
+            entry.unlink(missing_ok=True)

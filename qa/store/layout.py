@@ -1,0 +1,95 @@
+"""The files of a generation, its manifest, and the checks that refuse an index qa cannot read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from qa.config import Settings
+from qa.errors import IndexInvalidError, IndexMissingError
+from qa.store.generation import CURRENT, sha256_file
+
+# 7: documents.jsonl rows carry author, format, characters, article regions, story and page starts.
+FORMAT_VERSION = 7
+# Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
+# re-chunked and re-embedded on the next `qa index`. 3: the line model of whole-page text
+# (article_lines.py; its weights' fingerprint is part of the key too) and PDF paragraphs.
+INGEST_VERSION = 3
+MANIFEST = "manifest.json"
+FAISS_FILE = "index.faiss"
+CHUNKS_FILE = "chunks.npy"
+DOCUMENTS_FILE = "documents.jsonl"
+TEXTS_FILE = "texts.utf8"
+SENTENCES_FILE = "sentences.npy"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+SENTENCE_SCALES = "sentence_scales.npy"
+BM25_PASSAGES = "bm25/passages"
+BM25_SENTENCES = "bm25/sentences"
+# Files every generation must have (bm25s writes several files into each of its folders; all of them
+# are listed with their checksums in the manifest).
+DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, TEXTS_FILE, SENTENCES_FILE, SENTENCE_VECTORS, SENTENCE_SCALES)
+
+REBUILD_HINT = "run `qa index` to rebuild it"
+
+
+def generation_dir(index_dir: Path) -> Path:
+    """The live generation of `index_dir` (or `index_dir` itself if it is a generation)."""
+    index_dir = Path(index_dir)
+    if (index_dir / MANIFEST).is_file():
+        return index_dir
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexMissingError(f"No index at {index_dir}; run `qa index` to build it from seeds/.")
+    name = pointer.read_text(encoding="utf-8").strip()
+    gen = index_dir / name
+    if not name or "/" in name or not (gen / MANIFEST).is_file():
+        raise IndexInvalidError(f"The index at {index_dir} is incomplete (CURRENT -> {name!r}); {REBUILD_HINT}.")
+    return gen
+
+
+def read_manifest(gen: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise IndexInvalidError(f"Cannot read {gen / MANIFEST} ({err}); {REBUILD_HINT}.") from None
+    if not isinstance(manifest, dict):
+        raise IndexInvalidError(f"{gen / MANIFEST} is not a manifest; {REBUILD_HINT}.")
+    return manifest
+
+
+def check_format(manifest: dict[str, Any], gen: Path) -> None:
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexInvalidError(
+            f"The index at {gen} has format {manifest.get('format_version')!r}, this qa reads "
+            f"{FORMAT_VERSION}; {REBUILD_HINT}."
+        )
+
+
+def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dimension: int) -> None:
+    """Refuse an index of another format, model or dimension, or one whose files do not match."""
+    check_format(manifest, gen)
+    model = manifest.get("model")
+    if not isinstance(model, dict):  # a hand-edited or damaged manifest must not crash the check
+        model = {}
+    if (
+        model.get("name") != settings.model_name
+        or model.get("dimension") != dimension
+        or model.get("backend", "torch") != settings.backend
+    ):
+        raise IndexInvalidError(
+            f"The index at {gen} was built with {model.get('name')} ({model.get('dimension')} dims, "
+            f"{model.get('backend', 'torch')}), not {settings.model_name} ({dimension} dims, {settings.backend}); "
+            f"{REBUILD_HINT}."
+        )
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict):
+        checksums = {}
+    for name in sorted(set(DATA_FILES) | set(checksums)):
+        if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
+            raise IndexInvalidError(f"{gen / MANIFEST} lists a file outside its folder; {REBUILD_HINT}.")
+        path = gen / name
+        if not path.is_file():
+            raise IndexInvalidError(f"The index file {path} is missing; {REBUILD_HINT}.")
+        if checksums.get(name) != sha256_file(path):
+            raise IndexInvalidError(f"The index file {path} is damaged (checksum mismatch); {REBUILD_HINT}.")
