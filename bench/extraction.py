@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.errors import CorpusError  # noqa: E402
-from qa.sources import read_document  # noqa: E402
+from qa.ingest.files import read_document  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "benchmarks" / "news-pages"
 _TOKEN = re.compile(r"\w+")
@@ -142,7 +142,7 @@ def retrieval() -> dict[str, Any]:
 def same_story() -> dict[str, Any]:
     """Each page as HTML and as its text render, grouped by qa/stories.py: how many pairs are one
     story, and how many stories join two different pages."""
-    from qa.sources import read_document
+    from qa.ingest.files import read_document
     from qa.stories import signature, stories
 
     gold = json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8"))

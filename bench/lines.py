@@ -1,4 +1,4 @@
-"""Fit and judge the line model of qa/article_lines.py on the shared news pages' text renders.
+"""Fit and judge the line model of qa/ingest/article_lines.py on the shared news pages' text renders.
 
 Every non-blank line of `news-pages/text/<id>.txt` is labelled article text when at least half of its
 word 4-shingles occur in the page's gold article body (a line of fewer than four words: when its
@@ -6,12 +6,12 @@ words occur in the body in that order). A logistic model over `article_lines.FEA
 with each line weighted by its shingles (what the benchmark's score counts).
 
 Default: five folds split by a stable hash of the page id; each fold's model is fitted on the other
-four and its pages' article regions (the whole `qa.sources.analyse` path: rules, model, span) are
+four and its pages' article regions (the whole `qa.ingest.analyse.analyse` path: rules, model, span) are
 scored by the benchmark's rule (bench/extraction.py). Prints every held-out fold, their mean and
 spread, against the rules alone on the same pages. Nothing is chosen on the held-out folds: the
 regularisation is scikit-learn's default (C=1) and the span keeps lines more likely article than not.
 
-`--write` fits on every page and writes qa/line_model.json (what qa ships).
+`--write` fits on every page and writes qa/ingest/line_model.json (what qa ships).
 
     .venv/bin/python bench/lines.py [--write]
 """
@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from extraction import PAGES, page_score, summary  # noqa: E402
 
-from qa import article_lines  # noqa: E402
-from qa.sources import Line, _regions, classify_lines  # noqa: E402
+from qa.ingest import article_lines  # noqa: E402
+from qa.ingest.lines import Line, article_regions, classify_lines  # noqa: E402
 
 FOLDS = 5
 _TOKEN = re.compile(r"\w+")
@@ -71,7 +71,7 @@ class Page:
 
     def score(self, weights: np.ndarray | None) -> tuple[float | None, float]:
         lines = self.lines if weights is None else article_lines.select(self.lines, weights)
-        return page_score("\n\n".join(self.text[a:b] for a, b in _regions(lines)), self.body)
+        return page_score("\n\n".join(self.text[a:b] for a, b in article_regions(lines)), self.body)
 
 
 def fit(pages: list[Page]) -> np.ndarray:
@@ -86,7 +86,7 @@ def fit(pages: list[Page]) -> np.ndarray:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--write", action="store_true", help="fit on every page and write qa/line_model.json")
+    ap.add_argument("--write", action="store_true", help="fit on every page and write qa/ingest/line_model.json")
     ap.add_argument("--pdfs", type=Path, help="also score the pages printed to PDF (bench/print_pdf.py) in this folder")
     ap.add_argument("--train-pdfs", action="store_true", help="fit on the PDFs' text too (with --pdfs)")
     args = ap.parse_args()
@@ -100,7 +100,7 @@ def main() -> int:
     if args.pdfs:
         from print_pdf import print_pages
 
-        from qa.pdf_reader import read_pdf
+        from qa.ingest.pdf_reader import read_pdf
 
         printed, _ = print_pages(sorted(gold), args.pdfs)
         pdfs = [Page(f.stem, gold[f.stem]["articleBody"], read_pdf(f.name, f.read_bytes(), "").text) for f in printed]
@@ -149,7 +149,7 @@ def main() -> int:
     if args.write:
         weights = fit(pages + (pdfs if args.train_pdfs else []))
         data = {
-            "about": "qa/article_lines.py line model; written by bench/lines.py --write",
+            "about": "qa/ingest/article_lines.py line model; written by bench/lines.py --write",
             "fitted_on": f"{len(pages)} text renders of ../shared/benchmarks/news-pages",
             "written": dt.date.today().isoformat(),
             "weights": {f: round(float(v), 6) for f, v in zip(article_lines.FEATURES, weights, strict=True)},

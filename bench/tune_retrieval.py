@@ -23,7 +23,7 @@ from qa.chunking import Chunker, model_token_counter  # noqa: E402
 from qa.config import default_model_path  # noqa: E402
 from qa.embedder import default_embedder  # noqa: E402
 from qa.evaluate import contains_answer  # noqa: E402
-from qa.sources import list_files, read_document  # noqa: E402
+from qa.ingest.files import list_files, read_document  # noqa: E402
 from qa.store.lexical import Lexical  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "benchmarks" / "squad-subset"

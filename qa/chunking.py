@@ -3,7 +3,7 @@
 Chunks are cut by LangChain's `RecursiveCharacterTextSplitter` at paragraph, line and sentence
 boundaries, measured in the embedding model's own word pieces so that none is silently truncated by
 the model's window. The splitter works on one *region* at a time (a run of article lines with no
-boilerplate inside, see `sources.py`), and every piece it returns is located back in the original
+boilerplate inside, see `qa/ingest/`), and every piece it returns is located back in the original
 text, so `doc.text[chunk.start:chunk.end] == chunk.text` always holds.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from qa.sources import Document
+from qa.ingest.document import Document
 
 TokenCounter = Callable[[str], int]
 

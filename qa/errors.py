@@ -23,6 +23,17 @@ class CorpusError(QAError):
     """The corpus folder is missing, empty, or a file in it cannot be read."""
 
 
+class UnreadableFileError(CorpusError):
+    """One file of the corpus cannot be used: `source` names it, `reason` says why in a few words
+    ("is an encrypted PDF; save a copy without a password"). The message is "source: reason"; a
+    build skips the file with its reason, nothing parses the message."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
 class IndexMissingError(QAError):
     """No index has been built at the given folder yet."""
 

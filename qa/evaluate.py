@@ -182,7 +182,7 @@ def stage_corpora(corpora: list[tuple[str | None, Path]], root: Path | None = No
     A single unnamed corpus is used where it is. Copies are refreshed only where the bytes differ and
     files gone from a corpus are removed, so the incremental build re-embeds only what changed.
     """
-    from qa.sources import SUFFIXES
+    from qa.ingest.document import SUFFIXES
 
     if len(corpora) == 1 and corpora[0][0] is None:
         return corpora[0][1]

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from qa.answer import Answer
 from qa.config import Settings
 from qa.errors import CorpusError, IndexMissingError, QAError, UsageError
-from qa.sources import SUFFIXES, decode, sha256_bytes
+from qa.ingest.decode import decode, sha256_bytes
+from qa.ingest.document import SUFFIXES
 
 if TYPE_CHECKING:
     from qa.embedder import Embedder

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from qa.chunking import Chunker
 from qa.config import Settings
-from qa.errors import CorpusError
+from qa.errors import CorpusError, UnreadableFileError
 from qa.indexing.parts import new_parts, old_parts
 from qa.indexing.plan import previous
 from qa.indexing.report import BuildReport
 from qa.indexing.writer import write_generation
-from qa.sources import Document, Skipped, list_files, read_document, relative_source, sha256_bytes
+from qa.ingest.decode import sha256_bytes
+from qa.ingest.document import Document, Skipped
+from qa.ingest.files import list_files, read_document, relative_source
 from qa.store.generation import build_lock, publish
 from qa.store.layout import read_manifest
 
@@ -91,10 +93,9 @@ def build_index(
                 continue
             try:
                 doc = read_document(seeds / src, seeds, raw=raw)
-            except CorpusError as err:
-                reason = str(err).split(": ", 1)[-1]
-                skipped.append(Skipped(src, reason))
-                skip_records[src] = {"sha256": shas[src], "reason": reason}
+            except UnreadableFileError as err:
+                skipped.append(Skipped(src, err.reason))
+                skip_records[src] = {"sha256": shas[src], "reason": err.reason}
                 continue
             if not doc.regions:
                 skipped.append(Skipped(src, "has no article text"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.chunking import Chunk, Chunker, sentence_spans
-from qa.sources import Document
+from qa.ingest.document import Document
 from qa.store.codes6 import dequantize_rows
 from qa.store.generation import read_jsonl
 from qa.store.layout import (

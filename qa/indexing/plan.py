@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qa import article_lines
 from qa.config import Settings
 from qa.errors import IndexInvalidError, IndexMissingError
+from qa.ingest import article_lines
 from qa.store.layout import FORMAT_VERSION, INGEST_VERSION, check_manifest, generation_dir, read_manifest
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.sources import Skipped
+from qa.ingest.document import Skipped
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from qa.store.generation import CURRENT, sha256_file
 
 # 7: documents.jsonl rows carry author, format, characters, article regions, story and page starts.
 FORMAT_VERSION = 7
-# Bump when the rules in sources.py or chunking.py change what a file becomes: every file is then
+# Bump when the rules in qa/ingest/ or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`. 3: the line model of whole-page text
 # (article_lines.py; its weights' fingerprint is part of the key too) and PDF paragraphs.
 INGEST_VERSION = 3

@@ -93,7 +93,7 @@ class DocRecord:
     encoding: str
     chunks: int
     author: str | None
-    format: str  # "text" or "html" (see qa.sources.Document)
+    format: str  # "text" or "html" (see qa.ingest.document.Document)
     regions: list[list[int]]  # [start, end] character spans of article text
     characters: int  # len(text)
     story: str  # the first source of the documents telling the same story (itself if none; qa/stories.py)

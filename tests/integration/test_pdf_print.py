@@ -13,7 +13,7 @@ import pytest
 
 import qa
 from qa.config import Settings
-from qa.sources import read_document
+from qa.ingest.files import read_document
 from tests.conftest import SEEDS, FakeEmbedder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

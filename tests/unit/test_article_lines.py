@@ -1,4 +1,4 @@
-"""The line model of whole-page text (qa/article_lines.py): the article is the span of lines the
+"""The line model of whole-page text (qa/ingest/article_lines.py): the article is the span of lines the
 model finds article-like; menus, teasers of other stories and footers around it are not regions."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import article_lines
-from qa.pdf_reader import paragraphs
-from qa.sources import analyse, classify_lines
+from qa.ingest import article_lines
+from qa.ingest.analyse import analyse
+from qa.ingest.lines import classify_lines
+from qa.ingest.pdf_reader import paragraphs
 
 ARTICLE = [
     "Engineers began rebuilding the northern breakwater of Quendor harbour on Monday, two years after a winter "

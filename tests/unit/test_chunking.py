@@ -1,6 +1,6 @@
 """Property tests for `qa.chunking`: every chunk is an exact, stripped, budget-sized span of one region of
 the document text, and no article text is lost. Texts are generated (hypothesis), written to disk as
-bytes and read back through `qa.sources.read_document`, so the offset contract is checked end to end."""
+bytes and read back through `qa.ingest.files.read_document`, so the offset contract is checked end to end."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from qa.chunking import Chunk, Chunker, line_of, sentence_spans
 from qa.errors import CorpusError
-from qa.sources import Document, read_document
+from qa.ingest.document import Document
+from qa.ingest.files import read_document
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"  # the same folder as conftest.SEEDS
 

@@ -1,4 +1,4 @@
-"""Saved web pages (`.html`/`.htm`): the article text and its metadata (qa/html_reader.py, trafilatura),
+"""Saved web pages (`.html`/`.htm`): the article text and its metadata (qa/ingest/html_reader.py, trafilatura),
 indexed and cited as exact slices of the extracted text, which `qa text` prints."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import qa
 from qa.cli import main
 from qa.config import Settings
 from qa.errors import CorpusError
-from qa.sources import read_document
+from qa.ingest.files import read_document
 from tests.conftest import FakeEmbedder
 
 PAGE = """<!DOCTYPE html>

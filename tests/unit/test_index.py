@@ -635,7 +635,7 @@ def test_binary_empty_and_outside_link_files_are_skipped_with_reasons(seeds_copy
 def test_other_line_model_weights_rebuild_every_file(
     seeds_copy: Path, built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qa import article_lines
+    from qa.ingest import article_lines
 
     fake = FakeEmbedder()
     assert build(seeds_copy, built, fake).up_to_date and fake.encoded == 0, "premise: an up-to-date index"

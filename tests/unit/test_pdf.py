@@ -1,17 +1,18 @@
-"""PDFs (qa/pdf_reader.py, pypdf): the text layer without the browser's running header and footer,
+"""PDFs (qa/ingest/pdf_reader.py, pypdf): the text layer without the browser's running header and footer,
 cited with its pages; files that are not readable PDFs are skipped with a one-line reason."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import qa
 from qa.config import Settings
-from qa.errors import CorpusError
-from qa.pdf_reader import running_lines
-from qa.sources import read_document
+from qa.errors import UnreadableFileError
+from qa.ingest.files import read_document
+from qa.ingest.pdf_reader import running_lines
 from tests.conftest import FakeEmbedder
 
 
@@ -105,9 +106,12 @@ def test_a_line_on_one_page_only_is_kept() -> None:
 def test_a_pdf_that_cannot_be_used_is_refused_in_one_line(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.pdf"
     path.write_bytes(content)
-    with pytest.raises(CorpusError, match=reason) as err:
+    with pytest.raises(UnreadableFileError, match=reason) as err:
         read_document(path, tmp_path)
     assert str(err.value).startswith("bad.pdf: ") and "\n" not in str(err.value)
+    # the build reads the file and the reason from the error's fields, not from its message
+    assert err.value.source == "bad.pdf" and str(err.value) == f"bad.pdf: {err.value.reason}"
+    assert re.search(reason, err.value.reason)
 
 
 def test_pdf_citations_carry_their_pages_and_slice_the_extracted_text(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Unit tests for `qa.sources`: decoding (the offset contract), metadata, and boilerplate selection.
+"""Unit tests for `qa.ingest`: decoding (the offset contract), metadata, and boilerplate selection.
 
 Expected values come from reading the files: the shipped seeds (seeds/, five files) and small made-up
 articles written below in the styles of different sites. No model, no index.
@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.errors import CorpusError
-from qa.sources import Document, decode, read_document
+from qa.errors import CorpusError, UnreadableFileError
+from qa.ingest.decode import decode
+from qa.ingest.document import Document
+from qa.ingest.files import read_document
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"  # the same folder as conftest.SEEDS
 
@@ -161,8 +163,9 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x
 def test_png_renamed_txt_is_refused_with_the_file_named(tmp_path: Path) -> None:
     path = tmp_path / "picture.txt"
     path.write_bytes(PNG_HEADER + bytes(range(256)) * 4)
-    with pytest.raises(CorpusError, match=r"picture\.txt"):
+    with pytest.raises(UnreadableFileError, match=r"picture\.txt") as err:
         read_document(path, tmp_path)
+    assert (err.value.source, err.value.reason) == ("picture.txt", "looks like a binary file, not text")
     with pytest.raises(CorpusError):
         decode(path.read_bytes())
 

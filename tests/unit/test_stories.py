@@ -6,7 +6,7 @@ from pathlib import Path
 
 import qa
 from qa.config import Settings
-from qa.sources import read_document
+from qa.ingest.files import read_document
 from qa.stories import signature, stories
 from tests.conftest import FakeEmbedder
 from tests.unit.test_html import PAGE

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from qa.sources import Line
+    from qa.ingest.lines import Line
 
 MODEL_FILE = Path(__file__).with_name("line_model.json")
 

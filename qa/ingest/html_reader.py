@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.errors import CorpusError
+from qa.errors import UnreadableFileError
 
 FORMAT = "html"
 
@@ -33,10 +33,10 @@ def _metadata(found: Any, name: str) -> str | None:
 
 
 def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
-    """The `Document` of a decoded saved page. Raises CorpusError when it holds no article text."""
+    """The `Document` of a decoded saved page. Raises UnreadableFileError when it holds no article text."""
     import trafilatura
 
-    from qa.sources import Document
+    from qa.ingest.document import Document
 
     try:
         found = trafilatura.bare_extraction(
@@ -49,11 +49,11 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
             deduplicate=False,
         )
     except Exception as err:  # a malformed page: lxml and trafilatura raise many kinds
-        raise CorpusError(f"{source}: the page cannot be read as HTML ({type(err).__name__})") from None
+        raise UnreadableFileError(source, f"the page cannot be read as HTML ({type(err).__name__})") from None
     paragraphs = [" ".join(line.split()) for line in (getattr(found, "text", None) or "").split("\n")]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
-        raise CorpusError(f"{source}: has no article text")
+        raise UnreadableFileError(source, "has no article text")
     title = _metadata(found, "title")
     if title and len(paragraphs) > 1 and paragraphs[0].casefold() == title.casefold():
         paragraphs = paragraphs[1:]  # the headline inside the article: it heads the text once, below

@@ -6,7 +6,7 @@ pages, digits aside, is such a running line and is dropped. A PDF wraps each par
 margin, so lines that run to the page's usual full width are joined to the next one with a space
 (`paragraphs`). The pages' paragraphs, joined with a blank line between pages, are the document text
 that citations slice (the same for the same
-bytes; `qa text SOURCE` prints it); the line rules of plain text (qa/sources.py) then find the
+bytes; `qa text SOURCE` prints it); the line rules of plain text (qa/ingest/lines.py) then find the
 article regions and the metadata in it, as they do in text copied from a whole page.
 `page_starts` gives where each page begins in that text, for the `pages` of a citation.
 
@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from qa.errors import CorpusError
+from qa.errors import UnreadableFileError
 
 FORMAT = "pdf"
 EDGE_LINES = 3  # lines at each end of a page that may be running headers or footers
@@ -66,33 +66,33 @@ def paragraphs(lines: list[str]) -> list[str]:
 
 
 def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
-    """The `Document` of a PDF file. Raises CorpusError with a one-line reason."""
+    """The `Document` of a PDF file. Raises UnreadableFileError with a one-line reason."""
     import io
     import logging
 
     import pypdf
 
-    from qa.sources import analyse
+    from qa.ingest.analyse import analyse
 
     if not raw.lstrip()[:5] == b"%PDF-":
-        raise CorpusError(f"{source}: is not a PDF (it does not start with %PDF-)")
+        raise UnreadableFileError(source, "is not a PDF (it does not start with %PDF-)")
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on odd files are not the reader's
     try:
         reader = pypdf.PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise CorpusError(f"{source}: is an encrypted PDF; save a copy without a password")
+            raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password")
         pages = [(page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n") for page in reader.pages]
         info = reader.metadata
         pdf_title = str(info.title).strip() if info is not None and info.title else None
-    except CorpusError:
+    except UnreadableFileError:
         raise
     except Exception as err:  # pypdf raises many kinds on malformed files; none must stop a build
-        raise CorpusError(f"{source}: the PDF cannot be read ({type(err).__name__})") from None
+        raise UnreadableFileError(source, f"the PDF cannot be read ({type(err).__name__})") from None
     lines = [[" ".join(x.split()) for x in page.split("\n")] for page in pages]
     running = running_lines(lines)
     kept_pages = ["\n".join(paragraphs([x for x in page if x and _key(x) not in running])) for page in lines]
     if not any(p.strip() for p in kept_pages):
-        raise CorpusError(f"{source}: has no text layer (a scanned PDF?); run OCR on it first")
+        raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
     starts, parts, at = [], [], 0
     for page in kept_pages:
         starts.append(at)

@@ -1,0 +1,91 @@
+"""A `Document` from decoded text: its metadata and the regions that hold the article."""
+
+from __future__ import annotations
+
+import re
+
+from qa.ingest import article_lines
+from qa.ingest.boilerplate import MD_HEADING, URL, word_list
+from qa.ingest.document import Document
+from qa.ingest.lines import article_regions, classify_lines
+from qa.ingest.metadata import (
+    SOURCE_LINE,
+    find_date,
+    is_date_line,
+    is_revision_date,
+    is_url_line,
+    outlet_from_line,
+)
+
+
+def _capitalised_words(name: str) -> int:
+    return sum(1 for w in word_list(name) if w[0].isupper())
+
+
+def _preferred_spelling(name: str, text: str) -> str:
+    """The document's own capitalised spelling of an outlet name found in a lower-cased label
+    ("Arirang news https://..." when the article signs off "Arirang News.")."""
+    best = name
+    for m in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text, re.IGNORECASE):
+        variant = m.group(0)
+        if not variant.isupper() and _capitalised_words(variant) > _capitalised_words(best):
+            best = variant
+    return best
+
+
+def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Document:
+    """Build a `Document` from decoded text: metadata, and the regions that hold the article."""
+    markdown = source.lower().endswith(".md")
+    lines = classify_lines(text, markdown=markdown)
+    article = article_lines.select(lines)  # the span of the page that is the article
+    title = None
+    for line in lines:
+        if line.kind == "title":
+            title = MD_HEADING.sub("", line.text).strip() if markdown else line.text.strip()
+            break
+
+    published = None
+    url = None
+    outlet = None
+    for line in lines:
+        if line.kind != "meta":
+            continue
+        if published is None and is_date_line(line.text):
+            found = find_date(line.text)
+            if found and not is_revision_date(line.text):
+                published = found[0]
+        if url is None:
+            m = URL.search(line.text)
+            if m:
+                url = m.group(0).rstrip(".,;")
+    # Outlet: a "Source:" line first, then a copyright line, then a labelled link, then a footer.
+    candidates: list[tuple[int, str]] = []
+    for line in lines:
+        if line.kind not in ("meta", "boilerplate"):
+            continue
+        name = outlet_from_line(line.text)
+        if not name:
+            continue
+        if SOURCE_LINE.match(line.text):
+            rank = 0
+        elif "©" in line.text or "copyright" in line.text.lower():
+            rank = 1
+        elif is_url_line(line.text):
+            rank = 2
+        else:
+            rank = 3
+        candidates.append((rank, name))
+    if candidates:
+        outlet = _preferred_spelling(min(candidates, key=lambda c: c[0])[1], text)
+
+    return Document(
+        source=source,
+        text=text,
+        sha256=sha256,
+        title=title,
+        published=published,
+        outlet=outlet,
+        url=url,
+        encoding=encoding,
+        regions=article_regions(article),
+    )

@@ -1,0 +1,257 @@
+"""Site chrome by the shape of its lines: general rules about web-page text (short navigation lines,
+log-in and social prompts, copyright lines, lines in another script), not a list of phrases from
+particular sites."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+URL = re.compile(r"\bhttps?://[^\s<>\"'）)\]]+", re.IGNORECASE)
+TERMINAL = re.compile(r"(?:[.!?…][\"”’')\]]*|[\"”])\s*$")
+
+# Words that make up site chrome: a line made only of these is navigation, not article text.
+_UI_WORDS = frozenset(
+    [
+        "skip",
+        "to",
+        "main",
+        "content",
+        "navigation",
+        "nav",
+        "menu",
+        "close",
+        "open",
+        "search",
+        "home",
+        "top",
+        "back",
+        "print",
+        "dictionary",
+        "share",
+        "shares",
+        "email",
+        "e-mail",
+        "mail",
+        "facebook",
+        "twitter",
+        "x",
+        "whatsapp",
+        "telegram",
+        "kakao",
+        "kakaotalk",
+        "line",
+        "linkedin",
+        "reddit",
+        "pinterest",
+        "copy",
+        "link",
+        "url",
+        "comments",
+        "comment",
+        "reply",
+        "replies",
+        "text",
+        "size",
+        "font",
+        "zoom",
+        "increase",
+        "decrease",
+        "larger",
+        "smaller",
+        "small",
+        "medium",
+        "large",
+        "mode",
+        "view",
+        "next",
+        "previous",
+        "prev",
+        "more",
+        "less",
+        "read",
+        "listen",
+        "audio",
+        "play",
+        "pause",
+        "video",
+        "photo",
+        "photos",
+        "gallery",
+        "icon",
+        "lock",
+        "image",
+        "img",
+        "logo",
+        "button",
+        "bookmark",
+        "save",
+        "subscribe",
+        "subscribed",
+        "login",
+        "logout",
+        "sign",
+        "up",
+        "register",
+        "account",
+        "newsletter",
+        "advertisement",
+        "ad",
+        "ads",
+        "sponsored",
+        "related",
+        "articles",
+        "article",
+        "stories",
+        "story",
+        "trending",
+        "popular",
+        "latest",
+        "news",
+        "section",
+        "sections",
+        "go",
+        "page",
+        "pages",
+        "of",
+        "and",
+        "the",
+        "a",
+        "in",
+        "on",
+        "rss",
+        "feed",
+        "app",
+        "download",
+        "cookie",
+        "cookies",
+        "accept",
+        "settings",
+        "privacy",
+        "terms",
+        "help",
+        "faq",
+        "contact",
+        "us",
+        "about",
+        "follow",
+        "like",
+        "tweet",
+        "post",
+        "posts",
+    ]
+)
+_ACCOUNT_PROMPT = re.compile(
+    r"\b(log\s?-?in|logged\s+in|log\s+out|sign\s?-?in|signed\s+in|sign\s?-?up|register|"
+    r"subscribe|subscription|newsletter)\b",
+    re.IGNORECASE,
+)
+_SOCIAL_PROMPT = re.compile(
+    r"\b(social|facebook|twitter|whatsapp|telegram|instagram|follow\s+us|share\s+this)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\b", re.IGNORECASE)
+# What only a copyright notice says; the bare word "copyright" also occurs in news sentences.
+_COPYRIGHT_NOTICE = re.compile(
+    r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\s*(?:©|\(c\)|(?:19|20)\d{2}\b)", re.IGNORECASE
+)
+# A prompt speaks to the reader ("You must be logged in", "please log in", "Join us", "Subscribe to our
+# newsletter"); a news sentence that mentions logging in or Twitter reports on somebody else.
+_READER_ADDRESS = re.compile(r"\b(you|your|please|us|our)\b", re.IGNORECASE)
+_IMPERATIVE_START = re.compile(
+    r"^\W*(log\s?-?in|sign\s?-?(in|up)|subscribe|register|follow|share|join|click|tap|download)\b", re.IGNORECASE
+)
+# A cookie/consent banner: about cookies or the site's policies, addressed to the reader.
+_CONSENT = re.compile(r"\bcookies?\b|\bprivacy\s+(policy|notice|settings)\b|\bterms\s+of\s+(use|service)\b", re.I)
+_BREADCRUMB = re.compile(r"\s[>›»|/]\s")
+_CREDIT = re.compile(
+    r"\b(photo|image|picture|graphic)s?\s*(by|credit|courtesy|source)\b|\bvia\s+[A-Z]|"
+    r"\b(credit|courtesy)\s*:",
+    re.IGNORECASE,
+)
+MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+
+
+def word_list(line: str) -> list[str]:
+    return WORD.findall(line)
+
+
+@lru_cache(maxsize=8192)
+def _script(ch: str) -> str:
+    """A coarse script name for a letter: the first word of its Unicode name (LATIN, HANGUL, ...)."""
+    try:
+        return unicodedata.name(ch).split(" ", 1)[0]
+    except ValueError:
+        return "UNKNOWN"
+
+
+def dominant_script(text: str) -> str:
+    counts: dict[str, int] = {}
+    for ch, n in Counter(text).items():  # each distinct character once, not every character
+        if ch.isalpha():
+            s = _script(ch)
+            counts[s] = counts.get(s, 0) + n
+    return max(counts, key=lambda s: counts[s]) if counts else "LATIN"
+
+
+def foreign_script(line: str, dominant: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    if not letters:
+        return False
+    foreign = sum(1 for ch in letters if _script(ch) != dominant)
+    return foreign / len(letters) > 0.5
+
+
+def is_prose(line: str) -> bool:
+    """A line that reads as article text: a real sentence, not a label or a menu."""
+    n = len(word_list(line))
+    return n >= 15 or (n >= 8 and bool(TERMINAL.search(line)))
+
+
+# Reasons that hold even for a line that reads like a sentence ("You must be logged in to ...").
+STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt", "consent notice"})
+
+
+def sentence_like(line: str, n: int) -> bool:
+    """A line of a few words that ends like a sentence: it may be news ("Officials said users must
+    register their phones."), so chrome words alone do not make it chrome."""
+    return n >= 4 and bool(TERMINAL.search(line))
+
+
+def addresses_reader(line: str) -> bool:
+    return bool(_READER_ADDRESS.search(line) or _IMPERATIVE_START.search(line))
+
+
+def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
+    """Why `line` is site chrome wherever it appears, or None. Long prose lines are never chrome."""
+    words = word_list(line)
+    n = len(words)
+    if n == 0:
+        # Only symbols or digits: separators, counters, "***".
+        return "no words"
+    sentence = sentence_like(line, n)
+    if n <= 25 and (_COPYRIGHT_NOTICE.search(line) or (_COPYRIGHT.search(line) and not sentence)):
+        return "copyright"
+    if _ACCOUNT_PROMPT.search(line) and n <= 15 and (not sentence or addresses_reader(line)):
+        return "account prompt"
+    if _SOCIAL_PROMPT.search(line) and n <= 8 and (not sentence or addresses_reader(line)):
+        return "social prompt"
+    if _CONSENT.search(line) and n <= 40 and _READER_ADDRESS.search(line):
+        return "consent notice"
+    if re.search(r"\bcomments?\b", line, re.IGNORECASE) and n <= 3:
+        return "comments"
+    if all(w.lower() in _UI_WORDS for w in words) and n <= 6:
+        return "navigation"
+    if len(_BREADCRUMB.findall(line)) >= 1 and n <= 8 and not TERMINAL.search(line):
+        return "breadcrumb"
+    stripped = line.strip()
+    if " " not in stripped and re.fullmatch(r"[a-z0-9]+(?:[_-][a-z0-9]+)+", stripped):
+        return "identifier"
+    if n <= 8 and foreign_script(line, dominant):
+        return "other script"
+    if n <= 10 and _CREDIT.search(line) and not TERMINAL.search(line):
+        return "credit"
+    return None

@@ -1,0 +1,139 @@
+"""Every line of a text labelled: article content, the title, metadata or boilerplate; and the
+regions (runs of article lines) that chunks never cross."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from qa.ingest.boilerplate import (
+    MD_HEADING,
+    STRONG_REASONS,
+    TERMINAL,
+    chrome_reason,
+    dominant_script,
+    is_prose,
+    word_list,
+)
+from qa.ingest.metadata import SOURCE_LINE, is_date_line, is_url_line
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int  # offset of the first non-space character
+    end: int  # offset after the last non-space character
+    text: str
+    kind: str  # "blank", "title", "content", "meta", "boilerplate", "duplicate"
+    reason: str = ""
+
+
+def split_lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line's stripped text; blank lines give start == end."""
+    pos = 0
+    for raw in text.split("\n"):
+        lead = len(raw) - len(raw.lstrip())
+        body = raw.strip()
+        yield pos + lead, pos + lead + len(body)
+        pos += len(raw) + 1
+
+
+def line_key(line: str) -> str:
+    return re.sub(r"\s+", " ", line).strip().lower()
+
+
+def classify_lines(text: str, markdown: bool = False) -> list[Line]:
+    """Label every line of `text`: article content, the title, metadata, or boilerplate."""
+    dominant = dominant_script(text)
+    spans = list(split_lines(text))
+    kinds: list[str] = []
+    reasons: list[str] = []
+    for start, end in spans:
+        line = text[start:end]
+        if start == end:
+            kinds.append("blank")
+            reasons.append("")
+            continue
+        if is_date_line(line) or is_url_line(line) or SOURCE_LINE.match(line):
+            kinds.append("meta")
+            reasons.append("metadata")
+            continue
+        reason = chrome_reason(line, dominant)
+        if reason and (reason in STRONG_REASONS or not is_prose(line)):
+            kinds.append("boilerplate")
+            reasons.append(reason)
+            continue
+        kinds.append("content")
+        reasons.append("")
+
+    content_idx = [i for i, k in enumerate(kinds) if k == "content"]
+    prose_idx = [i for i in content_idx if is_prose(text[spans[i][0] : spans[i][1]])]
+    first_prose = prose_idx[0] if prose_idx else len(spans)
+    last_prose = prose_idx[-1] if prose_idx else -1
+
+    # The title: the first heading-like content line above the first sentence of prose (a headline
+    # can be long, but it does not end like a sentence).
+    title_idx: int | None = None
+    for i in content_idx:
+        line = text[spans[i][0] : spans[i][1]]
+        if is_prose(line) and line.rstrip().endswith((".", "!", "?", "”", '"')):
+            break
+        if markdown and MD_HEADING.match(line):
+            title_idx = i
+            break
+        n = len(word_list(line))
+        if 3 <= n <= 40 and len(line) <= 300 and not line.rstrip().endswith((".", ",", ";")):
+            title_idx = i
+            break
+    if markdown and title_idx is None:
+        for i in content_idx:
+            if MD_HEADING.match(text[spans[i][0] : spans[i][1]]):
+                title_idx = i
+                break
+
+    # The article starts at its first sentence of prose below the title (a repeat of the headline
+    # is not the article starting).
+    title_key = line_key(text[spans[title_idx][0] : spans[title_idx][1]]) if title_idx is not None else ""
+    body_prose = [i for i in prose_idx if line_key(text[spans[i][0] : spans[i][1]]) != title_key]
+    first_prose = body_prose[0] if body_prose else len(spans)
+
+    seen: set[str] = set()
+    lines: list[Line] = []
+    for i, (start, end) in enumerate(spans):
+        line = text[start:end]
+        kind, reason = kinds[i], reasons[i]
+        if kind == "content":
+            key = line_key(line)
+            n = len(word_list(line))
+            has_end = bool(TERMINAL.search(line))
+            if i == title_idx:
+                kind = "title"
+            elif len(key) >= 20 and key in seen:
+                kind, reason = "duplicate", "repeats an earlier line"
+            elif i < first_prose and n < 5 and not has_end:
+                # Above the article: short labels, toggles and menus of the page around it.
+                kind, reason = "boilerplate", "page header"
+            elif i > last_prose and not has_end and n < 8:
+                # Below the article: footer links, section names, "Top".
+                kind, reason = "boilerplate", "page footer"
+            seen.add(key)
+        lines.append(Line(start, end, line, kind, reason))
+    return lines
+
+
+def article_regions(lines: list[Line]) -> tuple[tuple[int, int], ...]:
+    """Maximal runs of title/content lines (blank lines allowed inside, nothing dropped inside)."""
+    regions: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    for line in lines:
+        if line.kind == "blank":
+            continue
+        if line.kind in ("title", "content"):
+            cur = (cur[0], line.end) if cur else (line.start, line.end)
+        else:
+            if cur:
+                regions.append(cur)
+            cur = None
+    if cur:
+        regions.append(cur)
+    return tuple(regions)

@@ -1,0 +1,136 @@
+"""Dates, datelines and outlet names in the lines of a page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from qa.ingest.boilerplate import TERMINAL, URL, word_list
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH_RE = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_PATTERNS = [
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})\b"),
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*년\s*(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"),
+    re.compile(_MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
+    re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
+]
+_DATE_LABEL = re.compile(
+    r"^\W*(published|posted|updated|modified|date[d]?|source|by|written|first published|"
+    r"created|release[d]?|issued)\b",
+    re.IGNORECASE,
+)
+SOURCE_LINE = re.compile(r"^\W*source\s*[:：]\s*(?P<rest>.+)$", re.IGNORECASE)
+
+
+def find_date(line: str) -> tuple[str, int, int] | None:
+    """The first calendar date in `line` as (ISO date, start, end), or None. Invalid dates are not dates."""
+    best: tuple[str, int, int] | None = None
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(line):
+            g = m.groupdict()
+            month = int(g["m"]) if g.get("m") else _MONTHS[g["mon"].lower().rstrip(".")]
+            try:
+                day = dt.date(int(g["y"]), month, int(g["d"]))
+            except ValueError:
+                continue
+            if best is None or m.start() < best[1]:
+                best = (day.isoformat(), m.start(), m.end())
+            break
+    return best
+
+
+_TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
+
+
+def is_date_line(line: str) -> bool:
+    """A short line that states a date as a label ("Published on: ...", "date 2025-05-21").
+
+    A sentence that merely contains a date ("By June 5, 2020, the two sides had met three times.")
+    is not one: "by" directly before the date is the preposition, not a byline, and a line that goes
+    on for several words after its date and ends like a sentence is prose.
+    """
+    found = find_date(line)
+    if found is None or len(word_list(line)) > 12:
+        return False
+    _, start, end = found
+    rest = (line[:start] + " " + line[end:]).strip()
+    rest_words = word_list(_TIME.sub(" ", rest))
+    label = _DATE_LABEL.search(line)
+    if label and label.group(1).lower() == "by" and not line[label.end() : start].strip():
+        label = None
+    if TERMINAL.search(line) and len(word_list(_TIME.sub(" ", line[end:]))) >= 3:
+        return False
+    return bool(label) or len(rest_words) <= 2
+
+
+_REVISION_LABEL = re.compile(r"\b(updated|modified|revised|edited)\b", re.IGNORECASE)
+
+
+def is_revision_date(line: str) -> bool:
+    """A date line whose first date is when the page changed ("Updated: ...", "Last modified ...")."""
+    found = find_date(line)
+    return found is not None and bool(_REVISION_LABEL.search(line[: found[1]]))
+
+
+def is_url_line(line: str) -> bool:
+    """A line that is a link, optionally with a short label ("Arirang news https://...")."""
+    m = URL.search(line)
+    if not m:
+        return False
+    rest = line[: m.start()] + " " + line[m.end() :]
+    return len(word_list(rest)) <= 6
+
+
+def _clean_name(name: str) -> str | None:
+    name = re.sub(r"\(.*?\)|\bwww\.\S+", " ", name)
+    name = re.sub(r"\ball rights reserved\b.*$", " ", name, flags=re.IGNORECASE)
+    name = re.sub(r"^\W*(?:\d{4}\W+)?|[\s.,;:|–—-]+$", "", name.strip())
+    name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
+    words = word_list(name)
+    if not words or len(words) > 8 or not any(ch.isupper() for ch in name):
+        return None
+    return name
+
+
+def outlet_from_line(line: str) -> str | None:
+    """The outlet a metadata or footer line names, if it names one."""
+    m = SOURCE_LINE.match(line)
+    if m:
+        rest = m.group("rest")
+        found = find_date(rest)
+        if found:
+            rest = rest[: found[1]]
+        rest = URL.sub(" ", rest)
+        return _clean_name(rest)
+    if "©" in line or re.search(r"\bcopyright\b", line, re.IGNORECASE):
+        rest = re.split(r"©|\bcopyright\b", line, maxsplit=1, flags=re.IGNORECASE)[1]
+        return _clean_name(rest)
+    if is_url_line(line):
+        label = URL.sub(" ", line)
+        return _clean_name(label) if word_list(label) else None
+    # A footer prompt such as "... connect with the Korea JoongAng Daily".
+    m = re.search(r"(?:^|\b(?:connect|follow|join)\s+)with\s+the\s+(?P<name>[A-Z][^.!?]{2,60})$", line.strip())
+    if m:
+        return _clean_name(m.group("name"))
+    return None
