@@ -23,7 +23,6 @@ from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_
 from qa.store.reader import IndexData, load_index
 from qa.store.tables import Place, expand_runs
 from qa.store.texts import document_text
-from qa.store.vectors import inner_products
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -105,15 +104,6 @@ class Engine:
             members.setdefault(self._story[src], []).append(src)
         self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
-        # An exact (flat) index's vectors as a numpy view, no copy: one matrix-vector product scores
-        # every passage faster than FAISS's single-query heap search with k = CANDIDATES (measured at
-        # 11k passages: 5.4 ms for faiss, ~1 ms for numpy), and it gives the candidates' cosines too.
-        self._matrix: Any = None
-        index = data.faiss
-        if hasattr(index, "get_xb") and index.ntotal:
-            import faiss
-
-            self._matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
 
     def _citation_idf(self) -> dict[str, float]:
         """Word weights for picking a highlight when no indexed sentence lies inside a cited span
@@ -275,16 +265,12 @@ class Engine:
         allowed_p = None if doc_mask is None else doc_mask[data.chunk_doc]
         tokens = data.lexical.tokens(q)  # one tokenisation for both BM25 indexes and the coverage
         bm25_p = data.lexical.scores(q, tokens)
-        all_dense = None if self._matrix is None else inner_products(self._matrix, qv[0])
+        dense = data.vectors.query(qv[0])
         if n <= 2 * CANDIDATES:
             cand = np.arange(n) if allowed_p is None else np.flatnonzero(allowed_p)
         else:
             want = CANDIDATES if allowed_p is None else min(n, CANDIDATES * 16)
-            if all_dense is not None:
-                dense_ids = np.argpartition(-all_dense, want - 1)[:want] if want < n else np.arange(n)
-            else:
-                _, ids = data.faiss.search(qv, want)
-                dense_ids = ids[0][ids[0] >= 0]
+            dense_ids = dense.nearest(want)
             bm = bm25_p if allowed_p is None else np.where(allowed_p, bm25_p, -1.0)
             top_bm = np.argpartition(-bm, CANDIDATES)[:CANDIDATES]
             top_bm = top_bm[bm[top_bm] > 0]
@@ -293,11 +279,7 @@ class Engine:
                 cand = cand[allowed_p[cand]]
                 if cand.size == 0:
                     cand = np.flatnonzero(allowed_p)[: CANDIDATES * 16]
-        if all_dense is not None:
-            dense_p = all_dense[cand]
-        else:
-            vectors = data.faiss.reconstruct_batch(cand) if cand.size else np.zeros((0, qv.shape[1]), np.float32)
-            dense_p = inner_products(vectors, qv[0])
+        dense_p = dense.cosines(cand)
 
         indptr, sent_ids = data.passage_sentences
         starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]

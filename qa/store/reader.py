@@ -28,7 +28,7 @@ from qa.store.layout import (
 )
 from qa.store.tables import ChunkTable, passage_sentences
 from qa.store.texts import DocRecord, TextStore, doc_record
-from qa.store.vectors import inner_products, ivf_probes
+from qa.store.vectors import PassageVectors, inner_products
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,6 +45,7 @@ class IndexData:
     documents: dict[str, DocRecord]
     chunks: ChunkTable
     faiss: Any  # faiss.Index over passages
+    vectors: PassageVectors  # the same, for questions: nearest passages and exact cosines
     sentences: Any  # np.ndarray (S, 3) int32: document number, start, end; sorted
     sentence_codes: Any  # np.ndarray (S, packed_width(d)) uint8, memory-mapped when large (quantize_rows)
     sentence_scales: Any  # np.ndarray (S,) float32
@@ -115,10 +116,6 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
     membership = passage_sentences(rows, sentences)
     # Held as int32 (offsets, line and row numbers all fit): half the memory of the stored int64.
     rows, sentences = rows.astype(np.int32), sentences.astype(np.int32)
-    if hasattr(index, "nprobe"):
-        ivf: Any = index
-        ivf.nprobe = ivf_probes(ivf.nlist)
-        ivf.make_direct_map()  # reconstruct_batch of the candidates (exact cosines)
     # What a query needs of the manifest; its per-file tables (large for a large corpus) are for builds.
     kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "checksums")}
     return IndexData(
@@ -127,6 +124,7 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         documents,
         ChunkTable(rows, docs),
         index,
+        PassageVectors.open(index),
         sentences,
         codes,
         scales.astype(np.float32),

@@ -70,3 +70,105 @@ def inner_products(matrix: Any, q: np.ndarray) -> np.ndarray:
             faiss.swig_ptr(out), faiss.swig_ptr(v), faiss.swig_ptr(m), m.shape[1], len(m)
         )
     return out
+
+
+class PassageVectors:
+    """The passage vectors of a generation, for questions: `query(q)` gives a `VectorQuery` that finds
+    the passages nearest to the unit vector `q` and gives the exact cosine of any passage. `open`
+    picks the implementation for the stored FAISS index (exact or IVF); the engine has one path."""
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.index.d)
+
+    @staticmethod
+    def open(index: Any) -> PassageVectors:
+        return FlatVectors(index) if hasattr(index, "get_xb") else IvfVectors(index)
+
+    def query(self, q: np.ndarray) -> VectorQuery:
+        raise NotImplementedError
+
+
+class VectorQuery:
+    """One question's view of the passage vectors."""
+
+    def nearest(self, want: int) -> np.ndarray:
+        """The ids of (about) the `want` passages nearest to the question, in no particular order."""
+        raise NotImplementedError
+
+    def cosines(self, ids: np.ndarray) -> np.ndarray:
+        """The exact cosine of passages `ids` with the question."""
+        raise NotImplementedError
+
+
+class FlatVectors(PassageVectors):
+    """An exact (flat) index: its float32 vectors read in place as a numpy view of FAISS's memory (no
+    copy). One matrix-vector product scores every passage faster than FAISS's single-query heap search
+    with k = 256 (measured at 11k passages: 5.4 ms for faiss, ~1 ms this way), and gives every
+    candidate's cosine too."""
+
+    def __init__(self, index: Any) -> None:
+        import faiss
+
+        super().__init__(index)
+        n, d = int(index.ntotal), int(index.d)
+        self.matrix: Any = faiss.rev_swig_ptr(index.get_xb(), n * d).reshape(n, d) if n else None
+
+    def query(self, q: np.ndarray) -> VectorQuery:
+        import numpy as np
+
+        return _FlatQuery(inner_products(self.matrix, q) if self.matrix is not None else np.zeros(0, np.float32))
+
+
+class _FlatQuery(VectorQuery):
+    def __init__(self, cosines: np.ndarray) -> None:
+        self.all = cosines
+
+    def nearest(self, want: int) -> np.ndarray:
+        import numpy as np
+
+        n = len(self.all)
+        return np.argpartition(-self.all, want - 1)[:want] if want < n else np.arange(n)
+
+    def cosines(self, ids: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self.all[ids]
+        return out
+
+
+class IvfVectors(PassageVectors):
+    """An inverted file over 8-bit codes: `nearest` probes 1/IVF_PROBE_DIVISOR of the lists, and the
+    candidates' vectors are decoded (`reconstruct_batch`) for their cosines."""
+
+    def __init__(self, index: Any) -> None:
+        super().__init__(index)
+        index.nprobe = ivf_probes(index.nlist)
+        index.make_direct_map()  # reconstruct_batch of the candidates
+
+    def query(self, q: np.ndarray) -> VectorQuery:
+        return _IvfQuery(self.index, q)
+
+
+class _IvfQuery(VectorQuery):
+    def __init__(self, index: Any, q: np.ndarray) -> None:
+        self.index, self.q = index, q
+
+    def nearest(self, want: int) -> np.ndarray:
+        import numpy as np
+
+        _, ids = self.index.search(np.asarray(self.q, np.float32).reshape(1, -1), want)
+        out: np.ndarray = ids[0][ids[0] >= 0]
+        return out
+
+    def cosines(self, ids: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if not len(ids):
+            return np.zeros(0, np.float32)
+        return inner_products(self.index.reconstruct_batch(ids), self.q)
