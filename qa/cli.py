@@ -268,7 +268,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import format_conversations, format_report, parse_corpus, run_conversations, run_eval
+    from qa.eval_conversations import format_conversations, run_conversations
+    from qa.evaluate import format_report, parse_corpus, run_eval
 
     if args.conversations:
         report = run_conversations(

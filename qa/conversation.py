@@ -24,13 +24,28 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qa.errors import UsageError
 
 if TYPE_CHECKING:
     from qa.answer import Answer
-    from qa.engine import Engine
+
+
+class Asks(Protocol):
+    """What a conversation needs of an engine: `qa.engine.Engine.ask`."""
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        history: Sequence[str] | None = None,
+    ) -> Answer: ...
+
 
 # Chosen by bench/conversations.py's folds (README): how much better the carried search must do, and
 # whether the carried words pick the article only (the passage then by the question's own words).
@@ -90,7 +105,7 @@ class Conversation:
     >>> print(chat.markdown())
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Asks) -> None:
         self.engine = engine
         self.turns: list[Answer] = []
 

@@ -463,7 +463,7 @@ def test_evidence_gives_each_sentence_a_share_of_the_previous_ones_score(engine:
 def test_conversations_are_measured_with_and_without_their_history(
     bench: tuple[Path, Path, Path], engine: Engine, tmp_path: Path
 ) -> None:
-    from qa.evaluate import format_conversations, run_conversations
+    from qa.eval_conversations import format_conversations, run_conversations
 
     rows = [
         {"conversation": "a", "turn": 1, "kind": "first", **ANSWERABLE[0]},
