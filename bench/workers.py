@@ -208,7 +208,7 @@ def bare_qa_model(args: argparse.Namespace) -> dict[str, Any]:
     from qa.config import Settings
     from qa.embedder import default_embedder
 
-    settings = Settings()
+    settings = Settings.from_env()
     vector = default_embedder(settings.batch_size, settings.backend).encode([args.question])
     return {"dimension": int(vector.shape[1]), "backend": settings.backend}
 

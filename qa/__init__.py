@@ -50,7 +50,7 @@ def build(
     from qa.config import MODEL_DIMENSION
     from qa.indexing.build import build_index
 
-    settings = (settings or Settings()).with_(
+    settings = (settings or Settings.from_env()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,
     )

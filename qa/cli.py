@@ -34,6 +34,13 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _port(value: str) -> int:
+    n = _positive_int(value)
+    if n > 65535:
+        raise argparse.ArgumentTypeError("must be a port number, 1-65535")
+    return n
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         """One line, with the usage hint, exit 2 (argparse's own convention)."""
@@ -75,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_serve = sub.add_parser("serve", help="start the browser chat (http://127.0.0.1:7860)")
     p_serve.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind (loopback)")
-    p_serve.add_argument("--port", type=int, default=int(os.environ.get("QA_PORT", "7860")), help="port (7860)")
+    p_serve.add_argument("--port", type=_port, default=os.environ.get("QA_PORT", "7860"), help="port (7860)")
     p_serve.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_serve.add_argument("--seeds", type=Path, help="articles folder for rebuilds and uploads (default seeds/)")
 
@@ -115,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> object:
     from qa.config import Settings
 
-    return Settings().with_(
+    return Settings.from_env().with_(
         seeds_dir=getattr(args, "seeds", None),
         index_dir=getattr(args, "index", None),
     )
@@ -312,7 +319,7 @@ def _documents(index: Path | None) -> dict[str, Any]:
     from qa.config import Settings
     from qa.store.texts import load_documents
 
-    return load_documents(Settings().with_(index_dir=index).index_dir)
+    return load_documents(Settings.from_env().with_(index_dir=index).index_dir)
 
 
 def cmd_text(args: argparse.Namespace) -> int:

@@ -1,6 +1,8 @@
 """One frozen `Settings` value for the whole program.
 
-Defaults can be overridden by environment variables (`QA_*`) or by explicit keyword arguments. The
+`Settings()` is the defaults; `Settings.from_env()` (what the CLI, the server and `qa.load` use) reads
+the `QA_*` environment variables over them. Modes are `Literal`s and every number is range-checked, so
+a bad value is a one-line error that names the variable, never a traceback. The
 settings that change what an index contains (model, chunking) are written into the manifest, and an
 index built with other values is refused on load.
 """
@@ -8,44 +10,68 @@ index built with other values is refused on load.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_DIMENSION = 384
 # The model's position window is 256 word pieces including [CLS] and [SEP].
 MODEL_MAX_TOKENS = 256
-BACKENDS = ("torch", "onnx", "onnx-int8")
-PASSAGE_VECTORS = ("pooled", "encoded")
+Backend = Literal["onnx", "torch", "onnx-int8"]
+PassageVectorsMode = Literal["pooled", "encoded"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+PASSAGE_VECTORS: tuple[str, ...] = get_args(PassageVectorsMode)
 
 
-def _env_path(name: str, default: str) -> Path:
-    return Path(os.environ.get(name, default))
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
+def _env_int(environ: Mapping[str, str], name: str) -> int | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
     try:
         return int(raw)
     except ValueError:
         from qa.errors import UsageError
 
-        raise UsageError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}.") from None
+        raise UsageError(f"{name}={raw!r} is not a whole number; {_RANGES[name][2]}.") from None
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
+def _env_float(environ: Mapping[str, str], name: str) -> float | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
     try:
         return float(raw)
     except ValueError:
         from qa.errors import UsageError
 
-        raise UsageError(f"{name}={raw!r} is not a number; set it to e.g. {default}.") from None
+        raise UsageError(f"{name}={raw!r} is not a number; {_RANGES[name][2]}.") from None
+
+
+def _env_str(environ: Mapping[str, str], name: str) -> str | None:
+    return environ.get(name, "").strip() or None
+
+
+# Each numeric setting: its field, the range it must lie in (inclusive), and what to do when it does not.
+_RANGES: dict[str, tuple[str, tuple[float, float], str]] = {
+    "QA_CHUNK_TOKENS": ("chunk_tokens", (8, MODEL_MAX_TOKENS - 2), "set it to 8-254 word pieces, e.g. 128"),
+    "QA_CHUNK_OVERLAP": (
+        "chunk_overlap",
+        (0, MODEL_MAX_TOKENS - 3),
+        "set it to 0 or more, below QA_CHUNK_TOKENS, e.g. 32",
+    ),
+    "QA_K": ("k", (1, 1000), "set it to 1 or more, e.g. 5"),
+    "QA_MIN_CONFIDENCE": ("min_confidence", (0.0, 1.0), "set it to 0-1, e.g. 0.3"),
+    "QA_MIN_RELATIVE_SCORE": ("min_relative_score", (0.0, 1.0), "set it to 0-1, e.g. 0 (off)"),
+    "QA_BATCH_SIZE": ("batch_size", (0, 4096), "set it to 0 (the backend's own) or a batch size, e.g. 8"),
+    "QA_MAX_FILE_BYTES": ("max_file_bytes", (1, 2**40), "set it to a size in bytes, e.g. 5000000"),
+}
+
+
+def environ_path(environ: Mapping[str, str], name: str) -> Path | None:
+    raw = environ.get(name, "").strip()
+    return Path(raw) if raw else None
 
 
 def default_model_path() -> Path:
@@ -66,51 +92,73 @@ def default_model_path() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    seeds_dir: Path = field(default_factory=lambda: _env_path("QA_SEEDS_DIR", "seeds"))
-    index_dir: Path = field(default_factory=lambda: _env_path("QA_INDEX_DIR", "embeddings"))
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("embeddings")
     model_name: str = MODEL_NAME
     # How the model runs: "onnx" (default: ONNX Runtime over a copy of the packaged model exported
     # locally on first use; the same vectors as sentence-transformers, about 3x faster per question on
     # CPU, and no torch import when answering), "torch" (sentence-transformers), or "onnx-int8"
     # (dynamically quantised: faster again, hit@3 .973 instead of .982). See README, "Performance".
-    backend: str = field(default_factory=lambda: os.environ.get("QA_BACKEND", "onnx").strip() or "onnx")
+    backend: Backend = "onnx"
     # Chunk size in the model's own word pieces. Paragraph-sized passages keep one idea each, which
     # is what a reader wants to see cited and what MiniLM (trained on short texts) embeds best.
-    chunk_tokens: int = field(default_factory=lambda: _env_int("QA_CHUNK_TOKENS", 128))
-    chunk_overlap: int = field(default_factory=lambda: _env_int("QA_CHUNK_OVERLAP", 32))
+    chunk_tokens: int = 128
+    chunk_overlap: int = 32
     # How a passage gets its vector. "pooled": every sentence is encoded once, and a passage's vector
     # is the mean of its sentences' token states (mean pooling over the passage's tokens, each sentence
     # read in its own context); a build then costs one model pass over the text. "encoded": passages
     # and sentences are each encoded on their own (overlaps and sentences make it about twice the
     # model work). Same hit@1 on the SQuAD subset; measured side by side in README, "Performance".
-    passage_vectors: str = field(
-        default_factory=lambda: os.environ.get("QA_PASSAGE_VECTORS", "pooled").strip() or "pooled"
-    )
-    k: int = field(default_factory=lambda: _env_int("QA_K", 5))
+    passage_vectors: PassageVectorsMode = "pooled"
+    k: int = 5
     # Abstain when the answer confidence (best sentence cosine x share of the question's words found
     # in the corpus) is below this. Chosen by cross-validation (bench/cv.py): the highest threshold with
     # at most 0.5 % false abstention on the training folds of the news set and the SQuAD subset pooled
     # (0.30 on every split; at 1 % it is 0.33, which turns away 0.7 % more answerable SQuAD questions for
     # one more unanswerable news question); README, "Abstention".
-    min_confidence: float = field(default_factory=lambda: _env_float("QA_MIN_CONFIDENCE", 0.30))
+    min_confidence: float = 0.30
     # Drop citations scoring below this fraction of the best one's score. 0 (off): on every training
     # split of bench/cv.py, no cut beat a cut of 0.5 (a dropped lower citation sometimes held the answer).
-    min_relative_score: float = field(default_factory=lambda: _env_float("QA_MIN_RELATIVE_SCORE", 0.0))
+    min_relative_score: float = 0.0
     # Texts per model call when building; 0 = the backend's own best (measured: ONNX Runtime is
     # fastest at 8 on 2 cores, 20% faster than torch at 32; torch at 32).
-    batch_size: int = field(default_factory=lambda: _env_int("QA_BATCH_SIZE", 0))
+    batch_size: int = 0
     # Files larger than this are skipped with a warning (news articles are a few KB).
-    max_file_bytes: int = field(default_factory=lambda: _env_int("QA_MAX_FILE_BYTES", 5_000_000))
+    max_file_bytes: int = 5_000_000
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            from qa.errors import UsageError
+        from qa.errors import UsageError
 
+        if self.backend not in BACKENDS:
             raise UsageError(f"QA_BACKEND={self.backend!r} is not one of {', '.join(BACKENDS)}.")
         if self.passage_vectors not in PASSAGE_VECTORS:
-            from qa.errors import UsageError
-
             raise UsageError(f"QA_PASSAGE_VECTORS={self.passage_vectors!r} is not one of {', '.join(PASSAGE_VECTORS)}.")
+        for env, (name, (low, high), advice) in _RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise UsageError(f"{env}={value!r} ({name}) is out of range; {advice}.")
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise UsageError(
+                f"QA_CHUNK_OVERLAP={self.chunk_overlap} is not below QA_CHUNK_TOKENS={self.chunk_tokens}; "
+                "make the overlap smaller, e.g. a quarter of the chunk."
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """The settings of this process: the defaults, then the `QA_*` environment variables, then
+        `overrides` (those not None). A bad value is a one-line UsageError naming the variable."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            "seeds_dir": environ_path(env, "QA_SEEDS_DIR"),
+            "index_dir": environ_path(env, "QA_INDEX_DIR"),
+            "backend": _env_str(env, "QA_BACKEND"),
+            "passage_vectors": _env_str(env, "QA_PASSAGE_VECTORS"),
+        }
+        for name, (field_name, (low, _high), _advice) in _RANGES.items():
+            read = _env_float if isinstance(low, float) else _env_int
+            values[field_name] = read(env, name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**{k: v for k, v in values.items() if v is not None})
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -376,7 +376,7 @@ def load(
     Raises `IndexMissingError` if there is none and `IndexInvalidError` if it is damaged or was built
     with another model; both say to run `qa index`.
     """
-    settings = settings or Settings()
+    settings = settings or Settings.from_env()
     if index_dir is not None:
         settings = settings.with_(index_dir=Path(index_dir))
     if embedder is None:

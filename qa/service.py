@@ -44,7 +44,7 @@ def safe_filename(name: str) -> str:
 
 class Service:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or Settings.from_env()
         # With the packaged model, rebuilds run in a worker process (qa/worker.py) so that questions
         # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.
         self.build_in_worker = embedder is None
