@@ -128,7 +128,7 @@ def measure(chars: int, base_chars: int = 0) -> dict[str, Any]:
     a worker process (as `qa serve` does) and, for its cost, the same rebuild in this process."""
     import qa
     from qa.config import Settings
-    from qa.embedder import default_embedder
+    from qa.embed.create import create
     from qa.service import Service
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,7 +144,7 @@ def measure(chars: int, base_chars: int = 0) -> dict[str, Any]:
         # The same change built in this process with a warm model: what the worker process costs.
         (seeds / article.name).unlink()
         qa.build(settings=settings)
-        inline = Service(settings, embedder=default_embedder(settings.batch_size, settings.backend))
+        inline = Service(settings, embedder=create(settings))
         inline.embedder.encode(["warm up"])
         shutil.copy(article, seeds / article.name)
         t0 = time.perf_counter()

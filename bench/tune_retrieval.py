@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.chunking import Chunker, model_token_counter  # noqa: E402
-from qa.config import default_model_path  # noqa: E402
-from qa.embedder import default_embedder  # noqa: E402
+from qa.config import Settings, default_model_path  # noqa: E402
+from qa.embed.create import create  # noqa: E402
 from qa.evaluate import contains_answer  # noqa: E402
 from qa.ingest.files import list_files, read_document  # noqa: E402
 from qa.store.lexical import Lexical  # noqa: E402
@@ -79,7 +79,7 @@ def main() -> None:
 
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     answerable = [q for q in questions if q["answerable"]]
-    embedder = default_embedder()
+    embedder = create(Settings())
     qvec = embedder.encode([q["question"] for q in answerable])
     counter = model_token_counter(str(default_model_path()))
     paths, _ = list_files(args.corpus, 10_000_000)

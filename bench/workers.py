@@ -206,10 +206,10 @@ def bare_model(args: argparse.Namespace) -> dict[str, Any]:
 def bare_qa_model(args: argparse.Namespace) -> dict[str, Any]:
     """The same for qa's own model (its default backend): load it and encode one question."""
     from qa.config import Settings
-    from qa.embedder import default_embedder
+    from qa.embed.create import create
 
     settings = Settings.from_env()
-    vector = default_embedder(settings.batch_size, settings.backend).encode([args.question])
+    vector = create(settings).encode([args.question])
     return {"dimension": int(vector.shape[1]), "backend": settings.backend}
 
 

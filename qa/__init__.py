@@ -20,7 +20,7 @@ from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from qa.embedder import Embedder
+    from qa.embed.protocol import Embedder
     from qa.engine import Engine
     from qa.indexing.report import BuildReport
 
@@ -30,10 +30,18 @@ __version__ = "0.1.0"
 def load(
     index_dir: str | Path | None = None, *, embedder: Embedder | None = None, settings: Settings | None = None
 ) -> Engine:
-    """Open an index for questions; see `qa.engine.load`."""
-    from qa.engine import load as _load
+    """Open the index at `index_dir` (default `embeddings/`, or QA_INDEX_DIR) for questions.
 
-    return _load(index_dir, embedder=embedder, settings=settings)
+    Raises `IndexMissingError` if there is none and `IndexInvalidError` if it is damaged or was built
+    with another model; both say to run `qa index`.
+    """
+    from qa.embed.create import create
+    from qa.engine import Engine
+    from qa.store.reader import load_index
+
+    settings = (settings or Settings.from_env()).with_(index_dir=Path(index_dir) if index_dir is not None else None)
+    model = embedder or create(settings)
+    return Engine(load_index(settings.index_dir, settings, model.dimension), model, settings)
 
 
 def build(
@@ -46,36 +54,21 @@ def build(
     log: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build or incrementally update the index of `seeds_dir` in `index_dir`; `log` gets its notes
-    (skipped files, what is embedded)."""
-    from qa.config import MODEL_DIMENSION
+    (skipped files, what is embedded). The model is loaded only if some file needs embedding: chunks
+    are sized with its tokenizer alone."""
+    from qa.embed.create import create
     from qa.indexing.build import build_index
 
     settings = (settings or Settings.from_env()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,
     )
-    if embedder is None:
-        from qa.chunking import model_token_counter
-        from qa.config import default_model_path
-        from qa.embedder import default_embedder
-
-        factory_embedder = default_embedder(settings.batch_size, settings.backend)
-        # The tokenizer alone (no torch) sizes chunks; the model loads only if something changed.
-        count_tokens = model_token_counter(str(default_model_path()))
-        return build_index(
-            settings,
-            lambda: factory_embedder,
-            dimension=MODEL_DIMENSION,
-            count_tokens=count_tokens,
-            progress=progress,
-            log=log or (lambda _m: None),
-        )
-    fixed = embedder
+    model = embedder or create(settings)
     return build_index(
         settings,
-        lambda: fixed,
-        dimension=fixed.dimension,
-        count_tokens=fixed.count_tokens,
+        lambda: model,
+        dimension=model.dimension,
+        count_tokens=model.count_tokens,
         progress=progress,
         log=log or (lambda _m: None),
     )

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from qa import conversation, cues, fusion, retrieve
 from qa.answer import NOT_IN_SOURCES, Answer, compose
-from qa.config import MODEL_DIMENSION, Settings
+from qa.config import Settings
 from qa.errors import UsageError
 from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
-from qa.store.reader import IndexData, load_index
+from qa.store.reader import IndexData
 from qa.store.tables import Place, expand_runs
 from qa.store.texts import document_text
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from qa.embedder import Embedder
+    from qa.embed.protocol import Embedder
 
 # The model reads at most 256 word pieces; a question longer than this is cut before encoding.
 MAX_QUESTION_CHARS = 2000
@@ -363,26 +363,3 @@ class Engine:
         join = sentence_joins(self.data.documents[place.source].text, spans)
         (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=retrieve.FILL_CHARS)
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))
-
-
-def load(
-    index_dir: str | Path | None = None,
-    *,
-    embedder: Embedder | None = None,
-    settings: Settings | None = None,
-) -> Engine:
-    """Open the index at `index_dir` (default `embeddings/`) for questions.
-
-    Raises `IndexMissingError` if there is none and `IndexInvalidError` if it is damaged or was built
-    with another model; both say to run `qa index`.
-    """
-    settings = settings or Settings.from_env()
-    if index_dir is not None:
-        settings = settings.with_(index_dir=Path(index_dir))
-    if embedder is None:
-        from qa.embedder import default_embedder
-
-        embedder = default_embedder(settings.batch_size, settings.backend)
-    dimension = getattr(embedder, "dimension", MODEL_DIMENSION)
-    data = load_index(settings.index_dir, settings, dimension)
-    return Engine(data, embedder, settings)

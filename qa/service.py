@@ -22,7 +22,7 @@ from qa.ingest.decode import decode, sha256_bytes
 from qa.ingest.document import SUFFIXES
 
 if TYPE_CHECKING:
-    from qa.embedder import Embedder
+    from qa.embed.protocol import Embedder
     from qa.engine import Engine
     from qa.indexing.report import BuildReport
 
@@ -49,9 +49,9 @@ class Service:
         # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.
         self.build_in_worker = embedder is None
         if embedder is None:
-            from qa.embedder import default_embedder
+            from qa.embed.create import create
 
-            embedder = default_embedder(self.settings.batch_size, self.settings.backend)
+            embedder = create(self.settings)
         self.embedder = embedder
         self._engine: Engine | None = None
         self._rebuild_lock = threading.Lock()
@@ -111,7 +111,6 @@ class Service:
 
         `progress` shows a progress bar when the build runs in this process; a worker's build
         reports through `log` only."""
-        from qa.chunking import model_token_counter
         from qa.indexing.build import build_index
 
         if not self._rebuild_lock.acquire(blocking=False):
@@ -122,13 +121,11 @@ class Service:
 
                 report = build_in_worker(self.settings, log)
             else:
-                model_path = getattr(self.embedder, "model_path", None)
-                count_tokens = model_token_counter(str(model_path)) if model_path else self.embedder.count_tokens
                 report = build_index(
                     self.settings,
                     lambda: self.embedder,
                     dimension=self.embedder.dimension,
-                    count_tokens=count_tokens,
+                    count_tokens=self.embedder.count_tokens,
                     progress=progress,
                     log=log,
                 )

@@ -21,7 +21,7 @@ from qa.store.generation import build_lock, publish
 from qa.store.layout import read_manifest
 
 if TYPE_CHECKING:
-    from qa.embedder import Embedder
+    from qa.embed.protocol import Embedder
 
 
 def build_index(

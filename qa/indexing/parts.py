@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.chunking import Chunk, Chunker, sentence_spans
+from qa.embed.protocol import TokenEmbedder
 from qa.ingest.document import Document
 from qa.store.codes6 import dequantize_rows
 from qa.store.generation import read_jsonl
@@ -27,7 +28,7 @@ from qa.store.texts import TextStore, doc_record
 if TYPE_CHECKING:
     import numpy as np
 
-    from qa.embedder import Embedder
+    from qa.embed.protocol import Embedder
 
 
 @dataclass
@@ -102,12 +103,11 @@ def embed(
 
     passages = [c.text for src in docs for c in chunks[src]]
     sentences = [docs[src].text[a:b] for src in docs for a, b in sents[src]]
-    token_sums = getattr(embedder, "token_sums", None)
-    if mode != "pooled" or token_sums is None:
+    if mode != "pooled" or not isinstance(embedder, TokenEmbedder):
         vectors = embedder.encode(passages + sentences, progress=progress)
         return vectors[: len(passages)], vectors[len(passages) :]
 
-    sums, _counts = token_sums(sentences, progress=progress)
+    sums, _counts = embedder.token_sums(sentences, progress=progress)
     sums = np.ascontiguousarray(sums, dtype=np.float32)
     dim = sums.shape[1] if len(sums) else embedder.dimension
     passage_sums = np.zeros((len(passages), dim), dtype=np.float32)

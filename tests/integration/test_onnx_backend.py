@@ -10,8 +10,8 @@ import pytest
 
 import qa
 from qa.config import MODEL_DIMENSION, MODEL_NAME, Settings, default_model_path
-from qa.embedder import SentenceTransformerEmbedder
-from qa.onnx_backend import OnnxEmbedder
+from qa.embed.onnx_backend import OnnxEmbedder
+from qa.embed.torch_backend import SentenceTransformerEmbedder
 from tests.conftest import SEEDS
 from tests.integration.test_seed_answers import KNOWN, check_citation
 

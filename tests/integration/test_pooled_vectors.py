@@ -12,8 +12,8 @@ import pytest
 
 import qa
 from qa.config import MODEL_DIMENSION, MODEL_NAME, default_model_path
-from qa.embedder import SentenceTransformerEmbedder
-from qa.onnx_backend import OnnxEmbedder
+from qa.embed.onnx_backend import OnnxEmbedder
+from qa.embed.torch_backend import SentenceTransformerEmbedder
 from qa.store.layout import generation_dir
 from tests.conftest import SEEDS
 from tests.integration.test_seed_answers import KNOWN

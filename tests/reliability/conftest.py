@@ -83,9 +83,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
     """The packaged MiniLM model, loaded once for all reliability cases in this process."""
-    from qa.embedder import default_embedder
+    from qa.config import Settings
+    from qa.embed.create import create
 
-    embedder = default_embedder()
+    embedder = create(Settings())
     embedder.encode(["warm up"])
     return embedder
 

@@ -1,0 +1,36 @@
+"""What the index and the retriever need from a model (`Embedder`), and what a pooled build needs
+more (`TokenEmbedder`). The packaged MiniLM runs behind both (qa/embed/onnx_backend.py,
+qa/embed/torch_backend.py); tests pass a small fake."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class Embedder(Protocol):
+    """What the index and the retriever need from a model. Tests pass a small fake."""
+
+    name: str
+    dimension: int
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Length of `text` in the model's word pieces (for chunk sizing)."""
+        ...
+
+
+@runtime_checkable
+class TokenEmbedder(Embedder, Protocol):
+    """A model that also gives the token-state sums its mean pooling divides (used by index builds)."""
+
+    def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Per text, the sum of its last hidden states (special tokens included, no padding) and its
+        token count: `sums[i] / counts[i]`, normalised, is its `encode` vector. Batch by batch, so
+        memory stays O(texts x d) however many tokens there are."""
+        ...
