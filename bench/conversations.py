@@ -1,4 +1,4 @@
-"""Choose the follow-up constants of qa/conversation.py by cross-validation over conversations.
+"""Choose the follow-up constants of qa/query/conversation.py by cross-validation over conversations.
 
 Every turn of bench/conversations.jsonl (seeds + the news pages' gold bodies, as `make eval-news`
 indexes them) is asked with its conversation for each setting of the grid: CARRY_MARGIN (how much

@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from qa.evaluate import assign_folds, default_eval_index, judge, load_questions, stage_corpora, summarise  # noqa: E402
-from qa.retrieve import FILL_CHARS as DEFAULT_FILL  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 FOLDS = 5
@@ -127,20 +126,18 @@ def settings_of(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
-def apply(engine: Any, base_weights: Any, base_settings: Any, setting: dict[str, Any]) -> None:
-    from qa import retrieve
-
-    retrieve.FILL_CHARS = setting.get("fill_chars", DEFAULT_FILL)
-    w_fields = set(base_weights.__dataclass_fields__)
-    engine.weights = replace(base_weights, **{k: v for k, v in setting.items() if k in w_fields})
-    rest = {k: v for k, v in setting.items() if k not in w_fields and k != "fill_chars"}
+def apply(engine: Any, base_params: Any, base_settings: Any, setting: dict[str, Any]) -> None:
+    """The engine with `setting`: its RetrievalParams fields replaced, the rest as Settings."""
+    fields = set(base_params.__dataclass_fields__)
+    engine.params = replace(base_params, **{k: v for k, v in setting.items() if k in fields})
+    rest = {k: v for k, v in setting.items() if k not in fields}
     if "relative_cut" in rest:
         rest["min_relative_score"] = rest.pop("relative_cut")
     engine.settings = replace(base_settings, min_confidence=0.0, **rest)
 
 
 def run(engine: Any, qs: list[dict[str, Any]], setting: dict[str, Any]) -> list[dict[str, Any]]:
-    base_w, base_s = engine.weights, engine.settings
+    base_w, base_s = engine.params, engine.settings
     apply(engine, base_w, base_s, setting)
     try:
         out = []
@@ -150,7 +147,7 @@ def run(engine: Any, qs: list[dict[str, Any]], setting: dict[str, Any]) -> list[
             out.append(o)
         return out
     finally:
-        engine.weights, engine.settings = base_w, base_s
+        engine.params, engine.settings = base_w, base_s
 
 
 def objective(outcomes: list[dict[str, Any]]) -> float:

@@ -34,10 +34,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from cv import FOLDS, engine_for, news_set, squad_set  # noqa: E402
 
-from qa import cues, retrieve  # noqa: E402
-from qa.engine import clean_question  # noqa: E402
 from qa.evaluate import contains_answer, judge  # noqa: E402
-from qa.retrieve import evidence_window, sentence_joins  # noqa: E402
+from qa.query import citations, cues  # noqa: E402
+from qa.query.citations import evidence_window, sentence_joins  # noqa: E402
+from qa.query.params import RetrievalParams  # noqa: E402
+from qa.query.validate import clean_question  # noqa: E402
 
 TOP = 16
 FEATURES = (
@@ -101,7 +102,7 @@ class Candidates:
         doc = engine.data.chunks.docs[d]
         spans = engine.data.sentences[lo:hi, 1:3]
         join = sentence_joins(doc.text, spans)
-        (a, b), hl = evidence_window(spans, join, s - lo, None, fill_chars=retrieve.FILL_CHARS)
+        (a, b), hl = evidence_window(spans, join, s - lo, None, fill_chars=RetrievalParams().fill_chars)
         return doc.source, int(a), int(b), hl
 
     def windows(self, engine: Any) -> list[tuple[str, str]]:
@@ -220,7 +221,7 @@ def candidates(engine: Any, question: str) -> Candidates | None:
                 doc_best[d],
                 doc_n[d] / len(passages),
                 title_cov[d],
-                float(retrieve.is_prose(texts[j])),
+                float(citations.is_prose(texts[j])),
                 math.log(1 + len(texts[j])) / 6,
                 novelty(toks[j]),
                 0.0,

@@ -456,7 +456,7 @@ class Bench:
             r["rebuild_in_process_s"],
         )
 
-    # ---- a follow-up question (qa/conversation.py) against the same question asked alone
+    # ---- a follow-up question (qa/query/conversation.py) against the same question asked alone
     def follow_up_latency(self, engine: Any, questions: list[dict[str, Any]]) -> None:
         n = 30 if self.args.quick else 150
         asked = [q["question"] for q in questions[: n + 1]]

@@ -2,7 +2,7 @@
 
 For each chunk size it embeds the chunks once, then scores dense-only, BM25-only and several fusions
 of the two over the same chunks, printing hit@1 / hit@3 / MRR@10 at passage level. This is how the
-defaults in qa/config.py and qa/retrieve.py were chosen; rerun it after changing ingestion.
+defaults in qa/config.py and qa/query/citations.py were chosen; rerun it after changing ingestion.
 
     .venv/bin/python bench/tune_retrieval.py [--sizes 96/24,128/32,192/48]
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ from qa.config import Settings, default_model_path  # noqa: E402
 from qa.embed.create import create  # noqa: E402
 from qa.evaluate import contains_answer  # noqa: E402
 from qa.ingest.files import list_files, read_document  # noqa: E402
+from qa.query import fusion  # noqa: E402
+from qa.query.params import RetrievalParams  # noqa: E402
 from qa.store.lexical import Lexical  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "benchmarks" / "squad-subset"
@@ -123,23 +126,23 @@ def main() -> None:
                     ),
                 }
             )
+            empty = np.zeros(0, np.int64)
             for alpha in (float(a) for a in args.alphas.split(",")):
-                for norm in ("max", "minmax"):
-                    firsts = []
-                    for i, q in enumerate(answerable):
-                        b = bm[i]
-                        if norm == "max":
-                            bn = b / b.max() if b.max() > 0 else b
-                        else:
-                            lo, hi = b.min(), b.max()
-                            bn = (b - lo) / (hi - lo) if hi > lo else b * 0
-                        d = dense[i]
-                        if norm == "minmax":
-                            dlo, dhi = d.min(), d.max()
-                            d = (d - dlo) / (dhi - dlo) if dhi > dlo else d * 0
-                        fused = alpha * d + (1 - alpha) * bn
-                        firsts.append(ranks_of(np.argsort(-fused), srcs, texts, q))
-                    results.append({"size": size, **summarise(f"fuse {tag} a={alpha} {norm}", firsts)})
+                # qa's own passage fusion (min-max over the candidates, qa/query/fusion.py) with its
+                # parameters, passage terms only; then the alternative it was chosen over: BM25 scaled
+                # by its maximum, dense as it is.
+                params = replace(RetrievalParams(), passage_dense=alpha, sentence=0.0)
+                firsts = []
+                for i, q in enumerate(answerable):
+                    fused = fusion.passage_scores(dense[i], bm[i], np.zeros(0, np.float32), empty, empty, params)
+                    firsts.append(ranks_of(np.argsort(-fused), srcs, texts, q))
+                results.append({"size": size, **summarise(f"fuse {tag} a={alpha} minmax", firsts)})
+                firsts = []
+                for i, q in enumerate(answerable):
+                    b = bm[i]
+                    fused = alpha * dense[i] + (1 - alpha) * (b / b.max() if b.max() > 0 else b)
+                    firsts.append(ranks_of(np.argsort(-fused), srcs, texts, q))
+                results.append({"size": size, **summarise(f"fuse {tag} a={alpha} max", firsts)})
             firsts = []
             for i, q in enumerate(answerable):
                 rd = np.argsort(np.argsort(-dense[i]))

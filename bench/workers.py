@@ -139,7 +139,7 @@ def qa_query(args: argparse.Namespace) -> dict[str, Any]:
 def ann_recall(engine: Any, questions: list[str], k: int = 10, passages: int = 200) -> dict[str, Any]:
     """recall@k of the index's approximate (IVF) search against exact search over the same vectors.
 
-    The index is searched as qa searches it (CANDIDATES results, of which the first k count), for
+    The index is searched as qa searches it (RetrievalParams().candidates results, of which the first k count), for
     the bench questions and for `passages` stored passages used as queries. Two definitions: "ids",
     the share of the exact top-k ids found; and ann-benchmarks' distance-based one, where a result
     counts if its similarity is within 1e-3 of the exact k-th best (so that among near-identical
@@ -148,7 +148,9 @@ def ann_recall(engine: Any, questions: list[str], k: int = 10, passages: int = 2
     import faiss
     import numpy as np
 
-    from qa.engine import CANDIDATES
+    from qa.query.params import RetrievalParams
+
+    candidates = RetrievalParams().candidates
 
     ann = engine.data.faiss
     vectors = ann.reconstruct_n(0, ann.ntotal)
@@ -161,14 +163,14 @@ def ann_recall(engine: Any, questions: list[str], k: int = 10, passages: int = 2
     }
     out: dict[str, Any] = {
         "k": k,
-        "searched": CANDIDATES,
+        "searched": candidates,
         "index": type(ann).__name__,
         "nlist": int(getattr(ann, "nlist", 0)),
         "nprobe": int(getattr(ann, "nprobe", 0)),
     }
     for name, q in queries.items():
         q = np.ascontiguousarray(q, dtype=np.float32)
-        approx_s, approx = ann.search(q, CANDIDATES)
+        approx_s, approx = ann.search(q, candidates)
         exact_s, exact = flat.search(q, k)
         found = sum(len(set(a[:k].tolist()) & set(e.tolist())) for a, e in zip(approx, exact, strict=True))
         close = sum(int((a[:k] >= e[k - 1] - 1e-3).sum()) for a, e in zip(approx_s, exact_s, strict=True))

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Citation, Highlight
 from qa.config import Settings
-from qa.conversation import Conversation
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError, UsageError
+from qa.query.conversation import Conversation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from qa.embed.protocol import Embedder
-    from qa.engine import Engine
     from qa.indexing.report import BuildReport
+    from qa.query.engine import Engine
 
 __version__ = "0.1.0"
 
@@ -36,7 +36,7 @@ def load(
     with another model; both say to run `qa index`.
     """
     from qa.embed.create import create
-    from qa.engine import Engine
+    from qa.query.engine import Engine
     from qa.store.reader import load_index
 
     settings = (settings or Settings.from_env()).with_(index_dir=Path(index_dir) if index_dir is not None else None)

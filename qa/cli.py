@@ -19,7 +19,7 @@ from qa.errors import QAError, UsageError
 
 if TYPE_CHECKING:
     from qa.answer import Answer
-    from qa.engine import Engine
+    from qa.query.engine import Engine
 
 PROG = "qa"
 
@@ -213,7 +213,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError("--markdown exports a conversation; add --conversation.")
     if args.markdown and args.json:
         raise UsageError("Choose one of --markdown and --json.")
-    from qa.engine import check_date, clean_question
+    from qa.query.validate import check_date, clean_question
 
     for q in args.questions:  # a question given as an argument must not be blank
         clean_question(q)
@@ -233,7 +233,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     check_date("until", args.until)
     engine = qa.load(args.index)
     if not interactive:
-        from qa.conversation import markdown
+        from qa.query.conversation import markdown
 
         for group in groups:
             history: list[str] = []

@@ -1,5 +1,5 @@
 """`qa eval --conversations FILE`: each turn of a conversation asked with its earlier questions and
-alone (qa/conversation.py), scored by kind of turn (first, followup, switch, offtopic)."""
+alone (qa/query/conversation.py), scored by kind of turn (first, followup, switch, offtopic)."""
 
 from __future__ import annotations
 

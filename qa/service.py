@@ -23,8 +23,8 @@ from qa.ingest.document import SUFFIXES
 
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
-    from qa.engine import Engine
     from qa.indexing.report import BuildReport
+    from qa.query.engine import Engine
 
 MAX_UPLOAD_BYTES = 2_000_000
 
@@ -65,7 +65,7 @@ class Service:
 
     def _load(self, generation: Path | None = None) -> Engine:
         """The engine of the live generation (or exactly `generation`)."""
-        from qa.engine import Engine
+        from qa.query.engine import Engine
         from qa.store.reader import load_index
 
         data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension)

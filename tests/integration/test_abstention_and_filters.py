@@ -30,7 +30,7 @@ OFF_TOPIC = [
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> qa.engine.Engine:  # type: ignore[name-defined]
+def engine(tmp_path_factory: pytest.TempPathFactory) -> qa.query.engine.Engine:  # type: ignore[name-defined]
     index_dir = tmp_path_factory.mktemp("idx") / "embeddings"
     qa.build(SEEDS, index_dir)
     return qa.load(index_dir)
@@ -38,7 +38,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> qa.engine.Engine:  # typ
 
 @pytest.mark.parametrize("question", OFF_TOPIC)
 def test_off_topic_question_abstains_and_shows_checkable_nearest_passages(
-    engine: qa.engine.Engine,  # type: ignore[name-defined]
+    engine: qa.query.engine.Engine,  # type: ignore[name-defined]
     question: str,
 ) -> None:
     d = engine.ask(question, k=5).to_dict()
@@ -50,25 +50,25 @@ def test_off_topic_question_abstains_and_shows_checkable_nearest_passages(
         check_citation(c)
 
 
-def test_answerable_questions_do_not_abstain(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+def test_answerable_questions_do_not_abstain(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]
     for question, _, _ in KNOWN:
         assert not engine.ask(question).abstained, f"{question!r} abstained"
 
 
-def test_source_glob_restricts_citations_to_matching_files(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+def test_source_glob_restricts_citations_to_matching_files(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]
     d = engine.ask("What did Putin and Kim agree?", k=5, source="00[34]_*").to_dict()
     cited = {c["source"] for c in d["citations"] + d["nearest"]}
     assert cited and cited <= {"003_6b273f736953578d.txt", "004_df8baabb5d59f1c4.txt"}, cited
 
 
-def test_date_range_keeps_only_articles_published_inside_it(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+def test_date_range_keeps_only_articles_published_inside_it(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]
     d = engine.ask("North Korea and Russia military cooperation", k=10, since="2025-01-01", until="2025-12-31")
     published = {c.published for c in d.citations + d.nearest}
     assert published and all(p is not None and "2025-01-01" <= p <= "2025-12-31" for p in published), published
     assert {c.source for c in d.citations + d.nearest} <= {"000_eca4ee2b1510ed46.txt", "003_6b273f736953578d.txt"}
 
 
-def test_filter_matching_no_article_abstains(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+def test_filter_matching_no_article_abstains(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]
     d = engine.ask("Who visited Pyongyang?", source="no-such-file-*")
     assert d.abstained and not d.citations
 

@@ -41,7 +41,7 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(seed_index: Path) -> qa.engine.Engine:  # type: ignore[name-defined]
+def engine(seed_index: Path) -> qa.query.engine.Engine:  # type: ignore[name-defined]
     return qa.load(seed_index)
 
 
@@ -66,7 +66,7 @@ def check_citation(c: dict) -> None:
 
 @pytest.mark.parametrize(("question", "source", "phrase"), KNOWN)
 def test_known_question_cites_the_answering_article_first(
-    engine: qa.engine.Engine,  # type: ignore[name-defined]
+    engine: qa.query.engine.Engine,  # type: ignore[name-defined]
     question: str,
     source: str,
     phrase: str,
@@ -115,7 +115,7 @@ def test_cli_ask_json_emits_one_checkable_object_per_question(seed_index: Path, 
             check_citation(c)
 
 
-def test_no_citation_contains_boilerplate(engine: qa.engine.Engine) -> None:  # type: ignore[name-defined]
+def test_no_citation_contains_boilerplate(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]
     boilerplate = [
         "Skip to content",
         "Text Size",

@@ -1,4 +1,4 @@
-"""Follow-up questions (qa/conversation.py and Engine.ask's `history`), the `query` of an answer, the
+"""Follow-up questions (qa/query/conversation.py and Engine.ask's `history`), the `query` of an answer, the
 Markdown export and `qa ask --conversation`, on the seeds with the hashing FakeEmbedder."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.conversation import Conversation, carried_terms, check_history, markdown, search_text
-from qa.engine import Engine
 from qa.errors import UsageError
+from qa.query.conversation import Conversation, carried_terms, check_history, markdown, search_text
+from qa.query.engine import Engine
 from tests.conftest import SEEDS, FakeEmbedder
 from tests.unit.test_engine import check_answer
 

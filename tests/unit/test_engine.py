@@ -15,9 +15,9 @@ import pytest
 import qa
 from qa.answer import NOT_IN_SOURCES
 from qa.chunking import Chunk
-from qa.engine import Engine
 from qa.errors import UsageError
-from qa.retrieve import MAX_CITATION_CHARS, Hit, best_sentence, compute_idf, merge_hits
+from qa.query.citations import MAX_CITATION_CHARS, Hit, best_sentence, compute_idf, merge_hits
+from qa.query.engine import Engine
 from tests.conftest import SEEDS, FakeEmbedder
 
 QUESTIONS = [

@@ -19,11 +19,11 @@ import pytest
 import qa
 from qa.answer import NOT_IN_SOURCES, Citation
 from qa.config import Settings
-from qa.engine import NEAREST, Engine
 from qa.errors import UsageError
 from qa.evaluate import CURVE_THRESHOLDS, contains_answer, fold, load_questions, run_eval
-from qa.fusion import Weights
-from qa.retrieve import Span
+from qa.query.citations import Span
+from qa.query.engine import NEAREST, Engine
+from qa.query.params import RetrievalParams
 from tests.conftest import FakeEmbedder
 
 ARTICLES = {
@@ -349,7 +349,7 @@ def test_answer_only_in_a_lower_ranked_passage_is_a_hit_at_three_but_not_at_one(
     # Keep every ranked passage (the default drops ones far below the best), so rank 3 exists.
     keep_all = qa.load(bench[1], embedder=FakeEmbedder(), settings=Settings(min_relative_score=0.0))
     # Without the answer-type cue: "Who" would lift every passage naming someone above the title.
-    keep_all.weights = Weights(cue=0.0)
+    keep_all.params = RetrievalParams(cue=0.0)
     r = run_eval(bench[0], write_questions(tmp_path / "q.jsonl", [row]), engine=keep_all)
     assert (r["hit@1"], r["hit@3"]) == (0.0, 1.0), f"expected a hit at rank 2-3 only: {r}"
     assert 1 / 3 - TOL <= r["mrr@10"] <= 1 / 2 + TOL, f"MRR {r['mrr@10']} is not 1/2 or 1/3"
@@ -451,7 +451,7 @@ def test_evidence_is_the_best_scored_sentence_inside_the_span(engine: Engine) ->
 
 def test_evidence_gives_each_sentence_a_share_of_the_previous_ones_score(engine: Engine) -> None:
     span, rows, spans = _body_span(engine, "lighthouse.txt", "Brannoch")
-    share = Weights().previous_share
+    share = RetrievalParams().previous_share
     sent = np.zeros(len(engine.data.sentence_sources), dtype=np.float32)
     sent[rows[1]] = 1.0
     sent[rows[2]] = 1.0 - share / 2  # smoothed: 1 - share/2 + share * 1 > 1

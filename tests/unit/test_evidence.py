@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa import cues
-from qa.retrieve import Hit, evidence_window, is_prose, merge_hits, sentence_joins
+from qa.query import cues
+from qa.query.citations import Hit, evidence_window, is_prose, merge_hits, sentence_joins
 
 
 def spans_of(text: str, sentences: list[str]) -> list[tuple[int, int]]:
@@ -137,7 +137,7 @@ def test_an_excerpt_too_long_to_merge_is_cut_to_what_it_adds():
     ],
 )
 def test_clean_question_drops_terminal_escapes_and_control_characters(raw, clean):
-    from qa.engine import clean_question
+    from qa.query.validate import clean_question
 
     assert clean_question(raw) == clean
 

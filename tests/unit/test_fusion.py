@@ -1,4 +1,4 @@
-"""Hybrid score fusion (qa.fusion) on small hand-made arrays whose expected values are worked out by hand.
+"""Hybrid score fusion (qa.query.fusion) on small hand-made arrays whose expected values are worked out by hand.
 
 With the default weights a = sa = 0.6 and b = 1, so top = 2:
     sentence = 0.6 * mm(dense_s) + 0.4 * mm(bm25_s)
@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.fusion import Weights, minmax, passage_scores, sentence_scores
+from qa.query.fusion import minmax, passage_scores, sentence_scores
+from qa.query.params import RetrievalParams
 
-W = Weights()
+W = RetrievalParams()
 
 
 def arr(*values: float) -> np.ndarray:
@@ -91,7 +92,7 @@ def test_sentence_scores_respect_the_mask() -> None:
 
 
 def test_sentence_scores_with_sentence_dense_weight_one_ignore_bm25() -> None:
-    got = sentence_scores(arr(0.0, 1.0), arr(10.0, 0.0), Weights(sentence_dense=1.0))
+    got = sentence_scores(arr(0.0, 1.0), arr(10.0, 0.0), RetrievalParams(sentence_dense=1.0))
     np.testing.assert_allclose(got, [0.0, 1.0], err_msg="with sa = 1 the BM25 term still counted")
 
 
@@ -133,7 +134,7 @@ def test_sentence_in_an_overlap_lifts_both_passages_that_hold_it() -> None:
 
 
 def test_with_sentence_weight_zero_passage_scores_are_the_passage_only_fusion() -> None:
-    w = Weights(sentence=0.0)
+    w = RetrievalParams(sentence=0.0)
     assert w.top == 1.0, "with b = 0 the top score is 1"
     dense, bm25 = arr(0.2, 0.6, 1.0), arr(4.0, 0.0, 2.0)
     pairs_s, pairs_p = ints(0, 1, 2), ints(0, 1, 2)

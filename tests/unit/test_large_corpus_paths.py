@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.engine import CANDIDATES
+from qa.query.params import RetrievalParams
 from qa.store import vectors as store_vectors
 from tests.conftest import FakeEmbedder
 
@@ -71,7 +71,9 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[str,
 
 def test_corpus_is_larger_than_the_candidate_pool(big: tuple[Path, list[tuple[str, str]]]) -> None:
     engine = qa.load(big[0] / "index", embedder=FakeEmbedder(), settings=qa.Settings(chunk_tokens=40))
-    assert len(engine.data.chunks) > 2 * CANDIDATES, "the test corpus must exercise the candidate path"
+    assert len(engine.data.chunks) > 2 * RetrievalParams().candidates, (
+        "the test corpus must exercise the candidate path"
+    )
 
 
 def test_candidate_path_finds_the_unique_passage_first(big: tuple[Path, list[tuple[str, str]]]) -> None:

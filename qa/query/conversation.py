@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 class Asks(Protocol):
-    """What a conversation needs of an engine: `qa.engine.Engine.ask`."""
+    """What a conversation needs of an engine: `qa.query.engine.Engine.ask`."""
 
     def ask(
         self,

@@ -15,13 +15,12 @@ from typing import Protocol
 
 from qa.answer import Citation, Highlight
 from qa.chunking import line_of, sentence_spans
+from qa.query.params import RetrievalParams
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
 # The excerpt around an evidence sentence: whole sentences on both sides up to this many characters.
 WINDOW_CHARS = 700
-# An excerpt shorter than this (a short paragraph) takes in sentences of the paragraphs around it.
-FILL_CHARS = 400
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -207,7 +206,7 @@ def evidence_window(
     best: int,
     pair: int | None = None,
     max_chars: int = WINDOW_CHARS,
-    fill_chars: int = FILL_CHARS,
+    fill_chars: int = RetrievalParams.fill_chars,
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """The excerpt around evidence sentence `best` of a document and its highlight.
 

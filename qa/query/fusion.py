@@ -18,34 +18,9 @@ gave 0.90-0.91 over the whole plateau.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Weights:
-    passage_dense: float = 0.6  # a
-    sentence_dense: float = 0.6  # sa
-    sentence: float = 1.0  # b
-    # Evidence sentence: its score + this share of the previous sentence's (see engine.Engine._window).
-    previous_share: float = 0.15
-    # The highlight takes in the better neighbour of the evidence sentence when that one scores at
-    # least this share of the evidence's own score (above 1: never).
-    pair_ratio: float = 1.01
-    # Sentences that are not running text (headings, captions, list and link lines) count this share.
-    heading: float = 1.0
-    # Highlight the sentence closest to the question too when it is next to the evidence (the context
-    # the question restates, then its answer).
-    pair_context: bool = False
-    # Second stage: a sentence offering the answer type the question asks for gains this much (its fused
-    # score is in [0, 1]; qa/cues.py; 0: off).
-    cue: float = 0.3
-
-    @property
-    def top(self) -> float:
-        """The largest score a passage can get, for scaling scores to [0, 1]."""
-        return 1.0 + self.sentence
+from qa.query.params import RetrievalParams
 
 
 def minmax(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -61,7 +36,9 @@ def minmax(x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def sentence_scores(dense: np.ndarray, bm25: np.ndarray, w: Weights, mask: np.ndarray | None = None) -> np.ndarray:
+def sentence_scores(
+    dense: np.ndarray, bm25: np.ndarray, w: RetrievalParams, mask: np.ndarray | None = None
+) -> np.ndarray:
     return w.sentence_dense * minmax(dense, mask) + (1 - w.sentence_dense) * minmax(bm25, mask)
 
 
@@ -71,7 +48,7 @@ def passage_scores(
     sent: np.ndarray,
     pair_sentence: np.ndarray,
     pair_passage: np.ndarray,
-    w: Weights,
+    w: RetrievalParams,
     mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fused passage scores, scaled to [0, 1]; passages outside `mask` score -1.

@@ -6,20 +6,19 @@ give the same answer object.
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa import conversation, cues, fusion, retrieve
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import Settings
 from qa.errors import UsageError
-from qa.retrieve import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
+from qa.query import conversation, cues, fusion
+from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
+from qa.query.params import RetrievalParams
+from qa.query.validate import check_date, clean_question
 from qa.store.reader import IndexData
 from qa.store.tables import Place, expand_runs
 from qa.store.texts import document_text
@@ -31,50 +30,8 @@ if TYPE_CHECKING:
 
     from qa.embed.protocol import Embedder
 
-# The model reads at most 256 word pieces; a question longer than this is cut before encoding.
-MAX_QUESTION_CHARS = 2000
 # How many of the closest passages an abstention shows, for the reader to judge.
 NEAREST = 3
-# Candidate passages per question from each of FAISS and BM25 (see Engine._score).
-CANDIDATES = 256
-# Passages re-scored in the second stage (their text read): headings, answer-type cues.
-RERANK = 12
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# ANSI/VT100 escape sequences: CSI (ESC [ ... letter), OSC (ESC ] ... BEL or ESC \), and two-byte ones.
-_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
-
-
-def clean_question(question: str) -> str:
-    """Strip terminal escape sequences (a pasted coloured prompt), control and format characters (NUL,
-    bidi overrides, lone surrogates) and white space."""
-    if not isinstance(question, str):
-        raise UsageError("The question must be text.")
-    kept = []
-    for ch in _ESCAPE.sub("", question):
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs") and ch not in "\n\t":
-            continue
-        kept.append(ch)
-    cleaned = " ".join("".join(kept).split())
-    if not cleaned:
-        raise UsageError('The question is empty; ask something, e.g. qa ask "Who visited Pyongyang?"')
-    return cleaned[:MAX_QUESTION_CHARS]
-
-
-def _is_calendar_date(value: str) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def check_date(name: str, value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
-        raise UsageError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. --{name} 2024-01-31.")
-    return value
 
 
 @dataclass(frozen=True)
@@ -94,7 +51,7 @@ class Engine:
         self.embedder = embedder
         self.settings = settings
         self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
-        self.weights = fusion.Weights()
+        self.params = RetrievalParams()
         # Document d's sentences are rows bounds[d]:bounds[d + 1] of data.sentences (sorted by document).
         self._doc_number = {src: d for d, src in enumerate(data.documents)}
         # Files telling the same story (qa/stories.py): a story is cited once, the others named in also_in.
@@ -155,7 +112,7 @@ class Engine:
     ) -> Answer:
         """Answer `question` with up to `k` cited passages (see CITATIONS.md). `history`: the
         conversation's earlier questions, oldest first; a follow-up is searched with what they
-        carry when the corpus answers that clearly better (qa/conversation.py)."""
+        carry when the corpus answers that clearly better (qa/query/conversation.py)."""
         import numpy as np
 
         q = clean_question(question)
@@ -211,11 +168,12 @@ class Engine:
         passages = scored.passages[order]
         # Second stage, over the best passages only: their sentences are re-scored with what their text
         # shows (see _rescore), and each passage's score moves by its best sentence's change.
-        raw = sent.copy() if self.weights.pair_context else sent  # only the highlight's context pairing reads it
+        raw = sent.copy() if self.params.pair_context else sent  # only the highlight's context pairing reads it
         passage_scores = scored.passage_scores[order].copy()
-        passage_scores[:RERANK] = self._rescore(passages[:RERANK], passage_scores[:RERANK], sent, q)
+        top = self.params.rerank
+        passage_scores[:top] = self._rescore(passages[:top], passage_scores[:top], sent, q)
         # back to [0, 1]: a sentence's cue can lift the sentence term above its first-stage maximum
-        passage_scores *= self.weights.top / (self.weights.top + self.weights.sentence * self.weights.cue)
+        passage_scores *= self.params.top / (self.params.top + self.params.sentence * self.params.cue)
         rank = np.argsort(-passage_scores, kind="stable")
         # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
         # as many as it takes to fill k citations).
@@ -252,10 +210,10 @@ class Engine:
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.
 
-        Candidates are the nearest passages by vector (FAISS) and the best by BM25, CANDIDATES of
+        Candidates are the nearest passages by vector (FAISS) and the best by BM25, `params.candidates` of
         each; every candidate then gets its exact cosine, and its sentences (read from the
         memory-mapped sentence vectors) their cosine and BM25 score. Normalisation is over the
-        candidates, so cost grows with CANDIDATES, not with the corpus. A corpus smaller than the
+        candidates, so cost grows with the candidates, not with the corpus. A corpus smaller than the
         candidate pool is scored in full.
         """
         import numpy as np
@@ -266,19 +224,20 @@ class Engine:
         tokens = data.lexical.tokens(q)  # one tokenisation for both BM25 indexes and the coverage
         bm25_p = data.lexical.scores(q, tokens)
         dense = data.vectors.query(qv[0])
-        if n <= 2 * CANDIDATES:
+        pool = self.params.candidates
+        if n <= 2 * pool:
             cand = np.arange(n) if allowed_p is None else np.flatnonzero(allowed_p)
         else:
-            want = CANDIDATES if allowed_p is None else min(n, CANDIDATES * 16)
+            want = pool if allowed_p is None else min(n, pool * 16)
             dense_ids = dense.nearest(want)
             bm = bm25_p if allowed_p is None else np.where(allowed_p, bm25_p, -1.0)
-            top_bm = np.argpartition(-bm, CANDIDATES)[:CANDIDATES]
+            top_bm = np.argpartition(-bm, pool)[:pool]
             top_bm = top_bm[bm[top_bm] > 0]
             cand = np.union1d(dense_ids, top_bm)
             if allowed_p is not None:
                 cand = cand[allowed_p[cand]]
                 if cand.size == 0:
-                    cand = np.flatnonzero(allowed_p)[: CANDIDATES * 16]
+                    cand = np.flatnonzero(allowed_p)[: pool * 16]
         dense_p = dense.cosines(cand)
 
         indptr, sent_ids = data.passage_sentences
@@ -288,24 +247,24 @@ class Engine:
         cand_sents = np.unique(pair_s).astype(np.int64)
         dense_s = data.sentence_cosines(cand_sents, qv[0])
         bm25_s = data.sentence_lexical.scores(q, tokens)[cand_sents] if cand_sents.size else np.zeros(0, np.float32)
-        local_sent = fusion.sentence_scores(dense_s, bm25_s, self.weights)
+        local_sent = fusion.sentence_scores(dense_s, bm25_s, self.params)
         sent = np.zeros(len(data.sentences), dtype=np.float32)
         sent[cand_sents] = local_sent
 
         # pair_p / pair_s: membership pairs of the candidates (passage in local numbering, sentence
         # global), read off the CSR rows gathered above: cost by candidates, not by corpus.
-        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.weights)
+        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.params)
         best_cosine = float(dense_s.max()) if dense_s.size else 0.0
         return Scored(cand, passage, sent, best_cosine, tokens)
 
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: np.ndarray, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in
-        place in `sent`: times `heading` if it does not read as running text (retrieve.is_prose), plus
-        `cue` if it offers the kind of phrase the question asks for (qa/cues.py). A passage's score
+        place in `sent`: times `heading` if it does not read as running text (citations.is_prose), plus
+        `cue` if it offers the kind of phrase the question asks for (qa/query/cues.py). A passage's score
         then changes by its best sentence's change (the sentence term of fusion.passage_scores)."""
         import numpy as np
 
-        w = self.weights
+        w = self.params
         cue = cues.Cue(q) if w.cue > 0 else None
         if passages.size == 0 or (w.heading >= 1.0 and (cue is None or cue.kind is None)):
             return scores
@@ -317,7 +276,7 @@ class Engine:
         docs = self.data.chunks.docs
         for i, (d, a, b) in zip(ids.tolist(), self.data.sentences[ids].tolist(), strict=True):
             sentence = docs[d].text[a:b]
-            if w.heading < 1.0 and not retrieve.is_prose(sentence):
+            if w.heading < 1.0 and not is_prose(sentence):
                 sent[i] *= w.heading
             if cue is not None and cue.offers(sentence):
                 sent[i] += w.cue
@@ -330,13 +289,13 @@ class Engine:
         that sentence (or two, when the answer runs on) as the highlight.
 
         The evidence is the best sentence inside the passage by its score (second-stage for sentences
-        of the best RERANK passages and their neighbours) plus a share
+        of the best `params.rerank` passages and their neighbours) plus a share
         of the previous sentence's: a question often names its subject in the sentence before the one
         that answers it ("The Normans ... . They were descended from ...").
         """
         import numpy as np
 
-        w = self.weights
+        w = self.params
         place = self.data.chunks.place(passage)
         d = self._doc_number[place.source]
         lo, hi = int(self._sentence_bounds[d]), int(self._sentence_bounds[d + 1])
@@ -361,5 +320,5 @@ class Engine:
                 pair = j
         spans = rows[:, 1:3]
         join = sentence_joins(self.data.documents[place.source].text, spans)
-        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=retrieve.FILL_CHARS)
+        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=self.params.fill_chars)
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))

@@ -1,0 +1,49 @@
+"""What a question and its filters must be before they are searched: text cleaned of terminal escapes
+and control characters, dates that are real calendar dates. Bad input is a one-line UsageError."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from qa.errors import UsageError
+
+# The model reads at most 256 word pieces; a question longer than this is cut before encoding.
+MAX_QUESTION_CHARS = 2000
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ANSI/VT100 escape sequences: CSI (ESC [ ... letter), OSC (ESC ] ... BEL or ESC \), and two-byte ones.
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+
+
+def clean_question(question: str) -> str:
+    """Strip terminal escape sequences (a pasted coloured prompt), control and format characters (NUL,
+    bidi overrides, lone surrogates) and white space."""
+    if not isinstance(question, str):
+        raise UsageError("The question must be text.")
+    kept = []
+    for ch in _ESCAPE.sub("", question):
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs") and ch not in "\n\t":
+            continue
+        kept.append(ch)
+    cleaned = " ".join("".join(kept).split())
+    if not cleaned:
+        raise UsageError('The question is empty; ask something, e.g. qa ask "Who visited Pyongyang?"')
+    return cleaned[:MAX_QUESTION_CHARS]
+
+
+def _is_calendar_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def check_date(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
+        raise UsageError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. --{name} 2024-01-31.")
+    return value
