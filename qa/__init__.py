@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from qa.answer import Answer, Citation, Highlight
 from qa.config import Settings
 from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError, UsageError
-from qa.query.conversation import Conversation
+from qa.query.chat import Conversation
 
 if TYPE_CHECKING:
     from collections.abc import Callable

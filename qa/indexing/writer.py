@@ -13,7 +13,8 @@ from qa import stories
 from qa.config import Settings
 from qa.indexing.parts import Part
 from qa.indexing.plan import settings_key
-from qa.store import vectors
+from qa.store import codes6, lexical, tables, vectors
+from qa.store import texts as text_store
 from qa.store.codes6 import packed_width, quantize_rows
 from qa.store.generation import fsync_dir, fsync_file, sha256_file, write_jsonl
 from qa.store.layout import (
@@ -90,15 +91,12 @@ def write_generation(
         manifest = {
             **settings_key(settings, dimension),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "faiss": {
-                "type": type(index).__name__,
-                "metric": "inner product of unit vectors (cosine)",
-                "flat_limit": vectors.FLAT_LIMIT,
-            },
-            "chunks": "chunks.npy: int64 rows (document number, start, end, first line, last line)",
-            "texts": "texts.utf8: the documents' texts in UTF-8, each at its row's text_bytes (byte range)",
-            "sentence_vectors": "6-bit codes (level + 32), 4 packed in 3 bytes; row scales: sentence_scales.npy",
-            "lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"},
+            # each part of the store says what its files hold
+            **vectors.describe(index),
+            **tables.describe(),
+            **text_store.describe(),
+            **codes6.describe(),
+            **lexical.describe(),
             "counts": {"documents": len(docs), "chunks": len(chunk_rows), "sentences": len(sentences)},
             "files": {
                 s: {

@@ -15,8 +15,8 @@ alone, so it is searched alone and answered exactly as outside the conversation;
 `query` shows what was searched. Abstention keeps judging the question's own words, so a follow-up
 to nothing the corpus holds still abstains.
 
-`Conversation` keeps the turns for the Python API and exports them as Markdown (`markdown`), the
-same export as `qa ask --conversation --markdown` and the chat's button.
+`qa.query.chat.Conversation` keeps the turns for the Python API; `markdown` exports them, the same
+export as `qa ask --conversation --markdown` and the chat's button.
 """
 
 from __future__ import annotations
@@ -24,28 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from qa.errors import UsageError
-
-if TYPE_CHECKING:
-    from qa.answer import Answer
-
-
-class Asks(Protocol):
-    """What a conversation needs of an engine: `qa.query.engine.Engine.ask`."""
-
-    def ask(
-        self,
-        question: str,
-        k: int | None = None,
-        *,
-        source: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        history: Sequence[str] | None = None,
-    ) -> Answer: ...
-
 
 # Chosen by bench/conversations.py's folds (README): how much better the carried search must do, and
 # whether the carried words pick the article only (the passage then by the question's own words).
@@ -94,32 +75,6 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
 def search_text(question: str, terms: Sequence[str]) -> str:
     """What is searched for a follow-up: the question, then the carried words in brackets."""
     return f"{question} ({' '.join(terms)})" if terms else question
-
-
-class Conversation:
-    """A conversation with an engine: each question is asked with the earlier ones as its history.
-
-    >>> chat = Conversation(qa.load("embeddings/"))
-    >>> chat.ask("What did Sergey Kislyak tell TASS?").query
-    >>> chat.ask("What did he add?").query      # searched with "Sergey Kislyak TASS"
-    >>> print(chat.markdown())
-    """
-
-    def __init__(self, engine: Asks) -> None:
-        self.engine = engine
-        self.turns: list[Answer] = []
-
-    def ask(self, question: str, k: int | None = None, **filters: Any) -> Answer:
-        answer = self.engine.ask(question, k, history=[t.question for t in self.turns], **filters)
-        self.turns.append(answer)
-        return answer
-
-    def reset(self) -> None:
-        """Start a new conversation: later questions carry nothing from these turns."""
-        self.turns.clear()
-
-    def markdown(self) -> str:
-        return markdown([t.to_dict() for t in self.turns])
 
 
 def _quote(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,3 +80,8 @@ def dequantize_rows(packed: np.ndarray, scales: np.ndarray, dimension: int) -> n
 
     levels = unpack6(packed, dimension).astype(np.float32) - 32.0
     return levels * np.asarray(scales, dtype=np.float32)[:, None]
+
+
+def describe() -> dict[str, Any]:
+    """The sentence vectors' entry in the manifest."""
+    return {"sentence_vectors": "6-bit codes (level + 32), 4 packed in 3 bytes; row scales: sentence_scales.npy"}

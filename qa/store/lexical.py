@@ -123,3 +123,8 @@ class Lexical:
             return cls(bm25s.BM25(), stem, 0)
         retriever = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False, allow_pickle=False)
         return cls(retriever, stem, size)
+
+
+def describe() -> dict[str, Any]:
+    """The BM25 indexes' entry in the manifest."""
+    return {"lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"}}

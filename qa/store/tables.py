@@ -4,7 +4,7 @@ each passage holds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from qa.chunking import Chunk
 
@@ -88,3 +88,8 @@ def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarr
 def document_sentences(per_chunk: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """The distinct sentences of a file's chunks, in text order (a sentence in an overlap once)."""
     return sorted({span for spans in per_chunk for span in spans})
+
+
+def describe() -> dict[str, Any]:
+    """The passage table's entry in the manifest."""
+    return {"chunks": "chunks.npy: int64 rows (document number, start, end, first line, last line)"}

@@ -172,3 +172,8 @@ def document_text(documents: dict[str, DocRecord], source: str) -> str:
     if doc is None:
         raise UsageError(f"{source} is not in the index; `qa documents` lists what is.")
     return doc.text
+
+
+def describe() -> dict[str, Any]:
+    """The text store's entry in the manifest."""
+    return {"texts": "texts.utf8: the documents' texts in UTF-8, each at its row's text_bytes (byte range)"}

@@ -172,3 +172,14 @@ class _IvfQuery(VectorQuery):
         if not len(ids):
             return np.zeros(0, np.float32)
         return inner_products(self.index.reconstruct_batch(ids), self.q)
+
+
+def describe(index: Any) -> dict[str, Any]:
+    """The passage index's entry in the manifest."""
+    return {
+        "faiss": {
+            "type": type(index).__name__,
+            "metric": "inner product of unit vectors (cosine)",
+            "flat_limit": FLAT_LIMIT,
+        }
+    }

@@ -10,7 +10,8 @@ import pytest
 
 import qa
 from qa.errors import UsageError
-from qa.query.conversation import Conversation, carried_terms, check_history, markdown, search_text
+from qa.query.chat import Conversation
+from qa.query.conversation import carried_terms, check_history, markdown, search_text
 from qa.query.engine import Engine
 from tests.conftest import SEEDS, FakeEmbedder
 from tests.unit.test_engine import check_answer

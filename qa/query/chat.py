@@ -1,0 +1,39 @@
+"""`Conversation`: a chat with an engine for the Python API. Each question is asked with the earlier
+ones as its history (what a follow-up carries: qa/query/conversation.py), and the turns export as
+Markdown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qa.query.conversation import markdown
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
+    from qa.query.engine import Engine
+
+
+class Conversation:
+    """A conversation with an engine: each question is asked with the earlier ones as its history.
+
+    >>> chat = Conversation(qa.load("embeddings/"))
+    >>> chat.ask("What did Sergey Kislyak tell TASS?").query
+    >>> chat.ask("What did he add?").query      # searched with "Sergey Kislyak TASS"
+    >>> print(chat.markdown())
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.turns: list[Answer] = []
+
+    def ask(self, question: str, k: int | None = None, **filters: Any) -> Answer:
+        answer = self.engine.ask(question, k, history=[t.question for t in self.turns], **filters)
+        self.turns.append(answer)
+        return answer
+
+    def reset(self) -> None:
+        """Start a new conversation: later questions carry nothing from these turns."""
+        self.turns.clear()
+
+    def markdown(self) -> str:
+        return markdown([t.to_dict() for t in self.turns])
