@@ -9,7 +9,7 @@ from qa.config import Settings
 from qa.ingest.files import read_document
 from qa.stories import signature, stories
 from tests.conftest import FakeEmbedder
-from tests.unit.test_html import PAGE
+from tests.unit.ingest.test_html import PAGE
 
 STORY = (
     "The old harbour of Quendor reopened on Thursday after two years of repairs, the port authority said. "

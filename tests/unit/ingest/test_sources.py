@@ -15,7 +15,7 @@ from qa.ingest.decode import decode
 from qa.ingest.document import Document
 from qa.ingest.files import read_document
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"  # the same folder as conftest.SEEDS
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the same folder as conftest.SEEDS
 
 # --------------------------------------------------------------------------------------------------
 # Helpers

@@ -14,7 +14,7 @@ from qa.query.chat import Conversation
 from qa.query.conversation import carried_terms, check_history, markdown, search_text
 from qa.query.engine import Engine
 from tests.conftest import SEEDS, FakeEmbedder
-from tests.unit.test_engine import check_answer
+from tests.unit.query.test_engine import check_answer
 
 FIRST = "Which Russian senator told TASS about the goal of the visit to Pyongyang?"
 FOLLOW_UP = "What did he add?"

@@ -16,7 +16,7 @@ from qa.errors import CorpusError
 from qa.ingest.document import Document
 from qa.ingest.files import read_document
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"  # the same folder as conftest.SEEDS
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the same folder as conftest.SEEDS
 
 # Texts the size of a small article and many examples would be slow; these settle in a few seconds.
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
