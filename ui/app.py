@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 
 import gradio as gr
 
-from qa.conversation import markdown
 from qa.errors import QAError, UsageError
+from qa.query.conversation import markdown
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import CSS, answer_html, documents_html, esc, source_html
 
