@@ -25,28 +25,17 @@ BACKENDS: tuple[str, ...] = get_args(Backend)
 PASSAGE_VECTORS: tuple[str, ...] = get_args(PassageVectorsMode)
 
 
-def _env_int(environ: Mapping[str, str], name: str) -> int | None:
+def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]) -> int | float | None:
     raw = environ.get(name, "").strip()
     if not raw:
         return None
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError:
         from qa.errors import UsageError
 
-        raise UsageError(f"{name}={raw!r} is not a whole number; {_RANGES[name][2]}.") from None
-
-
-def _env_float(environ: Mapping[str, str], name: str) -> float | None:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        from qa.errors import UsageError
-
-        raise UsageError(f"{name}={raw!r} is not a number; {_RANGES[name][2]}.") from None
+        what = "a whole number" if kind is int else "a number"
+        raise UsageError(f"{name}={raw!r} is not {what}; {_RANGES[name][2]}.") from None
 
 
 def _env_str(environ: Mapping[str, str], name: str) -> str | None:
@@ -155,8 +144,7 @@ class Settings:
             "passage_vectors": _env_str(env, "QA_PASSAGE_VECTORS"),
         }
         for name, (field_name, (low, _high), _advice) in _RANGES.items():
-            read = _env_float if isinstance(low, float) else _env_int
-            values[field_name] = read(env, name)
+            values[field_name] = _env_number(env, name, float if isinstance(low, float) else int)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**{k: v for k, v in values.items() if v is not None})
 

@@ -3,35 +3,18 @@ Markdown export and `qa ask --conversation`, on the seeds with the hashing FakeE
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-import qa
 from qa.errors import UsageError
 from qa.query.chat import Conversation
 from qa.query.conversation import carried_terms, check_history, markdown, search_text
 from qa.query.engine import Engine
-from tests.conftest import SEEDS, FakeEmbedder
 from tests.unit.query.test_engine import check_answer
 
 FIRST = "Which Russian senator told TASS about the goal of the visit to Pyongyang?"
 FOLLOW_UP = "What did he add?"
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dst = tmp_path_factory.mktemp("conversation") / "seeds"
-    shutil.copytree(SEEDS, dst)
-    return dst
-
-
-@pytest.fixture(scope="module")
-def engine(corpus: Path) -> Engine:
-    index_dir = corpus.parent / "index"
-    qa.build(corpus, index_dir, embedder=FakeEmbedder())
-    return qa.load(index_dir, embedder=FakeEmbedder())
 
 
 def test_carried_terms_are_the_earlier_content_words_most_recent_first() -> None:

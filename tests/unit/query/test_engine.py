@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from qa.chunking import Chunk
 from qa.errors import UsageError
 from qa.query.citations import MAX_CITATION_CHARS, Hit, best_sentence, compute_idf, merge_hits
 from qa.query.engine import Engine
-from tests.conftest import SEEDS, FakeEmbedder
 
 QUESTIONS = [
     "Since when has Kim been calling the Russian leader a comrade?",
@@ -55,20 +53,6 @@ PUBLISHED = {
     "003_6b273f736953578d.txt": "2025-05-21",  # " date 2025-05-21 "
     "004_df8baabb5d59f1c4.txt": "2024-08-13",  # "Source: Aboluo, August 13, 2024"
 }
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dst = tmp_path_factory.mktemp("engine") / "seeds"
-    shutil.copytree(SEEDS, dst)
-    return dst
-
-
-@pytest.fixture(scope="module")
-def engine(corpus: Path) -> Engine:
-    index_dir = corpus.parent / "index"
-    qa.build(corpus, index_dir, embedder=FakeEmbedder())
-    return qa.load(index_dir, embedder=FakeEmbedder())
 
 
 def file_text(corpus: Path, source: str) -> str:
