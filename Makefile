@@ -20,9 +20,10 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the Ray
+# extra is installed so that the tests of `qa index --ray` run on a real local cluster.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,ray]'
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@
 

@@ -52,10 +52,12 @@ def build(
     settings: Settings | None = None,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
+    ray: str | None = None,
 ) -> BuildReport:
     """Build or incrementally update the index of `seeds_dir` in `index_dir`; `log` gets its notes
     (skipped files, what is embedded). The model is loaded only if some file needs embedding: chunks
-    are sized with its tokenizer alone."""
+    are sized with its tokenizer alone. `ray`: embed on a Ray cluster at that address ("" starts a
+    local Ray instance, "auto" joins a running cluster; qa/embed/ray_backend.py), same index."""
     from qa.embed.create import create
     from qa.indexing.build import build_index
 
@@ -63,6 +65,10 @@ def build(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,
     )
+    if embedder is None and ray is not None:
+        from qa.embed.ray_backend import RayEmbedder
+
+        embedder = RayEmbedder(settings, ray or None)
     model = embedder or create(settings)
     return build_index(
         settings,

@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    p_index.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="embed on a Ray cluster at ADDRESS (env QA_RAY_ADDRESS; 'auto' joins a running one; none starts one)",
+    )
 
     p_ask = sub.add_parser("ask", help="answer questions with cited excerpts")
     p_ask.add_argument("questions", nargs="*", help="questions; none: an interactive prompt (or stdin lines)")
@@ -135,7 +142,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     assert isinstance(settings, Settings)
     progress = sys.stderr.isatty() and not args.quiet
-    report = qa.build(settings=settings, progress=progress)
+    ray = None if args.ray is None else (args.ray or os.environ.get("QA_RAY_ADDRESS", ""))
+    report = qa.build(settings=settings, progress=progress, ray=ray)
     for s in report.skipped:
         print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
     if not args.quiet:

@@ -29,7 +29,7 @@ from qa.store.layout import (
     SENTENCES_FILE,
     TEXTS_FILE,
 )
-from qa.store.texts import encode_texts
+from qa.store.texts import DOC_FIELDS, encode_texts
 
 
 def write_generation(
@@ -48,7 +48,9 @@ def write_generation(
     sources = sorted(parts)
     # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
     story_of = stories.stories({s: stories.signature(parts[s].text, parts[s].doc["regions"]) for s in sources})
-    docs = [{**parts[s].doc, "story": story_of[s]} for s in sources]
+    # Rows in one field order (DOC_FIELDS), whether a file was read now or kept from the last build:
+    # an incremental build writes the bytes a full one would.
+    docs = [{f: {**parts[s].doc, "story": story_of[s]}[f] for f in DOC_FIELDS} for s in sources]
     numbered = [
         np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
     ]
