@@ -27,9 +27,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@
 
-# The benchmark's peers (LangChain's FAISS store, txtai) are optional extras, installed only for `make bench`.
+# The benchmark's peers (LangChain's FAISS store, txtai) are optional extras, installed only for `make bench`
+# (with Ray, for its Ray build row).
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet -e '.[bench,ray]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -89,10 +90,12 @@ cv: install
 
 ## qa side by side with raw sentence-transformers + FAISS and with peers, in one run (~20 min on 2 cores);
 ## prints the table of ratios and writes it to bench/results/bench.json. BENCH_ARGS="--quick" for a smoke run,
-## BENCH_ARGS="--scales 1000,10000,100000" to add the 100k corpus (over an hour).
+## BENCH_ARGS="--scales 1000,10000,100000" to add the 100k corpus (over an hour). Then the Ray build's
+## overhead against the local build (bench/ray_build.py, ~4 min).
 BENCH_ARGS ?=
 bench: install install-bench
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/ray_build.py --synthetic 1500000 --reps 1
 
 clean-index:
 	find embeddings -mindepth 1 ! -name README.md -exec rm -rf {} +
