@@ -33,9 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
+
     from qa.ingest.lines import Line
 
 MODEL_FILE = Path(__file__).with_name("line_model.json")
@@ -84,6 +84,8 @@ def _prose(line: str, n: int) -> bool:
 
 def features(lines: list[Line]) -> np.ndarray:
     """One row of `FEATURES` per line of `lines` (non-blank lines of one document, in order)."""
+    import numpy as np
+
     m = len(lines)
     if m == 0:
         return np.zeros((0, len(FEATURES)))
@@ -141,6 +143,8 @@ def features(lines: list[Line]) -> np.ndarray:
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_FILE) -> tuple[np.ndarray, dict[str, Any]]:
     """The weights in `FEATURES` order, and the file's description of how they were fitted."""
+    import numpy as np
+
     data = json.loads(path.read_text(encoding="utf-8"))
     weights = data["weights"]
     if sorted(weights) != sorted(FEATURES):
@@ -156,6 +160,8 @@ def fingerprint() -> str:
 
 
 def probabilities(lines: list[Line], weights: np.ndarray | None = None) -> np.ndarray:
+    import numpy as np
+
     w = load_model()[0] if weights is None else weights
     z = np.clip(features(lines) @ w, -30.0, 30.0)
     p: np.ndarray = 1.0 / (1.0 + np.exp(-z))
@@ -183,6 +189,8 @@ def _extend(span: tuple[int, int], body: list[Line], p: np.ndarray) -> tuple[int
     """The span grown over the block of content lines right next to it on either side (up to the
     next line the rules call chrome or metadata) when that block's mean probability is at least
     `EXTEND_BELOW`: a reporter's sign-off, a standfirst, a quotation set apart from the paragraphs."""
+    import numpy as np
+
     a, b = span
     i = a
     while i > 0 and body[i - 1].kind == "content":
@@ -200,6 +208,8 @@ def _extend(span: tuple[int, int], body: list[Line], p: np.ndarray) -> tuple[int
 def select(lines: list[Line], weights: np.ndarray | None = None) -> list[Line]:
     """`lines` (every line of a document, blank ones included) with the lines outside the article
     span marked boilerplate ("outside the article"). Unchanged when the model finds no article."""
+    import numpy as np
+
     idx = [i for i, ln in enumerate(lines) if ln.kind != "blank"]
     body = [lines[i] for i in idx]
     if not body:

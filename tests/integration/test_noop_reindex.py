@@ -1,33 +1,18 @@
 """A `qa index` with nothing to do is instant: it reads the manifest and the files' bytes, and never
-imports torch, sentence-transformers or FAISS. Needs the real model for the first build (~10 s)."""
+imports torch, sentence-transformers, FAISS, ONNX Runtime or numpy. Needs the real model for the first build (~10 s)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEEDS
+from tests.unit.test_cli import run_qa
 
-HEAVY = ("torch", "sentence_transformers", "faiss")
-
-
-def run_qa(tmp_path: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+HEAVY = ("torch", "sentence_transformers", "faiss", "numpy", "onnxruntime")
 
 
 def imported_modules(importtime_stderr: str) -> set[str]:
@@ -46,14 +31,14 @@ def test_noop_reindex_imports_no_model_or_faiss_and_takes_under_two_seconds(tmp_
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     index = tmp_path / "index"
-    qa_index = ["-m", "qa", "index", "--seeds", str(seeds), "--index", str(index)]
+    qa_index = ["index", "--seeds", str(seeds), "--index", str(index)]
 
-    first = run_qa(tmp_path, *qa_index)
+    first = run_qa(tmp_path, *qa_index, timeout=600)
     assert first.returncode == 0, f"the first build failed:\n{first.stderr}"
     assert "up to date" not in first.stdout
 
     t0 = time.perf_counter()
-    second = run_qa(tmp_path, "-X", "importtime", *qa_index, timeout=60)
+    second = run_qa(tmp_path, *qa_index, timeout=60, python=("-X", "importtime"))
     seconds = time.perf_counter() - t0
 
     assert second.returncode == 0, f"the no-op build failed:\n{second.stderr[-2000:]}"

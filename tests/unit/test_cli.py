@@ -27,7 +27,10 @@ class FakeMiniLM(FakeEmbedder):
     dimension = MODEL_DIMENSION
 
 
-def run_qa(tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_qa(
+    tmp_path: Path, *args: str, timeout: float = 120, python: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`python [python options] -m qa ARGS` in `tmp_path`, with its seeds/ and index/ as the defaults."""
     env = {
         **os.environ,
         "QA_INDEX_DIR": str(tmp_path / "index"),
@@ -36,7 +39,7 @@ def run_qa(tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.Compl
         "TRANSFORMERS_OFFLINE": "1",
     }
     return subprocess.run(
-        [sys.executable, "-m", "qa", *args],
+        [sys.executable, *python, "-m", "qa", *args],
         env=env,
         cwd=tmp_path,
         capture_output=True,

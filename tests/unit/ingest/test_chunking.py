@@ -153,17 +153,22 @@ def assert_regions_sane(doc: Document) -> None:
         prev = re_
 
 
+def check_chunks(tmp_path: Path, size: tuple[int, int], raw: bytes) -> None:
+    """The file's chunks at `size`: exact, stripped, within budget, inside sane regions, losing no text."""
+    path, doc = read_back(tmp_path, raw)
+    chunks = chunker(size).split(doc)
+    assert_regions_sane(doc)
+    assert_chunk_contract(path, doc, chunks, size[0])
+    assert_no_text_lost(doc, chunks)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}t-{s[1]}o")
 @FAST
 @given(raw=article_bytes())
 def test_generated_articles_chunk_into_exact_stripped_budgeted_spans_without_losing_text(
     tmp_path: Path, size: tuple[int, int], raw: bytes
 ) -> None:
-    path, doc = read_back(tmp_path, raw)
-    chunks = chunker(size).split(doc)
-    assert_regions_sane(doc)
-    assert_chunk_contract(path, doc, chunks, size[0])
-    assert_no_text_lost(doc, chunks)
+    check_chunks(tmp_path, size, raw)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}t-{s[1]}o")
@@ -172,11 +177,7 @@ def test_generated_articles_chunk_into_exact_stripped_budgeted_spans_without_los
 def test_arbitrary_printable_text_chunks_into_exact_spans_without_losing_text(
     tmp_path: Path, size: tuple[int, int], raw: bytes
 ) -> None:
-    path, doc = read_back(tmp_path, raw)
-    chunks = chunker(size).split(doc)
-    assert_regions_sane(doc)
-    assert_chunk_contract(path, doc, chunks, size[0])
-    assert_no_text_lost(doc, chunks)
+    check_chunks(tmp_path, size, raw)
 
 
 @FASTER
