@@ -5,7 +5,7 @@ times: locally (`qa.build`), on a Ray instance started on this machine (one node
 two-node Ray cluster started on this machine (`ray.cluster_utils.Cluster`, one CPU per node). All three
 run on the same cores, so no speed-up is expected: the ratios are Ray's overhead (starting the actors,
 each loading the model, moving batches through the object store). Each Ray build's index is checked to
-be the local one, file for file (bm25s's vocabulary order aside).
+be the local one, file for file.
 
     .venv/bin/python bench/ray_build.py [--corpus DIR | --synthetic CHARS] [--reps 2]
 """
@@ -33,8 +33,8 @@ SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-subset" / "articles"
 
 
 def data_checksums(index: Path) -> dict[str, str]:
-    sums = read_manifest(generation_dir(index))["checksums"]
-    return {name: digest for name, digest in sums.items() if not name.startswith("bm25/")}
+    sums: dict[str, str] = read_manifest(generation_dir(index))["checksums"]
+    return sums
 
 
 def timed_build(corpus: Path, tmp: Path, label: str, ray: str | None) -> tuple[float, int, dict[str, str]]:
@@ -94,7 +94,7 @@ def main() -> int:
     for label, values in times.items():
         s = statistics.median(values)
         print(f"{label:<14} {s:>8.1f} {passages / s:>11.0f} {s / local:>8.2f}x")
-    print("every Ray build's index was the local build's, file for file (bm25s vocabulary order aside)")
+    print("every Ray build's index was the local build's, file for file")
     return 0
 
 

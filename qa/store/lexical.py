@@ -44,6 +44,20 @@ def _relevance(
     return scores
 
 
+def _sorted_vocabulary(tokens: Any) -> Any:
+    """`tokens` with word ids in the words' sorted order. bm25s numbers stemmed words in the order of
+    a Python set, which varies from process to process, so the same corpus gave other index files on
+    every build; in sorted order they are the same bytes (scores never depended on the numbering)."""
+    from bm25s.tokenization import Tokenized
+
+    vocab = sorted(tokens.vocab, key=str)
+    new_id = {word: i for i, word in enumerate(vocab)}
+    remap = [0] * len(vocab)
+    for word, old in tokens.vocab.items():
+        remap[old] = new_id[word]
+    return Tokenized(ids=[[remap[i] for i in doc] for doc in tokens.ids], vocab=new_id)
+
+
 class Lexical:
     def __init__(self, retriever: Any, stem: bool, size: int) -> None:
         retriever._compute_relevance_from_scores = _relevance
@@ -61,6 +75,7 @@ class Lexical:
         tokens = bm25s.tokenize(
             texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, show_progress=False
         )
+        tokens = _sorted_vocabulary(tokens)
         retriever = bm25s.BM25()
         if texts:
             retriever.index(tokens, show_progress=False)

@@ -1,8 +1,12 @@
-"""BM25 over passages (qa.lexical): ranking, stemming, vocabulary coverage, and the pickle-free files."""
+"""BM25 over passages (qa.store.lexical): ranking, stemming, vocabulary coverage, and the pickle-free files,
+the same bytes for the same texts in any process."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +142,24 @@ def test_stored_float16_scores_sum_like_bm25s_own_float32_ones() -> None:
         got = ours.scores(query)
         assert got.dtype == np.float32 and expected.any()
         np.testing.assert_allclose(got, expected, rtol=2e-3, atol=1e-3, err_msg=query)
+
+
+def test_the_same_texts_give_the_same_files_in_any_process(tmp_path: Path) -> None:
+    """bm25s numbers words in a set's order, which Python's string hashing changes from process to
+    process; qa renumbers them in sorted order, so an index's BM25 files are reproducible."""
+    texts = [*PASSAGES, *VISITS, "Ports, harbours and lighthouses: the ministers visited them all."]
+    script = (
+        "import json, sys; from pathlib import Path; from qa.store.lexical import Lexical; "
+        "Lexical.build(json.loads(sys.argv[1])).save(Path(sys.argv[2]))"
+    )
+    folders = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"seed-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", script, json.dumps(texts), str(out)], env=env, check=True, timeout=120)
+        folders.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert folders[0] and folders[0] == folders[1] == folders[2]
+    # and the numbering is the words' sorted order (bm25s appends its empty token after them)
+    vocab = json.loads(folders[0]["vocab.index.json"])
+    words = [w for w in vocab if w]
+    assert words == sorted(words) and [vocab[w] for w in words] == list(range(len(words)))
