@@ -314,7 +314,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from qa.service import Service
 
     try:
-        from ui.app import serve
+        from ui.server import serve
     except ImportError as err:
         raise QAError(f"The chat UI cannot start ({err}); run `make install`.") from None
     settings = _settings(args)

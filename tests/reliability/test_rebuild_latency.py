@@ -38,7 +38,8 @@ def test_questions_during_a_rebuild_are_answered_without_waiting_for_it(
     from rebuild_latency import corpus, large_article, phases
 
     import qa
-    from ui.app import build_app, launch
+    from ui.app import build_app
+    from ui.server import launch
 
     case = tally("latency: questions during a rebuild")
     seeds = corpus(tmp_path, BASE_CHARS)

@@ -35,7 +35,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import build_app, launch
+    from ui.app import build_app
+    from ui.server import launch
 
     root = tmp_path_factory.mktemp("live")
     seeds = root / "seeds"
