@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -147,6 +147,20 @@ class Settings:
             values[field_name] = _env_number(env, name, float if isinstance(low, float) else int)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**{k: v for k, v in values.items() if v is not None})
+
+    def to_json(self) -> str:
+        """The settings as JSON, for a process that builds with them (qa/worker.py, Ray actors)."""
+        import json
+
+        return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Settings:
+        import json
+
+        paths = {f.name for f in fields(cls) if f.name.endswith("_dir")}
+        values: dict[str, Any] = {k: Path(v) if k in paths else v for k, v in json.loads(raw).items()}
+        return cls(**values)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

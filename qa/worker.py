@@ -13,13 +13,11 @@ Either way the index being served is untouched: a build publishes only when it i
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from qa import errors
@@ -35,18 +33,6 @@ if TYPE_CHECKING:
 # build as fast as in the server's own process; leaving one core to questions instead gave 0.99x
 # with the build 1.7x slower.
 NICE = 10
-
-
-def settings_to_json(settings: Settings) -> str:
-    return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()})
-
-
-def settings_from_json(raw: str) -> Settings:
-    from qa.config import Settings
-
-    paths = {f.name for f in dataclasses.fields(Settings) if f.name.endswith("_dir")}
-    values: dict[str, Any] = {k: Path(v) if k in paths else v for k, v in json.loads(raw).items()}
-    return Settings(**values)
 
 
 # The child's command: the working folder is dropped from sys.path first, so a folder that holds
@@ -78,7 +64,7 @@ def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: 
         with os.fdopen(read_fd, "r", encoding="utf-8") as messages:
             assert child.stdin is not None
             with contextlib.suppress(BrokenPipeError):
-                child.stdin.write(settings_to_json(settings).encode("utf-8"))
+                child.stdin.write(settings.to_json().encode("utf-8"))
                 child.stdin.close()
             for line in messages:
                 try:
@@ -122,8 +108,9 @@ def main(fd: int) -> int:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             try:
                 import qa
+                from qa.config import Settings
 
-                settings = settings_from_json(sys.stdin.read())
+                settings = Settings.from_json(sys.stdin.read())
                 report = qa.build(settings=settings, log=lambda line: _send(out, {"log": line}))
                 _send(out, {"done": report.to_dict()})
             except QAError as err:

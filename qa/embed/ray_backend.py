@@ -65,10 +65,10 @@ class _ModelActor:
     OP = "token_sums"
 
     def __init__(self) -> None:
+        from qa.config import Settings
         from qa.embed.create import create
-        from qa.worker import settings_from_json
 
-        self.model = create(settings_from_json(self.SETTINGS))
+        self.model = create(Settings.from_json(self.SETTINGS))
         self.op = self.OP
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -109,8 +109,6 @@ class RayEmbedder:
     def _run(self, texts: list[str], op: str, progress: bool) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
-        from qa.worker import settings_to_json
-
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         counts = np.zeros(len(texts), dtype=np.float32)
         if not texts:
@@ -126,7 +124,7 @@ class RayEmbedder:
         try:
             ds = ray.data.from_items(rows, override_num_blocks=max(1, math.ceil(len(rows) / RAY_BATCH)))
             out = ds.map_batches(
-                actor_class(settings_to_json(self.settings), op),
+                actor_class(self.settings.to_json(), op),
                 compute=ray.data.ActorPoolStrategy(size=min(actors, math.ceil(len(rows) / RAY_BATCH))),
                 batch_size=RAY_BATCH,
                 batch_format="numpy",

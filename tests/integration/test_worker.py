@@ -14,14 +14,14 @@ import qa
 from qa.config import Settings
 from qa.errors import CorpusError, QAError
 from qa.store.layout import generation_dir, read_manifest
-from qa.worker import build_in_worker, settings_from_json, settings_to_json
+from qa.worker import build_in_worker
 
 pytestmark = pytest.mark.integration
 
 
 def test_settings_cross_to_the_worker_unchanged(settings: Settings) -> None:
     other = settings.with_(k=7, min_confidence=0.25, backend="onnx-int8")
-    assert settings_from_json(settings_to_json(other)) == other
+    assert Settings.from_json(other.to_json()) == other
 
 
 def test_a_worker_build_is_the_build(settings: Settings, tmp_path: Path) -> None:
