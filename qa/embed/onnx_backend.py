@@ -95,6 +95,11 @@ def export_onnx(model_path: Path, target: Path, quantize: bool) -> Path:
     return want
 
 
+def _omp_threads() -> int:
+    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 4
+
+
 class OnnxEmbedder:
     def __init__(
         self,
@@ -112,8 +117,9 @@ class OnnxEmbedder:
         self.quantize = quantize
         self.batch_size = batch_size
         self.cache = (cache or default_cache()) / _model_key(self.model_path)
-        # Threads for batches side by side (ONNX Runtime's run is thread-safe); one per core, up to 4.
-        self.workers = max(1, min(4, os.cpu_count() or 1))
+        # Threads for batches side by side (ONNX Runtime's run is thread-safe); one per core, up to 4,
+        # and no more than OMP_NUM_THREADS when it is set (Ray sets it to an actor's CPUs).
+        self.workers = max(1, min(4, os.cpu_count() or 1, _omp_threads()))
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
