@@ -58,8 +58,8 @@ _RANGES: dict[str, tuple[str, tuple[float, float], str]] = {
 }
 
 
-def environ_path(environ: Mapping[str, str], name: str) -> Path | None:
-    raw = environ.get(name, "").strip()
+def _env_path(environ: Mapping[str, str], name: str) -> Path | None:
+    raw = _env_str(environ, name)
     return Path(raw) if raw else None
 
 
@@ -138,8 +138,8 @@ class Settings:
         `overrides` (those not None). A bad value is a one-line UsageError naming the variable."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {
-            "seeds_dir": environ_path(env, "QA_SEEDS_DIR"),
-            "index_dir": environ_path(env, "QA_INDEX_DIR"),
+            "seeds_dir": _env_path(env, "QA_SEEDS_DIR"),
+            "index_dir": _env_path(env, "QA_INDEX_DIR"),
             "backend": _env_str(env, "QA_BACKEND"),
             "passage_vectors": _env_str(env, "QA_PASSAGE_VECTORS"),
         }

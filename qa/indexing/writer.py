@@ -50,7 +50,8 @@ def write_generation(
     story_of = stories.stories({s: stories.signature(parts[s].text, parts[s].doc["regions"]) for s in sources})
     # Rows in one field order (DOC_FIELDS), whether a file was read now or kept from the last build:
     # an incremental build writes the bytes a full one would.
-    docs = [{f: {**parts[s].doc, "story": story_of[s]}[f] for f in DOC_FIELDS} for s in sources]
+    merged = ({**parts[s].doc, "story": story_of[s]} for s in sources)
+    docs = [{f: row[f] for f in DOC_FIELDS} for row in merged]
     numbered = [
         np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
     ]

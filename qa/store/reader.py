@@ -44,8 +44,7 @@ class IndexData:
     manifest: dict[str, Any]  # without its per-file tables (files, skipped, checksums)
     documents: dict[str, DocRecord]
     chunks: ChunkTable
-    faiss: Any  # faiss.Index over passages
-    vectors: PassageVectors  # the same, for questions: nearest passages and exact cosines
+    vectors: PassageVectors  # the passage index, for questions: nearest passages and exact cosines
     sentences: Any  # np.ndarray (S, 3) int32: document number, start, end; sorted
     sentence_codes: Any  # np.ndarray (S, packed_width(d)) uint8, memory-mapped when large (quantize_rows)
     sentence_scales: Any  # np.ndarray (S,) float32
@@ -53,6 +52,11 @@ class IndexData:
     passage_sentences: tuple[Any, Any]  # CSR (indptr, sentence ids): the sentences inside each passage
     lexical: Any  # qa.store.lexical.Lexical over passages
     sentence_lexical: Any  # qa.store.lexical.Lexical over sentences
+
+    @property
+    def faiss(self) -> Any:
+        """The FAISS index itself (tools and benches search it raw)."""
+        return self.vectors.index
 
     @property
     def dimension(self) -> int:
@@ -123,7 +127,6 @@ def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData
         kept,
         documents,
         ChunkTable(rows, docs),
-        index,
         PassageVectors.open(index),
         sentences,
         codes,
