@@ -111,7 +111,7 @@ class Service:
 
         `progress` shows a progress bar when the build runs in this process; a worker's build
         reports through `log` only."""
-        from qa.indexing.build import build_index
+        import qa
 
         if not self._rebuild_lock.acquire(blocking=False):
             raise UsageError("A rebuild is already running; wait for it to finish.")
@@ -121,14 +121,7 @@ class Service:
 
                 report = build_in_worker(self.settings, log)
             else:
-                report = build_index(
-                    self.settings,
-                    lambda: self.embedder,
-                    dimension=self.embedder.dimension,
-                    count_tokens=self.embedder.count_tokens,
-                    progress=progress,
-                    log=log,
-                )
+                report = qa.build(settings=self.settings, embedder=self.embedder, progress=progress, log=log)
             new = self._load()
             with self._switch_lock:
                 self._engine = new  # one reference assignment: questions see the old or the new engine
