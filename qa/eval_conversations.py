@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import UsageError
-from qa.evaluate import EVAL_K, default_eval_index, judge, load_questions, stage_corpora, summarise
+from qa.evaluate import EVAL_K, eval_engine, judge, load_questions, summarise
 
 CONVERSATION_KINDS = ("first", "followup", "switch", "offtopic")
 
@@ -44,15 +44,9 @@ def run_conversations(
     """Each turn asked with the conversation's earlier questions and asked alone: hit@1/hit@3 by
     kind of turn both ways, how often a first turn or a topic switch is answered exactly as alone,
     and abstention on off-topic turns."""
-    import qa
 
     conversations = load_conversations(conversations_file)
-    if isinstance(corpus, list):
-        corpus = stage_corpora(corpus)
-    if engine is None:
-        index_dir = index_dir or default_eval_index(corpus)
-        qa.build(corpus, index_dir)
-        engine = qa.load(index_dir)
+    engine, _build = eval_engine(corpus, index_dir, engine)
     k = max(k or EVAL_K, 3)
     turns: list[dict[str, Any]] = []
     for conv in conversations:

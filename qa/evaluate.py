@@ -212,6 +212,21 @@ def stage_corpora(corpora: list[tuple[str | None, Path]], root: Path | None = No
     return root
 
 
+def eval_engine(corpus: Path | list[tuple[str | None, Path]], index_dir: Path | None, engine: Any) -> tuple[Any, Any]:
+    """The engine to evaluate and the report of the build that made it: `engine` as given (no
+    build), or the corpus (several corpora staged into one folder) built incrementally into
+    `index_dir` (default: a cache folder per corpus) and loaded."""
+    import qa
+
+    if engine is not None:
+        return engine, None
+    if isinstance(corpus, list):
+        corpus = stage_corpora(corpus)
+    index_dir = index_dir or default_eval_index(corpus)
+    build = qa.build(corpus, index_dir)
+    return qa.load(index_dir), build
+
+
 def run_eval(
     corpus: Path | list[tuple[str | None, Path]],
     questions_file: Path,
@@ -221,18 +236,9 @@ def run_eval(
     engine: Any = None,
     folds: str | None = None,
 ) -> dict[str, Any]:
-    import qa
-
     questions = load_questions(questions_file)
     n_folds = assign_folds(questions, folds) if folds else 0
-    if isinstance(corpus, list):
-        corpus = stage_corpora(corpus)
-    if engine is None:
-        index_dir = index_dir or default_eval_index(corpus)
-        build = qa.build(corpus, index_dir)
-        engine = qa.load(index_dir)
-    else:
-        build = None
+    engine, build = eval_engine(corpus, index_dir, engine)
     k = max(k or EVAL_K, 3)
     import numpy as np
 
