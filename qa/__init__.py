@@ -28,9 +28,15 @@ __version__ = "0.1.0"
 
 
 def load(
-    index_dir: str | Path | None = None, *, embedder: Embedder | None = None, settings: Settings | None = None
+    index_dir: str | Path | None = None,
+    *,
+    embedder: Embedder | None = None,
+    settings: Settings | None = None,
+    ray: str | None = None,
 ) -> Engine:
-    """Open the index at `index_dir` (default `embeddings/`, or QA_INDEX_DIR) for questions.
+    """Open the index at `index_dir` (default `embeddings/`, or QA_INDEX_DIR) for questions. `ray`: hold
+    a sharded index's shards in actors on the Ray cluster at that address ("" starts a local Ray
+    instance, "auto" joins a running cluster; qa/store/ray_shards.py); the answers are the same.
 
     Raises `IndexMissingError` if there is none and `IndexInvalidError` if it is damaged or was built
     with another model; both say to run `qa index`.
@@ -41,7 +47,7 @@ def load(
 
     settings = (settings or Settings.from_env()).with_(index_dir=Path(index_dir) if index_dir is not None else None)
     model = embedder or create(settings)
-    return Engine(load_index(settings.index_dir, settings, model.dimension), model, settings)
+    return Engine(load_index(settings.index_dir, settings, model.dimension, ray=ray), model, settings)
 
 
 def build(

@@ -61,12 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    _ray_option(p_index, "embed on a Ray cluster at ADDRESS")
     p_index.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        metavar="ADDRESS",
-        help="embed on a Ray cluster at ADDRESS (env QA_RAY_ADDRESS; 'auto' joins a running one; none starts one)",
+        "--shards", type=_positive_int, help="write the index as N shards, to serve with --ray (env QA_SHARDS; 1)"
     )
 
     p_ask = sub.add_parser("ask", help="answer questions with cited excerpts")
@@ -87,11 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="with --conversation: print each conversation as Markdown notes"
     )
 
+    _ray_option(p_ask, "hold the index's shards in actors on a Ray cluster at ADDRESS")
+
     p_serve = sub.add_parser("serve", help="start the browser chat (http://127.0.0.1:7860)")
     p_serve.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind (loopback)")
     p_serve.add_argument("--port", type=_port, default=os.environ.get("QA_PORT", "7860"), help="port (7860)")
     p_serve.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_serve.add_argument("--seeds", type=Path, help="articles folder for rebuilds and uploads (default seeds/)")
+    _ray_option(p_serve, "hold the index's shards in actors on a Ray cluster at ADDRESS")
 
     p_text = sub.add_parser("text", help="print exactly the text that citations of SOURCE slice")
     p_text.add_argument("source", help="the source as citations name it, e.g. 002_299aeecd3ab3c2fd.txt")
@@ -126,12 +126,28 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------------------------------
 
 
+def _ray_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help=f"{what} (env QA_RAY_ADDRESS; 'auto' joins a running one; none starts one on this machine)",
+    )
+
+
+def _ray_address(args: argparse.Namespace) -> str | None:
+    """None: no Ray; "" a Ray instance started here; else the address given (or QA_RAY_ADDRESS)."""
+    return None if args.ray is None else (args.ray or os.environ.get("QA_RAY_ADDRESS", ""))
+
+
 def _settings(args: argparse.Namespace) -> object:
     from qa.config import Settings
 
     return Settings.from_env().with_(
         seeds_dir=getattr(args, "seeds", None),
         index_dir=getattr(args, "index", None),
+        shards=getattr(args, "shards", None),
     )
 
 
@@ -142,8 +158,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     assert isinstance(settings, Settings)
     progress = sys.stderr.isatty() and not args.quiet
-    ray = None if args.ray is None else (args.ray or os.environ.get("QA_RAY_ADDRESS", ""))
-    report = qa.build(settings=settings, progress=progress, ray=ray)
+    report = qa.build(settings=settings, progress=progress, ray=_ray_address(args))
     for s in report.skipped:
         print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
     if not args.quiet:
@@ -239,7 +254,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         clean_question(q)
     check_date("since", args.since)
     check_date("until", args.until)
-    engine = qa.load(args.index)
+    engine = qa.load(args.index, ray=_ray_address(args))
     if not interactive:
         from qa.query.conversation import markdown
 
@@ -319,7 +334,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise QAError(f"The chat UI cannot start ({err}); run `make install`.") from None
     settings = _settings(args)
     assert isinstance(settings, Settings)
-    serve(Service(settings), args.host, args.port)
+    serve(Service(settings, ray=_ray_address(args)), args.host, args.port)
     return 0
 
 

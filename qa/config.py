@@ -55,6 +55,7 @@ _RANGES: dict[str, tuple[str, tuple[float, float], str]] = {
     "QA_MIN_RELATIVE_SCORE": ("min_relative_score", (0.0, 1.0), "set it to 0-1, e.g. 0 (off)"),
     "QA_BATCH_SIZE": ("batch_size", (0, 4096), "set it to 0 (the backend's own) or a batch size, e.g. 8"),
     "QA_MAX_FILE_BYTES": ("max_file_bytes", (1, 2**40), "set it to a size in bytes, e.g. 5000000"),
+    "QA_SHARDS": ("shards", (1, 1000), "set it to 1 (one index) or the number of shards, e.g. 4"),
 }
 
 
@@ -114,6 +115,10 @@ class Settings:
     batch_size: int = 0
     # Files larger than this are skipped with a warning (news articles are a few KB).
     max_file_bytes: int = 5_000_000
+    # How many shards `qa index` writes (qa/store/shards.py): 1 is one index; more split the corpus
+    # by a hash of each file's path, for serving on a Ray cluster (README, "Past one machine").
+    # Answers are the same either way.
+    shards: int = 1
 
     def __post_init__(self) -> None:
         from qa.errors import UsageError

@@ -43,8 +43,11 @@ def safe_filename(name: str) -> str:
 
 
 class Service:
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, embedder: Embedder | None = None, *, ray: str | None = None
+    ) -> None:
         self.settings = settings or Settings.from_env()
+        self.ray = ray  # a sharded index's shards held on Ray (qa/store/ray_shards.py), or None
         # With the packaged model, rebuilds run in a worker process (qa/worker.py) so that questions
         # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.
         self.build_in_worker = embedder is None
@@ -68,7 +71,7 @@ class Service:
         from qa.query.engine import Engine
         from qa.store.reader import load_index
 
-        data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension)
+        data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension, ray=self.ray)
         return Engine(data, self.embedder, self.settings)
 
     @property

@@ -11,7 +11,7 @@ from qa.chunking import Chunker
 from qa.config import Settings
 from qa.errors import CorpusError, UnreadableFileError
 from qa.indexing.parts import new_parts, old_parts
-from qa.indexing.plan import previous
+from qa.indexing.plan import previous, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.writer import write_generation
 from qa.ingest.decode import sha256_bytes
@@ -19,6 +19,7 @@ from qa.ingest.document import Document, Skipped
 from qa.ingest.files import list_files, read_document, relative_source
 from qa.store.generation import build_lock, publish
 from qa.store.layout import read_manifest
+from qa.store.shards import shard_dirs
 
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
@@ -65,6 +66,7 @@ def build_index(
         prev_skipped: dict[str, Any] = prev[1].get("skipped", {}) if prev else {}
         if (
             prev
+            and shard_count(prev[1]) == settings.shards
             and all(
                 prev_files.get(s, {}).get("sha256") == sha or prev_skipped.get(s, {}).get("sha256") == sha
                 for s, sha in shas.items()
@@ -113,7 +115,9 @@ def build_index(
             )
 
         # Chunk and embed the new and changed files; reuse everything of the unchanged ones.
-        parts = old_parts(prev[0], sorted(unchanged)) if prev else {}
+        parts = {}
+        for folder in shard_dirs(*prev) if prev else []:
+            parts.update(old_parts(folder, sorted(unchanged)))
         if new_docs:
             embedder = embedder_factory()
             counter = count_tokens or embedder.count_tokens

@@ -9,6 +9,7 @@ from qa.config import Settings
 from qa.errors import IndexInvalidError, IndexMissingError
 from qa.ingest import article_lines
 from qa.store.layout import FORMAT_VERSION, INGEST_VERSION, check_manifest, generation_dir, read_manifest
+from qa.store.shards import check_sharded, is_sharded
 
 
 def settings_key(settings: Settings, dimension: int) -> dict[str, Any]:
@@ -27,10 +28,19 @@ def previous(index_dir: Path, settings: Settings, dimension: int) -> tuple[Path,
     try:
         gen = generation_dir(index_dir)
         manifest = read_manifest(gen)
-        check_manifest(manifest, gen, settings, dimension)
+        if is_sharded(manifest):
+            for shard in check_sharded(manifest, gen, settings, dimension):
+                check_manifest(read_manifest(shard), shard, settings, dimension)
+        else:
+            check_manifest(manifest, gen, settings, dimension)
     except (IndexMissingError, IndexInvalidError):
         return None
     key = settings_key(settings, dimension)
     if any(manifest.get(k) != v for k, v in key.items()):
         return None
     return gen, manifest
+
+
+def shard_count(manifest: dict[str, Any]) -> int:
+    """How many shards a generation has (1: not sharded)."""
+    return len(manifest["shards"]) if is_sharded(manifest) else 1

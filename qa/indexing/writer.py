@@ -7,7 +7,9 @@ import os
 import shutil
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa import stories
 from qa.config import Settings
@@ -29,25 +31,31 @@ from qa.store.layout import (
     SENTENCES_FILE,
     TEXTS_FILE,
 )
+from qa.store.shards import SHARDS, shard_name, shard_of
 from qa.store.texts import DOC_FIELDS, encode_texts
 
 
-def write_generation(
-    index_dir: Path,
-    settings: Settings,
-    dimension: int,
-    parts: dict[str, Part],
-    skipped: dict[str, dict[str, str]],
-) -> str:
-    """Write a complete generation into a temporary folder and rename it; return its name."""
-    import faiss
+@dataclass
+class Content:
+    """What one generation folder holds, in memory, before it is written."""
+
+    sources: list[str]
+    docs: list[dict[str, Any]]
+    chunk_rows: Any  # np.ndarray (P, 5) int64
+    chunk_vectors: Any  # np.ndarray (P, d) float32
+    codes: Any
+    scales: Any
+    sentences: Any  # np.ndarray (S, 3) int64
+    blob: bytes
+    passage_tokens: Any  # bm25s Tokenized of the passages' texts
+    sentence_tokens: Any
+
+
+def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str], dimension: int) -> Content:
     import numpy as np
 
-    from qa.store.lexical import Lexical
+    from qa.store.lexical import tokenize
 
-    sources = sorted(parts)
-    # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
-    story_of = stories.stories({s: stories.signature(parts[s].text, parts[s].doc["regions"]) for s in sources})
     # Rows in one field order (DOC_FIELDS), whether a file was read now or kept from the last build:
     # an incremental build writes the bytes a full one would.
     merged = ({**parts[s].doc, "story": story_of[s]} for s in sources)
@@ -56,12 +64,8 @@ def write_generation(
         np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
     ]
     chunk_rows = np.concatenate([np.zeros((0, 5), np.int64), *numbered])
-
-    def stack(arrays: list[np.ndarray]) -> np.ndarray:
-        arrays = [a for a in arrays if len(a)]
-        return np.concatenate(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
-
-    chunk_vectors = stack([parts[s].chunk_vectors for s in sources])
+    arrays = [parts[s].chunk_vectors for s in sources if len(parts[s].chunk_vectors)]
+    chunk_vectors = np.concatenate(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
     # Quantized file by file: no float32 copy of every sentence vector at once.
     quantized = [quantize_rows(parts[s].sentence_vectors) for s in sources]
     codes = np.concatenate([np.zeros((0, packed_width(dimension)), np.uint8), *(c for c, _ in quantized)])
@@ -73,51 +77,65 @@ def write_generation(
     texts = [parts[s].text for s in sources]
     blob, ranges = encode_texts(texts)
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
-    passage_texts = [texts[d][a:b] for d, a, b in chunk_rows[:, :3].tolist()]
-    sentence_texts = [texts[d][a:b] for d, a, b in sentences.tolist()]
+    passage_tokens = tokenize([texts[d][a:b] for d, a, b in chunk_rows[:, :3].tolist()])
+    sentence_tokens = tokenize([texts[d][a:b] for d, a, b in sentences.tolist()])
+    return Content(
+        sources, docs, chunk_rows, chunk_vectors, codes, scales, sentences, blob, passage_tokens, sentence_tokens
+    )
 
+
+def write_generation(
+    index_dir: Path,
+    settings: Settings,
+    dimension: int,
+    parts: dict[str, Part],
+    skipped: dict[str, dict[str, str]],
+) -> str:
+    """Write a complete generation (in `settings.shards` shards, qa/store/shards.py) into a temporary
+    folder and rename it; return its name."""
+    from qa.store.lexical import CorpusStats
+
+    sources = sorted(parts)
+    # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
+    story_of = stories.stories({s: stories.signature(parts[s].text, parts[s].doc["regions"]) for s in sources})
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
-        write_jsonl(tmp / DOCUMENTS_FILE, docs)
-        (tmp / TEXTS_FILE).write_bytes(blob)
-        del blob
-        np.save(tmp / CHUNKS_FILE, chunk_rows, allow_pickle=False)
-        np.save(tmp / SENTENCES_FILE, sentences, allow_pickle=False)
-        index = vectors.passage_index(chunk_vectors, dimension)
-        faiss.write_index(index, str(tmp / FAISS_FILE))
-        np.save(tmp / SENTENCE_VECTORS, codes, allow_pickle=False)
-        np.save(tmp / SENTENCE_SCALES, scales, allow_pickle=False)
-        Lexical.build(passage_texts).save(tmp / BM25_PASSAGES)
-        Lexical.build(sentence_texts).save(tmp / BM25_SENTENCES)
-        data_files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
-        manifest = {
-            **settings_key(settings, dimension),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            # each part of the store says what its files hold
-            **vectors.describe(index),
-            **tables.describe(),
-            **text_store.describe(),
-            **codes6.describe(),
-            **lexical.describe(),
-            "counts": {"documents": len(docs), "chunks": len(chunk_rows), "sentences": len(sentences)},
-            "files": {
-                s: {
-                    "sha256": parts[s].doc["sha256"],
-                    "chunks": len(parts[s].chunks),
-                    "sentences": len(parts[s].sentences),
-                }
-                for s in sources
-            },
-            "skipped": skipped,
-            "checksums": {name: sha256_file(tmp / name) for name in data_files},
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for name in (*data_files, MANIFEST):
-            fsync_file(tmp / name)
-        for sub in {(tmp / name).parent for name in data_files}:
-            fsync_dir(sub)
-        fsync_dir(tmp)
+        if settings.shards == 1:
+            content = _content(parts, sources, story_of, dimension)
+            _write_folder(tmp, settings, dimension, content, parts, skipped, {})
+        else:
+            groups: list[list[str]] = [[] for _ in range(settings.shards)]
+            for s in sources:
+                groups[shard_of(s, settings.shards)].append(s)
+            contents = [_content(parts, g, story_of, dimension) for g in groups]
+            passage_stats = CorpusStats.merge([CorpusStats.of(c.passage_tokens) for c in contents])
+            sentence_stats = CorpusStats.merge([CorpusStats.of(c.sentence_tokens) for c in contents])
+            stats = {
+                "passages": _stats_entry(passage_stats),
+                "sentences": _stats_entry(sentence_stats),
+            }
+            for number, content in enumerate(contents):
+                own = {"shard": {"number": number, "of": settings.shards, "corpus_stats": stats}}
+                stats_of = (passage_stats, sentence_stats)
+                _write_folder(tmp / shard_name(number), settings, dimension, content, parts, {}, own, stats_of)
+            names = [f"{shard_name(n)}/{MANIFEST}" for n in range(settings.shards)]
+            counts = {
+                "documents": len(sources),
+                "chunks": sum(len(c.chunk_rows) for c in contents),
+                "sentences": sum(len(c.sentences) for c in contents),
+            }
+            manifest = {
+                **settings_key(settings, dimension),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                SHARDS: [shard_name(n) for n in range(settings.shards)],
+                "corpus_stats": stats,
+                "counts": counts,
+                "files": {s: {**_file_entry(parts[s]), "shard": shard_of(s, settings.shards)} for s in sources},
+                "skipped": skipped,
+                "checksums": {name: sha256_file(tmp / name) for name in names},
+            }
+            _write_manifest(tmp, manifest, [])
         name = f"gen-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
         os.rename(tmp, index_dir / name)
         fsync_dir(index_dir)
@@ -125,3 +143,68 @@ def write_generation(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return name
+
+
+def _stats_entry(stats: Any) -> dict[str, Any]:
+    return {"count": stats.documents, "tokens": stats.length, "fingerprint": stats.fingerprint()}
+
+
+def _file_entry(part: Part) -> dict[str, Any]:
+    return {"sha256": part.doc["sha256"], "chunks": len(part.chunks), "sentences": len(part.sentences)}
+
+
+def _write_folder(
+    folder: Path,
+    settings: Settings,
+    dimension: int,
+    content: Content,
+    parts: dict[str, Part],
+    skipped: dict[str, dict[str, str]],
+    extra: dict[str, Any],
+    stats: tuple[Any, Any] = (None, None),
+) -> None:
+    """Write one generation folder (a whole index or one shard) with its manifest, fsynced.
+    `stats`: the corpus-wide BM25 statistics of passages and sentences, for a shard."""
+    import faiss
+    import numpy as np
+
+    from qa.store.lexical import Lexical
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_jsonl(folder / DOCUMENTS_FILE, content.docs)
+    (folder / TEXTS_FILE).write_bytes(content.blob)
+    np.save(folder / CHUNKS_FILE, content.chunk_rows, allow_pickle=False)
+    np.save(folder / SENTENCES_FILE, content.sentences, allow_pickle=False)
+    index = vectors.passage_index(content.chunk_vectors, dimension)
+    faiss.write_index(index, str(folder / FAISS_FILE))
+    np.save(folder / SENTENCE_VECTORS, content.codes, allow_pickle=False)
+    np.save(folder / SENTENCE_SCALES, content.scales, allow_pickle=False)
+    n_p, n_s = len(content.chunk_rows), len(content.sentences)
+    Lexical.from_tokens(content.passage_tokens, stats=stats[0]).save(folder / BM25_PASSAGES)
+    Lexical.from_tokens(content.sentence_tokens, stats=stats[1]).save(folder / BM25_SENTENCES)
+    data_files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    manifest = {
+        **settings_key(settings, dimension),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # each part of the store says what its files hold
+        **vectors.describe(index),
+        **tables.describe(),
+        **text_store.describe(),
+        **codes6.describe(),
+        **lexical.describe(),
+        **extra,
+        "counts": {"documents": len(content.docs), "chunks": n_p, "sentences": n_s},
+        "files": {s: _file_entry(parts[s]) for s in content.sources},
+        "skipped": skipped,
+        "checksums": {name: sha256_file(folder / name) for name in data_files},
+    }
+    _write_manifest(folder, manifest, data_files)
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any], data_files: list[str]) -> None:
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name in (*data_files, MANIFEST):
+        fsync_file(folder / name)
+    for sub in {(folder / name).parent for name in data_files}:
+        fsync_dir(sub)
+    fsync_dir(folder)

@@ -19,7 +19,7 @@ from qa.query import conversation, cues, fusion
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
 from qa.query.params import RetrievalParams
 from qa.query.validate import check_date, clean_question
-from qa.store.reader import IndexData
+from qa.store import search
 from qa.store.tables import Place, expand_runs
 from qa.store.texts import document_text
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from qa.embed.protocol import Embedder
+    from qa.store.reader import Index
 
 # How many of the closest passages an abstention shows, for the reader to judge.
 NEAREST = 3
@@ -41,10 +42,11 @@ class Scored:
     sentence_scores: Any  # fused score of every sentence (0 outside the candidates)
     best_cosine: float  # the highest sentence cosine among the candidates
     tokens: list[str]  # the question's BM25 tokens
+    coverage: float  # the share of them the corpus uses at all
 
 
 class Engine:
-    def __init__(self, data: IndexData, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, data: Index, embedder: Embedder, settings: Settings) -> None:
         import numpy as np
 
         self.data = data
@@ -145,7 +147,7 @@ class Engine:
         # questions the model cannot read (another language) or that share only a topic; the word
         # share alone by paraphrase. Their product separates answerable from off-topic questions best
         # on the SQuAD subset (README, "Abstention").
-        coverage = data.lexical.coverage(q, scored.tokens)
+        coverage = scored.coverage
         confidence = max(0.0, scored.best_cosine) * coverage
         query = q
         if terms:
@@ -210,52 +212,27 @@ class Engine:
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.
 
-        Candidates are the nearest passages by vector (FAISS) and the best by BM25, `params.candidates` of
-        each; every candidate then gets its exact cosine, and its sentences (read from the
-        memory-mapped sentence vectors) their cosine and BM25 score. Normalisation is over the
+        Candidates are the nearest passages by vector and the best by BM25, `params.candidates` of
+        each, with their exact cosines and BM25 scores and their sentences' (the index's candidate
+        stage, qa/store/search.py, over one index or its shards). Normalisation is over the
         candidates, so cost grows with the candidates, not with the corpus. A corpus smaller than the
         candidate pool is scored in full.
         """
         import numpy as np
 
         data = self.data
-        n = len(data.chunks)
-        allowed_p = None if doc_mask is None else doc_mask[data.chunk_doc]
-        tokens = data.lexical.tokens(q)  # one tokenisation for both BM25 indexes and the coverage
-        bm25_p = data.lexical.scores(q, tokens)
-        dense = data.vectors.query(qv[0])
-        pool = self.params.candidates
-        if n <= 2 * pool:
-            cand = np.arange(n) if allowed_p is None else np.flatnonzero(allowed_p)
-        else:
-            want = pool if allowed_p is None else min(n, pool * 16)
-            dense_ids = dense.nearest(want)
-            bm = bm25_p if allowed_p is None else np.where(allowed_p, bm25_p, -1.0)
-            top_bm = np.argpartition(-bm, pool)[:pool]
-            top_bm = top_bm[bm[top_bm] > 0]
-            cand = np.union1d(dense_ids, top_bm)
-            if allowed_p is not None:
-                cand = cand[allowed_p[cand]]
-                if cand.size == 0:
-                    cand = np.flatnonzero(allowed_p)[: pool * 16]
-        dense_p = dense.cosines(cand)
-
-        indptr, sent_ids = data.passage_sentences
-        starts, lens = indptr[cand], indptr[cand + 1] - indptr[cand]
-        flat, pair_p = expand_runs(starts, lens)
-        pair_s = sent_ids[flat]
-        cand_sents = np.unique(pair_s).astype(np.int64)
-        dense_s = data.sentence_cosines(cand_sents, qv[0])
-        bm25_s = data.sentence_lexical.scores(q, tokens)[cand_sents] if cand_sents.size else np.zeros(0, np.float32)
-        local_sent = fusion.sentence_scores(dense_s, bm25_s, self.params)
-        sent = np.zeros(len(data.sentences), dtype=np.float32)
-        sent[cand_sents] = local_sent
-
+        tokens = data.tokens(q)
+        c = data.candidates(search.request(qv[0], tokens, self.params.candidates, len(data.chunks), doc_mask))
         # pair_p / pair_s: membership pairs of the candidates (passage in local numbering, sentence
-        # global), read off the CSR rows gathered above: cost by candidates, not by corpus.
-        passage = fusion.passage_scores(dense_p, bm25_p[cand], sent, pair_s, pair_p, self.params)
-        best_cosine = float(dense_s.max()) if dense_s.size else 0.0
-        return Scored(cand, passage, sent, best_cosine, tokens)
+        # global), read off the CSR rows: cost by candidates, not by corpus.
+        indptr, sent_ids = data.passage_sentences
+        flat, pair_p = expand_runs(indptr[c.passages], indptr[c.passages + 1] - indptr[c.passages])
+        pair_s = sent_ids[flat]
+        sent = np.zeros(len(data.sentences), dtype=np.float32)
+        sent[c.sentences] = fusion.sentence_scores(c.sentence_dense, c.sentence_bm25, self.params)
+        passage = fusion.passage_scores(c.dense, c.bm25, sent, pair_s, pair_p, self.params)
+        best_cosine = float(c.sentence_dense.max()) if c.sentence_dense.size else 0.0
+        return Scored(c.passages, passage, sent, best_cosine, tokens, c.coverage)
 
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: np.ndarray, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in

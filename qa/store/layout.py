@@ -69,6 +69,12 @@ def check_format(manifest: dict[str, Any], gen: Path) -> None:
 def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dimension: int) -> None:
     """Refuse an index of another format, model or dimension, or one whose files do not match."""
     check_format(manifest, gen)
+    check_model(manifest, gen, settings, dimension)
+    check_files(manifest, gen, DATA_FILES)
+
+
+def check_model(manifest: dict[str, Any], gen: Path, settings: Settings, dimension: int) -> None:
+    """Refuse an index built with another model, dimension or backend."""
     model = manifest.get("model")
     if not isinstance(model, dict):  # a hand-edited or damaged manifest must not crash the check
         model = {}
@@ -82,10 +88,15 @@ def check_manifest(manifest: dict[str, Any], gen: Path, settings: Settings, dime
             f"{model.get('backend', 'torch')}), not {settings.model_name} ({dimension} dims, {settings.backend}); "
             f"{REBUILD_HINT}."
         )
+
+
+def check_files(manifest: dict[str, Any], gen: Path, required: tuple[str, ...]) -> None:
+    """Refuse a generation missing one of `required` or any file its manifest lists, or whose files
+    do not match their checksums."""
     checksums = manifest.get("checksums")
     if not isinstance(checksums, dict):
         checksums = {}
-    for name in sorted(set(DATA_FILES) | set(checksums)):
+    for name in sorted(set(required) | set(checksums)):
         if not isinstance(name, str) or name.startswith("/") or ".." in name.split("/"):
             raise IndexInvalidError(f"{gen / MANIFEST} lists a file outside its folder; {REBUILD_HINT}.")
         path = gen / name

@@ -3,11 +3,18 @@
 The index is saved as bm25s's own inspectable files (`.npy` arrays and JSON, no pickle) in a `bm25/`
 folder of the index generation. It is rebuilt in full on every change (its statistics depend on all
 chunks), which costs only tokenisation, no model.
+
+A shard of a sharded index (qa/store/shards.py) is built with the statistics of the whole corpus
+(`CorpusStats`: passage count, total length, each word's document frequency), so that every passage
+scores what it would in one index over everything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +65,110 @@ def _sorted_vocabulary(tokens: Any) -> Any:
     return Tokenized(ids=[[remap[i] for i in doc] for doc in tokens.ids], vocab=new_id)
 
 
+def tokenize(texts: list[str], *, stem: bool = True) -> Any:
+    """bm25s's `Tokenized` of `texts` (ids numbered in the words' sorted order)."""
+    import bm25s
+
+    tokens = bm25s.tokenize(
+        texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=_stemmer(stem), show_progress=False
+    )
+    return _sorted_vocabulary(tokens)
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """What BM25 scores depend on beyond a passage itself: the number of passages, their total
+    length in tokens, and each word's document frequency, over the whole corpus."""
+
+    documents: int
+    length: int
+    frequencies: dict[str, int]
+
+    @staticmethod
+    def of(tokens: Any) -> CorpusStats:
+        """The statistics of one `Tokenized` set of passages."""
+        import numpy as np
+
+        words = sorted(tokens.vocab, key=tokens.vocab.__getitem__)
+        counts = np.zeros(len(words), np.int64)
+        for doc in tokens.ids:
+            if doc:
+                counts[np.unique(np.asarray(doc, np.int64))] += 1
+        return CorpusStats(
+            len(tokens.ids), sum(len(doc) for doc in tokens.ids), dict(zip(words, counts.tolist(), strict=True))
+        )
+
+    @staticmethod
+    def merge(parts: list[CorpusStats]) -> CorpusStats:
+        frequencies: dict[str, int] = {}
+        for part in parts:
+            for word, n in part.frequencies.items():
+                frequencies[word] = frequencies.get(word, 0) + n
+        return CorpusStats(
+            sum(p.documents for p in parts), sum(p.length for p in parts), dict(sorted(frequencies.items()))
+        )
+
+    def fingerprint(self) -> str:
+        """A short hash naming these statistics: every shard of one index records the same."""
+        body = json.dumps([self.documents, self.length, sorted(self.frequencies.items())], separators=(",", ":"))
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def _corpus_bm25(stats: CorpusStats) -> Any:
+    """A bm25s retriever that scores with `stats` instead of the statistics of the passages it indexes
+    (bm25s's documented hook for building differently: `build_index_from_ids`). Same formula, same
+    float operations, so a shard's stored scores equal the single index's bit for bit."""
+    import bm25s
+    import numpy as np
+
+    class CorpusBM25(bm25s.BM25):  # type: ignore[misc]
+        def build_index_from_ids(
+            self, unique_token_ids: Any, corpus_token_ids: Any, show_progress: bool = True, leave_progress: bool = False
+        ) -> dict[str, Any]:
+            assert self.method not in self.methods_requiring_nonoccurrence
+            # bm25s: np.array(lengths).mean(), exact for integer sums below 2**53, then one division
+            avg_doc_len = np.float64(stats.length) / stats.documents
+            words = {i: w for w, i in self._qa_vocab.items()}
+            corpus_frequencies = {t: stats.frequencies.get(words.get(t, ""), 0) for t in unique_token_ids}
+            idf_array = bm25s._build_idf_array(
+                doc_frequencies=corpus_frequencies,
+                n_docs=stats.documents,
+                compute_idf_fn=bm25s._select_idf_scorer(self.idf_method),
+                dtype=self.dtype,
+            )
+            scores_flat, doc_idx, vocab_idx = bm25s._build_scores_and_indices_for_matrix(
+                corpus_token_ids=corpus_token_ids,
+                idf_array=idf_array,
+                avg_doc_len=avg_doc_len,
+                # sizes the arrays: these passages' own frequencies
+                doc_frequencies=bm25s._calculate_doc_freqs(corpus_token_ids, unique_token_ids, show_progress=False),
+                k1=self.k1,
+                b=self.b,
+                delta=self.delta,
+                show_progress=False,
+                leave_progress=False,
+                dtype=self.dtype,
+                int_dtype=self.int_dtype,
+                method=self.method,
+                nonoccurrence_array=None,
+            )
+            self.nonoccurrence_array = None
+            data, indices, indptr = self._np_csc(
+                data=scores_flat,
+                rows=doc_idx,
+                cols=vocab_idx,
+                shape=(len(corpus_token_ids), len(unique_token_ids)),
+            )
+            return {
+                "data": data.astype(self.dtype),
+                "indices": indices,
+                "indptr": indptr,
+                "num_docs": len(corpus_token_ids),
+            }
+
+    return CorpusBM25()
+
+
 class Lexical:
     def __init__(self, retriever: Any, stem: bool, size: int) -> None:
         retriever._compute_relevance_from_scores = _relevance
@@ -67,22 +178,34 @@ class Lexical:
         self._stemmer = _stemmer(stem)
 
     @classmethod
+    def tokenizer(cls, *, stem: bool = True) -> Lexical:
+        """An empty index, for its `tokens` alone."""
+        import bm25s
+
+        return cls(bm25s.BM25(), stem, 0)
+
+    @classmethod
     def build(cls, texts: list[str], *, stem: bool = True) -> Lexical:
+        return cls.from_tokens(tokenize(texts, stem=stem), stem=stem)
+
+    @classmethod
+    def from_tokens(cls, tokens: Any, *, stem: bool = True, stats: CorpusStats | None = None) -> Lexical:
+        """BM25 over the passages `tokens` (their `tokenize`). `stats`: the whole corpus's, when these
+        passages are one shard of it; by default their own."""
         import bm25s
         import numpy as np
 
-        stemmer = _stemmer(stem)
-        tokens = bm25s.tokenize(
-            texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, show_progress=False
-        )
-        tokens = _sorted_vocabulary(tokens)
-        retriever = bm25s.BM25()
-        if texts:
+        if stats is None:
+            retriever = bm25s.BM25()
+        else:
+            retriever = _corpus_bm25(stats)
+            retriever._qa_vocab = tokens.vocab
+        if tokens.ids:
             retriever.index(tokens, show_progress=False)
             # Each (word, passage) score as float16, summed per query in float32 (bm25s's dtype): half
             # the memory of the largest array; every `qa eval` figure on the SQuAD subset unchanged.
             retriever.scores["data"] = retriever.scores["data"].astype(np.float16)
-        return cls(retriever, stem, len(texts))
+        return cls(retriever, stem, len(tokens.ids))
 
     def tokens(self, text: str) -> list[str]:
         import bm25s

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
-from qa.errors import IndexInvalidError
+from qa.errors import IndexInvalidError, UsageError
 from qa.store.codes6 import packed_width, unpack6
 from qa.store.generation import read_jsonl
 from qa.store.layout import (
@@ -26,12 +26,15 @@ from qa.store.layout import (
     generation_dir,
     read_manifest,
 )
-from qa.store.tables import ChunkTable, passage_sentences
+from qa.store.search import Candidates, Found, Request, select
+from qa.store.tables import ChunkTable, expand_runs, passage_sentences
 from qa.store.texts import DocRecord, TextStore, doc_record
 from qa.store.vectors import PassageVectors, inner_products
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from qa.store.shards import ShardedIndex
 
 SENTENCES_IN_RAM_BYTES = 32 * 1024 * 1024
 
@@ -67,6 +70,88 @@ class IndexData:
         """The source of each sentence (made on each call; for tools and tests)."""
         return [self.chunks.docs[int(d)].source for d in self.sentences[:, 0]]
 
+    @property
+    def tables(self) -> Tables:
+        return Tables(self.chunks.docs, self.chunks.rows, self.sentences, self.passage_sentences)
+
+    def tokens(self, text: str) -> list[str]:
+        """`text`'s BM25 tokens (one tokenisation serves both BM25 indexes and the coverage)."""
+        tokens: list[str] = self.lexical.tokens(text)
+        return tokens
+
+    def sentences_of(self, passages: np.ndarray) -> np.ndarray:
+        """The sorted ids of the sentences inside `passages`."""
+        import numpy as np
+
+        indptr, sent_ids = self.passage_sentences
+        flat, _ = expand_runs(indptr[passages], indptr[passages + 1] - indptr[passages])
+        out: np.ndarray = np.unique(sent_ids[flat]).astype(np.int64)
+        return out
+
+    def candidates(self, req: Request) -> Candidates:
+        """The question's candidates (qa/store/search.py): the one-shard case of a sharded index."""
+        import numpy as np
+
+        def fallback(n: int) -> tuple[list[Found], np.ndarray]:
+            first = np.flatnonzero(req.doc_mask[self.chunk_doc])[:n].astype(np.int64)
+            return [self.signals(req, first)], first
+
+        return select([self.search(req)], req, [0], [0], self.sentences_of, fallback)
+
+    def search(self, req: Request) -> Found:
+        """This generation's own best passages for `req`, with their signals (qa/store/search.py)."""
+        import numpy as np
+
+        n = len(self.chunks)
+        allowed = None if req.doc_mask is None else np.asarray(req.doc_mask, bool)[self.chunk_doc]
+        bm25 = self.lexical.scores("", req.tokens)
+        dense = self.vectors.query(req.vector)
+        none = np.zeros(0, np.int64)
+        if req.everything:
+            dense_ids = np.arange(n, dtype=np.int64) if allowed is None else np.flatnonzero(allowed).astype(np.int64)
+            lexical_ids = none
+        else:
+            dense_ids = np.asarray(dense.nearest(min(req.want, n)) if n else none, np.int64)
+            masked = bm25 if allowed is None else np.where(allowed, bm25, -1.0)
+            lexical_ids = np.argpartition(-masked, req.pool)[: req.pool] if req.pool < n else np.arange(n)
+            lexical_ids = lexical_ids[masked[lexical_ids] > 0].astype(np.int64)
+        passages = np.union1d(dense_ids, lexical_ids)
+        found = self._signals(req, passages, bm25, dense)
+        at = np.searchsorted(passages, dense_ids)
+        return Found(dense_ids, found.passage_dense[at], lexical_ids, bm25[lexical_ids], *_fields(found)[4:])
+
+    def signals(self, req: Request, passages: np.ndarray) -> Found:
+        """The signals of the given passages (sorted ids) for `req`."""
+        return self._signals(req, passages, self.lexical.scores("", req.tokens), self.vectors.query(req.vector))
+
+    def _signals(self, req: Request, passages: np.ndarray, bm25: np.ndarray, dense: Any) -> Found:
+        import numpy as np
+
+        vocab = self.lexical.retriever.vocab_dict if self.lexical.size else {}
+        known = np.array([t in vocab for t in req.tokens], dtype=bool)
+        allowed = (
+            np.ones(len(passages), bool)
+            if req.doc_mask is None
+            else np.asarray(req.doc_mask, bool)[self.chunk_doc[passages]]
+        )
+        sentences = self.sentences_of(passages)
+        bm25_s = self.sentence_lexical.scores("", req.tokens)[sentences] if sentences.size else np.zeros(0, np.float32)
+        none = np.zeros(0, np.int64)
+        return Found(
+            none,
+            np.zeros(0, np.float32),
+            none,
+            np.zeros(0, np.float32),
+            passages,
+            allowed,
+            dense.cosines(passages),
+            bm25[passages],
+            sentences,
+            self.sentence_cosines(sentences, req.vector),
+            bm25_s,
+            known,
+        )
+
     def sentence_cosines(self, ids: np.ndarray, q: np.ndarray) -> np.ndarray:
         """Cosine of sentences `ids` with the unit vector `q`."""
         # (levels . q) * scale with levels = codes - 32, without a float copy of the levels
@@ -75,64 +160,126 @@ class IndexData:
         return cosines
 
 
-def load_index(index_dir: Path, settings: Settings, dimension: int) -> IndexData:
-    """Open and verify the live generation. Raises IndexMissingError / IndexInvalidError."""
-    import faiss
+if TYPE_CHECKING:
+    Index = IndexData | ShardedIndex  # what the engine reads: one generation, or the shards of one
+
+
+def _fields(found: Found) -> list[Any]:
+    return [getattr(found, f) for f in Found.__dataclass_fields__]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A generation's documents and its passage and sentence tables: what citing needs, no vectors."""
+
+    docs: list[DocRecord]
+    rows: Any  # np.ndarray (P, 5) int32: document number, start, end, first line, last line
+    sentences: Any  # np.ndarray (S, 3) int32: document number, start, end
+    membership: tuple[Any, Any]  # CSR (indptr, sentence ids) int32: the sentences inside each passage
+
+
+def read_tables(gen: Path) -> Tables:
+    """The tables of generation `gen` (its manifest already checked), each checked against the others."""
     import numpy as np
 
-    from qa.store.lexical import Lexical
-
-    gen = generation_dir(index_dir)
-    manifest = read_manifest(gen)
-    check_manifest(manifest, gen, settings, dimension)
     try:
         store = TextStore.open(gen / TEXTS_FILE)
         docs = [doc_record(row, store) for row in read_jsonl(gen / DOCUMENTS_FILE)]
         rows = np.load(gen / CHUNKS_FILE, allow_pickle=False)
-        index = faiss.read_index(str(gen / FAISS_FILE))
-        codes = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
-        if codes.nbytes <= SENTENCES_IN_RAM_BYTES:
-            codes = np.array(codes)
-        scales = np.load(gen / SENTENCE_SCALES, allow_pickle=False)
         sentences = np.load(gen / SENTENCES_FILE, allow_pickle=False)
-        lexical = Lexical.load(gen / BM25_PASSAGES, size=len(rows))
-        sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=len(sentences))
     except (OSError, ValueError, TypeError, RuntimeError, KeyError) as err:
         raise IndexInvalidError(f"Cannot read the index at {gen} ({err}); {REBUILD_HINT}.") from None
     if docs and max(d.text_bytes[1] for d in docs) > len(store):
         raise IndexInvalidError(f"The text store at {gen} is shorter than its documents; {REBUILD_HINT}.")
     if rows.ndim != 2 or rows.shape[1] != 5 or (len(rows) and (rows[:, 0].min() < 0 or rows[:, 0].max() >= len(docs))):
         raise IndexInvalidError(f"The passage table at {gen} does not match its documents; {REBUILD_HINT}.")
-    if index.ntotal != len(rows) or index.d != dimension:
-        raise IndexInvalidError(
-            f"The index at {gen} holds {index.ntotal} vectors for {len(rows)} chunks; {REBUILD_HINT}."
-        )
     if (
         sentences.ndim != 2
         or sentences.shape[1] != 3
-        or codes.shape != (len(sentences), packed_width(dimension))
-        or codes.dtype != np.uint8
-        or scales.shape != (len(sentences),)
         or (len(sentences) and (sentences[:, 0].min() < 0 or sentences[:, 0].max() >= len(docs)))
     ):
-        raise IndexInvalidError(f"The sentence index at {gen} is out of step with its vectors; {REBUILD_HINT}.")
-    documents = {d.source: d for d in docs}
-    membership = passage_sentences(rows, sentences)
+        raise IndexInvalidError(f"The sentence index at {gen} does not match its documents; {REBUILD_HINT}.")
+    indptr, ids = passage_sentences(rows, sentences)
     # Held as int32 (offsets, line and row numbers all fit): half the memory of the stored int64.
-    rows, sentences = rows.astype(np.int32), sentences.astype(np.int32)
+    return Tables(
+        docs, rows.astype(np.int32), sentences.astype(np.int32), (indptr.astype(np.int32), ids.astype(np.int32))
+    )
+
+
+def open_generation(gen: Path, settings: Settings, dimension: int) -> IndexData:
+    """Open and verify one generation folder (a whole index, or one shard of one)."""
+    import faiss
+    import numpy as np
+
+    from qa.store.lexical import Lexical
+
+    manifest = read_manifest(gen)
+    check_manifest(manifest, gen, settings, dimension)
+    tables = read_tables(gen)
+    n_rows, n_sentences = len(tables.rows), len(tables.sentences)
+    try:
+        index = faiss.read_index(str(gen / FAISS_FILE))
+        codes = np.load(gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        if codes.nbytes <= SENTENCES_IN_RAM_BYTES:
+            codes = np.array(codes)
+        scales = np.load(gen / SENTENCE_SCALES, allow_pickle=False)
+        lexical = Lexical.load(gen / BM25_PASSAGES, size=n_rows)
+        sentence_lexical = Lexical.load(gen / BM25_SENTENCES, size=n_sentences)
+    except (OSError, ValueError, TypeError, RuntimeError, KeyError) as err:
+        raise IndexInvalidError(f"Cannot read the index at {gen} ({err}); {REBUILD_HINT}.") from None
+    if index.ntotal != n_rows or index.d != dimension:
+        raise IndexInvalidError(f"The index at {gen} holds {index.ntotal} vectors for {n_rows} chunks; {REBUILD_HINT}.")
+    if (
+        codes.shape != (n_sentences, packed_width(dimension))
+        or codes.dtype != np.uint8
+        or scales.shape != (n_sentences,)
+    ):
+        raise IndexInvalidError(f"The sentence index at {gen} is out of step with its vectors; {REBUILD_HINT}.")
     # What a query needs of the manifest; its per-file tables (large for a large corpus) are for builds.
     kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "checksums")}
     return IndexData(
         gen,
         kept,
-        documents,
-        ChunkTable(rows, docs),
+        {d.source: d for d in tables.docs},
+        ChunkTable(tables.rows, tables.docs),
         PassageVectors.open(index),
-        sentences,
+        tables.sentences,
         codes,
         scales.astype(np.float32),
-        rows[:, 0],
-        (membership[0].astype(np.int32), membership[1].astype(np.int32)),
+        tables.rows[:, 0],
+        tables.membership,
         lexical,
         sentence_lexical,
     )
+
+
+def load_index(index_dir: Path, settings: Settings, dimension: int, *, ray: str | None = None) -> Index:
+    """Open and verify the live generation, sharded or not; `ray`: hold the shards in Ray actors at that
+    address (qa/store/ray_shards.py). Raises IndexMissingError / IndexInvalidError."""
+    from qa.store.lexical import Lexical
+    from qa.store.shards import LocalShards, ShardedIndex, Shards, check_sharded, is_sharded
+
+    gen = generation_dir(index_dir)
+    manifest = read_manifest(gen)
+    if not is_sharded(manifest):
+        if ray is not None:
+            raise UsageError(f"The index at {gen} has no shards to serve on Ray; build it with `qa index --shards N`.")
+        return open_generation(gen, settings, dimension)
+    dirs = check_sharded(manifest, gen, settings, dimension)
+    shards: Shards
+    if ray is None:
+        opened = [open_generation(d, settings, dimension) for d in dirs]
+        tables = [o.tables for o in opened]
+        shards = LocalShards(opened)
+    else:
+        from qa.store.ray_shards import RayShards
+
+        shards = RayShards.start(dirs, settings, dimension, ray)
+        tables = [_checked_tables(d, settings, dimension) for d in dirs]
+    kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "checksums")}
+    return ShardedIndex.join(gen, kept, tables, shards, Lexical.tokenizer())
+
+
+def _checked_tables(gen: Path, settings: Settings, dimension: int) -> Tables:
+    check_manifest(read_manifest(gen), gen, settings, dimension)
+    return read_tables(gen)

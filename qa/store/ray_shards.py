@@ -1,0 +1,136 @@
+"""The shards of an index held by Ray actors: `qa serve --ray`, `qa ask --ray`, `qa.load(dir, ray=...)`.
+
+Each shard (qa/store/shards.py) is opened by one actor, which keeps its passage vectors, sentence
+vectors and BM25 indexes in its own memory, on whichever node Ray places it. A question's candidate
+stage is one call to every actor at once (`search`); the process that asked holds only the tables
+(documents, passage and sentence rows) and runs the same fusion, evidence and abstention code as
+with one index, so the answers are the same.
+
+A shard that does not answer within `QA_RAY_SHARD_TIMEOUT` seconds (default 10), or whose actor died,
+is asked once more (Ray restarts a dead actor once: `max_restarts=1`); if it fails again the question
+fails with `ShardMissingError`, which names the shard: an answer from part of the corpus is never
+given as if it were whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from qa.config import Settings
+from qa.errors import QAError
+from qa.store.search import Found, Request
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class ShardMissingError(QAError):
+    """A shard of the index did not answer, even when asked again: no answer from part of the corpus."""
+
+
+class ShardServer:
+    """One shard, opened in a Ray actor (the class Ray makes remote in `RayShards.start`)."""
+
+    def __init__(self, folder: str, settings_json: str, dimension: int) -> None:
+        from qa.store.reader import open_generation
+
+        self.data = open_generation(Path(folder), Settings.from_json(settings_json), dimension)
+
+    def ready(self) -> int:
+        return len(self.data.chunks)
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def search(self, request: Request) -> Found:
+        return self.data.search(request)
+
+    def signals(self, request: Request, passages: Any) -> Found:
+        return self.data.signals(request, passages)
+
+
+def shard_timeout() -> float:
+    raw = os.environ.get("QA_RAY_SHARD_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise QAError(f"QA_RAY_SHARD_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10.")
+    return value
+
+
+class RayShards:
+    """The `Shards` of qa/store/shards.py, each an actor (see the module's description)."""
+
+    def __init__(self, ray: Any, actors: list[Any], names: list[str], timeout: float) -> None:
+        self.ray = ray
+        self.actors = actors
+        self.names = names
+        self.timeout = timeout
+
+    @staticmethod
+    def start(dirs: Sequence[Path], settings: Settings, dimension: int, address: str | None) -> RayShards:
+        from qa.embed.ray_backend import connect
+
+        ray = connect(address or None)
+        remote = ray.remote(num_cpus=0, max_restarts=1, max_task_retries=0)(ShardServer)
+        settings_json = settings.to_json()
+        actors = [remote.remote(str(d.resolve()), settings_json, dimension) for d in dirs]
+        shards = RayShards(ray, actors, [d.name for d in dirs], shard_timeout())
+        try:
+            ray.get([a.ready.remote() for a in actors], timeout=max(60.0, shards.timeout))
+        except Exception as err:  # a shard that cannot be opened (damaged, unreachable node)
+            message = " ".join(str(err).split())[-300:]
+            raise ShardMissingError(
+                f"The shards could not be opened on Ray ({type(err).__name__}: {message})."
+            ) from None
+        return shards
+
+    def search(self, request: Request, masks: list[Any]) -> list[Found]:
+        return self._all("search", [(replace(request, doc_mask=m),) for m in masks])
+
+    def signals(self, request: Request, masks: list[Any], passages: list[Any]) -> list[Found]:
+        return self._all("signals", [(replace(request, doc_mask=m), p) for m, p in zip(masks, passages, strict=True)])
+
+    def _all(self, method: str, args: list[tuple[Any, ...]]) -> list[Found]:
+        """`method` on every shard at once; a shard that fails or is late is asked once more."""
+        ray = self.ray
+        refs = [getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)]
+        results: list[Found | None] = [None] * len(refs)
+        self._collect(refs, results)
+        late = [i for i, r in enumerate(results) if r is None]
+        if late:
+            for i in late:
+                ray.cancel(refs[i], force=False)
+            again = {i: getattr(self.actors[i], method).remote(*args[i]) for i in late}
+            errors = self._collect([again.get(i) for i in range(len(refs))], results)
+            missing = [i for i in late if results[i] is None]
+            if missing:
+                names = ", ".join(self.names[i] for i in missing)
+                why = errors.get(missing[0], f"no answer within {self.timeout:g} s")
+                raise ShardMissingError(
+                    f"Shard {names} of the index did not answer when asked twice ({why}); no answer is given "
+                    "from part of the corpus. Check the Ray cluster (`ray status`) and ask again."
+                )
+        return [r for r in results if r is not None]
+
+    def _collect(self, refs: list[Any], results: list[Found | None]) -> dict[int, str]:
+        """Fill `results` with the answers of `refs` (None: not asked) that come within the timeout;
+        return why each failed one failed."""
+        ray = self.ray
+        pending = {r: i for i, r in enumerate(refs) if r is not None}
+        errors: dict[int, str] = {}
+        if not pending:
+            return errors
+        done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=self.timeout)
+        for ref in done:
+            i = pending[ref]
+            try:
+                results[i] = ray.get(ref)
+            except Exception as err:  # the actor died (RayActorError) or the call raised
+                errors[i] = type(err).__name__
+        return errors
