@@ -1,7 +1,8 @@
 """Builds on a real Ray cluster (qa/embed/ray_backend.py): two Ray nodes started on this machine
 (`ray.cluster_utils.Cluster`), the packaged model in an actor per CPU. The index is the one a local
 build makes, file for file, and answers the same; a worker killed during a build gives a clear
-outcome and loses nothing."""
+outcome and loses nothing. A corpus built into 4 shards on the cluster and served by shard actors
+answers every question as the local index does; a killed shard actor is asked again, a lost one named."""
 
 from __future__ import annotations
 
@@ -117,3 +118,73 @@ def test_a_worker_killed_during_a_build_loses_nothing(cluster: str, tmp_path: Pa
     else:  # Ray restarted the worker and retried its batch: the same index as a local build
         qa.build(seeds, tmp_path / "local-index")
         assert data_checksums(index) == data_checksums(tmp_path / "local-index")
+
+
+# --- A sharded index served by Ray actors (qa/store/ray_shards.py) ---------------------------------
+
+SQUAD_QUESTIONS = SQUAD.parent / "questions.jsonl"
+
+
+def sharded_corpus() -> tuple[Path, list[str]]:
+    """The SQuAD subset and its 1,407 questions when ../shared is beside the checkout, else the seeds."""
+    if SQUAD_QUESTIONS.is_file():
+        lines = SQUAD_QUESTIONS.read_text(encoding="utf-8").splitlines()
+        return SQUAD, [json.loads(line)["question"] for line in lines if line.strip()]
+    return SEEDS, [q for q, _, _ in KNOWN]
+
+
+def exact(citation: dict, corpus: Path) -> None:
+    """The exactness rule of CITATIONS.md: text and highlight are slices of the file at their offsets."""
+    text = (corpus / citation["source"]).read_text(encoding="utf-8")
+    s, e = citation["start_char"], citation["end_char"]
+    assert citation["text"] == text[s:e]
+    h = citation["highlight"]
+    assert s <= h["start_char"] < h["end_char"] <= e and h["text"] == text[h["start_char"] : h["end_char"]]
+
+
+def key(answer: qa.Answer) -> tuple[object, ...]:
+    cites = [(c.source, c.start_char, c.end_char, c.highlight, round(c.score, 5)) for c in answer.citations]
+    return answer.abstained, round(answer.confidence, 5), cites
+
+
+@pytest.fixture(scope="module")
+def served(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[qa.Engine, qa.Engine, Path, list[str]]:
+    """One local index, and the same corpus built on the two-node cluster into 4 shards and served by
+    shard actors on it."""
+    from qa.config import Settings
+
+    corpus, asked = sharded_corpus()
+    root = tmp_path_factory.mktemp("sharded")
+    qa.build(corpus, root / "one")
+    settings = Settings.from_env().with_(shards=4)
+    report = qa.build(corpus, root / "four", ray=cluster, settings=settings)
+    assert report.chunks == qa.build(corpus, root / "one").chunks
+    return qa.load(root / "one"), qa.load(root / "four", ray=cluster, settings=settings), corpus, asked
+
+
+def test_four_shards_on_ray_answer_every_question_as_the_local_index(
+    served: tuple[qa.Engine, qa.Engine, Path, list[str]],
+) -> None:
+    one, four, corpus, asked = served
+    assert len(read_manifest(four.path)["shards"]) == 4
+    for q in asked:
+        a, b = one.ask(q), four.ask(q)
+        assert key(b) == key(a), q
+        for c in b.to_dict()["citations"]:
+            exact(c, corpus)
+
+
+def test_a_shard_actor_killed_during_questions_is_asked_again_and_a_lost_one_is_named(
+    served: tuple[qa.Engine, qa.Engine, Path, list[str]],
+) -> None:
+    one, four, _, asked = served
+    shards = four.data.shards
+    pid = ray.get(shards.actors[1].pid.remote())
+    os.kill(pid, signal.SIGKILL)  # Ray restarts it once (max_restarts=1); the question is asked again
+    for q in asked[:5]:
+        assert key(four.ask(q)) == key(one.ask(q)), q
+    assert ray.get(shards.actors[1].pid.remote()) != pid
+    ray.kill(shards.actors[2], no_restart=True)  # gone for good: the answer must not come from 3 of 4 shards
+    with pytest.raises(qa.QAError, match="Shard shard-002 of the index did not answer") as err:
+        four.ask(asked[0])
+    assert "\n" not in str(err.value)
