@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from qa.store.layout import (
     generation_dir,
     read_manifest,
 )
-from qa.store.search import Candidates, Found, Request, select
+from qa.store.search import Candidates, Found, Request, passage_keys, select, top
 from qa.store.tables import ChunkTable, expand_runs, passage_sentences
 from qa.store.texts import DocRecord, TextStore, doc_record
 from qa.store.vectors import PassageVectors, inner_products
@@ -70,6 +71,11 @@ class IndexData:
         """The source of each sentence (made on each call; for tools and tests)."""
         return [self.chunks.docs[int(d)].source for d in self.sentences[:, 0]]
 
+    @functools.cached_property
+    def passage_keys(self) -> np.ndarray:
+        """Each passage's tie-breaking key (qa/store/search.py)."""
+        return passage_keys([d.source for d in self.chunks.docs], self.chunks.rows)
+
     @property
     def tables(self) -> Tables:
         return Tables(self.chunks.docs, self.chunks.rows, self.sentences, self.passage_sentences)
@@ -111,10 +117,15 @@ class IndexData:
             dense_ids = np.arange(n, dtype=np.int64) if allowed is None else np.flatnonzero(allowed).astype(np.int64)
             lexical_ids = none
         else:
-            dense_ids = np.asarray(dense.nearest(min(req.want, n)) if n else none, np.int64)
+            everyone = np.arange(n, dtype=np.int64)
+            cosines = dense.all_cosines()
+            if cosines is None:  # an approximate (IVF) index: its nearest, as it finds them
+                dense_ids = np.asarray(dense.nearest(min(req.want, n)) if n else none, np.int64)
+            else:
+                dense_ids = top(everyone, cosines, self.passage_keys, req.want)
             masked = bm25 if allowed is None else np.where(allowed, bm25, -1.0)
-            lexical_ids = np.argpartition(-masked, req.pool)[: req.pool] if req.pool < n else np.arange(n)
-            lexical_ids = lexical_ids[masked[lexical_ids] > 0].astype(np.int64)
+            lexical_ids = top(everyone, masked, self.passage_keys, req.pool)
+            lexical_ids = lexical_ids[masked[lexical_ids] > 0]
         passages = np.union1d(dense_ids, lexical_ids)
         found = self._signals(req, passages, bm25, dense)
         at = np.searchsorted(passages, dense_ids)
@@ -146,6 +157,7 @@ class IndexData:
             allowed,
             dense.cosines(passages),
             bm25[passages],
+            self.passage_keys[passages],
             sentences,
             self.sentence_cosines(sentences, req.vector),
             bm25_s,

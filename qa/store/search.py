@@ -12,6 +12,11 @@ sharded index gives exactly what one index over everything would:
 
 One index is the one-shard case of the same code (`candidates`). Fusion, evidence and abstention
 (qa/query/) read only `Candidates`.
+
+Equal scores are broken by each passage's `passage_keys` (a hash of its file's path and its offset),
+never by its number in the index: numbers differ between one index and its shards, so ties broken by
+them would make the cut of `want` or `pool` (and the order of equal citations) depend on the layout.
+Candidates come ordered by that key, so a stable sort of their scores breaks ties the same way too.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class Found:
     allowed: Any  # bool for each: passes the request's filter
     passage_dense: Any
     passage_bm25: Any
+    passage_keys: Any  # their tie-breaking keys (`passage_keys`)
     sentences: Any  # sorted: every sentence inside those passages
     sentence_dense: Any
     sentence_bm25: Any
@@ -63,7 +69,7 @@ class Found:
 class Candidates:
     """The candidates of a question over the whole index (its numbering), with their raw signals."""
 
-    passages: Any  # sorted passage ids
+    passages: Any  # passage ids, ordered by their tie-breaking keys
     dense: Any  # cosine of each
     bm25: Any  # BM25 score of each
     sentences: Any  # sorted ids of the sentences inside them
@@ -92,13 +98,38 @@ def _concat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
     return np.concatenate([np.zeros(0, dtype), *(np.asarray(a, dtype) for a in arrays)])
 
 
-def _top(ids: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
-    """The ids of the `n` highest scores (all when there are no more), in no particular order."""
+def passage_keys(sources: Sequence[str], rows: np.ndarray) -> np.ndarray:
+    """A tie-breaking key of each passage (rows: document number, start, ...): the same for the same
+    file and offset in any index or shard."""
+    import hashlib
+
+    import numpy as np
+
+    doc = np.array(
+        [int.from_bytes(hashlib.sha256(s.encode("utf-8")).digest()[:8], "big") for s in sources], np.uint64
+    ).reshape(-1)
+    if not len(rows):
+        return np.zeros(0, np.uint64)
+    with np.errstate(over="ignore"):
+        keys: np.ndarray = doc[rows[:, 0]] * np.uint64(1_000_003) + rows[:, 1].astype(np.uint64)
+    return keys
+
+
+def top(ids: np.ndarray, scores: np.ndarray, keys: np.ndarray, n: int) -> np.ndarray:
+    """The ids of the `n` highest scores, equal scores at the cut taken by their smallest key (all when
+    there are no more than `n`), in no particular order."""
     import numpy as np
 
     if n >= len(ids):
         return ids
-    return ids[np.argpartition(-scores, n - 1)[:n]]
+    if n <= 0:
+        return ids[:0]
+    cut = scores[np.argpartition(-scores, n - 1)[n - 1]]
+    above = np.flatnonzero(scores > cut)
+    tied = np.flatnonzero(scores == cut)
+    tied = tied[np.argsort(keys[tied], kind="stable")[: n - len(above)]]
+    out: np.ndarray = ids[np.concatenate([above, tied])]
+    return out
 
 
 def select(
@@ -118,7 +149,7 @@ def select(
     def joined(parts: Sequence[Found], field: str, offsets: Sequence[int] | None = None) -> np.ndarray:
         arrays = [getattr(f, field) for f in parts]
         if offsets is None:
-            return _concat(arrays, np.float32 if field != "allowed" else bool)
+            return _concat(arrays, {"allowed": bool, "passage_keys": np.uint64}.get(field, np.float32))
         return _concat([np.asarray(a, np.int64) + off for a, off in zip(arrays, offsets, strict=True)], np.int64)
 
     known = np.zeros(len(req.tokens), dtype=bool)
@@ -129,8 +160,14 @@ def select(
     if req.everything:
         chosen = joined(found, "dense_ids", passage_offsets)
     else:
-        dense = _top(joined(found, "dense_ids", passage_offsets), joined(found, "dense_scores"), req.want)
-        lexical = _top(joined(found, "lexical_ids", passage_offsets), joined(found, "lexical_scores"), req.pool)
+        passages = joined(found, "passages", passage_offsets)
+        keys = joined(found, "passage_keys")
+        dense_ids = joined(found, "dense_ids", passage_offsets)
+        lexical_ids = joined(found, "lexical_ids", passage_offsets)
+        dense = top(dense_ids, joined(found, "dense_scores"), keys[np.searchsorted(passages, dense_ids)], req.want)
+        lexical = top(
+            lexical_ids, joined(found, "lexical_scores"), keys[np.searchsorted(passages, lexical_ids)], req.pool
+        )
         chosen = np.union1d(dense, lexical)
     passages = joined(found, "passages", passage_offsets)
     if req.doc_mask is not None and not req.everything:
@@ -142,6 +179,8 @@ def select(
             passages = joined(found, "passages", passage_offsets)
     chosen = np.unique(chosen)
     at = np.searchsorted(passages, chosen)
+    by_key = np.argsort(joined(found, "passage_keys")[at], kind="stable")
+    chosen, at = chosen[by_key], at[by_key]
     sentences = sentences_of(chosen)
     all_sentences = joined(found, "sentences", sentence_offsets)
     s_at = np.searchsorted(all_sentences, sentences)

@@ -107,6 +107,10 @@ class VectorQuery:
         """The exact cosine of passages `ids` with the question."""
         raise NotImplementedError
 
+    def all_cosines(self) -> np.ndarray | None:
+        """Every passage's cosine, when the index computes them all anyway (exact); else None."""
+        return None
+
 
 class FlatVectors(PassageVectors):
     """An exact (flat) index: its float32 vectors read in place as a numpy view of FAISS's memory (no
@@ -140,6 +144,9 @@ class _FlatQuery(VectorQuery):
     def cosines(self, ids: np.ndarray) -> np.ndarray:
         out: np.ndarray = self.all[ids]
         return out
+
+    def all_cosines(self) -> np.ndarray:
+        return self.all
 
 
 class IvfVectors(PassageVectors):
