@@ -91,11 +91,13 @@ cv: install
 ## qa side by side with raw sentence-transformers + FAISS and with peers, in one run (~20 min on 2 cores);
 ## prints the table of ratios and writes it to bench/results/bench.json. BENCH_ARGS="--quick" for a smoke run,
 ## BENCH_ARGS="--scales 1000,10000,100000" to add the 100k corpus (over an hour). Then the Ray build's
-## overhead against the local build (bench/ray_build.py, ~4 min).
+## overhead against the local build (bench/ray_build.py, ~4 min) and the query fan-out over 4 shards
+## against one index (bench/ray_query.py, ~2 min).
 BENCH_ARGS ?=
 bench: install install-bench
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/ray_build.py --synthetic 1500000 --reps 1
+	$(PY) bench/ray_query.py --synthetic 1500000
 
 clean-index:
 	find embeddings -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -43,7 +43,7 @@ def load(
     """
     from qa.embed.create import create
     from qa.query.engine import Engine
-    from qa.store.reader import load_index
+    from qa.store.loader import load_index
 
     settings = (settings or Settings.from_env()).with_(index_dir=Path(index_dir) if index_dir is not None else None)
     model = embedder or create(settings)

@@ -69,7 +69,7 @@ class Service:
     def _load(self, generation: Path | None = None) -> Engine:
         """The engine of the live generation (or exactly `generation`)."""
         from qa.query.engine import Engine
-        from qa.store.reader import load_index
+        from qa.store.loader import load_index
 
         data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension, ray=self.ray)
         return Engine(data, self.embedder, self.settings)

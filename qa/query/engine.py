@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from qa.embed.protocol import Embedder
-    from qa.store.reader import Index
+    from qa.store.loader import Index
 
 # How many of the closest passages an abstention shows, for the reader to judge.
 NEAREST = 3

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
-from qa.errors import IndexInvalidError, UsageError
+from qa.errors import IndexInvalidError
 from qa.store.codes6 import packed_width, unpack6
 from qa.store.generation import read_jsonl
 from qa.store.layout import (
@@ -24,7 +24,6 @@ from qa.store.layout import (
     SENTENCES_FILE,
     TEXTS_FILE,
     check_manifest,
-    generation_dir,
     read_manifest,
 )
 from qa.store.search import Candidates, Found, Request, passage_keys, select, top
@@ -34,8 +33,6 @@ from qa.store.vectors import PassageVectors, inner_products
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from qa.store.shards import ShardedIndex
 
 SENTENCES_IN_RAM_BYTES = 32 * 1024 * 1024
 
@@ -172,10 +169,6 @@ class IndexData:
         return cosines
 
 
-if TYPE_CHECKING:
-    Index = IndexData | ShardedIndex  # what the engine reads: one generation, or the shards of one
-
-
 def _fields(found: Found) -> list[Any]:
     return [getattr(found, f) for f in Found.__dataclass_fields__]
 
@@ -263,35 +256,3 @@ def open_generation(gen: Path, settings: Settings, dimension: int) -> IndexData:
         lexical,
         sentence_lexical,
     )
-
-
-def load_index(index_dir: Path, settings: Settings, dimension: int, *, ray: str | None = None) -> Index:
-    """Open and verify the live generation, sharded or not; `ray`: hold the shards in Ray actors at that
-    address (qa/store/ray_shards.py). Raises IndexMissingError / IndexInvalidError."""
-    from qa.store.lexical import Lexical
-    from qa.store.shards import LocalShards, ShardedIndex, Shards, check_sharded, is_sharded
-
-    gen = generation_dir(index_dir)
-    manifest = read_manifest(gen)
-    if not is_sharded(manifest):
-        if ray is not None:
-            raise UsageError(f"The index at {gen} has no shards to serve on Ray; build it with `qa index --shards N`.")
-        return open_generation(gen, settings, dimension)
-    dirs = check_sharded(manifest, gen, settings, dimension)
-    shards: Shards
-    if ray is None:
-        opened = [open_generation(d, settings, dimension) for d in dirs]
-        tables = [o.tables for o in opened]
-        shards = LocalShards(opened)
-    else:
-        from qa.store.ray_shards import RayShards
-
-        shards = RayShards.start(dirs, settings, dimension, ray)
-        tables = [_checked_tables(d, settings, dimension) for d in dirs]
-    kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "checksums")}
-    return ShardedIndex.join(gen, kept, tables, shards, Lexical.tokenizer())
-
-
-def _checked_tables(gen: Path, settings: Settings, dimension: int) -> Tables:
-    check_manifest(read_manifest(gen), gen, settings, dimension)
-    return read_tables(gen)

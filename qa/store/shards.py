@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qa.config import Settings
 from qa.errors import IndexInvalidError
 from qa.store.layout import MANIFEST, REBUILD_HINT, check_files, check_format, check_model, read_manifest
+from qa.store.reader import IndexData, Tables
 from qa.store.search import Candidates, Found, Request, select
 from qa.store.tables import ChunkTable, expand_runs
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from qa.store.reader import IndexData, Tables
     from qa.store.texts import DocRecord
 
 SHARDS = "shards"

@@ -1,0 +1,47 @@
+"""Opening the live index for questions: one generation (qa/store/reader.py), or the shards of a
+sharded one (qa/store/shards.py), held in this process or by Ray actors (qa/store/ray_shards.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.config import Settings
+from qa.errors import UsageError
+from qa.store.layout import check_manifest, generation_dir, read_manifest
+from qa.store.reader import IndexData, Tables, open_generation, read_tables
+from qa.store.shards import LocalShards, ShardedIndex, Shards, check_sharded, is_sharded
+
+if TYPE_CHECKING:
+    Index = IndexData | ShardedIndex  # what the engine reads: one generation, or the shards of one
+
+
+def load_index(index_dir: Path, settings: Settings, dimension: int, *, ray: str | None = None) -> Index:
+    """Open and verify the live generation, sharded or not; `ray`: hold the shards in Ray actors at that
+    address (qa/store/ray_shards.py). Raises IndexMissingError / IndexInvalidError."""
+    from qa.store.lexical import Lexical
+
+    gen = generation_dir(index_dir)
+    manifest = read_manifest(gen)
+    if not is_sharded(manifest):
+        if ray is not None:
+            raise UsageError(f"The index at {gen} has no shards to serve on Ray; build it with `qa index --shards N`.")
+        return open_generation(gen, settings, dimension)
+    dirs = check_sharded(manifest, gen, settings, dimension)
+    shards: Shards
+    if ray is None:
+        opened = [open_generation(d, settings, dimension) for d in dirs]
+        tables = [o.tables for o in opened]
+        shards = LocalShards(opened)
+    else:
+        from qa.store.ray_shards import RayShards
+
+        shards = RayShards.start(dirs, settings, dimension, ray)
+        tables = [_checked_tables(d, settings, dimension) for d in dirs]
+    kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "checksums")}
+    return ShardedIndex.join(gen, kept, tables, shards, Lexical.tokenizer())
+
+
+def _checked_tables(gen: Path, settings: Settings, dimension: int) -> Tables:
+    check_manifest(read_manifest(gen), gen, settings, dimension)
+    return read_tables(gen)
