@@ -24,6 +24,12 @@ from qa.store.shards import shard_dirs
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
 
+# New and changed files are read, analysed and embedded in batches of about this many bytes of files
+# (a few thousand passages of news), so a build's memory grows with the index it writes (its parts:
+# text, float32 passage vectors, 6-bit sentence codes), not with float32 sentence vectors and
+# analysed documents of the whole corpus at once.
+BATCH_BYTES = 4_000_000
+
 
 def build_index(
     settings: Settings,
@@ -42,23 +48,30 @@ def build_index(
     t0 = time.perf_counter()
     seeds, index_dir = Path(settings.seeds_dir), Path(settings.index_dir)
     paths, skipped = list_files(seeds, settings.max_file_bytes)
-    raw_by_source: dict[str, bytes] = {}
+    # Only each file's hash is kept here; its bytes are read again when its batch is analysed, so a
+    # build never holds the whole corpus (see BATCH_BYTES).
+    shas: dict[str, str] = {}
+    blank: set[str] = set()
     for path in paths:
+        src = relative_source(path, seeds)
         try:
-            raw_by_source[relative_source(path, seeds)] = path.read_bytes()
+            raw = path.read_bytes()
         except OSError as err:
-            skipped.append(Skipped(relative_source(path, seeds), f"cannot be read ({err.strerror})"))
-    shas = {src: sha256_bytes(raw) for src, raw in raw_by_source.items()}
+            skipped.append(Skipped(src, f"cannot be read ({err.strerror})"))
+            continue
+        shas[src] = sha256_bytes(raw)
+        if not raw.strip():
+            blank.add(src)
     # The same bytes under another name are indexed once (the first name in sorted order), as an upload
     # of an article already there is refused: otherwise one answer cites the same text twice.
     first_with: dict[str, str] = {}
-    for src in sorted(raw_by_source):
-        if not raw_by_source[src].strip():
+    for src in sorted(shas):
+        if src in blank:
             continue  # empty files are skipped as empty below, not as copies of each other
         original = first_with.setdefault(shas[src], src)
         if original != src:
             skipped.append(Skipped(src, f"has the same content as {original}"))
-            del raw_by_source[src], shas[src]
+            del shas[src]
 
     with build_lock(index_dir):
         prev = previous(index_dir, settings, dimension)
@@ -83,46 +96,46 @@ def build_index(
                 up_to_date=True,
             )
 
-        # Read and analyse every file that is new or changed.
+        # Read, analyse, chunk and embed the new and changed files a batch at a time (BATCH_BYTES of
+        # files): a batch's documents and float32 vectors are dropped once its parts are made.
         added: list[str] = []
         changed: list[str] = []
-        unchanged: list[str] = []
-        new_docs: dict[str, Document] = {}
+        unchanged = sorted(s for s in shas if prev_files.get(s, {}).get("sha256") == shas[s])
         skip_records: dict[str, dict[str, str]] = {}
-        for src, raw in raw_by_source.items():
-            if prev_files.get(src, {}).get("sha256") == shas[src]:
-                unchanged.append(src)
-                continue
-            try:
-                doc = read_document(seeds / src, seeds, raw=raw)
-            except UnreadableFileError as err:
-                skipped.append(Skipped(src, err.reason))
-                skip_records[src] = {"sha256": shas[src], "reason": err.reason}
-                continue
-            if not doc.regions:
-                skipped.append(Skipped(src, "has no article text"))
-                skip_records[src] = {"sha256": shas[src], "reason": "has no article text"}
-                continue
-            (changed if src in prev_files else added).append(src)
-            new_docs[src] = doc
-        removed = sorted(set(prev_files) - set(raw_by_source))
-        for s in skipped:
-            log(f"skipped {s.source}: {s.reason}")
-        if not new_docs and not unchanged:
+        parts = {}
+        for folder in shard_dirs(*prev) if prev else []:
+            parts.update(old_parts(folder, unchanged))
+        chunker: Chunker | None = None
+        embedder: Embedder | None = None
+        batch: dict[str, Document] = {}
+        batch_bytes = 0
+        kept = set(unchanged)
+        todo = [s for s in sorted(shas) if s not in kept]
+        for i, src in enumerate(todo):
+            doc, reason, size = _analyse(seeds, src, shas[src])
+            if doc is None:
+                skipped.append(Skipped(src, reason))
+                skip_records[src] = {"sha256": shas[src], "reason": reason}
+            else:
+                (changed if src in prev_files else added).append(src)
+                batch[src] = doc
+                batch_bytes += size
+            if batch and (batch_bytes >= BATCH_BYTES or i == len(todo) - 1):
+                if embedder is None or chunker is None:
+                    embedder = embedder_factory()
+                    chunker = Chunker(
+                        count_tokens or embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
+                    )
+                parts.update(new_parts(batch, chunker, embedder, settings.passage_vectors, progress, log))
+                batch, batch_bytes = {}, 0
+        removed = sorted(set(prev_files) - set(shas))
+        for sk in skipped:
+            log(f"skipped {sk.source}: {sk.reason}")
+        if not parts:
             raise CorpusError(
                 f"No usable articles (.txt, .md, .html, .pdf) under {seeds}; add some (or pass --seeds DIR). "
                 "The previous index, if any, is unchanged."
             )
-
-        # Chunk and embed the new and changed files; reuse everything of the unchanged ones.
-        parts = {}
-        for folder in shard_dirs(*prev) if prev else []:
-            parts.update(old_parts(folder, sorted(unchanged)))
-        if new_docs:
-            embedder = embedder_factory()
-            counter = count_tokens or embedder.count_tokens
-            chunker = Chunker(counter, settings.chunk_tokens, settings.chunk_overlap)
-            parts.update(new_parts(new_docs, chunker, embedder, settings.passage_vectors, progress, log))
         keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
         gen = write_generation(index_dir, settings, dimension, parts, {**keep_skipped, **skip_records})
         publish(index_dir, gen)
@@ -137,3 +150,19 @@ def build_index(
             chunks=int(manifest["counts"]["chunks"]),
             seconds=time.perf_counter() - t0,
         )
+
+
+def _analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
+    """File `src` read and analysed: its document (None if it is skipped), why it is skipped, its size."""
+    try:
+        raw = (seeds / src).read_bytes()
+        if sha256_bytes(raw) != sha:
+            return None, "changed while the index was built; run `qa index` again", 0
+        doc = read_document(seeds / src, seeds, raw=raw)
+    except OSError as err:
+        return None, f"cannot be read ({err.strerror})", 0
+    except UnreadableFileError as err:
+        return None, err.reason, 0
+    if not doc.regions:
+        return None, "has no article text", 0
+    return doc, "", len(raw)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from qa.chunking import Chunk, Chunker, sentence_spans
 from qa.embed.protocol import TokenEmbedder
 from qa.ingest.document import Document
-from qa.store.codes6 import dequantize_rows
+from qa.store.codes6 import quantize_rows
 from qa.store.generation import read_jsonl
 from qa.store.layout import (
     CHUNKS_FILE,
@@ -40,7 +40,10 @@ class Part:
     chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
     chunk_vectors: np.ndarray
     sentences: list[tuple[int, int]]
-    sentence_vectors: np.ndarray
+    # the sentence vectors as stored (qa/store/codes6.py): 6-bit codes and a scale per row, made as
+    # soon as a batch is embedded (a fifth of float32) and kept as they are for unchanged files
+    sentence_codes: np.ndarray
+    sentence_scales: np.ndarray
 
 
 def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
@@ -77,7 +80,8 @@ def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
             rows[c0:c1, 1:].copy(),
             chunk_vectors[c0:c1],
             [(int(x), int(y)) for x, y in sent[s0:s1, 1:3]],
-            dequantize_rows(codes[s0:s1], scales[s0:s1], cvec.d),
+            np.array(codes[s0:s1]),
+            np.array(scales[s0:s1], dtype=np.float32),
         )
     return parts
 
@@ -174,13 +178,15 @@ def new_parts(
             "characters": len(doc.text),
             "page_starts": list(doc.page_starts),
         }
+        codes, scales = quantize_rows(sentence_vectors[si : si + len(ss)])
         parts[src] = Part(
             record,
             doc.text,
             np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
-            passage_vectors[ci : ci + len(cs)],
+            passage_vectors[ci : ci + len(cs)].copy(),  # not a view that keeps the batch's array alive
             ss,
-            sentence_vectors[si : si + len(ss)],
+            codes,
+            scales,
         )
         ci += len(cs)
         si += len(ss)

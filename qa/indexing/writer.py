@@ -17,7 +17,7 @@ from qa.indexing.parts import Part
 from qa.indexing.plan import settings_key
 from qa.store import codes6, lexical, tables, vectors
 from qa.store import texts as text_store
-from qa.store.codes6 import packed_width, quantize_rows
+from qa.store.codes6 import packed_width
 from qa.store.generation import fsync_dir, fsync_file, sha256_file, write_jsonl
 from qa.store.layout import (
     BM25_PASSAGES,
@@ -66,11 +66,10 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
     chunk_rows = np.concatenate([np.zeros((0, 5), np.int64), *numbered])
     arrays = [parts[s].chunk_vectors for s in sources if len(parts[s].chunk_vectors)]
     chunk_vectors = np.concatenate(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
-    # Quantized file by file: no float32 copy of every sentence vector at once.
-    quantized = [quantize_rows(parts[s].sentence_vectors) for s in sources]
-    codes = np.concatenate([np.zeros((0, packed_width(dimension)), np.uint8), *(c for c, _ in quantized)])
-    scales = np.concatenate([np.zeros(0, np.float32), *(sc for _, sc in quantized)])
-    del quantized
+    codes = np.concatenate(
+        [np.zeros((0, packed_width(dimension)), np.uint8), *(parts[s].sentence_codes for s in sources)]
+    )
+    scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
     sentences = np.array(
         [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
     ).reshape(-1, 3)

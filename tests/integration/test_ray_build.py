@@ -172,6 +172,13 @@ def test_four_shards_on_ray_answer_every_question_as_the_local_index(
         assert key(b) == key(a), q
         for c in b.to_dict()["citations"]:
             exact(c, corpus)
+    if SQUAD_QUESTIONS.is_file():  # and so the same `qa eval` figures
+        from qa.evaluate import run_eval
+
+        figures = ("hit@1", "hit@3", "mrr@10", "evidence@1", "false_abstention", "abstention_unanswerable")
+        a, b = (run_eval(corpus, SQUAD_QUESTIONS, engine=e) for e in (one, four))
+        assert [a[f] for f in figures] == [b[f] for f in figures]
+        assert b["latency_ratio_vs_dense_only"] is None and a["latency_ratio_vs_dense_only"] is not None
 
 
 def test_a_shard_actor_killed_during_questions_is_asked_again_and_a_lost_one_is_named(

@@ -643,3 +643,30 @@ def test_other_line_model_weights_rebuild_every_file(
     report = build(seeds_copy, built, fake)
     assert not report.up_to_date and fake.encoded > 0, "an index made with other weights was kept"
     assert len(report.added) + len(report.changed) == len(list(seeds_copy.iterdir()))
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake model, counting its calls (a build embeds one batch of files per call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        self.calls += 1
+        return super().token_sums(texts, progress=progress)
+
+
+def test_a_build_in_batches_of_files_writes_the_index_a_single_batch_does(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = CountingEmbedder()
+    build(seeds_copy, tmp_path / "whole", whole)
+    import qa.indexing.build as building
+
+    monkeypatch.setattr(building, "BATCH_BYTES", 1)  # every file its own batch
+    batched = CountingEmbedder()
+    build(seeds_copy, tmp_path / "batched", batched)
+    files = len(list(seeds_copy.iterdir()))
+    assert whole.calls == 1 and batched.calls == files > 1, (whole.calls, batched.calls)
+    assert manifest_of(tmp_path / "batched")["checksums"] == manifest_of(tmp_path / "whole")["checksums"]
