@@ -76,11 +76,12 @@ class RayShards:
     def start(dirs: Sequence[Path], settings: Settings, dimension: int, address: str | None) -> RayShards:
         from qa.embed.ray_backend import connect
 
+        timeout = shard_timeout()  # a bad value is refused before anything starts
         ray = connect(address or None)
         remote = ray.remote(num_cpus=0, max_restarts=1, max_task_retries=0)(ShardServer)
         settings_json = settings.to_json()
         actors = [remote.remote(str(d.resolve()), settings_json, dimension) for d in dirs]
-        shards = RayShards(ray, actors, [d.name for d in dirs], shard_timeout())
+        shards = RayShards(ray, actors, [d.name for d in dirs], timeout)
         try:
             ray.get([a.ready.remote() for a in actors], timeout=max(60.0, shards.timeout))
         except Exception as err:  # a shard that cannot be opened (damaged, unreachable node)

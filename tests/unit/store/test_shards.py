@@ -176,3 +176,17 @@ def test_a_shard_of_another_build_is_refused_on_load(indexes: tuple[Path, Path],
 def test_serving_on_ray_needs_a_sharded_index(indexes: tuple[Path, Path]) -> None:
     with pytest.raises(qa.UsageError, match="--shards"):
         qa.load(indexes[0], embedder=FakeEmbedder(), ray="")
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("", 10.0), ("2.5", 2.5), ("abc", None), ("0", None), ("-1", None)])
+def test_the_shard_timeout_is_a_positive_number_of_seconds(
+    raw: str, seconds: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.store.ray_shards import shard_timeout
+
+    monkeypatch.setenv("QA_RAY_SHARD_TIMEOUT", raw)
+    if seconds is None:
+        with pytest.raises(qa.QAError, match="QA_RAY_SHARD_TIMEOUT"):
+            shard_timeout()
+    else:
+        assert shard_timeout() == seconds
