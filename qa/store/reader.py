@@ -27,7 +27,7 @@ from qa.store.layout import (
     read_manifest,
 )
 from qa.store.search import Candidates, Found, Request, passage_keys, select, top
-from qa.store.tables import ChunkTable, expand_runs, passage_sentences
+from qa.store.tables import ChunkTable, passage_sentences, sentences_inside
 from qa.store.texts import DocRecord, TextStore, doc_record
 from qa.store.vectors import PassageVectors, inner_products
 
@@ -84,12 +84,7 @@ class IndexData:
 
     def sentences_of(self, passages: np.ndarray) -> np.ndarray:
         """The sorted ids of the sentences inside `passages`."""
-        import numpy as np
-
-        indptr, sent_ids = self.passage_sentences
-        flat, _ = expand_runs(indptr[passages], indptr[passages + 1] - indptr[passages])
-        out: np.ndarray = np.unique(sent_ids[flat]).astype(np.int64)
-        return out
+        return sentences_inside(self.passage_sentences, passages)
 
     def candidates(self, req: Request) -> Candidates:
         """The question's candidates (qa/store/search.py): the one-shard case of a sharded index."""

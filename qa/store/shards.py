@@ -30,7 +30,7 @@ from qa.errors import IndexInvalidError
 from qa.store.layout import MANIFEST, REBUILD_HINT, check_files, check_format, check_model, read_manifest
 from qa.store.reader import IndexData, Tables
 from qa.store.search import Candidates, Found, Request, select
-from qa.store.tables import ChunkTable, expand_runs
+from qa.store.tables import ChunkTable, sentences_inside
 
 if TYPE_CHECKING:
     import numpy as np
@@ -166,12 +166,8 @@ class ShardedIndex:
         return tokens
 
     def sentences_of(self, passages: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        indptr, sent_ids = self.passage_sentences
-        flat, _ = expand_runs(indptr[passages], indptr[passages + 1] - indptr[passages])
-        out: np.ndarray = np.unique(sent_ids[flat]).astype(np.int64)
-        return out
+        """The sorted ids of the sentences inside `passages`."""
+        return sentences_inside(self.passage_sentences, passages)
 
     def _masks(self, request: Request) -> list[Any]:
         if request.doc_mask is None:

@@ -85,6 +85,16 @@ def passage_sentences(rows: np.ndarray, sentences: np.ndarray) -> tuple[np.ndarr
     return np.cumsum(indptr), flat[keep].astype(np.int64)
 
 
+def sentences_inside(membership: tuple[np.ndarray, np.ndarray], passages: np.ndarray) -> np.ndarray:
+    """The sorted ids of the sentences inside `passages`, read off the CSR `membership` (indptr, ids)."""
+    import numpy as np
+
+    indptr, sent_ids = membership
+    flat, _ = expand_runs(indptr[passages], indptr[passages + 1] - indptr[passages])
+    out: np.ndarray = np.unique(sent_ids[flat]).astype(np.int64)
+    return out
+
+
 def document_sentences(per_chunk: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """The distinct sentences of a file's chunks, in text order (a sentence in an overlap once)."""
     return sorted({span for spans in per_chunk for span in spans})
