@@ -83,7 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument(
         "--markdown", action="store_true", help="with --conversation: print each conversation as Markdown notes"
     )
-
     _ray_option(p_ask, "hold the index's shards in actors on a Ray cluster at ADDRESS")
 
     p_serve = sub.add_parser("serve", help="start the browser chat (http://127.0.0.1:7860)")

@@ -5,8 +5,8 @@ A question's candidates are the `want` passages nearest to its vector and the `p
 cosine and BM25 score of each sentence inside it. An index answers this in two steps so that a
 sharded index gives exactly what one index over everything would:
 
-- `Shard.search(request)`: each shard's own best passages by each signal, with their scores, and the
-  signals of all of them (`Found`, in the shard's numbering);
+- `search(request)` of each shard (`IndexData.search`, qa/store/reader.py): its own best passages
+  by each signal, with their scores, and the signals of all of them (`Found`, in its numbering);
 - `select(found, ...)`: the best `want` by cosine and `pool` by BM25 over all shards' lists, and the
   signals of those only (`Candidates`, in the index's numbering).
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,12 +76,6 @@ class Candidates:
     sentence_dense: Any
     sentence_bm25: Any
     coverage: float  # the share of the question's tokens that the corpus uses at all
-
-
-class Shard(Protocol):
-    def search(self, request: Request) -> Found: ...
-
-    def signals(self, request: Request, passages: np.ndarray) -> Found: ...
 
 
 def request(vector: np.ndarray, tokens: list[str], pool: int, total: int, doc_mask: np.ndarray | None) -> Request:
@@ -157,10 +151,10 @@ def select(
         known |= np.asarray(f.known, dtype=bool)
     coverage = float(known.sum()) / len(req.tokens) if req.tokens else 0.0
 
+    passages = joined(found, "passages", passage_offsets)
     if req.everything:
         chosen = joined(found, "dense_ids", passage_offsets)
     else:
-        passages = joined(found, "passages", passage_offsets)
         keys = joined(found, "passage_keys")
         dense_ids = joined(found, "dense_ids", passage_offsets)
         lexical_ids = joined(found, "lexical_ids", passage_offsets)
@@ -169,7 +163,6 @@ def select(
             lexical_ids, joined(found, "lexical_scores"), keys[np.searchsorted(passages, lexical_ids)], req.pool
         )
         chosen = np.union1d(dense, lexical)
-    passages = joined(found, "passages", passage_offsets)
     if req.doc_mask is not None and not req.everything:
         # the nearest passages are found before the filter: keep the allowed ones
         allowed = joined(found, "allowed")
