@@ -173,19 +173,31 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+# A pointer to another page set into the article: a label of a few chrome words and a colon before a
+# headline ("SEE MORE: ...", "Read also: ...", "RELATED: ..."). A label of other words ("UPDATE:",
+# "WASHINGTON:") is the article's own.
+_POINTER = re.compile(r"^\W*((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)\s*[:：|»›]\s*\S")
+_POINTER_WORDS = _UI_WORDS | {"see", "also", "watch", "recommended", "editor's", "editors", "picks", "must"}
+_POINTING = frozenset(["see", "read", "watch", "listen", "related", "more", "also", "recommended", "trending"])
 
 
 def word_list(line: str) -> list[str]:
     return WORD.findall(line)
 
 
+# Japanese is written in three scripts at once: one writing system, not three.
+_WRITING_SYSTEM = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK"}
+
+
 @lru_cache(maxsize=8192)
 def _script(ch: str) -> str:
-    """A coarse script name for a letter: the first word of its Unicode name (LATIN, HANGUL, ...)."""
+    """A coarse script name for a letter: the first word of its Unicode name (LATIN, HANGUL, ...),
+    with Japanese kana counted with the CJK ideographs they are written among."""
     try:
-        return unicodedata.name(ch).split(" ", 1)[0]
+        name = unicodedata.name(ch).split(" ", 1)[0]
     except ValueError:
         return "UNKNOWN"
+    return _WRITING_SYSTEM.get(name, name)
 
 
 def dominant_script(text: str) -> str:
@@ -254,4 +266,9 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "other script"
     if n <= 10 and _CREDIT.search(line) and not TERMINAL.search(line):
         return "credit"
+    pointer = _POINTER.match(line)
+    if pointer and n <= 25 and not TERMINAL.search(line):
+        label = [w.lower() for w in pointer.group(1).split()]
+        if all(w in _POINTER_WORDS for w in label) and any(w in _POINTING for w in label):
+            return "link to another page"
     return None

@@ -14,8 +14,9 @@ from qa.store.generation import CURRENT, sha256_file
 FORMAT_VERSION = 7
 # Bump when the rules in qa/ingest/ or chunking.py change what a file becomes: every file is then
 # re-chunked and re-embedded on the next `qa index`. 3: the line model of whole-page text
-# (article_lines.py; its weights' fingerprint is part of the key too) and PDF paragraphs.
-INGEST_VERSION = 3
+# (article_lines.py; its weights' fingerprint is part of the key too) and PDF paragraphs. 4: saved
+# pages lose link cards and keep datelines and pointers out of their regions; kana count as CJK.
+INGEST_VERSION = 4
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

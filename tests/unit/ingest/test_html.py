@@ -74,6 +74,37 @@ def test_a_page_states_nothing_it_does_not_have(tmp_path: Path) -> None:
     assert doc.published is None and doc.author is None and doc.url is None
 
 
+SET_IN = """<html lang="en"><head><title>Council votes on the bridge</title></head><body><article>
+<h1>Council votes on the bridge</h1>
+<p>Tuesday, 22 October 2019 20:13</p>
+<p>The town council of Quendor voted on Tuesday to rebuild the old stone bridge over the river, after
+a year of arguments about its cost and about the traffic it would bring.</p>
+<p>Mayor <span class="card"><a href="/people/veld">Ana Veld</a><span class="pop"><img src="veld.jpg">
+<a href="/a">CARDSECRET Veld opens the harbour</a> <a href="/b">CARDSECRET Veld on ferries</a>
+<a href="/more">MORE</a></span></span> said the work would start in spring and last two summers, with one
+lane open to traffic all the time.</p>
+<p>SEE MORE: Harbour reopens after two years of repairs</p>
+<p>A: The ferry company was asked whether crossings would change, and it said they would not.</p>
+<p>Critics said the council had not asked the villages upstream, whose lorries use the bridge every
+day, and they called for a second vote in the new year.</p>
+</article></body></html>
+"""
+
+
+def test_what_the_page_set_into_the_article_is_text_but_never_cited(tmp_path: Path) -> None:
+    """A dateline and a "SEE MORE" pointer stay in the extracted text (between regions); a person's
+    hover card of links inside a paragraph is not text at all; the paragraph around it is whole."""
+    doc = read_document(write(tmp_path, "bridge.html", SET_IN), tmp_path)
+    assert "CARDSECRET" not in doc.text
+    assert "Mayor Ana Veld said the work would start in spring" in " ".join(doc.text.split())
+    cited = " ".join(doc.text[a:b] for a, b in doc.regions)
+    for set_in in ("22 October 2019", "SEE MORE"):
+        assert set_in in doc.text and set_in not in cited
+    for article in ("voted on Tuesday", "Ana Veld", "A: The ferry company", "second vote"):
+        assert article in cited, "a paragraph that starts with a label of other words is the article's"
+    assert len(doc.regions) == 2, "the pointer splits the article into two regions"
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

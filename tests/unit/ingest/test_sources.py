@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from qa.errors import CorpusError, UnreadableFileError
+from qa.ingest.boilerplate import chrome_reason, dominant_script
 from qa.ingest.decode import decode
 from qa.ingest.document import Document
 from qa.ingest.files import read_document
+from qa.ingest.metadata import is_dateline
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the same folder as conftest.SEEDS
 
@@ -701,3 +703,37 @@ def test_date_in_first_body_sentence_is_not_the_published_date(tmp_path: Path) -
     doc = write_and_read(tmp_path, "hanoi.txt", text.encode())
     assert doc.published is None
     assert_kept(doc, "On Feb. 28, 2019, the summit in Hanoi ended early without any agreement, officials said.")
+
+
+@pytest.mark.parametrize(
+    ("line", "dateline"),
+    [
+        ("sexta-feira, 22 de outubro de 2010 às 20:13", True),
+        ("Mittwoch, 3. Juni 2020, 14:05 Uhr", True),
+        ("Published on: 2025/03/27", True),
+        ("Hong Kong protests: 800 students in 2019", False),
+        ("The 2010 season ended in a draw.", False),
+    ],
+)
+def test_a_dateline_is_recognised_in_other_languages(line: str, dateline: bool) -> None:
+    assert is_dateline(line) is dateline
+
+
+@pytest.mark.parametrize(
+    ("line", "pointer"),
+    [
+        ("SEE MORE: Hong Kong protests: 800 students under siege in university", True),
+        ("Read also: Harbour reopens after two years", True),
+        ("UPDATE: The company said it would appeal", False),
+        ("A: Trip to Disney World", False),
+        ("WASHINGTON: Talks resume on the budget", False),
+    ],
+)
+def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
+    assert (chrome_reason(line) == "link to another page") is pointer
+
+
+def test_japanese_kana_and_kanji_are_one_writing_system() -> None:
+    text = "特に困ったのが、起動ショートカットキーに関する設定。これが非常に困ったもの。"
+    assert dominant_script(text) == "CJK"
+    assert chrome_reason("再起動して完了", dominant_script(text)) is None
