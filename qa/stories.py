@@ -3,9 +3,10 @@ outlets with different page chrome. Answers cite such a story once and name the 
 `also_in` (CITATIONS.md).
 
 Two documents tell the same story when most of the article text of the shorter one occurs in the
-other: the share of its word 5-shingles (a deterministic sample of them) found in the other is at
-least MIN_SHARE. Containment rather than overlap, because one copy often carries more (a text render
-keeps captions and links the saved page's extraction drops). Groups are closed under "same story"
+other: the share of its word 5-shingles (a deterministic sample of them; in Japanese and Chinese,
+character 5-shingles) found in the other is at least MIN_SHARE. Containment rather than overlap,
+because one copy often carries more (a text render keeps captions and links the saved page's
+extraction drops). Groups are closed under "same story"
 (union-find); each document's story is named by the first source of its group in sorted order.
 """
 
@@ -16,7 +17,9 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 
-_WORD = re.compile(r"\w+")
+# Words, and each character of Japanese and Chinese text (written without spaces between words).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is 0 modulo this: a quarter, the same ones in every copy
 MIN_SHARE = 0.8

@@ -61,3 +61,18 @@ def test_a_story_saved_twice_is_cited_once_and_names_the_other_file(tmp_path: Pa
     assert first.also_in == (other,) and first.to_dict()["also_in"] == [other]
     market = next(c for c in answer.citations if c.source == "market.txt")
     assert market.also_in == () and "also_in" not in market.to_dict()
+
+
+def test_japanese_copies_are_one_story_although_their_spaces_differ() -> None:
+    """Japanese is written without spaces, so two copies of one article split into "words" at
+    different places (a saved page and its text render); character shingles still match."""
+    article = (
+        "特に困ったのが、起動ショートカットキーに関する設定。これが非常に困ったもの。"
+        "何が困るかといえば、パスワード管理ソフトの起動ショートカットキーと同じなのです。"
+        "しかも設定画面からでは、このショートカットキーの設定を変更することができません。"
+    )
+    spaced = article.replace("。", "。 ").replace("、", "、 ")
+    other = "今日は雨が降っていますが、明日は晴れるでしょう。公園で散歩をする予定です。" * 3
+    sigs = {name: signature(t, [(0, len(t))]) for name, t in (("a.html", article), ("a.txt", spaced), ("b.txt", other))}
+    group = stories(sigs)
+    assert group["a.html"] == group["a.txt"] != group["b.txt"]
