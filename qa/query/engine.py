@@ -7,7 +7,10 @@ give the same answer object.
 from __future__ import annotations
 
 import fnmatch
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,21 @@ if TYPE_CHECKING:
 
 # How many of the closest passages an abstention shows, for the reader to judge.
 NEAREST = 3
+
+# A follow-up is searched twice (alone and with what the conversation carries). The carried search
+# runs on these threads while the question's own runs on the caller's: ONNX Runtime, FAISS and numpy
+# release the GIL, so with a free core a follow-up costs about one search and a half instead of two
+# (bench/run.py's follow-up row). One thread per core, up to 4, for follow-ups asked at once.
+_side: ThreadPoolExecutor | None = None
+_side_lock = threading.Lock()
+
+
+def _side_pool() -> ThreadPoolExecutor:
+    global _side
+    with _side_lock:
+        if _side is None:
+            _side = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="qa-follow-up")
+        return _side
 
 
 @dataclass(frozen=True)
@@ -140,8 +158,15 @@ class Engine:
             doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
         terms = conversation.carried_terms(q, earlier) if earlier else []
         carried_query = conversation.search_text(q, terms)
-        qvs = np.asarray(self.embedder.encode([q, carried_query] if terms else [q]), dtype=np.float32)
-        scored = self._score(q, qvs[:1], doc_mask)
+        qv_ready: Future[np.ndarray] = Future()
+        side = _side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready) if terms else None
+        try:
+            qv = np.asarray(self.embedder.encode([q]), dtype=np.float32)
+        except BaseException as err:
+            qv_ready.set_exception(err)
+            raise
+        qv_ready.set_result(qv)
+        scored = self._score(q, qv, doc_mask)
         # Confidence that the corpus answers at all: the closest single sentence (raw cosine), times
         # the share of the question's words the corpus uses at all. The cosine alone is fooled by
         # questions the model cannot read (another language) or that share only a topic; the word
@@ -153,17 +178,17 @@ class Engine:
         if terms:
             # A follow-up: the search that carries the conversation is kept only when the corpus
             # answers it clearly better; the question's own words still decide the word share.
-            carried = self._score(carried_query, qvs[1:], doc_mask)
+            assert side is not None
+            carried, within = side.result()
             carried_confidence = max(0.0, carried.best_cosine) * coverage
             if carried_confidence > confidence + conversation.CARRY_MARGIN:
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).
-                confidence, query, scored = carried_confidence, carried_query, carried
-                if conversation.WITHIN_ARTICLE:
-                    best = carried.passages[int(np.argmax(carried.passage_scores))]
-                    within = np.zeros(len(data.documents), dtype=bool)
-                    within[int(data.chunk_doc[best])] = True
-                    scored = self._score(q, qvs[:1], within)
+                confidence, query, scored = (
+                    carried_confidence,
+                    carried_query,
+                    within if within is not None else carried,
+                )
         sent = scored.sentence_scores
 
         order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
@@ -208,6 +233,24 @@ class Engine:
             source = hit.chunk.source
             if cited.setdefault(self._story[source], source) == source:
                 yield hit
+
+    def _carried(
+        self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray]
+    ) -> tuple[Scored, Scored | None]:
+        """A follow-up's carried search (run beside the question's own, see `_side_pool`), and the
+        question's own search inside the article the carried search found (used if the carried
+        search wins): carried words find the conversation's article, the question's own words the
+        passage in it (carried words would pull back to the earlier answer's passage)."""
+        import numpy as np
+
+        cv = np.asarray(self.embedder.encode([carried_query]), dtype=np.float32)
+        carried = self._score(carried_query, cv, doc_mask)
+        if not conversation.WITHIN_ARTICLE or carried.passages.size == 0:
+            return carried, None
+        best = carried.passages[int(np.argmax(carried.passage_scores))]
+        within = np.zeros(len(self.data.documents), dtype=bool)
+        within[int(self.data.chunk_doc[best])] = True
+        return carried, self._score(q, qv_ready.result(), within)
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.

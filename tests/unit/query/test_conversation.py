@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.errors import UsageError
 from qa.query.chat import Conversation
 from qa.query.conversation import carried_terms, check_history, markdown, search_text
 from qa.query.engine import Engine
+from tests.conftest import FakeEmbedder
 from tests.unit.query.test_engine import check_answer
 
 FIRST = "Which Russian senator told TASS about the goal of the visit to Pyongyang?"
@@ -105,3 +107,28 @@ def test_markdown_without_conversation_is_a_one_line_usage_error(tmp_path: Path)
 
     assert_one_line_error(run_qa(tmp_path, "ask", "--markdown", FIRST), "--conversation")
     assert_one_line_error(run_qa(tmp_path, "ask", "--conversation", "--markdown", "--json", FIRST), "one of")
+
+
+class _FailsOn(FakeEmbedder):
+    """The fake model, failing when it is given one particular text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        if self.text in texts:
+            raise RuntimeError(f"the model failed on {self.text!r}")
+        return super().encode(texts, progress=progress)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("failing", ["question", "carried search"])
+def test_a_follow_up_whose_search_fails_raises_and_never_hangs(engine: Engine, failing: str) -> None:
+    """The carried search runs beside the question's own: a failure of either reaches the caller
+    (and the one waiting for the other is released), and the next question is answered."""
+    text = FOLLOW_UP if failing == "question" else search_text(FOLLOW_UP, carried_terms(FOLLOW_UP, [FIRST]))
+    broken = Engine(engine.data, _FailsOn(text), engine.settings)
+    with pytest.raises(RuntimeError, match="the model failed"):
+        broken.ask(FOLLOW_UP, 3, history=[FIRST])
+    assert engine.ask(FOLLOW_UP, 3, history=[FIRST]).query.startswith(FOLLOW_UP)
