@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Words, and each character of Japanese and Chinese text (written without spaces between words).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -27,8 +30,10 @@ MIN_SHINGLES = 8  # fewer sampled shingles than this (a very short text) never j
 COMMON = 50  # a shingle found in more documents than this is boilerplate, not evidence
 
 
-def signature(text: str, regions: Iterable[Iterable[int]]) -> set[int]:
-    """The sampled shingle hashes of a document's article regions."""
+def signature(text: str, regions: Iterable[Iterable[int]]) -> np.ndarray:
+    """The sampled shingle hashes of a document's article regions, sorted, each once (uint32)."""
+    import numpy as np
+
     words: list[str] = []
     for start, end in regions:
         words += _WORD.findall(text[start:end].casefold())
@@ -37,33 +42,47 @@ def signature(text: str, regions: Iterable[Iterable[int]]) -> set[int]:
         h = zlib.crc32(" ".join(words[i : i + SHINGLE]).encode("utf-8"))
         if h % SAMPLE == 0:
             out.add(h)
-    return out
+    return np.array(sorted(out), dtype=np.uint32)
 
 
-def stories(signatures: dict[str, set[int]]) -> dict[str, str]:
-    """Each source's story: the first source, in sorted order, of the documents it shares it with."""
-    holders: dict[int, list[str]] = defaultdict(list)
-    for source, sig in signatures.items():
-        for h in sig:
-            holders[h].append(source)
-    shared: dict[tuple[str, str], int] = defaultdict(int)
-    for sources in holders.values():
-        if 1 < len(sources) <= COMMON:
-            for i, a in enumerate(sources):
-                for b in sources[i + 1 :]:
-                    shared[(a, b) if a < b else (b, a)] += 1
-    parent = {s: s for s in signatures}
+def stories(signatures: dict[str, np.ndarray]) -> dict[str, str]:
+    """Each source's story: the first source, in sorted order, of the documents it shares it with.
 
-    def root(s: str) -> str:
+    Arrays, not dicts of Python ints: the hashes of every document sorted together, and the pairs of
+    documents that share each hash (held by 2 to COMMON documents) counted with numpy; at a million
+    passages a dict of every shingle took gigabytes."""
+    import numpy as np
+
+    names = sorted(signatures)
+    sizes = np.array([len(signatures[n]) for n in names], dtype=np.int64)
+    hashes = np.concatenate([np.zeros(0, np.uint32), *(signatures[n] for n in names)])
+    holder = np.repeat(np.arange(len(names), dtype=np.int64), sizes)
+    order = np.lexsort((holder, hashes))
+    hashes, holder = hashes[order], holder[order]
+    first = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else np.zeros(0, np.int64)
+    run = np.diff(np.r_[first, len(hashes)])
+    keys = [np.zeros(0, np.int64)]
+    for length in range(2, COMMON + 1):
+        starts = first[run == length]
+        if not len(starts):
+            continue
+        members = holder[starts[:, None] + np.arange(length)]  # one row per hash: its documents, ascending
+        i, j = np.triu_indices(length, 1)
+        keys.append((members[:, i] * len(names) + members[:, j]).ravel())
+    pairs, shared = np.unique(np.concatenate(keys), return_counts=True)
+    parent = list(range(len(names)))
+
+    def root(s: int) -> int:
         while parent[s] != s:
             parent[s] = parent[parent[s]]
             s = parent[s]
         return s
 
-    for (a, b), n in shared.items():
-        smaller = min(len(signatures[a]), len(signatures[b]))
+    for key, n in zip(pairs.tolist(), shared.tolist(), strict=True):
+        a, b = divmod(key, len(names))
+        smaller = int(min(sizes[a], sizes[b]))
         if smaller >= MIN_SHINGLES and n >= MIN_SHARE * smaller:
             ra, rb = root(a), root(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    return {s: root(s) for s in signatures}
+    return {name: names[root(i)] for i, name in enumerate(names)}

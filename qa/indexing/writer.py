@@ -47,14 +47,23 @@ class Content:
     scales: Any
     sentences: Any  # np.ndarray (S, 3) int64
     blob: bytes
-    passage_tokens: Any  # bm25s Tokenized of the passages' texts
-    sentence_tokens: Any
+    texts: list[str]  # the documents' texts (the parts' own strings, not copies)
+
+    def passage_tokens(self) -> Any:
+        """bm25s `Tokenized` of the passages' texts (qa/store/lexical.py, 4 bytes a token), made when
+        a BM25 index or the corpus statistics need it and dropped after."""
+        from qa.store.lexical import tokenize
+
+        return tokenize(self.texts[d][a:b] for d, a, b in self.chunk_rows[:, :3].tolist())
+
+    def sentence_tokens(self) -> Any:
+        from qa.store.lexical import tokenize
+
+        return tokenize(self.texts[d][a:b] for d, a, b in self.sentences.tolist())
 
 
 def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str], dimension: int) -> Content:
     import numpy as np
-
-    from qa.store.lexical import tokenize
 
     # Rows in one field order (DOC_FIELDS), whether a file was read now or kept from the last build:
     # an incremental build writes the bytes a full one would.
@@ -82,11 +91,7 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
     texts = [parts[s].text for s in sources]
     blob, ranges = encode_texts(texts)
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
-    passage_tokens = tokenize([texts[d][a:b] for d, a, b in chunk_rows[:, :3].tolist()])
-    sentence_tokens = tokenize([texts[d][a:b] for d, a, b in sentences.tolist()])
-    return Content(
-        sources, docs, chunk_rows, chunk_vectors, codes, scales, sentences, blob, passage_tokens, sentence_tokens
-    )
+    return Content(sources, docs, chunk_rows, chunk_vectors, codes, scales, sentences, blob, texts)
 
 
 def write_generation(
@@ -114,8 +119,9 @@ def write_generation(
             for s in sources:
                 groups[shard_of(s, settings.shards)].append(s)
             contents = [_content(parts, g, story_of, dimension) for g in groups]
-            passage_stats = CorpusStats.merge([CorpusStats.of(c.passage_tokens) for c in contents])
-            sentence_stats = CorpusStats.merge([CorpusStats.of(c.sentence_tokens) for c in contents])
+            # The statistics of every shard's tokens (made, counted and dropped one shard at a time).
+            passage_stats = CorpusStats.merge([CorpusStats.of(c.passage_tokens()) for c in contents])
+            sentence_stats = CorpusStats.merge([CorpusStats.of(c.sentence_tokens()) for c in contents])
             stats = {
                 "passages": _stats_entry(passage_stats),
                 "sentences": _stats_entry(sentence_stats),
@@ -185,8 +191,9 @@ def _write_folder(
     np.save(folder / SENTENCE_VECTORS, content.codes, allow_pickle=False)
     np.save(folder / SENTENCE_SCALES, content.scales, allow_pickle=False)
     n_p, n_s = len(content.chunk_rows), len(content.sentences)
-    Lexical.from_tokens(content.passage_tokens, stats=stats[0]).save(folder / BM25_PASSAGES)
-    Lexical.from_tokens(content.sentence_tokens, stats=stats[1]).save(folder / BM25_SENTENCES)
+    # One BM25 index at a time, each from tokens made for it and dropped once it is saved.
+    Lexical.from_tokens(content.passage_tokens(), stats=stats[0]).save(folder / BM25_PASSAGES)
+    Lexical.from_tokens(content.sentence_tokens(), stats=stats[1]).save(folder / BM25_SENTENCES)
     data_files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     manifest = {
         **settings_key(settings, dimension),

@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,28 +53,72 @@ def _relevance(
     return scores
 
 
-def _sorted_vocabulary(tokens: Any) -> Any:
-    """`tokens` with word ids in the words' sorted order. bm25s numbers stemmed words in the order of
-    a Python set, which varies from process to process, so the same corpus gave other index files on
-    every build; in sorted order they are the same bytes (scores never depended on the numbering)."""
+TOKENIZE_BATCH = 20_000  # texts tokenised at a time (bm25s's lists of one batch, then int32 arrays)
+
+
+class TokenIds(Sequence[list[int]]):
+    """A corpus's token ids as one int32 array and offsets: 4 bytes a token, where bm25s's lists of
+    Python ints take ~36 (gigabytes at a million passages). bm25s reads it as its list of lists:
+    each row becomes a list when it is read, and is dropped after."""
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray) -> None:
+        self.flat = flat
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> list[int]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[int]]: ...
+    def __getitem__(self, i: int | slice) -> list[int] | list[list[int]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        row: list[int] = self.flat[self.offsets[i] : self.offsets[i + 1]].tolist()
+        return row
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for i in range(len(self)):
+            yield self[i]
+
+
+def tokenize(texts: Iterable[str], *, stem: bool = True) -> Any:
+    """bm25s's `Tokenized` of `texts`, its ids a `TokenIds` numbered in the words' sorted order.
+
+    Tokenised TOKENIZE_BATCH texts at a time (each text's tokens do not depend on the others), so
+    memory holds one batch's lists, not the corpus's. Numbering in sorted order: bm25s numbers
+    stemmed words in the order of a Python set, which varies from process to process, so the same
+    corpus gave other index files on every build; in sorted order they are the same bytes (scores
+    never depended on the numbering)."""
+    import bm25s
+    import numpy as np
     from bm25s.tokenization import Tokenized
 
-    vocab = sorted(tokens.vocab, key=str)
-    new_id = {word: i for i, word in enumerate(vocab)}
-    remap = [0] * len(vocab)
-    for word, old in tokens.vocab.items():
-        remap[old] = new_id[word]
-    return Tokenized(ids=[[remap[i] for i in doc] for doc in tokens.ids], vocab=new_id)
-
-
-def tokenize(texts: list[str], *, stem: bool = True) -> Any:
-    """bm25s's `Tokenized` of `texts` (ids numbered in the words' sorted order)."""
-    import bm25s
-
-    tokens = bm25s.tokenize(
-        texts, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=_stemmer(stem), show_progress=False
-    )
-    return _sorted_vocabulary(tokens)
+    stemmer = _stemmer(stem)
+    number: dict[str, int] = {}  # word -> its number in first-seen order
+    pieces: list[np.ndarray] = []
+    lengths: list[int] = []
+    batches = iter(texts)
+    while batch := list(islice(batches, TOKENIZE_BATCH)):
+        part = bm25s.tokenize(batch, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, show_progress=False)
+        words = sorted(part.vocab, key=part.vocab.__getitem__)  # bm25s numbers a batch's words 0..n-1
+        to_number = np.array([number.setdefault(w, len(number)) for w in words], dtype=np.int64)
+        lengths += [len(doc) for doc in part.ids]
+        ids = np.fromiter(chain.from_iterable(part.ids), dtype=np.int64, count=sum(len(d) for d in part.ids))
+        pieces.append(to_number[ids].astype(np.int32))
+    vocab = {word: i for i, word in enumerate(sorted(number, key=str))}
+    renumber = np.zeros(len(number), dtype=np.int32)
+    for word, first_seen in number.items():
+        renumber[first_seen] = vocab[word]
+    flat = renumber[np.concatenate(pieces)] if pieces else np.zeros(0, np.int32)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return Tokenized(ids=TokenIds(flat, offsets), vocab=vocab)
 
 
 @dataclass(frozen=True)

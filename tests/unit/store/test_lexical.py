@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa.store import lexical as lexicon
 from qa.store.lexical import TOKEN_PATTERN, Lexical
 
 # Four passages of four words each (equal lengths, so length normalisation plays no part). "port" is in
@@ -163,3 +164,25 @@ def test_the_same_texts_give_the_same_files_in_any_process(tmp_path: Path) -> No
     vocab = json.loads(folders[0]["vocab.index.json"])
     words = [w for w in vocab if w]
     assert words == sorted(words) and [vocab[w] for w in words] == list(range(len(words)))
+
+
+def test_tokens_made_in_batches_are_bm25s_tokens_of_the_whole_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tokenize` reads a few texts at a time into int32 arrays; the ids are bm25s's for the whole
+    corpus at once (renumbered in sorted word order), so the BM25 index is the same bytes."""
+    import bm25s
+
+    texts = [*PASSAGES, "", "The the of and.", *PASSAGES[::-1], "Visits visited visiting 1998 98.3 20x10"]
+    whole = bm25s.tokenize(
+        texts, token_pattern=lexicon.TOKEN_PATTERN, stopwords="en", show_progress=False, stemmer=lexicon._stemmer(True)
+    )
+    word_of = {i: w for w, i in whole.vocab.items()}
+    expected = [[word_of[i] for i in doc] for doc in whole.ids]
+    monkeypatch.setattr(lexicon, "TOKENIZE_BATCH", 3)
+    batched = lexicon.tokenize(iter(texts))
+    assert list(batched.vocab) == sorted(whole.vocab, key=str)
+    word = {i: w for w, i in batched.vocab.items()}
+    assert [[word[i] for i in doc] for doc in batched.ids] == expected
+    assert len(batched.ids) == len(texts) and batched.ids[-1] == list(batched.ids)[-1]
+    a, b = Lexical.from_tokens(batched), Lexical.from_tokens(lexicon.tokenize(texts))
+    for key in ("data", "indices", "indptr"):
+        assert np.array_equal(a.retriever.scores[key], b.retriever.scores[key])
