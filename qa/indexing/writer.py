@@ -73,18 +73,19 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
     ]
     chunk_rows = np.concatenate([np.zeros((0, 5), np.int64), *numbered])
-    # One copy of the vectors at a time: the parts' arrays are released as they are joined (the parts
-    # are the build's own, used for nothing after this generation is written).
-    arrays = [parts[s].chunk_vectors for s in sources if len(parts[s].chunk_vectors)]
-    chunk_vectors = np.concatenate(arrays, dtype=np.float32) if arrays else np.zeros((0, dimension), np.float32)
-    del arrays
-    codes = np.concatenate(
-        [np.zeros((0, packed_width(dimension)), np.uint8), *(parts[s].sentence_codes for s in sources)]
-    )
-    scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
+    # One copy of the vectors at a time: each part's arrays are copied into place and released (the
+    # parts are the build's own, used for nothing after this generation is written).
+    chunk_vectors = np.empty((sum(len(parts[s].chunk_vectors) for s in sources), dimension), np.float32)
+    codes = np.empty((sum(len(parts[s].sentence_codes) for s in sources), packed_width(dimension)), np.uint8)
+    at_p = at_s = 0
     for s in sources:
-        parts[s].chunk_vectors = np.zeros((0, dimension), np.float32)  # not a view: frees the array
-        parts[s].sentence_codes = np.zeros((0, packed_width(dimension)), np.uint8)
+        part = parts[s]
+        chunk_vectors[at_p : at_p + len(part.chunk_vectors)] = part.chunk_vectors
+        codes[at_s : at_s + len(part.sentence_codes)] = part.sentence_codes
+        at_p, at_s = at_p + len(part.chunk_vectors), at_s + len(part.sentence_codes)
+        part.chunk_vectors = np.zeros((0, dimension), np.float32)  # not a view: frees the array
+        part.sentence_codes = np.zeros((0, packed_width(dimension)), np.uint8)
+    scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
     sentences = np.array(
         [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
     ).reshape(-1, 3)
