@@ -39,7 +39,7 @@ class Part:
     text: str
     chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
     chunk_vectors: np.ndarray
-    sentences: list[tuple[int, int]]
+    sentences: np.ndarray  # int64 (n, 2): start, end (an array: a list of tuples is ~10x the memory)
     # the sentence vectors as stored (qa/store/codes6.py): 6-bit codes and a scale per row, made as
     # soon as a batch is embedded (a fifth of float32) and kept as they are for unchanged files
     sentence_codes: np.ndarray
@@ -79,7 +79,7 @@ def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
             record.text,
             rows[c0:c1, 1:].copy(),
             chunk_vectors[c0:c1],
-            [(int(x), int(y)) for x, y in sent[s0:s1, 1:3]],
+            sent[s0:s1, 1:3].astype(np.int64),
             np.array(codes[s0:s1]),
             np.array(scales[s0:s1], dtype=np.float32),
         )
@@ -184,7 +184,7 @@ def new_parts(
             doc.text,
             np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
             passage_vectors[ci : ci + len(cs)].copy(),  # not a view that keeps the batch's array alive
-            ss,
+            np.array(ss, dtype=np.int64).reshape(-1, 2),
             codes,
             scales,
         )

@@ -86,9 +86,15 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         part.chunk_vectors = np.zeros((0, dimension), np.float32)  # not a view: frees the array
         part.sentence_codes = np.zeros((0, packed_width(dimension)), np.uint8)
     scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
-    sentences = np.array(
-        [(d_idx, a, b) for d_idx, s in enumerate(sources) for a, b in parts[s].sentences], dtype=np.int64
-    ).reshape(-1, 3)
+    sentences = np.concatenate(
+        [
+            np.zeros((0, 3), np.int64),
+            *(
+                np.column_stack([np.full(len(parts[s].sentences), d, np.int64), parts[s].sentences])
+                for d, s in enumerate(sources)
+            ),
+        ]
+    )
     texts = [parts[s].text for s in sources]
     blob, ranges = encode_texts(texts)
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
