@@ -32,7 +32,7 @@ from qa.store.layout import (
     TEXTS_FILE,
 )
 from qa.store.shards import SHARDS, shard_name, shard_of
-from qa.store.texts import DOC_FIELDS, encode_texts
+from qa.store.texts import DOC_FIELDS, text_ranges, write_texts
 
 
 @dataclass
@@ -46,7 +46,6 @@ class Content:
     codes: Any
     scales: Any
     sentences: Any  # np.ndarray (S, 3) int64
-    blob: bytes
     texts: list[str]  # the documents' texts (the parts' own strings, not copies)
 
     def passage_tokens(self) -> Any:
@@ -96,9 +95,9 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         ]
     )
     texts = [parts[s].text for s in sources]
-    blob, ranges = encode_texts(texts)
+    ranges = text_ranges(texts)
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
-    return Content(sources, docs, chunk_rows, chunk_vectors, codes, scales, sentences, blob, texts)
+    return Content(sources, docs, chunk_rows, chunk_vectors, codes, scales, sentences, texts)
 
 
 def write_generation(
@@ -190,7 +189,7 @@ def _write_folder(
 
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(folder / DOCUMENTS_FILE, content.docs)
-    (folder / TEXTS_FILE).write_bytes(content.blob)
+    write_texts(folder / TEXTS_FILE, content.texts)
     np.save(folder / CHUNKS_FILE, content.chunk_rows, allow_pickle=False)
     np.save(folder / SENTENCES_FILE, content.sentences, allow_pickle=False)
     index = vectors.passage_index(content.chunk_vectors, dimension)

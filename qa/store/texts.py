@@ -70,6 +70,23 @@ def _pread(fd: int, start: int, end: int) -> bytes:
     return b"".join(parts)
 
 
+def text_ranges(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """The byte range of each of `texts` in the file `write_texts` makes of them."""
+    ranges, at = [], 0
+    for t in texts:
+        n = len(t.encode("utf-8"))
+        ranges.append((at, at + n))
+        at += n
+    return ranges
+
+
+def write_texts(path: Path, texts: Sequence[str]) -> None:
+    """`texts` one after the other in UTF-8, written one at a time (never the corpus in one string)."""
+    with open(path, "wb") as f:
+        for t in texts:
+            f.write(t.encode("utf-8"))
+
+
 def encode_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
     """`texts` as one UTF-8 byte string, and the byte range of each."""
     encoded = [t.encode("utf-8") for t in texts]
