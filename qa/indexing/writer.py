@@ -61,6 +61,23 @@ class Content:
         return tokenize(self.texts[d][a:b] for d, a, b in self.sentences.tolist())
 
 
+def release_freed_memory() -> None:
+    """Give the memory of freed small arrays back to the system (glibc's `malloc_trim`). The parts'
+    arrays are thousands of small allocations; once copied into one array and freed, glibc keeps
+    their pages in the process, so the build would hold the passage vectors twice until it ends."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        return
+    trim(0)
+
+
 def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str], dimension: int) -> Content:
     import numpy as np
 
@@ -85,6 +102,7 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         part.chunk_vectors = np.zeros((0, dimension), np.float32)  # not a view: frees the array
         part.sentence_codes = np.zeros((0, packed_width(dimension)), np.uint8)
     scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
+    release_freed_memory()
     sentences = np.concatenate(
         [
             np.zeros((0, 3), np.int64),
