@@ -6,8 +6,8 @@ Two documents tell the same story when most of the article text of the shorter o
 other: the share of its word 5-shingles (a deterministic sample of them; in Japanese and Chinese,
 character 5-shingles) found in the other is at least MIN_SHARE. Containment rather than overlap,
 because one copy often carries more (a text render keeps captions and links the saved page's
-extraction drops). Groups are closed under "same story"
-(union-find); each document's story is named by the first source of its group in sorted order.
+extraction drops). Groups are closed under "same story" (union-find); each document's story is
+named by the first source of its group in sorted order.
 """
 
 from __future__ import annotations

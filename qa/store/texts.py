@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,14 +70,17 @@ def _pread(fd: int, start: int, end: int) -> bytes:
     return b"".join(parts)
 
 
-def text_ranges(texts: Sequence[str]) -> list[tuple[int, int]]:
-    """The byte range of each of `texts` in the file `write_texts` makes of them."""
+def _ranges(sizes: Iterable[int]) -> list[tuple[int, int]]:
     ranges, at = [], 0
-    for t in texts:
-        n = len(t.encode("utf-8"))
+    for n in sizes:
         ranges.append((at, at + n))
         at += n
     return ranges
+
+
+def text_ranges(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """The byte range of each of `texts` in the file `write_texts` makes of them."""
+    return _ranges(len(t.encode("utf-8")) for t in texts)
 
 
 def write_texts(path: Path, texts: Sequence[str]) -> None:
@@ -90,11 +93,7 @@ def write_texts(path: Path, texts: Sequence[str]) -> None:
 def encode_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
     """`texts` as one UTF-8 byte string, and the byte range of each."""
     encoded = [t.encode("utf-8") for t in texts]
-    ranges, at = [], 0
-    for e in encoded:
-        ranges.append((at, at + len(e)))
-        at += len(e)
-    return b"".join(encoded), ranges
+    return b"".join(encoded), _ranges(len(e) for e in encoded)
 
 
 @dataclass(frozen=True, slots=True)
