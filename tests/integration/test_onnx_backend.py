@@ -72,3 +72,16 @@ def test_batches_run_side_by_side_keep_every_vector_with_its_text(cache: Path, t
     pooled = sums / counts[:, None]
     pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
     assert np.allclose(pooled, vectors, atol=1e-5)
+
+
+def test_coarse_copy_is_the_int8_model_made_once(cache: Path) -> None:
+    """A follow-up's carried search runs the int8 copy (qa/query/engine.py): the same model, the same
+    export cache, vectors close to the full model's, one copy per embedder."""
+    full = OnnxEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, cache=cache)
+    coarse = full.coarse()
+    assert coarse is full.coarse() and coarse.quantize and coarse.coarse() is coarse
+    assert coarse.cache == full.cache
+    coarse.warm()
+    assert (full.cache / "model.int8.onnx").exists()
+    cosines = (coarse.encode(TEXTS) * full.encode(TEXTS)).sum(axis=1)
+    assert cosines.min() >= 0.85 and np.median(cosines) >= 0.95, cosines

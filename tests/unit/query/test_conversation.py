@@ -132,3 +132,36 @@ def test_a_follow_up_whose_search_fails_raises_and_never_hangs(engine: Engine, f
     with pytest.raises(RuntimeError, match="the model failed"):
         broken.ask(FOLLOW_UP, 3, history=[FIRST])
     assert engine.ask(FOLLOW_UP, 3, history=[FIRST]).query.startswith(FOLLOW_UP)
+
+
+class _Recording(FakeEmbedder):
+    """The fake model, noting what it was asked to encode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        self.seen.extend(texts)
+        return super().encode(texts, progress=progress)
+
+
+class _WithCoarse(_Recording):
+    def __init__(self) -> None:
+        super().__init__()
+        self.copy = _Recording()
+
+    def coarse(self) -> _Recording:
+        return self.copy
+
+
+def test_the_carried_search_runs_the_models_coarse_copy(engine: Engine) -> None:
+    """Where the model offers a faster copy (ONNX: int8), the carried search encodes with it and the
+    question's own search with the full model; a model without one does both."""
+    model = _WithCoarse()
+    carried = search_text(FOLLOW_UP, carried_terms(FOLLOW_UP, [FIRST]))
+    Engine(engine.data, model, engine.settings).ask(FOLLOW_UP, 3, history=[FIRST])
+    assert model.seen == [FOLLOW_UP] and model.copy.seen == [carried]
+    plain = _Recording()
+    Engine(engine.data, plain, engine.settings).ask(FOLLOW_UP, 3, history=[FIRST])
+    assert sorted(plain.seen) == sorted([FOLLOW_UP, carried])
