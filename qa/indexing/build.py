@@ -13,10 +13,12 @@ from qa.errors import CorpusError, UnreadableFileError
 from qa.indexing.parts import new_parts, old_parts
 from qa.indexing.plan import previous, shard_count
 from qa.indexing.report import BuildReport
+from qa.indexing.staging import Staging
 from qa.indexing.writer import write_generation
 from qa.ingest.decode import sha256_bytes
 from qa.ingest.document import Document, Skipped
 from qa.ingest.files import list_files, read_document, relative_source
+from qa.store.codes6 import packed_width
 from qa.store.generation import build_lock, publish
 from qa.store.layout import read_manifest
 from qa.store.shards import shard_dirs
@@ -25,9 +27,9 @@ if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
 
 # New and changed files are read, analysed and embedded in batches of about this many bytes of files
-# (a few thousand passages of news), so a build's memory grows with the index it writes (its parts:
-# text, float32 passage vectors, 6-bit sentence codes), not with float32 sentence vectors and
-# analysed documents of the whole corpus at once.
+# (a few thousand passages of news); each batch's texts, float32 passage vectors and 6-bit sentence
+# codes go to the build's staging files (qa/indexing/staging.py), so memory holds one batch at a time,
+# not the analysed documents and vectors of the whole corpus.
 BATCH_BYTES = 4_000_000
 
 
@@ -96,60 +98,64 @@ def build_index(
                 up_to_date=True,
             )
 
-        # Read, analyse, chunk and embed the new and changed files a batch at a time (BATCH_BYTES of
-        # files): a batch's documents and float32 vectors are dropped once its parts are made.
-        added: list[str] = []
-        changed: list[str] = []
-        unchanged = sorted(s for s in shas if prev_files.get(s, {}).get("sha256") == shas[s])
-        skip_records: dict[str, dict[str, str]] = {}
-        parts = {}
-        for folder in shard_dirs(*prev) if prev else []:
-            parts.update(old_parts(folder, unchanged))
-        chunker: Chunker | None = None
-        embedder: Embedder | None = None
-        batch: dict[str, Document] = {}
-        batch_bytes = 0
-        kept = set(unchanged)
-        todo = [s for s in sorted(shas) if s not in kept]
-        for i, src in enumerate(todo):
-            doc, reason, size = _analyse(seeds, src, shas[src])
-            if doc is None:
-                skipped.append(Skipped(src, reason))
-                skip_records[src] = {"sha256": shas[src], "reason": reason}
-            else:
-                (changed if src in prev_files else added).append(src)
-                batch[src] = doc
-                batch_bytes += size
-            if batch and (batch_bytes >= BATCH_BYTES or i == len(todo) - 1):
-                if embedder is None or chunker is None:
-                    embedder = embedder_factory()
-                    chunker = Chunker(
-                        count_tokens or embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
-                    )
-                parts.update(new_parts(batch, chunker, embedder, settings.passage_vectors, progress, log))
-                batch, batch_bytes = {}, 0
-        removed = sorted(set(prev_files) - set(shas))
-        for sk in skipped:
-            log(f"skipped {sk.source}: {sk.reason}")
-        if not parts:
-            raise CorpusError(
-                f"No usable articles (.txt, .md, .html, .pdf) under {seeds}; add some (or pass --seeds DIR). "
-                "The previous index, if any, is unchanged."
+        staging = Staging(index_dir, dimension, packed_width(dimension))
+        try:
+            # Read, analyse, chunk and embed the new and changed files a batch at a time (BATCH_BYTES of
+            # files): a batch's documents and float32 vectors are dropped once its parts are staged.
+            added: list[str] = []
+            changed: list[str] = []
+            unchanged = sorted(s for s in shas if prev_files.get(s, {}).get("sha256") == shas[s])
+            skip_records: dict[str, dict[str, str]] = {}
+            parts = {}
+            for folder in shard_dirs(*prev) if prev else []:
+                parts.update(old_parts(folder, unchanged, staging))
+            chunker: Chunker | None = None
+            embedder: Embedder | None = None
+            batch: dict[str, Document] = {}
+            batch_bytes = 0
+            kept = set(unchanged)
+            todo = [s for s in sorted(shas) if s not in kept]
+            for i, src in enumerate(todo):
+                doc, reason, size = _analyse(seeds, src, shas[src])
+                if doc is None:
+                    skipped.append(Skipped(src, reason))
+                    skip_records[src] = {"sha256": shas[src], "reason": reason}
+                else:
+                    (changed if src in prev_files else added).append(src)
+                    batch[src] = doc
+                    batch_bytes += size
+                if batch and (batch_bytes >= BATCH_BYTES or i == len(todo) - 1):
+                    if embedder is None or chunker is None:
+                        embedder = embedder_factory()
+                        chunker = Chunker(
+                            count_tokens or embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
+                        )
+                    parts.update(new_parts(batch, chunker, embedder, settings.passage_vectors, progress, log, staging))
+                    batch, batch_bytes = {}, 0
+            removed = sorted(set(prev_files) - set(shas))
+            for sk in skipped:
+                log(f"skipped {sk.source}: {sk.reason}")
+            if not parts:
+                raise CorpusError(
+                    f"No usable articles (.txt, .md, .html, .pdf) under {seeds}; add some (or pass --seeds DIR). "
+                    "The previous index, if any, is unchanged."
+                )
+            keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
+            gen = write_generation(index_dir, settings, dimension, parts, {**keep_skipped, **skip_records}, staging)
+            publish(index_dir, gen)
+            manifest = read_manifest(index_dir / gen)
+            return BuildReport(
+                index_dir,
+                added=sorted(added),
+                changed=sorted(changed),
+                removed=removed,
+                unchanged=sorted(unchanged),
+                skipped=skipped,
+                chunks=int(manifest["counts"]["chunks"]),
+                seconds=time.perf_counter() - t0,
             )
-        keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
-        gen = write_generation(index_dir, settings, dimension, parts, {**keep_skipped, **skip_records})
-        publish(index_dir, gen)
-        manifest = read_manifest(index_dir / gen)
-        return BuildReport(
-            index_dir,
-            added=sorted(added),
-            changed=sorted(changed),
-            removed=removed,
-            unchanged=sorted(unchanged),
-            skipped=skipped,
-            chunks=int(manifest["counts"]["chunks"]),
-            seconds=time.perf_counter() - t0,
-        )
+        finally:
+            staging.close()
 
 
 def _analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:

@@ -1,5 +1,6 @@
 """What each file contributes to a generation: read back from the previous one (unchanged files), or
-chunked, split into sentences and embedded (new and changed files)."""
+chunked, split into sentences and embedded (new and changed files). Its text, passage vectors and
+sentence codes wait in the build's staging files (qa/indexing/staging.py), not in memory."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.chunking import Chunk, Chunker, sentence_spans
 from qa.embed.protocol import TokenEmbedder
+from qa.indexing.staging import Staging
 from qa.ingest.document import Document
 from qa.store.codes6 import quantize_rows
 from qa.store.generation import read_jsonl
@@ -33,21 +35,24 @@ if TYPE_CHECKING:
 
 @dataclass
 class Part:
-    """Everything one source file contributes to a generation."""
+    """Everything one source file contributes to a generation: its tables here, its text and vectors
+    where they are staged."""
 
     doc: dict[str, Any]  # the documents.jsonl row (DocRecord.row())
-    text: str
+    text_at: tuple[int, int]  # the text's byte range in the staged texts
     chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
-    chunk_vectors: np.ndarray
+    vectors_at: int  # the first of its len(chunks) rows of staged passage vectors (float32)
     sentences: np.ndarray  # int64 (n, 2): start, end (an array: a list of tuples is ~10x the memory)
-    # the sentence vectors as stored (qa/store/codes6.py): 6-bit codes and a scale per row, made as
-    # soon as a batch is embedded (a fifth of float32) and kept as they are for unchanged files
-    sentence_codes: np.ndarray
+    # the sentence vectors as stored (qa/store/codes6.py): 6-bit codes (staged, len(sentences) rows
+    # from codes_at) and a scale per row, made as soon as a batch is embedded (a fifth of float32)
+    # and kept as they are for unchanged files
+    codes_at: int
     sentence_scales: np.ndarray
 
 
-def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
-    """The parts of unchanged files, read back from the previous generation (no re-embedding)."""
+def old_parts(prev_gen: Path, keep: list[str], staging: Staging) -> dict[str, Part]:
+    """The parts of unchanged files, read back from the previous generation (no re-embedding) and
+    staged a file at a time."""
     import faiss
     import numpy as np
 
@@ -59,7 +64,6 @@ def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
     cvec = faiss.read_index(str(prev_gen / FAISS_FILE))
     if hasattr(cvec, "make_direct_map"):
         cvec.make_direct_map()
-    chunk_vectors = cvec.reconstruct_n(0, cvec.ntotal) if cvec.ntotal else np.zeros((0, cvec.d), np.float32)
     codes = np.load(prev_gen / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
     scales = np.load(prev_gen / SENTENCE_SCALES, allow_pickle=False)
     sent = np.load(prev_gen / SENTENCES_FILE, allow_pickle=False)
@@ -74,13 +78,15 @@ def old_parts(prev_gen: Path, keep: list[str]) -> dict[str, Part]:
         c0, c1 = c_bounds[d_idx], c_bounds[d_idx + 1]
         s0, s1 = s_bounds[d_idx], s_bounds[d_idx + 1]
         record = doc_record(doc, store)
+        # An IVF index gives back its 8-bit codes decoded; adding them again gives the same codes.
+        vectors = cvec.reconstruct_n(int(c0), int(c1 - c0)) if c1 > c0 else np.zeros((0, cvec.d), np.float32)
         parts[doc["source"]] = Part(
             record.row(),
-            record.text,
+            staging.add_text(record.text),
             rows[c0:c1, 1:].copy(),
-            chunk_vectors[c0:c1],
+            staging.vectors.append(vectors),
             sent[s0:s1, 1:3].astype(np.int64),
-            np.array(codes[s0:s1]),
+            staging.codes.append(np.asarray(codes[s0:s1])),
             np.array(scales[s0:s1], dtype=np.float32),
         )
     return parts
@@ -148,8 +154,9 @@ def new_parts(
     mode: str,
     progress: bool,
     log: Callable[[str], None],
+    staging: Staging,
 ) -> dict[str, Part]:
-    """Chunk, split into sentences and embed the new and changed files."""
+    """Chunk, split into sentences and embed the new and changed files, and stage what they make."""
     import numpy as np
 
     chunks = {src: chunker.split(doc) for src, doc in docs.items()}
@@ -181,11 +188,11 @@ def new_parts(
         codes, scales = quantize_rows(sentence_vectors[si : si + len(ss)])
         parts[src] = Part(
             record,
-            doc.text,
+            staging.add_text(doc.text),
             np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
-            passage_vectors[ci : ci + len(cs)].copy(),  # not a view that keeps the batch's array alive
+            staging.vectors.append(passage_vectors[ci : ci + len(cs)]),
             np.array(ss, dtype=np.int64).reshape(-1, 2),
-            codes,
+            staging.codes.append(codes),
             scales,
         )
         ci += len(cs)

@@ -9,15 +9,18 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from qa import stories
 from qa.config import Settings
 from qa.indexing.parts import Part
 from qa.indexing.plan import settings_key
+from qa.indexing.staging import RowFile, StagedTexts, Staging
 from qa.store import codes6, lexical, tables, vectors
 from qa.store import texts as text_store
-from qa.store.codes6 import packed_width
 from qa.store.generation import fsync_dir, fsync_file, sha256_file, write_jsonl
 from qa.store.layout import (
     BM25_PASSAGES,
@@ -32,21 +35,24 @@ from qa.store.layout import (
     TEXTS_FILE,
 )
 from qa.store.shards import SHARDS, shard_name, shard_of
-from qa.store.texts import DOC_FIELDS, text_ranges, write_texts
+from qa.store.texts import DOC_FIELDS, byte_ranges, write_texts
+
+# Rows of staged vectors or codes read, added to FAISS and written at a time (~100 MB of vectors).
+ROWS_PER_BATCH = 65_536
 
 
 @dataclass
 class Content:
-    """What one generation folder holds, in memory, before it is written."""
+    """What one generation folder holds: its tables in memory, its vectors and texts staged."""
 
     sources: list[str]
     docs: list[dict[str, Any]]
     chunk_rows: Any  # np.ndarray (P, 5) int64
-    chunk_vectors: Any  # np.ndarray (P, d) float32
-    codes: Any
+    vector_runs: list[tuple[int, int]]  # (first row, rows) of each document's staged passage vectors
+    code_runs: list[tuple[int, int]]  # and of its staged sentence codes
     scales: Any
     sentences: Any  # np.ndarray (S, 3) int64
-    texts: list[str]  # the documents' texts (the parts' own strings, not copies)
+    texts: StagedTexts  # the documents' texts, each read from the staging file when it is used
 
     def passage_tokens(self) -> Any:
         """bm25s `Tokenized` of the passages' texts (qa/store/lexical.py, 4 bytes a token), made when
@@ -63,8 +69,8 @@ class Content:
 
 def release_freed_memory() -> None:
     """Give the memory of freed small arrays back to the system (glibc's `malloc_trim`). The parts'
-    arrays are thousands of small allocations; once copied into one array and freed, glibc keeps
-    their pages in the process, so the build would hold the passage vectors twice until it ends."""
+    tables are thousands of small allocations; once copied into one array and freed, glibc keeps
+    their pages in the process."""
     import ctypes
     import ctypes.util
 
@@ -78,7 +84,7 @@ def release_freed_memory() -> None:
     trim(0)
 
 
-def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str], dimension: int) -> Content:
+def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str], staging: Staging) -> Content:
     import numpy as np
 
     # Rows in one field order (DOC_FIELDS), whether a file was read now or kept from the last build:
@@ -89,20 +95,7 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
     ]
     chunk_rows = np.concatenate([np.zeros((0, 5), np.int64), *numbered])
-    # One copy of the vectors at a time: each part's arrays are copied into place and released (the
-    # parts are the build's own, used for nothing after this generation is written).
-    chunk_vectors = np.empty((sum(len(parts[s].chunk_vectors) for s in sources), dimension), np.float32)
-    codes = np.empty((sum(len(parts[s].sentence_codes) for s in sources), packed_width(dimension)), np.uint8)
-    at_p = at_s = 0
-    for s in sources:
-        part = parts[s]
-        chunk_vectors[at_p : at_p + len(part.chunk_vectors)] = part.chunk_vectors
-        codes[at_s : at_s + len(part.sentence_codes)] = part.sentence_codes
-        at_p, at_s = at_p + len(part.chunk_vectors), at_s + len(part.sentence_codes)
-        part.chunk_vectors = np.zeros((0, dimension), np.float32)  # not a view: frees the array
-        part.sentence_codes = np.zeros((0, packed_width(dimension)), np.uint8)
     scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
-    release_freed_memory()
     sentences = np.concatenate(
         [
             np.zeros((0, 3), np.int64),
@@ -112,10 +105,20 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
             ),
         ]
     )
-    texts = [parts[s].text for s in sources]
-    ranges = text_ranges(texts)
+    release_freed_memory()
+    texts = staging.texts([parts[s].text_at for s in sources])
+    ranges = byte_ranges(texts.byte_sizes())
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
-    return Content(sources, docs, chunk_rows, chunk_vectors, codes, scales, sentences, texts)
+    return Content(
+        sources,
+        docs,
+        chunk_rows,
+        [(parts[s].vectors_at, len(parts[s].chunks)) for s in sources],
+        [(parts[s].codes_at, len(parts[s].sentences)) for s in sources],
+        scales,
+        sentences,
+        texts,
+    )
 
 
 def write_generation(
@@ -124,25 +127,28 @@ def write_generation(
     dimension: int,
     parts: dict[str, Part],
     skipped: dict[str, dict[str, str]],
+    staging: Staging,
 ) -> str:
     """Write a complete generation (in `settings.shards` shards, qa/store/shards.py) into a temporary
-    folder and rename it; return its name."""
+    folder and rename it; return its name. The parts' texts and vectors are read from `staging`."""
     from qa.store.lexical import CorpusStats
 
     sources = sorted(parts)
     # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
-    story_of = stories.stories({s: stories.signature(parts[s].text, parts[s].doc["regions"]) for s in sources})
+    story_of = stories.stories(
+        {s: stories.signature(staging.text(parts[s].text_at), parts[s].doc["regions"]) for s in sources}
+    )
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
         if settings.shards == 1:
-            content = _content(parts, sources, story_of, dimension)
-            _write_folder(tmp, settings, dimension, content, parts, skipped, {})
+            content = _content(parts, sources, story_of, staging)
+            _write_folder(tmp, settings, dimension, content, parts, skipped, {}, staging)
         else:
             groups: list[list[str]] = [[] for _ in range(settings.shards)]
             for s in sources:
                 groups[shard_of(s, settings.shards)].append(s)
-            contents = [_content(parts, g, story_of, dimension) for g in groups]
+            contents = [_content(parts, g, story_of, staging) for g in groups]
             # The statistics of every shard's tokens (made, counted and dropped one shard at a time).
             passage_stats = CorpusStats.merge([CorpusStats.of(c.passage_tokens()) for c in contents])
             sentence_stats = CorpusStats.merge([CorpusStats.of(c.sentence_tokens()) for c in contents])
@@ -153,7 +159,7 @@ def write_generation(
             for number, content in enumerate(contents):
                 own = {"shard": {"number": number, "of": settings.shards, "corpus_stats": stats}}
                 stats_of = (passage_stats, sentence_stats)
-                _write_folder(tmp / shard_name(number), settings, dimension, content, parts, {}, own, stats_of)
+                _write_folder(tmp / shard_name(number), settings, dimension, content, parts, {}, own, staging, stats_of)
             names = [f"{shard_name(n)}/{MANIFEST}" for n in range(settings.shards)]
             counts = {
                 "documents": len(sources),
@@ -196,10 +202,12 @@ def _write_folder(
     parts: dict[str, Part],
     skipped: dict[str, dict[str, str]],
     extra: dict[str, Any],
+    staging: Staging,
     stats: tuple[Any, Any] = (None, None),
 ) -> None:
     """Write one generation folder (a whole index or one shard) with its manifest, fsynced.
-    `stats`: the corpus-wide BM25 statistics of passages and sentences, for a shard."""
+    `stats`: the corpus-wide BM25 statistics of passages and sentences, for a shard. Vectors and
+    texts are copied from `staging` ROWS_PER_BATCH rows (or one document) at a time."""
     import faiss
     import numpy as np
 
@@ -210,11 +218,16 @@ def _write_folder(
     write_texts(folder / TEXTS_FILE, content.texts)
     np.save(folder / CHUNKS_FILE, content.chunk_rows, allow_pickle=False)
     np.save(folder / SENTENCES_FILE, content.sentences, allow_pickle=False)
-    index = vectors.passage_index(content.chunk_vectors, dimension)
+    n_p = len(content.chunk_rows)
+    index = vectors.empty_passage_index(n_p, dimension, lambda ids: _rows_at(staging.vectors, content.vector_runs, ids))
+    for batch in staging.vectors.runs(content.vector_runs, ROWS_PER_BATCH):
+        index.add(batch)
     faiss.write_index(index, str(folder / FAISS_FILE))
-    np.save(folder / SENTENCE_VECTORS, content.codes, allow_pickle=False)
+    index_entry = vectors.describe(index)
+    del index
+    _save_rows(folder / SENTENCE_VECTORS, staging.codes, content.code_runs, len(content.sentences))
     np.save(folder / SENTENCE_SCALES, content.scales, allow_pickle=False)
-    n_p, n_s = len(content.chunk_rows), len(content.sentences)
+    n_s = len(content.sentences)
     # One BM25 index at a time, each from tokens made for it and dropped once it is saved.
     Lexical.from_tokens(content.passage_tokens(), stats=stats[0]).save(folder / BM25_PASSAGES)
     Lexical.from_tokens(content.sentence_tokens(), stats=stats[1]).save(folder / BM25_SENTENCES)
@@ -223,7 +236,7 @@ def _write_folder(
         **settings_key(settings, dimension),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         # each part of the store says what its files hold
-        **vectors.describe(index),
+        **index_entry,
         **tables.describe(),
         **text_store.describe(),
         **codes6.describe(),
@@ -235,6 +248,31 @@ def _write_folder(
         "checksums": {name: sha256_file(folder / name) for name in data_files},
     }
     _write_manifest(folder, manifest, data_files)
+
+
+def _rows_at(rows: RowFile, runs: list[tuple[int, int]], ids: np.ndarray) -> np.ndarray:
+    """Rows `ids` (sorted) of the concatenation of `runs` of staged `rows`."""
+    import numpy as np
+
+    starts = np.cumsum([0, *(count for _, count in runs)])
+    out = np.empty((len(ids), rows.width), rows.dtype)
+    for r, (first, count) in enumerate(runs):
+        lo, hi = np.searchsorted(ids, [starts[r], starts[r] + count])
+        if hi > lo:
+            block = rows.read(first, count)
+            out[lo:hi] = block[ids[lo:hi] - starts[r]]
+    return out
+
+
+def _save_rows(path: Path, rows: RowFile, runs: list[tuple[int, int]], count: int) -> None:
+    """`runs` of staged `rows` as one .npy file, the bytes `np.save` writes of their concatenation."""
+    import numpy as np
+
+    header = {"descr": np.lib.format.dtype_to_descr(rows.dtype), "fortran_order": False, "shape": (count, rows.width)}
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        for batch in rows.runs(runs, ROWS_PER_BATCH):
+            f.write(batch.tobytes())
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any], data_files: list[str]) -> None:

@@ -70,17 +70,12 @@ def _pread(fd: int, start: int, end: int) -> bytes:
     return b"".join(parts)
 
 
-def _ranges(sizes: Iterable[int]) -> list[tuple[int, int]]:
+def byte_ranges(sizes: Iterable[int]) -> list[tuple[int, int]]:
     ranges, at = [], 0
     for n in sizes:
         ranges.append((at, at + n))
         at += n
     return ranges
-
-
-def text_ranges(texts: Sequence[str]) -> list[tuple[int, int]]:
-    """The byte range of each of `texts` in the file `write_texts` makes of them."""
-    return _ranges(len(t.encode("utf-8")) for t in texts)
 
 
 def write_texts(path: Path, texts: Sequence[str]) -> None:
@@ -93,7 +88,7 @@ def write_texts(path: Path, texts: Sequence[str]) -> None:
 def encode_texts(texts: Sequence[str]) -> tuple[bytes, list[tuple[int, int]]]:
     """`texts` as one UTF-8 byte string, and the byte range of each."""
     encoded = [t.encode("utf-8") for t in texts]
-    return b"".join(encoded), _ranges(len(e) for e in encoded)
+    return b"".join(encoded), byte_ranges(len(e) for e in encoded)
 
 
 @dataclass(frozen=True, slots=True)

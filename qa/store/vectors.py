@@ -3,6 +3,7 @@ the inner-product kernel every cosine of a query goes through."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,25 +34,41 @@ def ivf_probes(lists: int) -> int:
     return max(1, -(-lists // IVF_PROBE_DIVISOR))
 
 
+# IVF lists are trained on at most this many vectors per list, spread evenly over the corpus: FAISS's
+# own cap (its k-means samples down to 256 a centroid), applied before the vectors are read, so that
+# a build holds ~1,000 x sqrt(N) vectors for training, not all N (1M passages: all of them, 1.5 GB;
+# 10M: a third).
+IVF_TRAIN_PER_LIST = 256
+
+
 def passage_index(vectors: np.ndarray, dimension: int) -> Any:
-    """Exact inner-product search while it is fast enough, IVF above FLAT_LIMIT passages, over 8-bit
-    codes on one fixed scale (see UNIT_RANGE): a quarter of float32, learnt from no data, so that
-    decoding and re-encoding in an incremental build gives back the same codes exactly."""
+    """The passage index of `vectors`, in memory (see `empty_passage_index`)."""
+    index = empty_passage_index(len(vectors), dimension, lambda ids: vectors[ids])
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def empty_passage_index(n: int, dimension: int, rows: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """The trained, empty index for `n` passage vectors; `rows(ids)` gives the vectors of rows `ids`
+    (sorted) for training. Exact inner-product search while it is fast enough, IVF above FLAT_LIMIT
+    passages, over 8-bit codes on one fixed scale (see UNIT_RANGE): a quarter of float32, learnt
+    from no data, so that decoding and re-encoding in an incremental build gives back the same codes
+    exactly."""
     import faiss
     import numpy as np
 
-    index: Any
-    if len(vectors) <= FLAT_LIMIT:
-        index = faiss.IndexFlatIP(dimension)
-    else:
-        index = faiss.index_factory(dimension, f"IVF{ivf_lists(len(vectors))},SQ8", faiss.METRIC_INNER_PRODUCT)
-        # Store each vector itself, not its residual to a centroid (which new centroids would change).
-        index.by_residual = False
-        index.sq.qtype = faiss.ScalarQuantizer.QT_8bit_uniform  # one range for all components (set below)
-        index.train(vectors)  # the lists' centroids
-        faiss.copy_array_to_vector(np.array([-UNIT_RANGE, 2 * UNIT_RANGE], np.float32), index.sq.trained)
-    if len(vectors):
-        index.add(vectors)
+    if n <= FLAT_LIMIT:
+        return faiss.IndexFlatIP(dimension)
+    lists = ivf_lists(n)
+    index: Any = faiss.index_factory(dimension, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    # Store each vector itself, not its residual to a centroid (which new centroids would change).
+    index.by_residual = False
+    index.sq.qtype = faiss.ScalarQuantizer.QT_8bit_uniform  # one range for all components (set below)
+    take = min(n, IVF_TRAIN_PER_LIST * lists)
+    ids = np.arange(n) if take == n else np.unique(np.linspace(0, n - 1, take).astype(np.int64))
+    index.train(np.ascontiguousarray(rows(ids), dtype=np.float32))  # the lists' centroids
+    faiss.copy_array_to_vector(np.array([-UNIT_RANGE, 2 * UNIT_RANGE], np.float32), index.sq.trained)
     return index
 
 

@@ -1,0 +1,152 @@
+"""Where a build's large arrays and texts wait for the write: append-only files in a temporary folder
+of the index directory, not memory.
+
+A build makes its parts a batch of files at a time (qa/indexing/build.py) and writes the generation
+once all are made (qa/indexing/writer.py). Held in memory, the parts' float32 passage vectors, 6-bit
+sentence codes and texts grow with the corpus (~3 KB a passage: 3 GB at a million passages, on top of
+what the write itself needs). Here each batch's arrays are appended to a file as soon as they are
+made and read back with plain reads (not memory maps, whose pages would count as the build's memory)
+a slice at a time while the generation is written. The folder is named like a temporary generation
+(`.tmp-…`), so if the build dies, the next publish removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class RowFile:
+    """An append-only file of rows of one dtype and width."""
+
+    def __init__(self, path: Path, dtype: Any, width: int) -> None:
+        import numpy as np
+
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self.width = width
+        self.row_bytes = self.dtype.itemsize * width
+        self.rows = 0
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def append(self, rows: np.ndarray) -> int:
+        """Append `rows` ((n, width) of this dtype); returns the number of the first."""
+        import numpy as np
+
+        data = np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1, self.width)
+        first = self.rows
+        os.pwrite(self._fd, data.tobytes(), first * self.row_bytes)
+        self.rows += len(data)
+        return first
+
+    def read(self, start: int, count: int) -> np.ndarray:
+        """Rows `start:start + count`, as a new array."""
+        import numpy as np
+
+        if not 0 <= start <= start + count <= self.rows:
+            raise IndexError(f"rows {start}:{start + count} of {self.rows} in {self.path.name}")
+        buf = bytearray(count * self.row_bytes)
+        view, at = memoryview(buf), 0
+        while at < len(buf):  # pread may return less than asked
+            got = os.preadv(self._fd, [view[at:]], start * self.row_bytes + at)
+            if got <= 0:
+                raise OSError(f"{self.path} ended early")
+            at += got
+        return np.frombuffer(buf, dtype=self.dtype).reshape(count, self.width)
+
+    def runs(self, runs: Sequence[tuple[int, int]], batch_rows: int) -> Iterator[np.ndarray]:
+        """The rows of `runs` ((start, count), in order), in arrays of about `batch_rows` rows."""
+        import numpy as np
+
+        pending: list[np.ndarray] = []
+        held = 0
+        for start, count in runs:
+            at = start
+            while at < start + count:
+                take = min(start + count - at, batch_rows - held)
+                pending.append(self.read(at, take))
+                held += take
+                at += take
+                if held >= batch_rows:
+                    yield np.concatenate(pending)
+                    pending, held = [], 0
+        if pending:
+            yield np.concatenate(pending)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class Staging:
+    """A build's staging folder: passage vectors (float32), sentence codes (uint8) and texts (UTF-8)."""
+
+    def __init__(self, index_dir: Path, dimension: int, code_width: int) -> None:
+        import numpy as np
+
+        self.folder = index_dir / f".tmp-staging-{uuid.uuid4().hex[:12]}"
+        self.folder.mkdir(parents=True)
+        self.vectors = RowFile(self.folder / "passage_vectors.f32", np.float32, dimension)
+        self.codes = RowFile(self.folder / "sentence_codes.u8", np.uint8, code_width)
+        self._texts = RowFile(self.folder / "texts.utf8", np.uint8, 1)
+
+    def add_text(self, text: str) -> tuple[int, int]:
+        """Stage `text`; returns its byte range in the staged texts."""
+        import numpy as np
+
+        data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        first = self._texts.append(data)
+        return first, first + len(data)
+
+    def text(self, at: tuple[int, int]) -> str:
+        start, end = at
+        return self._texts.read(start, end - start).tobytes().decode("utf-8")
+
+    def texts(self, ranges: Sequence[tuple[int, int]]) -> StagedTexts:
+        return StagedTexts(self, ranges)
+
+    def close(self) -> None:
+        for f in (self.vectors, self.codes, self._texts):
+            f.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class StagedTexts(Sequence[str]):
+    """Documents' staged texts as a sequence, each read when it is indexed; the last one read is kept,
+    since the write reads a document's passages and sentences one after another."""
+
+    def __init__(self, staging: Staging, ranges: Sequence[tuple[int, int]]) -> None:
+        self.staging = staging
+        self.ranges = list(ranges)
+        self._last: tuple[int, str] = (-1, "")
+
+    def __len__(self) -> int:
+        return len(self.ranges)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if self._last[0] != i:
+            self._last = (i, self.staging.text(self.ranges[i]))
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def byte_sizes(self) -> Iterable[int]:
+        return (b - a for a, b in self.ranges)

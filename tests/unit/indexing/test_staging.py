@@ -1,0 +1,88 @@
+"""The build's staging files (qa/indexing/staging.py) and the writer's streaming of them: rows and texts
+come back as they went in, and the files written from them are the bytes the in-memory arrays give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from qa.indexing import writer
+from qa.indexing.staging import RowFile, Staging
+from qa.store import vectors
+
+
+def test_rows_and_texts_come_back_as_staged(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    staging = Staging(tmp_path, 8, 6)
+    a, b = rng.standard_normal((5, 8)).astype(np.float32), rng.standard_normal((3, 8)).astype(np.float32)
+    assert staging.vectors.append(a) == 0 and staging.vectors.append(b) == 5
+    assert np.array_equal(staging.vectors.read(0, 8), np.concatenate([a, b]))
+    assert np.array_equal(staging.vectors.read(4, 2), np.concatenate([a[4:], b[:1]]))
+    with pytest.raises(IndexError):
+        staging.vectors.read(7, 2)
+    texts = ["Zürich, 3 März.", "", "東京の記事。"]
+    at = [staging.add_text(t) for t in texts]
+    assert [staging.text(r) for r in at] == texts
+    staged = staging.texts(at[::-1])
+    assert list(staged) == texts[::-1] and staged[-1] == texts[0] and staged[0:2] == texts[:0:-1]
+    assert list(staged.byte_sizes()) == [len(t.encode("utf-8")) for t in texts[::-1]]
+    folder = staging.folder
+    assert folder.name.startswith(".tmp-"), "a build that dies leaves a folder the next publish removes"
+    staging.close()
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 3, 100])
+def test_runs_are_read_in_order_in_batches_of_any_size(tmp_path: Path, batch_rows: int) -> None:
+    rows = RowFile(tmp_path / "r", np.uint8, 3)
+    data = np.arange(30, dtype=np.uint8).reshape(10, 3)
+    rows.append(data)
+    runs = [(6, 3), (0, 2), (9, 1), (4, 0), (2, 4)]
+    got = list(rows.runs(runs, batch_rows))
+    assert all(len(g) <= batch_rows for g in got)
+    want = np.concatenate([data[s : s + n] for s, n in runs])
+    assert np.array_equal(np.concatenate(got), want)
+    ids = np.array([0, 3, 4, 8, 9])
+    assert np.array_equal(writer._rows_at(rows, runs, ids), want[ids])
+    rows.close()
+
+
+def test_saved_rows_are_the_bytes_np_save_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "ROWS_PER_BATCH", 4)
+    rows = RowFile(tmp_path / "r", np.uint8, 5)
+    data = np.random.default_rng(1).integers(0, 255, (13, 5), dtype=np.uint8)
+    rows.append(data)
+    runs = [(8, 5), (0, 8)]
+    writer._save_rows(tmp_path / "streamed.npy", rows, runs, 13)
+    np.save(tmp_path / "whole.npy", np.concatenate([data[8:], data[:8]]), allow_pickle=False)
+    assert (tmp_path / "streamed.npy").read_bytes() == (tmp_path / "whole.npy").read_bytes()
+    writer._save_rows(tmp_path / "empty.npy", rows, [], 0)
+    assert np.load(tmp_path / "empty.npy").shape == (0, 5)
+
+
+def test_an_ivf_index_filled_in_batches_is_the_one_filled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FLAT_LIMIT the writer trains on an even sample and adds the staged vectors batch by batch:
+    the same index bytes as training on those rows and adding all at once, and the sample is capped."""
+    monkeypatch.setattr(vectors, "FLAT_LIMIT", 100)
+    monkeypatch.setattr(vectors, "IVF_TRAIN_PER_LIST", 20)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2000, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    asked: list[np.ndarray] = []
+
+    def rows(ids: np.ndarray) -> np.ndarray:
+        asked.append(ids)
+        return x[ids]
+
+    batched = vectors.empty_passage_index(len(x), 16, rows)
+    for start in range(0, len(x), 300):
+        batched.add(x[start : start + 300])
+    (ids,) = asked
+    lists = vectors.ivf_lists(len(x))
+    assert len(ids) == 20 * lists < len(x) and np.all(np.diff(ids) > 0) and ids[0] == 0 and ids[-1] == len(x) - 1
+    whole = vectors.empty_passage_index(len(x), 16, lambda i: x[i])
+    whole.add(x)
+    assert np.array_equal(faiss.serialize_index(batched), faiss.serialize_index(whole))
