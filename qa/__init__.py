@@ -66,15 +66,18 @@ def build(
     local Ray instance, "auto" joins a running cluster; qa/embed/ray_backend.py), same index."""
     from qa.embed.create import create
     from qa.indexing.build import build_index
+    from qa.indexing.writer import run_here
 
     settings = (settings or Settings.from_env()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,
     )
+    run_jobs = run_here
     if embedder is None and ray is not None:
         from qa.embed.ray_backend import RayEmbedder
 
         embedder = RayEmbedder(settings, ray or None)
+        run_jobs = embedder.run_tasks  # a sharded index's shards are written on the cluster too
     model = embedder or create(settings)
     return build_index(
         settings,
@@ -83,6 +86,7 @@ def build(
         count_tokens=model.count_tokens,
         progress=progress,
         log=log or (lambda _m: None),
+        run_jobs=run_jobs,
     )
 
 

@@ -5,8 +5,10 @@ for `QA_PASSAGE_VECTORS=encoded`) goes through Ray Data's `map_batches` over a p
 CPU of the cluster, each loading the model once: the documented way to embed a corpus across machines
 (Ray Data's batch inference). Each actor runs the same backend as a local build (ONNX Runtime by
 default), so the vectors, and with them the index and every answer, are those of a local build.
-Everything else of the build (reading, chunking, writing and publishing the generation) is the local
-code: a build that fails on the cluster leaves the previous index serving, as any failed build does.
+A sharded index's shards are then written as Ray tasks, one per shard, from the build's staging files
+(qa/indexing/staging.py; on a cluster the index folder must be on storage every node shares).
+Everything else of the build (reading, chunking, publishing the generation) is the local code: a
+build that fails on the cluster leaves the previous index serving, as any failed build does.
 
 ADDRESS is what `ray.init` takes: none starts a Ray instance on this machine, `auto` joins the
 cluster this machine belongs to (`ray start --head` / `ray start --address=...`), `ray://host:10001`
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qa.errors import QAError
 
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from qa.config import Settings
+
+T = TypeVar("T")
 
 # Texts per Ray Data batch sent to an actor: large enough that scheduling is a small share of the
 # model's time, small enough that two CPUs share a seed-sized corpus.
@@ -105,6 +110,26 @@ class RayEmbedder:
 
     def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         return self._run(texts, "token_sums", progress)
+
+    def run_tasks(self, fn: Callable[[T], None], jobs: list[T]) -> None:
+        """`fn(job)` for every job as a Ray task of one CPU, all at once across the cluster (a build on
+        Ray writes its shards this way: qa/indexing/writer.py). A task Ray cannot complete, after its
+        retries, fails the build with RayBuildError."""
+        if not jobs:
+            return
+        ray = connect(self.address)
+        task = ray.remote(num_cpus=1)(fn)
+        try:
+            ray.get([task.remote(job) for job in jobs])
+        except Exception as err:  # RayTaskError around the task's own error, WorkerCrashedError, ...
+            cause = getattr(err, "cause", None)
+            if isinstance(cause, QAError | OSError):
+                raise cause from None  # the task's own error (a full disk, say), as a local build raises it
+            message = " ".join(str(err).split())[:300]
+            raise RayBuildError(
+                f"Writing the index's shards on Ray failed ({type(err).__name__}: {message}); "
+                "the previous index is unchanged."
+            ) from None
 
     def _run(self, texts: list[str], op: str, progress: bool) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np

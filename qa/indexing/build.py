@@ -14,7 +14,7 @@ from qa.indexing.parts import new_parts, old_parts
 from qa.indexing.plan import previous, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import Staging
-from qa.indexing.writer import write_generation
+from qa.indexing.writer import ShardJob, run_here, write_generation
 from qa.ingest.decode import sha256_bytes
 from qa.ingest.document import Document, Skipped
 from qa.ingest.files import list_files, read_document, relative_source
@@ -41,11 +41,13 @@ def build_index(
     count_tokens: Callable[[str], int] | None = None,
     progress: bool = False,
     log: Callable[[str], None] = lambda _msg: None,
+    run_jobs: Callable[[Callable[[ShardJob], None], list[ShardJob]], None] = run_here,
 ) -> BuildReport:
     """Build or update the index of `settings.seeds_dir` in `settings.index_dir`.
 
     `embedder_factory` is called only if some file needs embedding, so an up-to-date index costs no
-    model load. Raises CorpusError for an unusable corpus; the previous index is then untouched.
+    model load. `run_jobs` writes the shards of a sharded index (one after another by default; as Ray
+    tasks for a build on Ray). Raises CorpusError for an unusable corpus; the previous index is then untouched.
     """
     t0 = time.perf_counter()
     seeds, index_dir = Path(settings.seeds_dir), Path(settings.index_dir)
@@ -141,7 +143,9 @@ def build_index(
                     "The previous index, if any, is unchanged."
                 )
             keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
-            gen = write_generation(index_dir, settings, dimension, parts, {**keep_skipped, **skip_records}, staging)
+            gen = write_generation(
+                index_dir, settings, dimension, parts, {**keep_skipped, **skip_records}, staging, run_jobs
+            )
             publish(index_dir, gen)
             manifest = read_manifest(index_dir / gen)
             return BuildReport(

@@ -80,10 +80,30 @@ class RowFile:
         if pending:
             yield np.concatenate(pending)
 
+    def sync(self) -> None:
+        """Make what was appended durable, for readers on other machines (shared storage)."""
+        os.fsync(self._fd)
+
     def close(self) -> None:
-        if self._fd >= 0:
+        if getattr(self, "_fd", -1) >= 0:
             os.close(self._fd)
             self._fd = -1
+
+    # Pickled (for a Ray task writing a shard), a RowFile is its path and size: the copy opens the
+    # file again, read-only.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "dtype": self.dtype.str, "width": self.width, "rows": self.rows}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import numpy as np
+
+        self.path, self.width, self.rows = state["path"], state["width"], state["rows"]
+        self.dtype = np.dtype(state["dtype"])
+        self.row_bytes = self.dtype.itemsize * self.width
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class Staging:
@@ -92,8 +112,10 @@ class Staging:
     def __init__(self, index_dir: Path, dimension: int, code_width: int) -> None:
         import numpy as np
 
-        self.folder = index_dir / f".tmp-staging-{uuid.uuid4().hex[:12]}"
+        # absolute: a Ray task that writes a shard may run in another working directory
+        self.folder = index_dir.resolve() / f".tmp-staging-{uuid.uuid4().hex[:12]}"
         self.folder.mkdir(parents=True)
+        self.owner = True  # this build's own (a copy in a Ray task only reads)
         self.vectors = RowFile(self.folder / "passage_vectors.f32", np.float32, dimension)
         self.codes = RowFile(self.folder / "sentence_codes.u8", np.uint8, code_width)
         self._texts = RowFile(self.folder / "texts.utf8", np.uint8, 1)
@@ -113,10 +135,18 @@ class Staging:
     def texts(self, ranges: Sequence[tuple[int, int]]) -> StagedTexts:
         return StagedTexts(self, ranges)
 
+    def sync(self) -> None:
+        for f in (self.vectors, self.codes, self._texts):
+            f.sync()
+
     def close(self) -> None:
         for f in (self.vectors, self.codes, self._texts):
             f.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.owner:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "owner": False}
 
 
 class StagedTexts(Sequence[str]):

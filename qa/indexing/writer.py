@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,8 @@ class Content:
     scales: Any
     sentences: Any  # np.ndarray (S, 3) int64
     texts: StagedTexts  # the documents' texts, each read from the staging file when it is used
+    files: dict[str, dict[str, Any]]  # the manifest's entry of each source
+    staging: Staging  # where the vectors are
 
     def passage_tokens(self) -> Any:
         """bm25s `Tokenized` of the passages' texts (qa/store/lexical.py, 4 bytes a token), made when
@@ -118,7 +121,31 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         scales,
         sentences,
         texts,
+        {s: _file_entry(parts[s]) for s in sources},
+        staging,
     )
+
+
+@dataclass
+class ShardJob:
+    """What writing one shard's folder takes (picklable: run in this process or as a Ray task)."""
+
+    folder: Path
+    settings: Settings
+    dimension: int
+    content: Content
+    extra: dict[str, Any]
+    stats: tuple[Any, Any]
+
+
+def write_shard(job: ShardJob) -> None:
+    _write_folder(job.folder, job.settings, job.dimension, job.content, {}, job.extra, job.stats)
+
+
+def run_here(fn: Callable[[ShardJob], None], jobs: list[ShardJob]) -> None:
+    """The shards written one after another in this process (a local build)."""
+    for job in jobs:
+        fn(job)
 
 
 def write_generation(
@@ -128,9 +155,12 @@ def write_generation(
     parts: dict[str, Part],
     skipped: dict[str, dict[str, str]],
     staging: Staging,
+    run_jobs: Callable[[Callable[[ShardJob], None], list[ShardJob]], None] = run_here,
 ) -> str:
     """Write a complete generation (in `settings.shards` shards, qa/store/shards.py) into a temporary
-    folder and rename it; return its name. The parts' texts and vectors are read from `staging`."""
+    folder and rename it; return its name. The parts' texts and vectors are read from `staging`.
+    `run_jobs(write_shard, jobs)` writes the shards' folders: one after another here by default, as
+    Ray tasks for a build on Ray (qa/embed/ray_backend.py)."""
     from qa.store.lexical import CorpusStats
 
     sources = sorted(parts)
@@ -143,7 +173,7 @@ def write_generation(
     try:
         if settings.shards == 1:
             content = _content(parts, sources, story_of, staging)
-            _write_folder(tmp, settings, dimension, content, parts, skipped, {}, staging)
+            _write_folder(tmp, settings, dimension, content, skipped, {})
         else:
             groups: list[list[str]] = [[] for _ in range(settings.shards)]
             for s in sources:
@@ -156,10 +186,20 @@ def write_generation(
                 "passages": _stats_entry(passage_stats),
                 "sentences": _stats_entry(sentence_stats),
             }
-            for number, content in enumerate(contents):
-                own = {"shard": {"number": number, "of": settings.shards, "corpus_stats": stats}}
-                stats_of = (passage_stats, sentence_stats)
-                _write_folder(tmp / shard_name(number), settings, dimension, content, parts, {}, own, staging, stats_of)
+            jobs = [
+                ShardJob(
+                    tmp.resolve() / shard_name(number),
+                    settings,
+                    dimension,
+                    content,
+                    {"shard": {"number": number, "of": settings.shards, "corpus_stats": stats}},
+                    (passage_stats, sentence_stats),
+                )
+                for number, content in enumerate(contents)
+            ]
+            if run_jobs is not run_here:
+                staging.sync()  # the shards may be written on other machines
+            run_jobs(write_shard, jobs)
             names = [f"{shard_name(n)}/{MANIFEST}" for n in range(settings.shards)]
             counts = {
                 "documents": len(sources),
@@ -199,10 +239,8 @@ def _write_folder(
     settings: Settings,
     dimension: int,
     content: Content,
-    parts: dict[str, Part],
     skipped: dict[str, dict[str, str]],
     extra: dict[str, Any],
-    staging: Staging,
     stats: tuple[Any, Any] = (None, None),
 ) -> None:
     """Write one generation folder (a whole index or one shard) with its manifest, fsynced.
@@ -218,14 +256,14 @@ def _write_folder(
     write_texts(folder / TEXTS_FILE, content.texts)
     np.save(folder / CHUNKS_FILE, content.chunk_rows, allow_pickle=False)
     np.save(folder / SENTENCES_FILE, content.sentences, allow_pickle=False)
-    n_p = len(content.chunk_rows)
-    index = vectors.empty_passage_index(n_p, dimension, lambda ids: _rows_at(staging.vectors, content.vector_runs, ids))
-    for batch in staging.vectors.runs(content.vector_runs, ROWS_PER_BATCH):
+    n_p, staged = len(content.chunk_rows), content.staging
+    index = vectors.empty_passage_index(n_p, dimension, lambda ids: _rows_at(staged.vectors, content.vector_runs, ids))
+    for batch in staged.vectors.runs(content.vector_runs, ROWS_PER_BATCH):
         index.add(batch)
     faiss.write_index(index, str(folder / FAISS_FILE))
     index_entry = vectors.describe(index)
     del index
-    _save_rows(folder / SENTENCE_VECTORS, staging.codes, content.code_runs, len(content.sentences))
+    _save_rows(folder / SENTENCE_VECTORS, staged.codes, content.code_runs, len(content.sentences))
     np.save(folder / SENTENCE_SCALES, content.scales, allow_pickle=False)
     n_s = len(content.sentences)
     # One BM25 index at a time, each from tokens made for it and dropped once it is saved.
@@ -243,7 +281,7 @@ def _write_folder(
         **lexical.describe(),
         **extra,
         "counts": {"documents": len(content.docs), "chunks": n_p, "sentences": n_s},
-        "files": {s: _file_entry(parts[s]) for s in content.sources},
+        "files": content.files,
         "skipped": skipped,
         "checksums": {name: sha256_file(folder / name) for name in data_files},
     }

@@ -151,6 +151,11 @@ def key(answer: qa.Answer) -> tuple[object, ...]:
     return answer.abstained, round(answer.confidence, 5), cites
 
 
+def shard_checksums(index: Path) -> list[dict[str, str]]:
+    gen = generation_dir(index)
+    return [read_manifest(gen / name)["checksums"] for name in read_manifest(gen)["shards"]]
+
+
 @pytest.fixture(scope="module")
 def served(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[qa.Engine, qa.Engine, Path, list[str]]:
     """One local index, and the same corpus built on the two-node cluster into 4 shards and served by
@@ -163,6 +168,9 @@ def served(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[qa.E
     settings = Settings.from_env().with_(shards=4)
     report = qa.build(corpus, root / "four", ray=cluster, settings=settings)
     assert report.chunks == qa.build(corpus, root / "one").chunks
+    # The shards, written by Ray tasks from the build's staging files, are those a local build writes.
+    qa.build(corpus, root / "four-local", settings=settings)
+    assert shard_checksums(root / "four") == shard_checksums(root / "four-local")
     return qa.load(root / "one"), qa.load(root / "four", ray=cluster, settings=settings), corpus, asked
 
 
