@@ -10,7 +10,7 @@ engine.ask("When?", history=["Who visited Pyongyang?"])   # a follow-up; or qa.C
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation, Highlight
 from qa.config import Settings
@@ -63,22 +63,21 @@ def build(
     """Build or incrementally update the index of `seeds_dir` in `index_dir`; `log` gets its notes
     (skipped files, what is embedded). The model is loaded only if some file needs embedding: chunks
     are sized with its tokenizer alone. `ray`: embed on a Ray cluster at that address ("" starts a
-    local Ray instance, "auto" joins a running cluster; qa/embed/ray_backend.py), same index."""
+    local Ray instance, "auto" joins a running cluster; qa/indexing/ray_parts.py), same index."""
     from qa.embed.create import create
     from qa.indexing.build import build_index
-    from qa.indexing.writer import run_here
 
     settings = (settings or Settings.from_env()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,
     )
-    run_jobs = run_here
-    if embedder is None and ray is not None:
-        from qa.embed.ray_backend import RayEmbedder
-
-        embedder = RayEmbedder(settings, ray or None)
-        run_jobs = embedder.run_tasks  # a sharded index's shards are written on the cluster too
     model = embedder or create(settings)
+    on_ray: dict[str, Any] = {}
+    if embedder is None and ray is not None:
+        from qa.indexing.ray_parts import RayBuild
+
+        cluster = RayBuild(ray or None)  # files read, analysed and embedded there; shards written there
+        on_ray = {"make_parts": cluster.make_parts, "run_jobs": cluster.run_tasks}
     return build_index(
         settings,
         lambda: model,
@@ -86,7 +85,7 @@ def build(
         count_tokens=model.count_tokens,
         progress=progress,
         log=log or (lambda _m: None),
-        run_jobs=run_jobs,
+        **on_ray,
     )
 
 

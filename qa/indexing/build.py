@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.chunking import Chunker
 from qa.config import Settings
-from qa.errors import CorpusError, UnreadableFileError
-from qa.indexing.parts import new_parts, old_parts
+from qa.errors import CorpusError
+from qa.indexing.parts import Outcome, local_parts, old_parts
 from qa.indexing.plan import previous, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import Staging
 from qa.indexing.writer import ShardJob, run_here, write_generation
 from qa.ingest.decode import sha256_bytes
-from qa.ingest.document import Document, Skipped
-from qa.ingest.files import list_files, read_document, relative_source
+from qa.ingest.document import Skipped
+from qa.ingest.files import list_files, relative_source
 from qa.store.codes6 import packed_width
 from qa.store.generation import build_lock, publish
 from qa.store.layout import read_manifest
@@ -26,11 +25,20 @@ from qa.store.shards import shard_dirs
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
 
-# New and changed files are read, analysed and embedded in batches of about this many bytes of files
-# (a few thousand passages of news); each batch's texts, float32 passage vectors and 6-bit sentence
-# codes go to the build's staging files (qa/indexing/staging.py), so memory holds one batch at a time,
-# not the analysed documents and vectors of the whole corpus.
-BATCH_BYTES = 4_000_000
+# Makes the parts of new and changed files: (seeds, [(source, sha256)], settings, embedder factory,
+# token counter, progress, log) -> each file's Outcome (qa/indexing/parts.py), in any order.
+MakeParts = Callable[
+    [
+        Path,
+        list[tuple[str, str]],
+        Settings,
+        Callable[[], "Embedder"],
+        Callable[[str], int] | None,
+        bool,
+        Callable[[str], None],
+    ],
+    Iterator[Outcome],
+]
 
 
 def build_index(
@@ -42,18 +50,21 @@ def build_index(
     progress: bool = False,
     log: Callable[[str], None] = lambda _msg: None,
     run_jobs: Callable[[Callable[[ShardJob], None], list[ShardJob]], None] = run_here,
+    make_parts: MakeParts = local_parts,
 ) -> BuildReport:
     """Build or update the index of `settings.seeds_dir` in `settings.index_dir`.
 
     `embedder_factory` is called only if some file needs embedding, so an up-to-date index costs no
-    model load. `run_jobs` writes the shards of a sharded index (one after another by default; as Ray
-    tasks for a build on Ray). Raises CorpusError for an unusable corpus; the previous index is then untouched.
+    model load. `make_parts` reads, analyses, chunks and embeds the new and changed files (here by
+    default; qa/indexing/ray_parts.py on Ray) and `run_jobs` writes the shards of a sharded index (one
+    after another by default; as Ray tasks for a build on Ray). Raises CorpusError for an unusable
+    corpus; the previous index is then untouched.
     """
     t0 = time.perf_counter()
     seeds, index_dir = Path(settings.seeds_dir), Path(settings.index_dir)
     paths, skipped = list_files(seeds, settings.max_file_bytes)
     # Only each file's hash is kept here; its bytes are read again when its batch is analysed, so a
-    # build never holds the whole corpus (see BATCH_BYTES).
+    # build never holds the whole corpus (see parts.BATCH_BYTES).
     shas: dict[str, str] = {}
     blank: set[str] = set()
     for path in paths:
@@ -102,38 +113,26 @@ def build_index(
 
         staging = Staging(index_dir, dimension, packed_width(dimension))
         try:
-            # Read, analyse, chunk and embed the new and changed files a batch at a time (BATCH_BYTES of
-            # files): a batch's documents and float32 vectors are dropped once its parts are staged.
+            # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
+            # files at a time, or on Ray): each file's text and vectors are staged as they come.
             added: list[str] = []
             changed: list[str] = []
             unchanged = sorted(s for s in shas if prev_files.get(s, {}).get("sha256") == shas[s])
-            skip_records: dict[str, dict[str, str]] = {}
             parts = {}
             for folder in shard_dirs(*prev) if prev else []:
                 parts.update(old_parts(folder, unchanged, staging))
-            chunker: Chunker | None = None
-            embedder: Embedder | None = None
-            batch: dict[str, Document] = {}
-            batch_bytes = 0
             kept = set(unchanged)
-            todo = [s for s in sorted(shas) if s not in kept]
-            for i, src in enumerate(todo):
-                doc, reason, size = _analyse(seeds, src, shas[src])
-                if doc is None:
-                    skipped.append(Skipped(src, reason))
-                    skip_records[src] = {"sha256": shas[src], "reason": reason}
+            todo = [(s, shas[s]) for s in sorted(shas) if s not in kept]
+            not_made: list[Skipped] = []
+            for src, made, reason in make_parts(seeds, todo, settings, embedder_factory, count_tokens, progress, log):
+                if made is None:
+                    not_made.append(Skipped(src, reason))
                 else:
                     (changed if src in prev_files else added).append(src)
-                    batch[src] = doc
-                    batch_bytes += size
-                if batch and (batch_bytes >= BATCH_BYTES or i == len(todo) - 1):
-                    if embedder is None or chunker is None:
-                        embedder = embedder_factory()
-                        chunker = Chunker(
-                            count_tokens or embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap
-                        )
-                    parts.update(new_parts(batch, chunker, embedder, settings.passage_vectors, progress, log, staging))
-                    batch, batch_bytes = {}, 0
+                    parts[src] = made.stage(staging)
+            not_made.sort(key=lambda sk: sk.source)  # on Ray, files come in any order
+            skipped += not_made
+            skip_records = {sk.source: {"sha256": shas[sk.source], "reason": sk.reason} for sk in not_made}
             removed = sorted(set(prev_files) - set(shas))
             for sk in skipped:
                 log(f"skipped {sk.source}: {sk.reason}")
@@ -160,19 +159,3 @@ def build_index(
             )
         finally:
             staging.close()
-
-
-def _analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
-    """File `src` read and analysed: its document (None if it is skipped), why it is skipped, its size."""
-    try:
-        raw = (seeds / src).read_bytes()
-        if sha256_bytes(raw) != sha:
-            return None, "changed while the index was built; run `qa index` again", 0
-        doc = read_document(seeds / src, seeds, raw=raw)
-    except OSError as err:
-        return None, f"cannot be read ({err.strerror})", 0
-    except UnreadableFileError as err:
-        return None, err.reason, 0
-    if not doc.regions:
-        return None, "has no article text", 0
-    return doc, "", len(raw)

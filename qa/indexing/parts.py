@@ -4,7 +4,7 @@ sentence codes wait in the build's staging files (qa/indexing/staging.py), not i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,14 @@ from qa.store.texts import TextStore, doc_record
 if TYPE_CHECKING:
     import numpy as np
 
+    from qa.config import Settings
     from qa.embed.protocol import Embedder
+
+# New and changed files are read, analysed and embedded in batches of about this many bytes of files
+# (a few thousand passages of news); each batch's texts, float32 passage vectors and 6-bit sentence
+# codes go to the build's staging files (qa/indexing/staging.py), so memory holds one batch at a time,
+# not the analysed documents and vectors of the whole corpus.
+BATCH_BYTES = 4_000_000
 
 
 @dataclass
@@ -147,16 +154,96 @@ def unit(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def new_parts(
+@dataclass
+class Made:
+    """A new or changed file's contribution as arrays, made wherever the model runs (this process, or
+    a Ray actor: qa/indexing/ray_parts.py), before it is staged."""
+
+    record: dict[str, Any]  # the documents.jsonl row
+    text: str
+    chunks: np.ndarray  # int64 (n, 4)
+    vectors: np.ndarray  # float32 (n, d)
+    sentences: np.ndarray  # int64 (m, 2)
+    codes: np.ndarray  # 6-bit packed (m, w)
+    scales: np.ndarray  # float32 (m,)
+
+    def stage(self, staging: Staging) -> Part:
+        """This file's part, its text and vectors moved to `staging`."""
+        return Part(
+            self.record,
+            staging.add_text(self.text),
+            self.chunks,
+            staging.vectors.append(self.vectors),
+            self.sentences,
+            staging.codes.append(self.codes),
+            self.scales,
+        )
+
+
+# (source, what it contributes or None, why it is skipped)
+Outcome = tuple[str, "Made | None", str]
+
+
+def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
+    """File `src` read and analysed: its document (None if it is skipped), why it is skipped, its size."""
+    from qa.errors import UnreadableFileError
+    from qa.ingest.decode import sha256_bytes
+    from qa.ingest.files import read_document
+
+    try:
+        raw = (seeds / src).read_bytes()
+        if sha256_bytes(raw) != sha:
+            return None, "changed while the index was built; run `qa index` again", 0
+        doc = read_document(seeds / src, seeds, raw=raw)
+    except OSError as err:
+        return None, f"cannot be read ({err.strerror})", 0
+    except UnreadableFileError as err:
+        return None, err.reason, 0
+    if not doc.regions:
+        return None, "has no article text", 0
+    return doc, "", len(raw)
+
+
+def local_parts(
+    seeds: Path,
+    todo: list[tuple[str, str]],
+    settings: Settings,
+    embedder_factory: Callable[[], Embedder],
+    count_tokens: Callable[[str], int] | None,
+    progress: bool,
+    log: Callable[[str], None],
+) -> Iterator[Outcome]:
+    """The new and changed files `todo` ((source, sha256)) read, analysed, chunked and embedded here, a
+    batch of about BATCH_BYTES of files at a time (the model made only if some file needs it)."""
+    chunker: Chunker | None = None
+    embedder: Embedder | None = None
+    batch: dict[str, Document] = {}
+    batch_bytes = 0
+    for i, (src, sha) in enumerate(todo):
+        doc, reason, size = analyse(seeds, src, sha)
+        if doc is None:
+            yield src, None, reason
+        else:
+            batch[src] = doc
+            batch_bytes += size
+        if batch and (batch_bytes >= BATCH_BYTES or i == len(todo) - 1):
+            if embedder is None or chunker is None:
+                embedder = embedder_factory()
+                chunker = Chunker(count_tokens or embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap)
+            for made_src, made in make(batch, chunker, embedder, settings.passage_vectors, progress, log).items():
+                yield made_src, made, ""
+            batch, batch_bytes = {}, 0
+
+
+def make(
     docs: dict[str, Document],
     chunker: Chunker,
     embedder: Embedder,
     mode: str,
     progress: bool,
     log: Callable[[str], None],
-    staging: Staging,
-) -> dict[str, Part]:
-    """Chunk, split into sentences and embed the new and changed files, and stage what they make."""
+) -> dict[str, Made]:
+    """Chunk, split into sentences and embed the new and changed files."""
     import numpy as np
 
     chunks = {src: chunker.split(doc) for src, doc in docs.items()}
@@ -166,7 +253,7 @@ def new_parts(
     n_sentences = sum(len(ss) for ss in sents.values())
     log(f"embedding {n_passages} passages ({n_sentences} sentences) from {len(docs)} files")
     passage_vectors, sentence_vectors = embed(docs, chunks, held, sents, embedder, mode, progress)
-    parts: dict[str, Part] = {}
+    made: dict[str, Made] = {}
     ci = si = 0
     for src, doc in docs.items():
         cs, ss = chunks[src], sents[src]
@@ -186,15 +273,15 @@ def new_parts(
             "page_starts": list(doc.page_starts),
         }
         codes, scales = quantize_rows(sentence_vectors[si : si + len(ss)])
-        parts[src] = Part(
+        made[src] = Made(
             record,
-            staging.add_text(doc.text),
+            doc.text,
             np.array([(c.start, c.end, c.start_line, c.end_line) for c in cs], dtype=np.int64).reshape(-1, 4),
-            staging.vectors.append(passage_vectors[ci : ci + len(cs)]),
+            passage_vectors[ci : ci + len(cs)].copy(),  # not a view that keeps the batch's array alive
             np.array(ss, dtype=np.int64).reshape(-1, 2),
-            staging.codes.append(codes),
+            codes,
             scales,
         )
         ci += len(cs)
         si += len(ss)
-    return parts
+    return made

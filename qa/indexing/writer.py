@@ -160,7 +160,7 @@ def write_generation(
     """Write a complete generation (in `settings.shards` shards, qa/store/shards.py) into a temporary
     folder and rename it; return its name. The parts' texts and vectors are read from `staging`.
     `run_jobs(write_shard, jobs)` writes the shards' folders: one after another here by default, as
-    Ray tasks for a build on Ray (qa/embed/ray_backend.py)."""
+    Ray tasks for a build on Ray (qa/indexing/ray_parts.py)."""
     from qa.store.lexical import CorpusStats
 
     sources = sorted(parts)

@@ -74,7 +74,7 @@ class RayShards:
 
     @staticmethod
     def start(dirs: Sequence[Path], settings: Settings, dimension: int, address: str | None) -> RayShards:
-        from qa.embed.ray_backend import connect
+        from qa.ray_cluster import connect
 
         timeout = shard_timeout()  # a bad value is refused before anything starts
         ray = connect(address or None)

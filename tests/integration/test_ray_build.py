@@ -1,4 +1,4 @@
-"""Builds on a real Ray cluster (qa/embed/ray_backend.py): two Ray nodes started on this machine
+"""Builds on a real Ray cluster (qa/indexing/ray_parts.py): two Ray nodes started on this machine
 (`ray.cluster_utils.Cluster`), the packaged model in an actor per CPU. The index is the one a local
 build makes, file for file, and answers the same; a worker killed during a build gives a clear
 outcome and loses nothing. A corpus built into 4 shards on the cluster and served by shard actors
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.embed.ray_backend import RayBuildError
+from qa.ray_cluster import RayBuildError
 from qa.store.layout import generation_dir, read_manifest
 from tests.conftest import SEEDS
 from tests.integration.test_seed_answers import KNOWN, check_citation

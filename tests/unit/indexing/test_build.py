@@ -662,9 +662,9 @@ def test_a_build_in_batches_of_files_writes_the_index_a_single_batch_does(
 ) -> None:
     whole = CountingEmbedder()
     build(seeds_copy, tmp_path / "whole", whole)
-    import qa.indexing.build as building
+    import qa.indexing.parts as parts_module
 
-    monkeypatch.setattr(building, "BATCH_BYTES", 1)  # every file its own batch
+    monkeypatch.setattr(parts_module, "BATCH_BYTES", 1)  # every file its own batch
     batched = CountingEmbedder()
     build(seeds_copy, tmp_path / "batched", batched)
     files = len(list(seeds_copy.iterdir()))

@@ -86,3 +86,46 @@ def test_an_ivf_index_filled_in_batches_is_the_one_filled_at_once(monkeypatch: p
     whole = vectors.empty_passage_index(len(x), 16, lambda i: x[i])
     whole.add(x)
     assert np.array_equal(faiss.serialize_index(batched), faiss.serialize_index(whole))
+
+
+def test_files_reach_the_build_in_any_order_and_make_the_same_index(seeds_copy: Path, tmp_path: Path) -> None:
+    """On Ray, files' parts arrive as the actors finish them: the index and the skip records are those
+    of the local order."""
+    import json as json_
+
+    import qa
+    from qa.indexing import parts as parts_module
+    from qa.indexing.build import build_index
+    from qa.store.layout import generation_dir, read_manifest
+    from tests.conftest import FakeEmbedder
+
+    (seeds_copy / "empty.txt").write_text("  \n", encoding="utf-8")
+    (seeds_copy / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+
+    def reversed_parts(*args: object) -> object:
+        return reversed(list(parts_module.local_parts(*args)))  # type: ignore[arg-type]
+
+    reports = {}
+    for name, maker in (("local", parts_module.local_parts), ("reversed", reversed_parts)):
+        settings = qa.Settings(seeds_dir=seeds_copy, index_dir=tmp_path / name)
+        fake = FakeEmbedder()
+        reports[name] = build_index(
+            settings,
+            lambda fake=fake: fake,
+            dimension=fake.dimension,
+            make_parts=maker,  # type: ignore[misc]
+        )
+    a, b = (read_manifest(generation_dir(tmp_path / n)) for n in ("local", "reversed"))
+    assert a["checksums"] == b["checksums"]
+    assert json_.dumps(a["skipped"]) == json_.dumps(b["skipped"]) and len(a["skipped"]) >= 1
+    assert reports["local"].skipped == reports["reversed"].skipped
+
+
+def test_ray_jobs_cut_the_files_by_size_in_order(tmp_path: Path) -> None:
+    from qa.indexing.ray_parts import jobs
+
+    for name, size in (("a", 60), ("b", 50), ("c", 10), ("d", 200), ("e", 5)):
+        (tmp_path / name).write_bytes(b"x" * size)
+    todo = [(n, "sha") for n in "abcdef"]  # f is missing: its actor says why
+    runs = jobs(tmp_path, todo, 100)
+    assert [[s for s, _ in run] for run in runs] == [["a", "b"], ["c", "d"], ["e", "f"]]

