@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
 from qa.errors import CorpusError
-from qa.indexing.parts import Outcome, local_parts, old_parts
+from qa.indexing.parts import MakeParts, Work, local_parts, old_parts
 from qa.indexing.plan import previous, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import Staging
@@ -24,21 +24,6 @@ from qa.store.shards import shard_dirs
 
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
-
-# Makes the parts of new and changed files: (seeds, [(source, sha256)], settings, embedder factory,
-# token counter, progress, log) -> each file's Outcome (qa/indexing/parts.py), in any order.
-MakeParts = Callable[
-    [
-        Path,
-        list[tuple[str, str]],
-        Settings,
-        Callable[[], "Embedder"],
-        Callable[[str], int] | None,
-        bool,
-        Callable[[str], None],
-    ],
-    Iterator[Outcome],
-]
 
 
 def build_index(
@@ -124,7 +109,8 @@ def build_index(
             kept = set(unchanged)
             todo = [(s, shas[s]) for s in sorted(shas) if s not in kept]
             not_made: list[Skipped] = []
-            for src, made, reason in make_parts(seeds, todo, settings, embedder_factory, count_tokens, progress, log):
+            work = Work(seeds, todo, settings, embedder_factory, count_tokens, progress, log)
+            for src, made, reason in make_parts(work):
                 if made is None:
                     not_made.append(Skipped(src, reason))
                 else:

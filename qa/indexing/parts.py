@@ -204,34 +204,46 @@ def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]
     return doc, "", len(raw)
 
 
-def local_parts(
-    seeds: Path,
-    todo: list[tuple[str, str]],
-    settings: Settings,
-    embedder_factory: Callable[[], Embedder],
-    count_tokens: Callable[[str], int] | None,
-    progress: bool,
-    log: Callable[[str], None],
-) -> Iterator[Outcome]:
-    """The new and changed files `todo` ((source, sha256)) read, analysed, chunked and embedded here, a
-    batch of about BATCH_BYTES of files at a time (the model made only if some file needs it)."""
+@dataclass
+class Work:
+    """The new and changed files of a build, and what making their parts takes."""
+
+    seeds: Path
+    todo: list[tuple[str, str]]  # (source, sha256), sorted by source
+    settings: Settings
+    embedder_factory: Callable[[], Embedder]  # called only if some file needs the model
+    count_tokens: Callable[[str], int] | None
+    progress: bool
+    log: Callable[[str], None]
+
+
+# Makes the parts of a build's new and changed files: each file's Outcome, in any order (here:
+# `local_parts`; on Ray: qa/indexing/ray_parts.py).
+MakeParts = Callable[[Work], Iterator[Outcome]]
+
+
+def local_parts(work: Work) -> Iterator[Outcome]:
+    """The files read, analysed, chunked and embedded here, a batch of about BATCH_BYTES of files at
+    a time (the model made only if some file needs it)."""
     chunker: Chunker | None = None
     embedder: Embedder | None = None
     batch: dict[str, Document] = {}
     batch_bytes = 0
-    for i, (src, sha) in enumerate(todo):
-        doc, reason, size = analyse(seeds, src, sha)
+    for i, (src, sha) in enumerate(work.todo):
+        doc, reason, size = analyse(work.seeds, src, sha)
         if doc is None:
             yield src, None, reason
         else:
             batch[src] = doc
             batch_bytes += size
-        if batch and (batch_bytes >= BATCH_BYTES or i == len(todo) - 1):
+        if batch and (batch_bytes >= BATCH_BYTES or i == len(work.todo) - 1):
             if embedder is None or chunker is None:
-                embedder = embedder_factory()
-                chunker = Chunker(count_tokens or embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap)
-            for made_src, made in make(batch, chunker, embedder, settings.passage_vectors, progress, log).items():
-                yield made_src, made, ""
+                embedder = work.embedder_factory()
+                count = work.count_tokens or embedder.count_tokens
+                chunker = Chunker(count, work.settings.chunk_tokens, work.settings.chunk_overlap)
+            made = make(batch, chunker, embedder, work.settings.passage_vectors, work.progress, work.log)
+            for made_src, part in made.items():
+                yield made_src, part, ""
             batch, batch_bytes = {}, 0
 
 

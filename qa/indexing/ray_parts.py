@@ -26,9 +26,7 @@ from qa.errors import QAError
 from qa.ray_cluster import RayBuildError, connect
 
 if TYPE_CHECKING:
-    from qa.config import Settings
-    from qa.embed.protocol import Embedder
-    from qa.indexing.parts import Outcome
+    from qa.indexing.parts import Outcome, Work
 
 T = TypeVar("T")
 
@@ -105,18 +103,11 @@ class RayBuild:
     def __init__(self, address: str | None) -> None:
         self.address = address
 
-    def make_parts(
-        self,
-        seeds: Path,
-        todo: list[tuple[str, str]],
-        settings: Settings,
-        embedder_factory: Callable[[], Embedder],
-        count_tokens: Callable[[str], int] | None,
-        progress: bool,
-        log: Callable[[str], None],
-    ) -> Iterator[Outcome]:
-        """Each of `todo`'s files' outcome, in the order the actors finish them."""
+    def make_parts(self, work: Work) -> Iterator[Outcome]:
+        """Each file's outcome, in the order the actors finish them."""
         import numpy as np
+
+        seeds, todo, progress, log = work.seeds, work.todo, work.progress, work.log
 
         if not todo:
             return
@@ -125,7 +116,7 @@ class RayBuild:
 
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # after Ray Data set up its logging
         DataContext.get_current().enable_progress_bars = progress
-        settings_json = settings.with_(seeds_dir=Path(seeds).resolve()).to_json()
+        settings_json = work.settings.with_(seeds_dir=Path(seeds).resolve()).to_json()
         runs = jobs(Path(seeds), todo, JOB_BYTES)
         actors = min(max(1, int(ray.cluster_resources().get("CPU", 1))), len(runs))
         log(f"reading and embedding {len(todo)} files on Ray: {len(runs)} jobs, {actors} model actors")

@@ -3,6 +3,7 @@ come back as they went in, and the files written from them are the bytes the in-
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import faiss
@@ -102,8 +103,8 @@ def test_files_reach_the_build_in_any_order_and_make_the_same_index(seeds_copy: 
     (seeds_copy / "empty.txt").write_text("  \n", encoding="utf-8")
     (seeds_copy / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
 
-    def reversed_parts(*args: object) -> object:
-        return reversed(list(parts_module.local_parts(*args)))  # type: ignore[arg-type]
+    def reversed_parts(work: parts_module.Work) -> Iterator[parts_module.Outcome]:
+        return reversed(list(parts_module.local_parts(work)))
 
     reports = {}
     for name, maker in (("local", parts_module.local_parts), ("reversed", reversed_parts)):
