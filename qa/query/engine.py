@@ -20,6 +20,7 @@ from qa.config import Settings
 from qa.errors import UsageError
 from qa.query import conversation, cues, fusion
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
+from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
 from qa.query.validate import check_date, clean_question
 from qa.store import search
@@ -57,7 +58,7 @@ def _side_pool() -> ThreadPoolExecutor:
 class Scored:
     passages: Any  # np.ndarray of candidate passage ids
     passage_scores: Any  # their fused scores, in [0, 1]
-    sentence_scores: Any  # fused score of every sentence (0 outside the candidates)
+    sentence_scores: Any  # fusion.SentenceScores: of the candidates' sentences (0 for any other)
     best_cosine: float  # the highest sentence cosine among the candidates
     tokens: list[str]  # the question's BM25 tokens
     coverage: float  # the share of them the corpus uses at all
@@ -277,7 +278,6 @@ class Engine:
         candidates, so cost grows with the candidates, not with the corpus. A corpus smaller than the
         candidate pool is scored in full.
         """
-        import numpy as np
 
         data = self.data
         tokens = data.tokens(q)
@@ -287,13 +287,14 @@ class Engine:
         indptr, sent_ids = data.passage_sentences
         flat, pair_p = expand_runs(indptr[c.passages], indptr[c.passages + 1] - indptr[c.passages])
         pair_s = sent_ids[flat]
-        sent = np.zeros(len(data.sentences), dtype=np.float32)
-        sent[c.sentences] = fusion.sentence_scores(c.sentence_dense, c.sentence_bm25, self.params)
+        sent = fusion.SentenceScores(
+            len(data.sentences), c.sentences, fusion.sentence_scores(c.sentence_dense, c.sentence_bm25, self.params)
+        )
         passage = fusion.passage_scores(c.dense, c.bm25, sent, pair_s, pair_p, self.params)
         best_cosine = float(c.sentence_dense.max()) if c.sentence_dense.size else 0.0
         return Scored(c.passages, passage, sent, best_cosine, tokens, c.coverage)
 
-    def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: np.ndarray, q: str) -> np.ndarray:
+    def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: SentenceScores, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in
         place in `sent`: times `heading` if it does not read as running text (citations.is_prose), plus
         `cue` if it offers the kind of phrase the question asks for (qa/query/cues.py). A passage's score
@@ -320,7 +321,7 @@ class Engine:
         out: np.ndarray = scores + w.sentence * change / w.top
         return out
 
-    def _window(self, passage: int, score: float, sent: np.ndarray, raw: np.ndarray) -> Hit:
+    def _window(self, passage: int, score: float, sent: SentenceScores, raw: SentenceScores) -> Hit:
         """Passage `passage` as a citation candidate: the excerpt around its evidence sentence, with
         that sentence (or two, when the answer runs on) as the highlight.
 

@@ -18,6 +18,8 @@ gave 0.90-0.91 over the whole plateau.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from qa.query.params import RetrievalParams
@@ -45,7 +47,7 @@ def sentence_scores(
 def passage_scores(
     dense: np.ndarray,
     bm25: np.ndarray,
-    sent: np.ndarray,
+    sent: SentenceScores | np.ndarray,
     pair_sentence: np.ndarray,
     pair_passage: np.ndarray,
     w: RetrievalParams,
@@ -63,3 +65,56 @@ def passage_scores(
     if mask is not None:
         fused = np.where(mask, fused, -1.0)
     return fused.astype(np.float32)
+
+
+class SentenceScores:
+    """The fused scores of a question's candidate sentences, read like one array of a score per
+    sentence of the corpus (every other sentence scores 0) without being one: a question touches a few
+    thousand sentences, and a dense array of the corpus's would cost 4 bytes a sentence per question
+    (20 MB at a million passages, 400 MB at a hundred million). Reading by an id, an array of ids or
+    a slice gives what the dense array would; setting one id adds it if it is not there yet."""
+
+    def __init__(self, size: int, ids: np.ndarray, values: np.ndarray) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.size = size
+        self.ids = np.asarray(ids, dtype=np.int64)[order]
+        self.values = np.asarray(values, dtype=np.float32)[order]
+        if self.ids.size > 1 and not (np.diff(self.ids) > 0).all():
+            raise ValueError("sentence ids must be distinct")
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of `ids` is in self.ids, and whether it is there."""
+        at = np.searchsorted(self.ids, ids)
+        found = at < self.ids.size
+        found[found] = self.ids[at[found]] == ids[found]
+        return at, found
+
+    def __getitem__(self, key: int | slice | np.ndarray) -> Any:
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(self.size)
+            if step != 1:
+                raise IndexError("SentenceScores slices take no step")
+            out = np.zeros(max(0, hi - lo), dtype=np.float32)
+            a, b = np.searchsorted(self.ids, [lo, hi])
+            out[self.ids[a:b] - lo] = self.values[a:b]
+            return out
+        ids = np.asarray(key, dtype=np.int64)
+        at, found = self._find(ids.reshape(-1))
+        out = np.zeros(at.shape, dtype=np.float32)
+        out[found] = self.values[at[found]]
+        return out.reshape(ids.shape) if ids.ndim else np.float32(out[0])
+
+    def __setitem__(self, key: int, value: float) -> None:
+        i = int(key)
+        at = int(np.searchsorted(self.ids, i))
+        if at < self.ids.size and self.ids[at] == i:
+            self.values[at] = value
+        else:
+            self.ids = np.insert(self.ids, at, i)
+            self.values = np.insert(self.values, at, np.float32(value))
+
+    def copy(self) -> SentenceScores:
+        return SentenceScores(self.size, self.ids.copy(), self.values.copy())

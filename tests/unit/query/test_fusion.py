@@ -169,3 +169,34 @@ def test_masked_out_passages_score_minus_one_and_do_not_set_the_range() -> None:
     # Scaled over passages 0 and 2 only: passage 2 is the maximum on both terms -> (0.6 + 0.4) / 2.
     np.testing.assert_allclose(got, [0.0, -1.0, 0.5], rtol=1e-6, err_msg="the mask was not applied as expected")
     assert got.dtype == np.float32, f"masked passage scores are {got.dtype}, not float32"
+
+
+def test_sentence_scores_read_and_write_like_the_dense_array_of_the_corpus() -> None:
+    """The engine keeps only its candidates' sentence scores (fusion.SentenceScores); every read and
+    write it makes gives what one float per sentence of the corpus would."""
+    from qa.query.fusion import SentenceScores
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        size = int(rng.integers(1, 300))
+        ids = rng.choice(size, size=int(rng.integers(0, size + 1)), replace=False)
+        values = rng.uniform(0, 1, len(ids)).astype(np.float32)
+        dense = np.zeros(size, np.float32)
+        dense[ids] = values
+        sparse = SentenceScores(size, ids, values)
+        for _ in range(10):  # the second stage's writes, inside and outside the candidates
+            i = int(rng.integers(0, size))
+            sparse[i] = sparse[i] * 0.7 + 0.3
+            dense[i] = dense[i] * 0.7 + 0.3
+        copy = sparse.copy()
+        sparse[0] = 5.0  # the copy keeps its own values
+        assert copy[0] == dense[0]
+        dense_copy = dense.copy()
+        dense[0] = 5.0
+        lo, hi = sorted(rng.integers(0, size + 1, 2).tolist())
+        asked = rng.integers(0, size, 20)
+        assert len(sparse) == size
+        assert np.array_equal(sparse[lo:hi], dense[lo:hi]) and np.array_equal(sparse[asked], dense[asked])
+        assert np.array_equal(copy[0:size], dense_copy) and sparse[asked.reshape(4, 5)].shape == (4, 5)
+    with pytest.raises(ValueError):
+        SentenceScores(5, np.array([1, 1]), np.array([0.1, 0.2]))
