@@ -4,6 +4,7 @@ sentence codes wait in the build's staging files (qa/indexing/staging.py), not i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,21 +41,44 @@ if TYPE_CHECKING:
 BATCH_BYTES = 4_000_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
-    """Everything one source file contributes to a generation: its tables here, its text and vectors
-    where they are staged."""
+    """What one source file contributes to a generation, as places in the build's staging files
+    (qa/indexing/staging.py): a few hundred bytes of memory a file, whatever the file holds."""
 
-    doc: dict[str, Any]  # the documents.jsonl row (DocRecord.row())
-    text_at: tuple[int, int]  # the text's byte range in the staged texts
-    chunks: np.ndarray  # int64 (n, 4): start, end, first line, last line
-    vectors_at: int  # the first of its len(chunks) rows of staged passage vectors (float32)
-    sentences: np.ndarray  # int64 (n, 2): start, end (an array: a list of tuples is ~10x the memory)
-    # the sentence vectors as stored (qa/store/codes6.py): 6-bit codes (staged, len(sentences) rows
-    # from codes_at) and a scale per row, made as soon as a batch is embedded (a fifth of float32)
-    # and kept as they are for unchanged files
-    codes_at: int
-    sentence_scales: np.ndarray
+    row: str  # its documents.jsonl row as compact JSON (as a dict it costs several times more)
+    text_at: tuple[int, int]  # its text's byte range in the staged texts
+    passages_at: int  # the first of its rows in the staged passage tables (chunk rows, vectors)
+    passages: int
+    sentences_at: int  # the first of its rows in the staged sentence tables (spans, codes, scales)
+    sentences: int
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        row: dict[str, Any] = json.loads(self.row)
+        return row
+
+
+def stage(
+    staging: Staging,
+    record: dict[str, Any],
+    text: str,
+    chunks: np.ndarray,
+    vectors: np.ndarray,
+    sentences: np.ndarray,
+    codes: np.ndarray,
+    scales: np.ndarray,
+) -> Part:
+    """One file's contribution moved to `staging`: chunk rows (n, 4) with their vectors, sentence
+    spans (m, 2) with their 6-bit codes and scales (qa/store/codes6.py), its text."""
+    return Part(
+        json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+        staging.add_text(text),
+        staging.add_passages(chunks, vectors),
+        len(chunks),
+        staging.add_sentences(sentences, codes, scales),
+        len(sentences),
+    )
 
 
 def old_parts(prev_gen: Path, keep: list[str], staging: Staging) -> dict[str, Part]:
@@ -87,14 +111,15 @@ def old_parts(prev_gen: Path, keep: list[str], staging: Staging) -> dict[str, Pa
         record = doc_record(doc, store)
         # An IVF index gives back its 8-bit codes decoded; adding them again gives the same codes.
         vectors = cvec.reconstruct_n(int(c0), int(c1 - c0)) if c1 > c0 else np.zeros((0, cvec.d), np.float32)
-        parts[doc["source"]] = Part(
+        parts[doc["source"]] = stage(
+            staging,
             record.row(),
-            staging.add_text(record.text),
-            rows[c0:c1, 1:].copy(),
-            staging.vectors.append(vectors),
-            sent[s0:s1, 1:3].astype(np.int64),
-            staging.codes.append(np.asarray(codes[s0:s1])),
-            np.array(scales[s0:s1], dtype=np.float32),
+            record.text,
+            rows[c0:c1, 1:],
+            vectors,
+            sent[s0:s1, 1:3],
+            np.asarray(codes[s0:s1]),
+            scales[s0:s1],
         )
     return parts
 
@@ -168,15 +193,9 @@ class Made:
     scales: np.ndarray  # float32 (m,)
 
     def stage(self, staging: Staging) -> Part:
-        """This file's part, its text and vectors moved to `staging`."""
-        return Part(
-            self.record,
-            staging.add_text(self.text),
-            self.chunks,
-            staging.vectors.append(self.vectors),
-            self.sentences,
-            staging.codes.append(self.codes),
-            self.scales,
+        """This file's part, everything it holds moved to `staging`."""
+        return stage(
+            staging, self.record, self.text, self.chunks, self.vectors, self.sentences, self.codes, self.scales
         )
 
 

@@ -1,5 +1,5 @@
-"""Where a build's large arrays and texts wait for the write: append-only files in a temporary folder
-of the index directory, not memory.
+"""Where a build's tables, vectors and texts wait for the write: append-only files in a temporary
+folder of the index directory, not memory.
 
 A build makes its parts a batch of files at a time (qa/indexing/build.py) and writes the generation
 once all are made (qa/indexing/writer.py). Held in memory, the parts' float32 passage vectors, 6-bit
@@ -116,9 +116,35 @@ class Staging:
         self.folder = index_dir.resolve() / f".tmp-staging-{uuid.uuid4().hex[:12]}"
         self.folder.mkdir(parents=True)
         self.owner = True  # this build's own (a copy in a Ray task only reads)
+        # passage tables: a chunk row (start, end, first line, last line) and its vector
+        self.chunks = RowFile(self.folder / "chunks.i64", np.int64, 4)
         self.vectors = RowFile(self.folder / "passage_vectors.f32", np.float32, dimension)
+        # sentence tables: a span (start, end), its 6-bit codes and scale
+        self.spans = RowFile(self.folder / "sentences.i64", np.int64, 2)
         self.codes = RowFile(self.folder / "sentence_codes.u8", np.uint8, code_width)
+        self.scales = RowFile(self.folder / "sentence_scales.f32", np.float32, 1)
         self._texts = RowFile(self.folder / "texts.utf8", np.uint8, 1)
+
+    def _files(self) -> tuple[RowFile, ...]:
+        return (self.chunks, self.vectors, self.spans, self.codes, self.scales, self._texts)
+
+    def add_passages(self, chunks: np.ndarray, vectors: np.ndarray) -> int:
+        """Stage a file's chunk rows and their vectors; returns the number of the first row."""
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunk rows but {len(vectors)} vectors")
+        first = self.chunks.append(chunks)
+        if self.vectors.append(vectors) != first:
+            raise RuntimeError("the staged passage tables are out of step")
+        return first
+
+    def add_sentences(self, spans: np.ndarray, codes: np.ndarray, scales: np.ndarray) -> int:
+        """Stage a file's sentence spans, codes and scales; returns the number of the first row."""
+        if not len(spans) == len(codes) == len(scales):
+            raise ValueError(f"{len(spans)} sentences, {len(codes)} codes, {len(scales)} scales")
+        first = self.spans.append(spans)
+        if self.codes.append(codes) != first or self.scales.append(scales) != first:
+            raise RuntimeError("the staged sentence tables are out of step")
+        return first
 
     def add_text(self, text: str) -> tuple[int, int]:
         """Stage `text`; returns its byte range in the staged texts."""
@@ -136,11 +162,11 @@ class Staging:
         return StagedTexts(self, ranges)
 
     def sync(self) -> None:
-        for f in (self.vectors, self.codes, self._texts):
+        for f in self._files():
             f.sync()
 
     def close(self) -> None:
-        for f in (self.vectors, self.codes, self._texts):
+        for f in self._files():
             f.close()
         if self.owner:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -49,8 +49,8 @@ class Content:
     sources: list[str]
     docs: list[dict[str, Any]]
     chunk_rows: Any  # np.ndarray (P, 5) int64
-    vector_runs: list[tuple[int, int]]  # (first row, rows) of each document's staged passage vectors
-    code_runs: list[tuple[int, int]]  # and of its staged sentence codes
+    passage_runs: list[tuple[int, int]]  # (first row, rows) of each document in the staged passage tables
+    sentence_runs: list[tuple[int, int]]  # and in the staged sentence tables
     scales: Any
     sentences: Any  # np.ndarray (S, 3) int64
     texts: StagedTexts  # the documents' texts, each read from the staging file when it is used
@@ -94,21 +94,18 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
     # an incremental build writes the bytes a full one would.
     merged = ({**parts[s].doc, "story": story_of[s]} for s in sources)
     docs = [{f: row[f] for f in DOC_FIELDS} for row in merged]
-    numbered = [
-        np.column_stack([np.full(len(parts[s].chunks), d, np.int64), parts[s].chunks]) for d, s in enumerate(sources)
-    ]
-    chunk_rows = np.concatenate([np.zeros((0, 5), np.int64), *numbered])
-    scales = np.concatenate([np.zeros(0, np.float32), *(parts[s].sentence_scales for s in sources)])
-    sentences = np.concatenate(
-        [
-            np.zeros((0, 3), np.int64),
-            *(
-                np.column_stack([np.full(len(parts[s].sentences), d, np.int64), parts[s].sentences])
-                for d, s in enumerate(sources)
-            ),
-        ]
-    )
-    release_freed_memory()
+    passage_runs = [(parts[s].passages_at, parts[s].passages) for s in sources]
+    sentence_runs = [(parts[s].sentences_at, parts[s].sentences) for s in sources]
+    numbers = np.arange(len(sources), dtype=np.int64)
+
+    def table(rows: RowFile, runs: list[tuple[int, int]]) -> np.ndarray:
+        """The staged `rows` of these sources, in their order, after a column of document numbers."""
+        staged = np.concatenate([np.zeros((0, rows.width), rows.dtype), *rows.runs(runs, ROWS_PER_BATCH)])
+        return np.column_stack([np.repeat(numbers, [n for _, n in runs]), staged]).astype(np.int64)
+
+    chunk_rows = table(staging.chunks, passage_runs)
+    sentences = table(staging.spans, sentence_runs)
+    scales = np.concatenate([np.zeros((0, 1), np.float32), *staging.scales.runs(sentence_runs, ROWS_PER_BATCH)])
     texts = staging.texts([parts[s].text_at for s in sources])
     ranges = byte_ranges(texts.byte_sizes())
     docs = [{**doc, "text_bytes": list(r)} for doc, r in zip(docs, ranges, strict=True)]
@@ -116,9 +113,9 @@ def _content(parts: dict[str, Part], sources: list[str], story_of: dict[str, str
         sources,
         docs,
         chunk_rows,
-        [(parts[s].vectors_at, len(parts[s].chunks)) for s in sources],
-        [(parts[s].codes_at, len(parts[s].sentences)) for s in sources],
-        scales,
+        passage_runs,
+        sentence_runs,
+        scales.reshape(-1),
         sentences,
         texts,
         {s: _file_entry(parts[s]) for s in sources},
@@ -231,7 +228,7 @@ def _stats_entry(stats: Any) -> dict[str, Any]:
 
 
 def _file_entry(part: Part) -> dict[str, Any]:
-    return {"sha256": part.doc["sha256"], "chunks": len(part.chunks), "sentences": len(part.sentences)}
+    return {"sha256": part.doc["sha256"], "chunks": part.passages, "sentences": part.sentences}
 
 
 def _write_folder(
@@ -257,18 +254,21 @@ def _write_folder(
     np.save(folder / CHUNKS_FILE, content.chunk_rows, allow_pickle=False)
     np.save(folder / SENTENCES_FILE, content.sentences, allow_pickle=False)
     n_p, staged = len(content.chunk_rows), content.staging
-    index = vectors.empty_passage_index(n_p, dimension, lambda ids: _rows_at(staged.vectors, content.vector_runs, ids))
-    for batch in staged.vectors.runs(content.vector_runs, ROWS_PER_BATCH):
+    index = vectors.empty_passage_index(n_p, dimension, lambda ids: _rows_at(staged.vectors, content.passage_runs, ids))
+    for batch in staged.vectors.runs(content.passage_runs, ROWS_PER_BATCH):
         index.add(batch)
     faiss.write_index(index, str(folder / FAISS_FILE))
     index_entry = vectors.describe(index)
     del index
-    _save_rows(folder / SENTENCE_VECTORS, staged.codes, content.code_runs, len(content.sentences))
+    release_freed_memory()
+    _save_rows(folder / SENTENCE_VECTORS, staged.codes, content.sentence_runs, len(content.sentences))
     np.save(folder / SENTENCE_SCALES, content.scales, allow_pickle=False)
     n_s = len(content.sentences)
     # One BM25 index at a time, each from tokens made for it and dropped once it is saved.
     Lexical.from_tokens(content.passage_tokens(), stats=stats[0]).save(folder / BM25_PASSAGES)
+    release_freed_memory()
     Lexical.from_tokens(content.sentence_tokens(), stats=stats[1]).save(folder / BM25_SENTENCES)
+    release_freed_memory()
     data_files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     manifest = {
         **settings_key(settings, dimension),
