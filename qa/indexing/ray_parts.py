@@ -36,40 +36,30 @@ JOB_BYTES = 100_000
 
 
 class _PartsActor:
-    """The model, loaded once per actor, and the build's chunker; `actor_class` makes a subclass
-    carrying the settings, so that an actor Ray restarts needs nothing from the object store."""
+    """The model, loaded once per actor; `actor_class` makes a subclass carrying the settings, so that
+    an actor Ray restarts needs nothing from the object store. Each job is made by `local_parts`, the
+    local build's own loop (a job is far below its batch size: one batch)."""
 
     SETTINGS = "{}"
 
     def __init__(self) -> None:
-        from qa.chunking import Chunker
         from qa.config import Settings
         from qa.embed.create import create
 
         self.settings = Settings.from_json(self.SETTINGS)
         self.model = create(self.settings)
-        self.chunker = Chunker(self.model.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        from qa.indexing.parts import analyse, make
+        from qa.indexing.parts import Work, local_parts
 
         seeds = Path(self.settings.seeds_dir)
         done = []
         for job in batch["job"]:
-            outcomes: list[Outcome] = []
-            docs = {}
-            for src, sha in json.loads(str(job)):
-                doc, reason, _size = analyse(seeds, src, sha)
-                if doc is None:
-                    outcomes.append((src, None, reason))
-                else:
-                    docs[src] = doc
-            if docs:
-                made = make(docs, self.chunker, self.model, self.settings.passage_vectors, False, lambda _m: None)
-                outcomes += [(src, m, "") for src, m in made.items()]
-            done.append(pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL))
+            todo = [(src, sha) for src, sha in json.loads(str(job))]
+            work = Work(seeds, todo, self.settings, lambda: self.model, None, False, lambda _m: None)
+            done.append(pickle.dumps(list(local_parts(work)), protocol=pickle.HIGHEST_PROTOCOL))
         return {"outcomes": np.array(done, dtype=object)}
 
 
@@ -107,19 +97,18 @@ class RayBuild:
         """Each file's outcome, in the order the actors finish them."""
         import numpy as np
 
-        seeds, todo, progress, log = work.seeds, work.todo, work.progress, work.log
-
+        todo = work.todo
         if not todo:
             return
         ray = connect(self.address)
         from ray.data import DataContext
 
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # after Ray Data set up its logging
-        DataContext.get_current().enable_progress_bars = progress
-        settings_json = work.settings.with_(seeds_dir=Path(seeds).resolve()).to_json()
-        runs = jobs(Path(seeds), todo, JOB_BYTES)
+        DataContext.get_current().enable_progress_bars = work.progress
+        settings_json = work.settings.with_(seeds_dir=work.seeds.resolve()).to_json()
+        runs = jobs(work.seeds, todo, JOB_BYTES)
         actors = min(max(1, int(ray.cluster_resources().get("CPU", 1))), len(runs))
-        log(f"reading and embedding {len(todo)} files on Ray: {len(runs)} jobs, {actors} model actors")
+        work.log(f"reading and embedding {len(todo)} files on Ray: {len(runs)} jobs, {actors} model actors")
         wanted = {src for src, _ in todo}
         seen: set[str] = set()
         try:
@@ -140,10 +129,7 @@ class RayBuild:
         except QAError:
             raise
         except Exception as err:  # Ray raises many kinds (RayTaskError, ActorDiedError, ...) for a lost worker
-            message = " ".join(str(err).split())[:300]
-            raise RayBuildError(
-                f"The build on Ray failed ({type(err).__name__}: {message}); the previous index is unchanged."
-            ) from None
+            raise _failure("The build on Ray", err) from None
         if seen != wanted:
             raise RayBuildError(
                 f"The build on Ray returned {len(seen)} of {len(wanted)} files; the previous index is unchanged."
@@ -163,8 +149,10 @@ class RayBuild:
             cause = getattr(err, "cause", None)
             if isinstance(cause, QAError | OSError):
                 raise cause from None  # the task's own error (a full disk, say), as a local build raises it
-            message = " ".join(str(err).split())[:300]
-            raise RayBuildError(
-                f"Writing the index's shards on Ray failed ({type(err).__name__}: {message}); "
-                "the previous index is unchanged."
-            ) from None
+            raise _failure("Writing the index's shards on Ray", err) from None
+
+
+def _failure(what: str, err: Exception) -> RayBuildError:
+    """One line for a Ray failure (Ray's messages run over many lines)."""
+    message = " ".join(str(err).split())[:300]
+    return RayBuildError(f"{what} failed ({type(err).__name__}: {message}); the previous index is unchanged.")

@@ -107,7 +107,8 @@ class RowFile:
 
 
 class Staging:
-    """A build's staging folder: passage vectors (float32), sentence codes (uint8) and texts (UTF-8)."""
+    """A build's staging folder: passage tables (chunk rows, float32 vectors), sentence tables (spans,
+    6-bit codes, scales) and texts (UTF-8), each file appended to as parts are made."""
 
     def __init__(self, index_dir: Path, dimension: int, code_width: int) -> None:
         import numpy as np

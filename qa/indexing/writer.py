@@ -71,9 +71,9 @@ class Content:
 
 
 def release_freed_memory() -> None:
-    """Give the memory of freed small arrays back to the system (glibc's `malloc_trim`). The parts'
-    tables are thousands of small allocations; once copied into one array and freed, glibc keeps
-    their pages in the process."""
+    """Give freed memory back to the system (glibc's `malloc_trim`), between the write's phases (FAISS,
+    each BM25 index): glibc otherwise keeps the pages of their many freed allocations in the
+    process, and the next phase's peak stacks on them."""
     import ctypes
     import ctypes.util
 

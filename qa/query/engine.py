@@ -258,7 +258,7 @@ class Engine:
         import numpy as np
 
         # The int8 copy (Engine.__init__): with the carried search no longer the longer of the two, a
-        # follow-up costs 1.13-1.18x a question asked alone instead of 1.34x (SQuAD questions, 2
+        # follow-up costs 1.16-1.26x a question asked alone instead of 1.34x (SQuAD questions, 2
         # cores), and its answers are those of the full model within one turn of bench/conversations.jsonl.
         cv = np.asarray(self._carried_embedder.encode([carried_query]), dtype=np.float32)
         carried = self._score(carried_query, cv, doc_mask)
