@@ -37,8 +37,20 @@ def _model_key(model_path: Path) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+# One export at a time in a process: the chat server loads the follow-ups' int8 copy in the background
+# (Engine.warm_follow_ups) while the first question may be exporting the same model, and two torch
+# exports at once (torch.onnx.export is not thread-safe) can stall both. The second waits, then finds
+# the file. Other processes are covered by the atomic rename.
+_EXPORT_LOCK = threading.Lock()
+
+
 def export_onnx(model_path: Path, target: Path, quantize: bool) -> Path:
     """Export the packaged model to ONNX (and int8) under `target`; atomic, reused when present."""
+    with _EXPORT_LOCK:
+        return _export(model_path, target, quantize)
+
+
+def _export(model_path: Path, target: Path, quantize: bool) -> Path:
     fp32 = target / "model.onnx"
     int8 = target / "model.int8.onnx"
     want = int8 if quantize else fp32
