@@ -72,9 +72,7 @@ class Service:
         from qa.store.loader import load_index
 
         data = load_index(generation or self.settings.index_dir, self.settings, self.embedder.dimension, ray=self.ray)
-        engine = Engine(data, self.embedder, self.settings)
-        engine.warm_follow_ups()  # a chat asks follow-ups: their model copy loads now, not at the first one
-        return engine
+        return Engine(data, self.embedder, self.settings)
 
     @property
     def engine(self) -> Engine:

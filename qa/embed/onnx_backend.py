@@ -37,10 +37,9 @@ def _model_key(model_path: Path) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-# One export at a time in a process: the chat server loads the follow-ups' int8 copy in the background
-# (Engine.warm_follow_ups) while the first question may be exporting the same model, and two torch
-# exports at once (torch.onnx.export is not thread-safe) can stall both. The second waits, then finds
-# the file. Other processes are covered by the atomic rename.
+# One export at a time in a process: two threads may load the model and its int8 copy at once (a
+# question and a follow-up), and two torch exports at once (torch.onnx.export is not thread-safe) can
+# stall both. The second waits, then finds the file. Other processes are covered by the atomic rename.
 _EXPORT_LOCK = threading.Lock()
 
 
@@ -155,11 +154,6 @@ class OnnxEmbedder:
                     cache=self.cache.parent,
                 )
             return self._coarse
-
-    def warm(self) -> None:
-        """Export (once per machine) and load the model now rather than at the first question."""
-        with self._lock:
-            self._load()
 
     def _load(self) -> tuple[Any, Any]:
         if self._session is None:

@@ -73,7 +73,7 @@ class Engine:
         self.settings = settings
         # A follow-up's carried search only has to find the conversation's article (the question's own
         # vector then finds the passage in it), so it runs a faster copy of the model where there is
-        # one (int8 weights for ONNX: see _carried), loaded at the first follow-up or by `warm_follow_ups`.
+        # one (int8 weights for ONNX: see _carried), loaded at the first follow-up.
         coarse = getattr(embedder, "coarse", None)
         self._carried_embedder: Embedder = coarse() if callable(coarse) else embedder
         self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
@@ -87,14 +87,6 @@ class Engine:
             members.setdefault(self._story[src], []).append(src)
         self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
-
-    def warm_follow_ups(self) -> None:
-        """Load the follow-ups' copy of the model in the background now (the chat server does when it
-        opens an index) rather than at the first follow-up (~0.2 s; ~2 s the first time on a machine,
-        when the int8 copy is made)."""
-        warm = getattr(self._carried_embedder, "warm", None)
-        if self._carried_embedder is not self.embedder and callable(warm):
-            _side_pool().submit(warm)
 
     def _citation_idf(self) -> dict[str, float]:
         """Word weights for picking a highlight when no indexed sentence lies inside a cited span

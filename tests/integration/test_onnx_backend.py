@@ -81,7 +81,6 @@ def test_coarse_copy_is_the_int8_model_made_once(cache: Path) -> None:
     coarse = full.coarse()
     assert coarse is full.coarse() and coarse.quantize and coarse.coarse() is coarse
     assert coarse.cache == full.cache
-    coarse.warm()
-    assert (full.cache / "model.int8.onnx").exists()
     cosines = (coarse.encode(TEXTS) * full.encode(TEXTS)).sum(axis=1)
+    assert (full.cache / "model.int8.onnx").exists()
     assert cosines.min() >= 0.85 and np.median(cosines) >= 0.95, cosines
