@@ -125,7 +125,7 @@ def build_app(service: Service) -> gr.Blocks:
         """One turn: the question asked with the conversation's earlier questions (none if `alone`)."""
         history, asked, turns = list(history or []), list(asked or []), list(turns or [])
         if not (question or "").strip():
-            return history, "", None, gr.update(), asked, turns, gr.update()
+            return history, "", None, gr.update(), asked, turns, gr.update(), gr.update()
         shown = f"{esc(question)} <span class='qa-meta'>(without the conversation)</span>" if alone else esc(question)
         history.append({"role": "user", "content": shown})
         try:
@@ -133,7 +133,8 @@ def build_app(service: Service) -> gr.Blocks:
             d = service.ask(question, _k(k), history=earlier, **_filters(source, since, until)).to_dict()
         except QAError as err:
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {esc(err)}</div>"})
-            return history, "", None, gr.update(choices=[], value=None), asked, turns, gr.update(visible=False)
+            picked = gr.update(choices=[], value=None)
+            return history, "", None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
         history.append({"role": "assistant", "content": answer_html(d)})
         cites = d["citations"] or d["nearest"]
         if not alone:
@@ -141,7 +142,7 @@ def build_app(service: Service) -> gr.Blocks:
         turns.append(d)
         carried = d["query"] != d["question"]
         pick = gr.update(choices=[_choice(c) for c in cites], value=None)
-        return history, "", d, pick, asked, turns, gr.update(visible=carried)
+        return history, "", d, pick, asked, turns, gr.update(visible=carried), open_source(None, None)
 
     def ask_alone(
         history: list[dict[str, Any]],
@@ -293,7 +294,11 @@ def build_app(service: Service) -> gr.Blocks:
                 cite_pick = gr.Radio([], label="Open the article of a citation", elem_id="qa-open")
                 viewer = gr.HTML(open_source(None, None), elem_id="qa-viewer")
 
-        turn_outputs = [chat, question, last, cite_pick, asked, turns, alone_btn]
+        # A new answer clears the citation list and the article panel itself: the panel follows the
+        # reader's pick (`input`), not every change of the list, since that chain of events (a new
+        # conversation's list reset opening the panel again) overlapping the next question left its
+        # answer undelivered in Gradio 6 (the browser test, about two runs in three with a fresh cache).
+        turn_outputs = [chat, question, last, cite_pick, asked, turns, alone_btn, viewer]
         question.submit(
             respond, [question, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
         )
@@ -304,7 +309,7 @@ def build_app(service: Service) -> gr.Blocks:
             new_conversation, None, [chat, last, cite_pick, asked, turns, alone_btn, viewer], api_visibility="private"
         )
         export_btn.click(export, turns, export_file, api_visibility="private")
-        cite_pick.change(open_source, [cite_pick, last], viewer, api_visibility="private").then(
+        cite_pick.input(open_source, [cite_pick, last], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_JS
         )
         rebuild_btn.click(
