@@ -1,4 +1,4 @@
-"""PDFs: the text layer, page by page, by pypdf (BSD-3-Clause), without running headers and footers.
+"""PDFs: the text layer, page by page, by PDFium (pypdfium2), without running headers and footers.
 
 A news article printed to PDF from a browser carries the browser's header and footer on every page
 (date and time, the page title, the URL, "1/3"). A line that recurs at the top or the bottom of most
@@ -17,6 +17,8 @@ only with a password, a malformed one, and a scanned one with no text layer.
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -26,6 +28,8 @@ from qa.errors import UnreadableFileError
 FORMAT = "pdf"
 EDGE_LINES = 3  # lines at each end of a page that may be running headers or footers
 _DIGITS = re.compile(r"\d+")
+_BREAK_HYPHEN = {0xFFFE: "-", 0x02: "-"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\uffff]")
 
 
 def _key(line: str) -> str:
@@ -46,49 +50,88 @@ def running_lines(pages: list[list[str]]) -> set[str]:
 FULL_LINE = 0.8  # a line at least this share of the page's usual full width was wrapped, not ended
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _width(line: str) -> int:
+    """A line's visual width in Latin character cells: a CJK ideograph or kana (East Asian wide or
+    full-width) takes two, as it does on the page."""
+    return len(line) + sum(1 for ch in line if _wide(ch))
+
+
+def _words(line: str) -> int:
+    """Words of a line; in a script written without spaces, one per two wide characters."""
+    return len(line.split()) + sum(1 for ch in line if _wide(ch)) // 2
+
+
 def paragraphs(lines: list[str]) -> list[str]:
     """A page's visual lines joined back into paragraphs: a PDF wraps each paragraph at the margin,
     so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
-    usual full line length (the 90th percentile of its line lengths)."""
+    usual full line width (the 90th percentile of its lines' widths, a wide CJK character counting
+    two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
     if not lines:
         return []
-    lengths = sorted(len(x) for x in lines)
+    lengths = sorted(_width(x) for x in lines)
     full = FULL_LINE * lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
     out: list[str] = []
     joining = False
     for line in lines:
         if joining and out:
-            out[-1] = f"{out[-1]} {line}"
+            # Japanese and Chinese wrap without a space between the halves; other scripts at a space.
+            out[-1] += ("" if _wide(out[-1][-1]) and _wide(line[0]) else " ") + line
         else:
             out.append(line)
-        joining = len(line) >= full and len(line.split()) >= 6
+        joining = _width(line) >= full and _words(line) >= 6
     return out
+
+
+# PDFium keeps global state and is not safe to call from two threads at once (pypdfium2's docs): a
+# build in one process reads its PDFs one at a time.
+_PDFIUM = threading.Lock()
+
+
+def page_texts(source: str, raw: bytes) -> tuple[list[str], str | None]:
+    """Each page's text layer by PDFium (Chromium's PDF engine, through pypdfium2), and the file's
+    title. Raises UnreadableFileError with a one-line reason."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        try:
+            pdf = pdfium.PdfDocument(raw)
+        except pdfium.PdfiumError as err:
+            if "password" in str(err).lower():
+                raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
+            raise UnreadableFileError(source, "the PDF cannot be read (it is malformed or truncated)") from None
+        try:
+            pages = []
+            for i in range(len(pdf)):
+                page = pdf[i]
+                textpage = page.get_textpage()
+                pages.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+                textpage.close()
+                page.close()
+            title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
+        except pdfium.PdfiumError:
+            raise UnreadableFileError(source, "the PDF cannot be read (a page is malformed)") from None
+        finally:
+            pdf.close()
+    return pages, title
 
 
 def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
     """The `Document` of a PDF file. Raises UnreadableFileError with a one-line reason."""
-    import io
-    import logging
-
-    import pypdf
-
     from qa.ingest.analyse import analyse
 
     if not raw.lstrip()[:5] == b"%PDF-":
         raise UnreadableFileError(source, "is not a PDF (it does not start with %PDF-)")
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on odd files are not the reader's
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password")
-        pages = [(page.extract_text() or "").replace("\r\n", "\n").replace("\r", "\n") for page in reader.pages]
-        info = reader.metadata
-        pdf_title = str(info.title).strip() if info is not None and info.title else None
-    except UnreadableFileError:
-        raise
-    except Exception as err:  # pypdf raises many kinds on malformed files; none must stop a build
-        raise UnreadableFileError(source, f"the PDF cannot be read ({type(err).__name__})") from None
-    lines = [[" ".join(x.split()) for x in page.split("\n")] for page in pages]
+    pages, pdf_title = page_texts(source, raw)
+    # PDFium gives a hyphen drawn where a line breaks inside a word as U+FFFE (U+0002 in older
+    # builds), with the two halves already joined ("coast\ufffeguard"): it is the hyphen. Other
+    # control characters are not text.
+    lines = [
+        [" ".join(_CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()) for x in page.split("\n")] for page in pages
+    ]
     running = running_lines(lines)
     kept_pages = ["\n".join(paragraphs([x for x in page if x and _key(x) not in running])) for page in lines]
     if not any(p.strip() for p in kept_pages):

@@ -1,4 +1,4 @@
-"""PDFs (qa/ingest/pdf_reader.py, pypdf): the text layer without the browser's running header and footer,
+"""PDFs (qa/ingest/pdf_reader.py, pypdfium2): the text layer without the browser's running header and footer,
 cited with its pages; files that are not readable PDFs are skipped with a one-line reason."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import qa
 from qa.config import Settings
 from qa.errors import UnreadableFileError
 from qa.ingest.files import read_document
-from qa.ingest.pdf_reader import running_lines
+from qa.ingest.pdf_reader import paragraphs, running_lines
 from tests.conftest import FakeEmbedder
 
 
@@ -92,6 +92,21 @@ def test_a_line_on_one_page_only_is_kept() -> None:
     pages = [["Header A", "one"], ["Header A", "two"], ["Header A", "three", "Only here"]]
     assert running_lines(pages) == {"header a"}
     assert running_lines([["Alone", "text"]]) == set(), "one page has no running lines"
+
+
+def test_wrapped_lines_join_in_scripts_written_without_spaces() -> None:
+    """A Japanese paragraph wrapped at the margin is one word to `split()`; it still joins (without a
+    space, as Japanese is written), and a short line (a heading) still ends its paragraph."""
+    wrapped = "このご時世パスワードの強化は非常に重要なことであり、日に日に増えていく"
+    lines = [wrapped, "パスワード群を管理しています。", "以下、その手順。", wrapped, "次の行です。"]
+    joined = [wrapped + "パスワード群を管理しています。", "以下、その手順。", wrapped + "次の行です。"]
+    assert paragraphs(lines) == joined
+    latin = "The repairs cost 14 million crowns, most of it spent on the northern breakwater, which"
+    assert paragraphs([latin, "a storm broke.", "Short heading", latin, "end."]) == [
+        latin + " a storm broke.",
+        "Short heading",
+        latin + " end.",
+    ]
 
 
 @pytest.mark.parametrize(
