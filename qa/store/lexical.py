@@ -160,59 +160,86 @@ class CorpusStats:
         return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
-def _corpus_bm25(stats: CorpusStats) -> Any:
-    """A bm25s retriever that scores with `stats` instead of the statistics of the passages it indexes
-    (bm25s's documented hook for building differently: `build_index_from_ids`). Same formula, same
-    float operations, so a shard's stored scores equal the single index's bit for bit."""
+SCORE_BATCH = 100_000  # passages scored at a time when the index is built (see _bm25)
+
+
+def _bm25(stats: CorpusStats | None = None, vocab: dict[str, int] | None = None) -> Any:
+    """A bm25s retriever whose index is built in batches of SCORE_BATCH passages, through bm25s's
+    documented hook for building differently (`build_index_from_ids`), with bm25s's own functions
+    for the scores. bm25s scores every (word, passage) pair of the corpus at once and then sorts them
+    all into its word-major matrix (about 44 bytes a pair at its peak: 2 GB for 2.8M sentences); a
+    batch's pairs are scored and placed straight into the final arrays (8 bytes a pair), at the
+    places bm25s's sort gives them, so the index is the same, bit for bit.
+
+    `stats`: the whole corpus's statistics (number of passages, total length, document frequencies
+    of `vocab`'s words), when these passages are one shard of it: a shard's stored scores then equal
+    the single index's. By default the passages' own, as bm25s computes them."""
     import bm25s
     import numpy as np
 
-    class CorpusBM25(bm25s.BM25):  # type: ignore[misc]
+    class BatchedBM25(bm25s.BM25):  # type: ignore[misc]
         def build_index_from_ids(
             self, unique_token_ids: Any, corpus_token_ids: Any, show_progress: bool = True, leave_progress: bool = False
         ) -> dict[str, Any]:
             assert self.method not in self.methods_requiring_nonoccurrence
-            # bm25s: np.array(lengths).mean(), exact for integer sums below 2**53, then one division
-            avg_doc_len = np.float64(stats.length) / stats.documents
-            words = {i: w for w, i in self._qa_vocab.items()}
-            corpus_frequencies = {t: stats.frequencies.get(words.get(t, ""), 0) for t in unique_token_ids}
+            n_docs, n_vocab = len(corpus_token_ids), len(unique_token_ids)
+            # These passages' own document frequencies: the number of pairs of each word.
+            own = bm25s._calculate_doc_freqs(corpus_token_ids, unique_token_ids, show_progress=False)
+            if stats is None:
+                avg_doc_len = np.array([len(ids) for ids in corpus_token_ids]).mean()  # as bm25s does
+                frequencies, documents = own, n_docs
+            else:
+                # bm25s: np.array(lengths).mean(), exact for integer sums below 2**53, then one division
+                avg_doc_len = np.float64(stats.length) / stats.documents
+                words = {i: w for w, i in (vocab or {}).items()}
+                frequencies = {t: stats.frequencies.get(words.get(t, ""), 0) for t in unique_token_ids}
+                documents = stats.documents
             idf_array = bm25s._build_idf_array(
-                doc_frequencies=corpus_frequencies,
-                n_docs=stats.documents,
+                doc_frequencies=frequencies,
+                n_docs=documents,
                 compute_idf_fn=bm25s._select_idf_scorer(self.idf_method),
                 dtype=self.dtype,
             )
-            scores_flat, doc_idx, vocab_idx = bm25s._build_scores_and_indices_for_matrix(
-                corpus_token_ids=corpus_token_ids,
-                idf_array=idf_array,
-                avg_doc_len=avg_doc_len,
-                # sizes the arrays: these passages' own frequencies
-                doc_frequencies=bm25s._calculate_doc_freqs(corpus_token_ids, unique_token_ids, show_progress=False),
-                k1=self.k1,
-                b=self.b,
-                delta=self.delta,
-                show_progress=False,
-                leave_progress=False,
-                dtype=self.dtype,
-                int_dtype=self.int_dtype,
-                method=self.method,
-                nonoccurrence_array=None,
-            )
             self.nonoccurrence_array = None
-            data, indices, indptr = self._np_csc(
-                data=scores_flat,
-                rows=doc_idx,
-                cols=vocab_idx,
-                shape=(len(corpus_token_ids), len(unique_token_ids)),
-            )
-            return {
-                "data": data.astype(self.dtype),
-                "indices": indices,
-                "indptr": indptr,
-                "num_docs": len(corpus_token_ids),
-            }
+            # The word-major (CSC) matrix bm25s's _np_csc makes: word w's pairs at indptr[w]:indptr[w+1],
+            # in passage order. Each batch's pairs go to the next free places of their words.
+            pairs = np.zeros(n_vocab, dtype=np.int64)
+            for t, n in own.items():
+                pairs[t] = n
+            indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+            np.cumsum(pairs, out=indptr[1:])
+            data = np.empty(int(indptr[-1]), dtype=self.dtype)
+            indices = np.empty(int(indptr[-1]), dtype=self.int_dtype)
+            free = indptr[:-1].copy()
+            for first in range(0, n_docs, SCORE_BATCH):
+                batch = [corpus_token_ids[i] for i in range(first, min(first + SCORE_BATCH, n_docs))]
+                scores, rows, cols = bm25s._build_scores_and_indices_for_matrix(
+                    corpus_token_ids=batch,
+                    idf_array=idf_array,
+                    avg_doc_len=avg_doc_len,
+                    doc_frequencies={0: sum(len(set(ids)) for ids in batch)},  # sizes its arrays
+                    k1=self.k1,
+                    b=self.b,
+                    delta=self.delta,
+                    show_progress=False,
+                    leave_progress=False,
+                    dtype=self.dtype,
+                    int_dtype=self.int_dtype,
+                    method=self.method,
+                    nonoccurrence_array=None,
+                )
+                order = np.argsort(cols, kind="stable")  # word-major, passages in order within a word
+                words_sorted = cols[order]
+                counts = np.bincount(cols, minlength=n_vocab)
+                starts = np.zeros(n_vocab, dtype=np.int64)
+                np.cumsum(counts[:-1], out=starts[1:])
+                places = free[words_sorted] + (np.arange(len(order)) - starts[words_sorted])
+                data[places] = scores[order]
+                indices[places] = rows[order] + first
+                free += counts
+            return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
 
-    return CorpusBM25()
+    return BatchedBM25()
 
 
 class Lexical:
@@ -238,14 +265,9 @@ class Lexical:
     def from_tokens(cls, tokens: Any, *, stem: bool = True, stats: CorpusStats | None = None) -> Lexical:
         """BM25 over the passages `tokens` (their `tokenize`). `stats`: the whole corpus's, when these
         passages are one shard of it; by default their own."""
-        import bm25s
         import numpy as np
 
-        if stats is None:
-            retriever = bm25s.BM25()
-        else:
-            retriever = _corpus_bm25(stats)
-            retriever._qa_vocab = tokens.vocab
+        retriever = _bm25(stats, tokens.vocab)
         if tokens.ids:
             retriever.index(tokens, show_progress=False)
             # Each (word, passage) score as float16, summed per query in float32 (bm25s's dtype): half

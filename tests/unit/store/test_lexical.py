@@ -186,3 +186,22 @@ def test_tokens_made_in_batches_are_bm25s_tokens_of_the_whole_corpus(monkeypatch
     a, b = Lexical.from_tokens(batched), Lexical.from_tokens(lexicon.tokenize(texts))
     for key in ("data", "indices", "indptr"):
         assert np.array_equal(a.retriever.scores[key], b.retriever.scores[key])
+
+
+@pytest.mark.parametrize("batch", [1, 7, 10_000])
+def test_the_index_scored_in_batches_is_bm25s_own_matrix(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    """qa scores SCORE_BATCH passages at a time and places their pairs straight into the word-major
+    matrix; the matrix is the one bm25s's own build makes (all pairs scored, then sorted), exactly."""
+    import bm25s
+
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(80)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(0, 40))) for _ in range(250)]
+    theirs = bm25s.BM25()
+    theirs.index(lexicon.tokenize(texts, stem=False), show_progress=False)  # (it adds a word to the vocab)
+    monkeypatch.setattr(lexicon, "SCORE_BATCH", batch)
+    ours = Lexical.from_tokens(lexicon.tokenize(texts, stem=False), stem=False).retriever.scores
+    assert np.array_equal(ours["indptr"], theirs.scores["indptr"])
+    assert np.array_equal(ours["indices"], theirs.scores["indices"])
+    assert np.array_equal(ours["data"], theirs.scores["data"].astype(np.float16))
+    assert ours["num_docs"] == theirs.scores["num_docs"] == len(texts)
