@@ -99,7 +99,7 @@ def page_texts(source: str, raw: bytes) -> tuple[list[str], str | None]:
     with _PDFIUM:
         try:
             pdf = pdfium.PdfDocument(raw)
-        except pdfium.PdfiumError as err:
+        except Exception as err:  # PDFium's errors on a malformed file; none must stop a build
             if "password" in str(err).lower():
                 raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
             raise UnreadableFileError(source, "the PDF cannot be read (it is malformed or truncated)") from None
@@ -112,7 +112,7 @@ def page_texts(source: str, raw: bytes) -> tuple[list[str], str | None]:
                 textpage.close()
                 page.close()
             title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
-        except pdfium.PdfiumError:
+        except Exception:
             raise UnreadableFileError(source, "the PDF cannot be read (a page is malformed)") from None
         finally:
             pdf.close()
