@@ -54,17 +54,6 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-def _width(line: str) -> int:
-    """A line's visual width in Latin character cells: a CJK ideograph or kana (East Asian wide or
-    full-width) takes two, as it does on the page."""
-    return len(line) + sum(1 for ch in line if _wide(ch))
-
-
-def _words(line: str) -> int:
-    """Words of a line; in a script written without spaces, one per two wide characters."""
-    return len(line.split()) + sum(1 for ch in line if _wide(ch)) // 2
-
-
 def paragraphs(lines: list[str]) -> list[str]:
     """A page's visual lines joined back into paragraphs: a PDF wraps each paragraph at the margin,
     so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
@@ -72,17 +61,19 @@ def paragraphs(lines: list[str]) -> list[str]:
     two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
     if not lines:
         return []
-    lengths = sorted(_width(x) for x in lines)
+    wide = [sum(1 for ch in line if _wide(ch)) for line in lines]
+    widths = [len(line) + n for line, n in zip(lines, wide, strict=True)]
+    lengths = sorted(widths)
     full = FULL_LINE * lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
     out: list[str] = []
     joining = False
-    for line in lines:
+    for line, width, n in zip(lines, widths, wide, strict=True):
         if joining and out:
             # Japanese and Chinese wrap without a space between the halves; other scripts at a space.
             out[-1] += ("" if _wide(out[-1][-1]) and _wide(line[0]) else " ") + line
         else:
             out.append(line)
-        joining = _width(line) >= full and _words(line) >= 6
+        joining = width >= full and len(line.split()) + n // 2 >= 6
     return out
 
 
