@@ -51,7 +51,7 @@ _RANGES: dict[str, tuple[str, tuple[float, float], str]] = {
         "set it to 0 or more, below QA_CHUNK_TOKENS, e.g. 32",
     ),
     "QA_K": ("k", (1, 1000), "set it to 1 or more, e.g. 5"),
-    "QA_MIN_CONFIDENCE": ("min_confidence", (0.0, 1.0), "set it to 0-1, e.g. 0.3"),
+    "QA_MIN_CONFIDENCE": ("min_confidence", (0.0, 1.0), "set it to 0-1, e.g. 0.2"),
     "QA_MIN_RELATIVE_SCORE": ("min_relative_score", (0.0, 1.0), "set it to 0-1, e.g. 0 (off)"),
     "QA_BATCH_SIZE": ("batch_size", (0, 4096), "set it to 0 (the backend's own) or a batch size, e.g. 8"),
     "QA_MAX_FILE_BYTES": ("max_file_bytes", (1, 2**40), "set it to a size in bytes, e.g. 5000000"),
@@ -102,11 +102,12 @@ class Settings:
     passage_vectors: PassageVectorsMode = "pooled"
     k: int = 5
     # Abstain when the answer confidence (best sentence cosine x share of the question's words found
-    # in the corpus) is below this. Chosen by cross-validation (bench/cv.py): the highest threshold with
-    # at most 0.5 % false abstention on the training folds of the news set and the SQuAD subset pooled
-    # (0.30 on every split; at 1 % it is 0.33, which turns away 0.7 % more answerable SQuAD questions for
-    # one more unanswerable news question); README, "Abstention".
-    min_confidence: float = 0.30
+    # in the corpus x the square root of the share of the question's idf weight its first cited
+    # article holds) is below this. Chosen by cross-validation (bench/abstention.py): the highest
+    # threshold with at most 0.5 % false abstention on the training folds of the news set, the
+    # conversations' first turns and the SQuAD subset pooled (0.19-0.20 on every split); README,
+    # "Abstention".
+    min_confidence: float = 0.20
     # Drop citations scoring below this fraction of the best one's score. 0 (off): on every training
     # split of bench/cv.py, no cut beat a cut of 0.5 (a dropped lower citation sometimes held the answer).
     min_relative_score: float = 0.0

@@ -7,6 +7,7 @@ give the same answer object.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -62,6 +63,7 @@ class Scored:
     best_cosine: float  # the highest sentence cosine among the candidates
     tokens: list[str]  # the question's BM25 tokens
     coverage: float  # the share of them the corpus uses at all
+    frequencies: Any  # how many passages use each of them
 
 
 class Engine:
@@ -86,6 +88,10 @@ class Engine:
         for src in sorted(data.documents):
             members.setdefault(self._story[src], []).append(src)
         self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
+        # An article's BM25 words, for the confidence (_article_share): tokenised when first cited.
+        self._article_words = functools.lru_cache(maxsize=1024)(
+            lambda source: frozenset(data.tokens(data.documents[source].text))
+        )
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
 
     def _citation_idf(self) -> dict[str, float]:
@@ -174,11 +180,13 @@ class Engine:
         qv_ready.set_result(qv)
         scored = self._score(q, qv, doc_mask)
         # Confidence that the corpus answers at all: the closest single sentence (raw cosine), times
-        # the share of the question's words the corpus uses at all. The cosine alone is fooled by
-        # questions the model cannot read (another language) or that share only a topic; the word
-        # share alone by paraphrase. Their product separates answerable from off-topic questions best
-        # on the SQuAD subset (README, "Abstention").
+        # the share of the question's words the corpus uses at all (and, once the first citation is
+        # known, the square root of how much of the question's word weight its article holds:
+        # _article_share). The cosine alone is fooled by questions the model cannot read (another
+        # language) or that share only a topic; the word share alone by paraphrase (README,
+        # "Abstention").
         coverage = scored.coverage
+        searched = scored  # whose words the cited article should hold (_article_share)
         confidence = max(0.0, scored.best_cosine) * coverage
         query = q
         if terms:
@@ -190,10 +198,11 @@ class Engine:
             if carried_confidence > confidence + conversation.CARRY_MARGIN:
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).
-                confidence, query, scored = (
+                confidence, query, scored, searched = (
                     carried_confidence,
                     carried_query,
                     within if within is not None else carried,
+                    carried,
                 )
         sent = scored.sentence_scores
 
@@ -228,9 +237,27 @@ class Engine:
             )
             for n, span in enumerate(spans, 1)
         )
+        if citations:
+            confidence *= self._article_share(searched, citations[0].source) ** 0.5
         if not citations or confidence < self.settings.min_confidence:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)
         return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
+
+    def _article_share(self, own: Scored, source: str) -> float:
+        """The share of the question's word weight (BM25's idf, over the passages) that article `source`
+        uses: an article that answers a question holds its rare words (a name, a place, a subject);
+        one that only shares its topic or its common words does not ("How fast can a common swift
+        fly?" matching a sentence about flights). Chosen by cross-validation (README, "Abstention")."""
+        import numpy as np
+
+        if not own.tokens:
+            return 0.0
+        n = len(self.data.chunks)
+        f = np.asarray(own.frequencies, dtype=np.float64)
+        idf = np.log1p((n - f + 0.5) / (f + 0.5))
+        words = self._article_words(source)
+        held = np.array([t in words for t in own.tokens], dtype=bool)
+        return float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
 
     def _one_per_story(self, hits: Iterator[Hit]) -> Iterator[Hit]:
         """`hits` without those of a file whose story another file already stands for."""
@@ -284,7 +311,7 @@ class Engine:
         )
         passage = fusion.passage_scores(c.dense, c.bm25, sent, pair_s, pair_p, self.params)
         best_cosine = float(c.sentence_dense.max()) if c.sentence_dense.size else 0.0
-        return Scored(c.passages, passage, sent, best_cosine, tokens, c.coverage)
+        return Scored(c.passages, passage, sent, best_cosine, tokens, c.coverage, c.frequencies)
 
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: SentenceScores, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in

@@ -130,8 +130,7 @@ class IndexData:
     def _signals(self, req: Request, passages: np.ndarray, bm25: np.ndarray, dense: Any) -> Found:
         import numpy as np
 
-        vocab = self.lexical.retriever.vocab_dict if self.lexical.size else {}
-        known = np.array([t in vocab for t in req.tokens], dtype=bool)
+        frequencies = self.lexical.frequencies(req.tokens)
         allowed = (
             np.ones(len(passages), bool)
             if req.doc_mask is None
@@ -153,7 +152,7 @@ class IndexData:
             sentences,
             self.sentence_cosines(sentences, req.vector),
             bm25_s,
-            known,
+            frequencies,
         )
 
     def sentence_cosines(self, ids: np.ndarray, q: np.ndarray) -> np.ndarray:

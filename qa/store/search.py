@@ -62,7 +62,7 @@ class Found:
     sentences: Any  # sorted: every sentence inside those passages
     sentence_dense: Any
     sentence_bm25: Any
-    known: Any  # np.ndarray of bool: which of the request's tokens the shard's passages use
+    frequencies: Any  # np.ndarray of int: how many of the shard's passages use each of the request's tokens
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Candidates:
     sentence_dense: Any
     sentence_bm25: Any
     coverage: float  # the share of the question's tokens that the corpus uses at all
+    frequencies: Any  # how many passages of the whole index use each of the question's tokens
 
 
 def request(vector: np.ndarray, tokens: list[str], pool: int, total: int, doc_mask: np.ndarray | None) -> Request:
@@ -146,10 +147,10 @@ def select(
             return _concat(arrays, {"allowed": bool, "passage_keys": np.uint64}.get(field, np.float32))
         return _concat([np.asarray(a, np.int64) + off for a, off in zip(arrays, offsets, strict=True)], np.int64)
 
-    known = np.zeros(len(req.tokens), dtype=bool)
+    frequencies = np.zeros(len(req.tokens), dtype=np.int64)
     for f in found:
-        known |= np.asarray(f.known, dtype=bool)
-    coverage = float(known.sum()) / len(req.tokens) if req.tokens else 0.0
+        frequencies += np.asarray(f.frequencies, dtype=np.int64)
+    coverage = float((frequencies > 0).sum()) / len(req.tokens) if req.tokens else 0.0
 
     passages = joined(found, "passages", passage_offsets)
     if req.everything:
@@ -185,4 +186,5 @@ def select(
         joined(found, "sentence_dense")[s_at],
         joined(found, "sentence_bm25")[s_at],
         coverage,
+        frequencies,
     )

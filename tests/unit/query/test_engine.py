@@ -336,3 +336,33 @@ def test_filters_matching_nothing_abstain(engine: Engine, corpus: Path) -> None:
 def test_bad_date_is_a_usage_error(engine: Engine, which: str, bad: str) -> None:
     with pytest.raises(UsageError, match="YYYY-MM-DD"):
         engine.ask(QUESTIONS[0], **{which: bad})
+
+
+def test_article_share_weighs_the_question_words_an_article_holds_by_their_rarity(engine: Engine) -> None:
+    """The confidence's article factor: the question's idf weight held by the cited article. A word
+    every passage uses weighs little, a word of one article much; a question the article holds
+    whole scores 1."""
+    import math
+    from types import SimpleNamespace
+
+    data = engine.data
+    texts = {src: doc.text for src, doc in data.documents.items()}
+    passages = [set(data.tokens(texts[c.source][c.start : c.end])) for c in data.chunks]
+    words = {src: set(data.tokens(t)) for src, t in texts.items()}
+
+    def share(question: str, source: str) -> float:
+        tokens = data.tokens(question)
+        searched = SimpleNamespace(tokens=tokens, frequencies=data.lexical.frequencies(tokens))
+        return engine._article_share(searched, source)
+
+    a, b = sorted(texts)[:2]
+    only_a = sorted(words[a] - words[b], key=lambda t: sum(t in p for p in passages))[0]  # A's rarest
+    common = max(words[a] & words[b], key=lambda t: sum(t in p for p in passages))
+    question = f"{only_a} {common}"
+    assert data.tokens(question) == [only_a, common], f"premise: tokens stay as they are: {data.tokens(question)}"
+    n = len(passages)
+    idf = {t: math.log1p((n - f + 0.5) / (f + 0.5)) for t in (only_a, common) for f in [sum(t in p for p in passages)]}
+    assert share(question, a) == pytest.approx(1.0), "the article holding every word"
+    assert share(question, b) == pytest.approx(idf[common] / (idf[common] + idf[only_a]))
+    assert share(question, b) < 0.5 < share(question, a), "the rare word weighs more than the common one"
+    assert share("", a) == 0.0

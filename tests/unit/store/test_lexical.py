@@ -205,3 +205,12 @@ def test_the_index_scored_in_batches_is_bm25s_own_matrix(monkeypatch: pytest.Mon
     assert np.array_equal(ours["indices"], theirs.scores["indices"])
     assert np.array_equal(ours["data"], theirs.scores["data"].astype(np.float16))
     assert ours["num_docs"] == theirs.scores["num_docs"] == len(texts)
+
+
+def test_frequencies_count_the_passages_that_use_each_word(lexical: Lexical) -> None:
+    words = ["port", "lighthouse", "harbour", "zebra", "port"]
+    tokens = [t for w in words for t in lexical.tokens(w)]
+    assert len(tokens) == len(words), f"premise: one token a word: {tokens}"
+    counted = [sum(t in lexical.tokens(p) for p in PASSAGES) for t in tokens]
+    assert lexical.frequencies(tokens).tolist() == counted == [4, 1, 3, 0, 4]
+    assert Lexical.build([]).frequencies(tokens).tolist() == [0] * len(tokens), "an empty corpus uses no word"
