@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import qa  # noqa: E402
-from qa import conversation  # noqa: E402
+from qa.query import conversation  # noqa: E402
 from qa.eval_conversations import load_conversations  # noqa: E402
 from qa.evaluate import default_eval_index, judge, parse_corpus, stage_corpora  # noqa: E402
 
