@@ -34,11 +34,13 @@ def ivf_probes(lists: int) -> int:
     return max(1, -(-lists // IVF_PROBE_DIVISOR))
 
 
-# IVF lists are trained on at most this many vectors per list, spread evenly over the corpus: FAISS's
-# own cap (its k-means samples down to 256 a centroid), applied before the vectors are read, so that
-# a build holds ~1,000 x sqrt(N) vectors for training, not all N (1M passages: all of them, 1.5 GB;
-# 10M: a third).
-IVF_TRAIN_PER_LIST = 256
+# IVF lists are trained on at most this many vectors per list, spread evenly over the corpus (FAISS's
+# k-means samples down to 256 a centroid by itself), applied before the vectors are read, so that a
+# build holds 64 x lists vectors for training, not all N (1M passages: 256k of them, 0.4 GB, instead
+# of all 1.5 GB). Measured on 40k real MiniLM paragraph vectors with SQuAD questions, 156 lists, 1/16
+# probed: recall@10 of the exact top 10 was .865 training on 256 a list, .864 on 128, .865 on 64,
+# .864 on 32: the centroids do not need more. It changes indexes above ~65k passages only.
+IVF_TRAIN_PER_LIST = 64
 
 
 def passage_index(vectors: np.ndarray, dimension: int) -> Any:
