@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import qa  # noqa: E402
-from qa.query import conversation  # noqa: E402
 from qa.eval_conversations import load_conversations  # noqa: E402
 from qa.evaluate import default_eval_index, judge, parse_corpus, stage_corpora  # noqa: E402
+from qa.query import conversation  # noqa: E402
 
 FOLDS = 5
 GRID = [(m, w) for w in (True, False) for m in (0.0, 0.02, 0.05, 0.1)]

@@ -67,6 +67,7 @@ class CachedEmbedder:
         self.inner = inner
         self.name, self.dimension = inner.name, inner.dimension
         self.cache: dict[str, np.ndarray] = {}
+        self.states: dict[str, list[np.ndarray]] = {}
 
     def encode(self, texts: list[str], **kw: Any) -> np.ndarray:
         if len(texts) == 1 and texts[0] in self.cache:
@@ -78,6 +79,12 @@ class CachedEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
+
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        key = "\x00states\x00" + "\x00".join(texts)
+        if key not in self.states:
+            self.states[key] = self.inner.token_states(texts)
+        return self.states[key]
 
 
 def engine_for(corpus: Path) -> Any:
@@ -116,6 +123,8 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "fill_chars": [400, 700],
         "previous_share": [0.15, 0.3],
     },
+    "late": {"late": [0.0, 1.0, 1.5, 2.0, 3.0], "late_window": [0.1, 0.2]},
+    "late2": {"late": [2.0, 3.0, 4.0, 6.0], "late_window": [0.2, 0.3]},
     "pair": {"pair_ratio": [1.01, 0.9, 0.8], "pair_context": [False, True]},
     "stage2": {"heading": [1.0, 0.7, 0.4], "cue": [0.0, 0.1, 0.2, 0.3]},
 }

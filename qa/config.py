@@ -56,6 +56,7 @@ _RANGES: dict[str, tuple[str, tuple[float, float], str]] = {
     "QA_BATCH_SIZE": ("batch_size", (0, 4096), "set it to 0 (the backend's own) or a batch size, e.g. 8"),
     "QA_MAX_FILE_BYTES": ("max_file_bytes", (1, 2**40), "set it to a size in bytes, e.g. 5000000"),
     "QA_SHARDS": ("shards", (1, 1000), "set it to 1 (one index) or the number of shards, e.g. 4"),
+    "QA_LATE_TOP": ("late_top", (0, 10), "set it to 0 (off) or how many first citations to re-read, e.g. 3"),
 }
 
 
@@ -120,6 +121,10 @@ class Settings:
     # by a hash of each file's path, for serving on a Ray cluster (README, "Past one machine").
     # Answers are the same either way.
     shards: int = 1
+    # How many of the first citations may be re-read by the model and re-ordered (late interaction,
+    # qa/query/late.py; only those scoring close to the first). 0: off, for the fastest answers
+    # (README, "Late interaction": what it costs and gains).
+    late_top: int = 3
 
     def __post_init__(self) -> None:
         from qa.errors import UsageError

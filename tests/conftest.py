@@ -53,6 +53,12 @@ class FakeEmbedder:
         sums = np.array([r.sum(axis=0) for r in rows], dtype=np.float32).reshape(len(texts), self.dimension)
         return sums, np.array([len(r) for r in rows], dtype=np.float32)
 
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """A [CLS] row, each word's state (as in `token_sums`), a [SEP] row."""
+        self.encoded += len(texts)
+        edge = np.zeros((1, self.dimension), dtype=np.float32)
+        return [np.concatenate([edge, self._rows(t), edge]) for t in texts]
+
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         self.encoded += len(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

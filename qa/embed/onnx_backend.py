@@ -197,6 +197,13 @@ class OnnxEmbedder:
             counts[i] = len(h)
         return sums, counts
 
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's last hidden states, one row per word piece ([CLS] and [SEP] included)."""
+        out: list[Any] = [None] * len(texts)
+        for i, h in self._run(texts, False):
+            out[i] = h
+        return out
+
     def _run(self, texts: list[str], progress: bool) -> Iterator[tuple[int, np.ndarray]]:
         """(text number, its unpadded last hidden states), batch by batch. Batches of similar length
         (least padding) run on up to `workers` threads at once, a bounded number ahead, in order."""

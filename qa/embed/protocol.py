@@ -26,6 +26,16 @@ class Embedder(Protocol):
 
 
 @runtime_checkable
+class StatesEmbedder(Embedder, Protocol):
+    """A model that gives each text's token states, for the late-interaction rerank of the best
+    citations (qa/query/late.py)."""
+
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """Per text, its last hidden states (one row per word piece, special tokens first and last)."""
+        ...
+
+
+@runtime_checkable
 class TokenEmbedder(Embedder, Protocol):
     """A model that also gives the token-state sums its mean pooling divides (used by index builds)."""
 

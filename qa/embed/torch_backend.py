@@ -95,6 +95,14 @@ class SentenceTransformerEmbedder:
                     counts[i] = len(h)
         return sums, counts
 
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's last hidden states, one row per word piece ([CLS] and [SEP] included)."""
+        with self._lock:
+            states = self._load().encode(
+                texts, batch_size=self.batch_size, output_value="token_embeddings", convert_to_numpy=False
+            )
+        return [h.float().numpy() for h in states]
+
     def count_tokens(self, text: str) -> int:
         from qa.chunking import model_token_counter
 

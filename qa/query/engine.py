@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import Settings
+from qa.embed.protocol import Embedder, StatesEmbedder
 from qa.errors import UsageError
-from qa.query import conversation, cues, fusion
+from qa.query import conversation, cues, fusion, late
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from qa.embed.protocol import Embedder
     from qa.store.loader import Index
 
 # How many of the closest passages an abstention shows, for the reader to judge.
@@ -78,6 +78,10 @@ class Engine:
         # one (int8 weights for ONNX: see _carried), loaded at the first follow-up.
         coarse = getattr(embedder, "coarse", None)
         self._carried_embedder: Embedder = coarse() if callable(coarse) else embedder
+        # Late interaction reads the citations with the same faster copy when it gives token states.
+        self._late_reader: Embedder = (
+            self._carried_embedder if isinstance(self._carried_embedder, StatesEmbedder) else embedder
+        )
         self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
         self.params = RetrievalParams()
         # Document d's sentences are rows bounds[d]:bounds[d + 1] of data.sentences (sorted by document).
@@ -241,6 +245,8 @@ class Engine:
             confidence *= self._article_share(searched, citations[0].source) ** 0.5
         if not citations or confidence < self.settings.min_confidence:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)
+        if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
+            citations = late.rerank(citations, q, self.embedder, self._late_reader, self.params, self.settings.late_top)
         return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
 
     def _article_share(self, own: Scored, source: str) -> float:

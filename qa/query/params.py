@@ -27,6 +27,12 @@ class RetrievalParams:
     # score is in [0, 1]; qa/query/cues.py; 0: off).
     cue: float = 0.3
 
+    # Late interaction (qa/query/late.py): among the first Settings.late_top citations, those scoring
+    # within `late_window` of the first are re-ordered by score / first + late x (MaxSim - best
+    # MaxSim). 0: off.
+    late: float = 3.0
+    late_window: float = 0.2
+
     # Candidates per question from each of FAISS and BM25 (Engine._score); cost grows with these, not
     # with the corpus.
     candidates: int = 256

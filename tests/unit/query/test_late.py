@@ -1,0 +1,71 @@
+"""Late interaction (qa/query/late.py): the close first citations re-ordered by MaxSim over token states,
+with the hashing FakeEmbedder, whose word pieces match exactly when the words are the same."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qa.answer import Citation, Highlight
+from qa.query import late
+from qa.query.params import RetrievalParams
+from tests.conftest import FakeEmbedder
+
+QUESTION = "Which harbour did the ferry leave at dawn?"
+
+
+def citation(n: int, text: str, score: float) -> Citation:
+    return Citation(
+        n, f"{n:03d}.txt", None, None, None, None, 0, len(text), 1, 1, text, Highlight(0, len(text), text), score
+    )
+
+
+def test_maxsim_is_one_for_the_same_words_and_lower_for_other_words() -> None:
+    fake = FakeEmbedder()
+    q, same, other = (late._unit_inner(s) for s in fake.token_states([QUESTION, QUESTION, "Stock markets fell."]))
+    assert late.maxsim(q, same) == pytest.approx(1.0)
+    assert late.maxsim(q, other) < 0.5
+    assert np.allclose(np.linalg.norm(q, axis=1), 1.0), "the question's pieces are unit rows"
+
+
+def test_a_close_citation_that_reads_like_the_question_moves_first() -> None:
+    cits = (
+        citation(1, "Tourists bought postcards in the old town square all afternoon.", 0.80),
+        citation(2, "The ferry left the harbour at dawn, which harbour it was the crew did not say.", 0.78),
+        citation(3, "Fishing quotas were debated in parliament.", 0.40),
+    )
+    fake = FakeEmbedder()
+    out = late.rerank(cits, QUESTION, fake, fake, RetrievalParams(late=1.5, late_window=0.1), 3)
+    assert [c.source for c in out] == ["002.txt", "001.txt", "003.txt"], "the reading match did not decide"
+    assert [c.n for c in out] == [1, 2, 3], "citations are renumbered from 1"
+    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True), "scores no longer fall"
+    assert out[2] == cits[2], "a citation outside the window is left as it was"
+    assert out[0].text == cits[1].text and out[0].highlight == cits[1].highlight, "the excerpt itself changed"
+
+
+def test_nothing_is_read_when_the_first_citation_stands_alone_or_the_rerank_is_off() -> None:
+    cits = (citation(1, "The ferry left at dawn.", 0.9), citation(2, "Which harbour did the ferry leave?", 0.5))
+    fake = FakeEmbedder()
+    assert late.rerank(cits, QUESTION, fake, fake, RetrievalParams(late_window=0.1), 3) == cits
+    assert fake.encoded == 0, "texts were encoded although no citation was within the window"
+    close = (cits[0], replace(cits[1], score=0.88))
+    assert late.rerank(close, QUESTION, fake, fake, RetrievalParams(late=0.0), 3) == close
+    assert late.rerank(close, QUESTION, fake, fake, RetrievalParams(), 0) == close, "QA_LATE_TOP=0 turns it off"
+    assert fake.encoded == 0
+    moved = late.rerank(close, QUESTION, fake, fake, RetrievalParams(late=1.5, late_window=0.1), 3)
+    assert moved[0].text == close[1].text and fake.encoded == 3, "the question and both citations are read once"
+
+
+def test_scores_still_fall_when_the_group_stops_at_top() -> None:
+    """A citation the group left out (past `top`) but scoring close keeps a score below the group's."""
+    cits = (
+        citation(1, "Tourists bought postcards in the old town square.", 0.80),
+        citation(2, "The ferry left the harbour at dawn.", 0.79),
+        citation(3, "Postcards again, and the old town.", 0.785),
+    )
+    fake = FakeEmbedder()
+    out = late.rerank(cits, QUESTION, fake, fake, RetrievalParams(late=3.0, late_window=0.2), 2)
+    assert [c.source for c in out] == ["002.txt", "001.txt", "003.txt"]
+    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True), [c.score for c in out]
