@@ -22,6 +22,15 @@ def citation(n: int, text: str, score: float) -> Citation:
     )
 
 
+def reranked(cits: tuple[Citation, ...], top: int = 3, **params: float) -> tuple[Citation, ...]:
+    """`cits` re-ordered with a fresh FakeEmbedder; their scores must still fall down the list."""
+    fake = FakeEmbedder()
+    out = late.rerank(cits, QUESTION, fake, fake, RetrievalParams(**params), top)
+    assert [c.n for c in out] == list(range(1, len(out) + 1)), "citations are renumbered from 1"
+    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True), [c.score for c in out]
+    return out
+
+
 def test_maxsim_is_one_for_the_same_words_and_lower_for_other_words() -> None:
     fake = FakeEmbedder()
     q, same, other = (late._unit_inner(s) for s in fake.token_states([QUESTION, QUESTION, "Stock markets fell."]))
@@ -36,11 +45,8 @@ def test_a_close_citation_that_reads_like_the_question_moves_first() -> None:
         citation(2, "The ferry left the harbour at dawn, which harbour it was the crew did not say.", 0.78),
         citation(3, "Fishing quotas were debated in parliament.", 0.40),
     )
-    fake = FakeEmbedder()
-    out = late.rerank(cits, QUESTION, fake, fake, RetrievalParams(late=1.5, late_window=0.1), 3)
+    out = reranked(cits, late=1.5, late_window=0.1)
     assert [c.source for c in out] == ["002.txt", "001.txt", "003.txt"], "the reading match did not decide"
-    assert [c.n for c in out] == [1, 2, 3], "citations are renumbered from 1"
-    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True), "scores no longer fall"
     assert out[2] == cits[2], "a citation outside the window is left as it was"
     assert out[0].text == cits[1].text and out[0].highlight == cits[1].highlight, "the excerpt itself changed"
 
@@ -65,7 +71,5 @@ def test_scores_still_fall_when_the_group_stops_at_top() -> None:
         citation(2, "The ferry left the harbour at dawn.", 0.79),
         citation(3, "Postcards again, and the old town.", 0.785),
     )
-    fake = FakeEmbedder()
-    out = late.rerank(cits, QUESTION, fake, fake, RetrievalParams(late=3.0, late_window=0.2), 2)
+    out = reranked(cits, 2, late=3.0, late_window=0.2)
     assert [c.source for c in out] == ["002.txt", "001.txt", "003.txt"]
-    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True), [c.score for c in out]
