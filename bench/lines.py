@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from extraction import PAGES, page_score, summary  # noqa: E402
 
 from qa.ingest import article_lines  # noqa: E402
-from qa.ingest.lines import Line, article_regions, classify_lines  # noqa: E402
+from qa.ingest.lines import Line, article_regions, classify_lines, link_text  # noqa: E402
 
 FOLDS = 5
 _TOKEN = re.compile(r"\w+")
@@ -56,11 +56,12 @@ def label(line: str, gold_tokens: str, gold_shingles: set[tuple[str, ...]]) -> b
 
 
 class Page:
-    def __init__(self, page_id: str, body: str, text: str | None = None) -> None:
-        """The page's text render, or `text` (its gold body as a clean article, its PDF's text)."""
+    def __init__(self, page_id: str, body: str, text: str | None = None, links: frozenset[int] = frozenset()) -> None:
+        """The page's text render, or `text` (its gold body as a clean article, its PDF's text, with
+        where its link-text lines start)."""
         self.id, self.body = page_id, body
         self.text = text if text is not None else (PAGES / "text" / f"{page_id}.txt").read_text(encoding="utf-8")
-        self.lines: list[Line] = classify_lines(self.text)
+        self.lines: list[Line] = link_text(classify_lines(self.text), links)
         body_lines = [ln for ln in self.lines if ln.kind != "blank"]
         tokens = _TOKEN.findall(body)
         joined = f" {' '.join(tokens)} "
@@ -100,10 +101,13 @@ def main() -> int:
     if args.pdfs:
         from print_pdf import print_pages
 
-        from qa.ingest.pdf_reader import read_pdf
+        from qa.ingest.pdf_reader import pdf_text
 
         printed, _ = print_pages(sorted(gold), args.pdfs)
-        pdfs = [Page(f.stem, gold[f.stem]["articleBody"], read_pdf(f.name, f.read_bytes(), "").text) for f in printed]
+        pdfs = []
+        for f in printed:
+            text, _, links, _ = pdf_text(f.name, f.read_bytes())
+            pdfs.append(Page(f.stem, gold[f.stem]["articleBody"], text, links))
 
     held: list[dict[str, Any]] = []
     all_rules, all_model = [], []

@@ -7,7 +7,7 @@ import re
 from qa.ingest import article_lines
 from qa.ingest.boilerplate import MD_HEADING, URL, word_list
 from qa.ingest.document import Document
-from qa.ingest.lines import article_regions, classify_lines
+from qa.ingest.lines import article_regions, classify_lines, link_text
 from qa.ingest.metadata import (
     SOURCE_LINE,
     find_date,
@@ -33,10 +33,14 @@ def _preferred_spelling(name: str, text: str) -> str:
     return best
 
 
-def analyse(source: str, text: str, sha256: str, encoding: str = "utf-8") -> Document:
-    """Build a `Document` from decoded text: metadata, and the regions that hold the article."""
+def analyse(
+    source: str, text: str, sha256: str, encoding: str = "utf-8", links: frozenset[int] = frozenset()
+) -> Document:
+    """Build a `Document` from decoded text: metadata, and the regions that hold the article.
+    `links`: where lines that are mostly link text start (a PDF knows; qa/ingest/pdf_reader.py):
+    chrome, as the rules' own, before the line model reads the page."""
     markdown = source.lower().endswith(".md")
-    lines = classify_lines(text, markdown=markdown)
+    lines = link_text(classify_lines(text, markdown=markdown), links)
     article = article_lines.select(lines)  # the span of the page that is the article
     title = None
     for line in lines:

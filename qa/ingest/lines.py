@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.ingest.boilerplate import (
     MD_HEADING,
@@ -119,6 +119,15 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
             seen.add(key)
         lines.append(Line(start, end, line, kind, reason))
     return lines
+
+
+def link_text(lines: list[Line], starts: frozenset[int]) -> list[Line]:
+    """`lines` with the content lines that start at `starts` (lines that are mostly link text: a
+    menu, related stories) labelled boilerplate, as the rules label chrome."""
+    if not starts:
+        return lines
+    marked = [x.kind == "content" and x.start in starts for x in lines]
+    return [replace(x, kind="boilerplate", reason="link text") if m else x for x, m in zip(lines, marked, strict=True)]
 
 
 def article_regions(lines: list[Line]) -> tuple[tuple[int, int], ...]:

@@ -10,6 +10,11 @@ bytes; `qa text SOURCE` prints it); the line rules of plain text (qa/ingest/line
 article regions and the metadata in it, as they do in text copied from a whole page.
 `page_starts` gives where each page begins in that text, for the `pages` of a citation.
 
+A paragraph whose characters lie mostly under the page's link annotations (a browser prints each
+link as one) is a menu, a list of related stories or a teaser: link density, the oldest signal of
+boilerplate on the web (boilerpipe, jusText), which a PDF keeps and text copied from a page loses. Such
+paragraphs stay in the text but are not article regions (`analyse(..., links=...)`).
+
 Refused with a one-line reason: a file that does not start like a PDF, an encrypted PDF that opens
 only with a password, a malformed one, and a scanned one with no text layer.
 """
@@ -48,6 +53,9 @@ def running_lines(pages: list[list[str]]) -> set[str]:
 
 
 FULL_LINE = 0.8  # a line at least this share of the page's usual full width was wrapped, not ended
+# A paragraph with more than this share of its (non-space) characters under link annotations is link
+# text, not article (shared news pages printed by Chromium, README: F1 flat from 0.5 to 0.9).
+LINK_SHARE = 0.5
 
 
 def _wide(ch: str) -> bool:
@@ -55,7 +63,21 @@ def _wide(ch: str) -> bool:
 
 
 def paragraphs(lines: list[str]) -> list[str]:
-    """A page's visual lines joined back into paragraphs: a PDF wraps each paragraph at the margin,
+    """A page's visual lines joined back into paragraphs (see `paragraph_groups`)."""
+    return [_join([lines[i] for i in group]) for group in paragraph_groups(lines)]
+
+
+def _join(lines: list[str]) -> str:
+    """Wrapped lines as one paragraph: Japanese and Chinese wrap without a space between the halves,
+    other scripts at a space."""
+    text = lines[0]
+    for line in lines[1:]:
+        text += ("" if _wide(text[-1]) and _wide(line[0]) else " ") + line
+    return text
+
+
+def paragraph_groups(lines: list[str]) -> list[list[int]]:
+    """The numbers of the lines that make each paragraph: a PDF wraps each paragraph at the margin,
     so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
     usual full line width (the 90th percentile of its lines' widths, a wide CJK character counting
     two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
@@ -65,14 +87,13 @@ def paragraphs(lines: list[str]) -> list[str]:
     widths = [len(line) + n for line, n in zip(lines, wide, strict=True)]
     lengths = sorted(widths)
     full = FULL_LINE * lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
-    out: list[str] = []
+    out: list[list[int]] = []
     joining = False
-    for line, width, n in zip(lines, widths, wide, strict=True):
+    for i, (line, width, n) in enumerate(zip(lines, widths, wide, strict=True)):
         if joining and out:
-            # Japanese and Chinese wrap without a space between the halves; other scripts at a space.
-            out[-1] += ("" if _wide(out[-1][-1]) and _wide(line[0]) else " ") + line
+            out[-1].append(i)
         else:
-            out.append(line)
+            out.append([i])
         joining = width >= full and len(line.split()) + n // 2 >= 6
     return out
 
@@ -82,9 +103,60 @@ def paragraphs(lines: list[str]) -> list[str]:
 _PDFIUM = threading.Lock()
 
 
-def page_texts(source: str, raw: bytes) -> tuple[list[str], str | None]:
-    """Each page's text layer by PDFium (Chromium's PDF engine, through pypdfium2), and the file's
-    title. Raises UnreadableFileError with a one-line reason."""
+def _link_rects(page: Any) -> list[tuple[float, float, float, float]]:
+    """The (left, bottom, right, top) of each link annotation of a PDFium page."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    rects = []
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        try:
+            rect = pdfium_c.FS_RECTF()
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) == pdfium_c.FPDF_ANNOT_LINK and pdfium_c.FPDFAnnot_GetRect(
+                annot, ctypes.byref(rect)
+            ):
+                xs, ys = sorted((rect.left, rect.right)), sorted((rect.bottom, rect.top))
+                rects.append((xs[0], ys[0], xs[1], ys[1]))
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return rects
+
+
+def _linked(textpage: Any, text: str, rects: list[tuple[float, float, float, float]]) -> list[bool]:
+    """For each character of `text` (the page's text range), whether its box's centre lies under a
+    link annotation. PDFium's character indices include NULs that its text range leaves out; when
+    the two still do not line up, no character counts as linked."""
+    import ctypes
+
+    import numpy as np
+    import pypdfium2.raw as pdfium_c
+
+    if not rects:
+        return [False] * len(text)
+    n = textpage.count_chars()
+    box = [ctypes.c_double() for _ in range(4)]
+    refs = [ctypes.byref(b) for b in box]
+    shown, centres = [], np.full((n, 2), np.nan)  # a character without a box is under no link
+    for j in range(n):
+        if pdfium_c.FPDFText_GetUnicode(textpage.raw, j) == 0:
+            continue
+        shown.append(j)
+        if pdfium_c.FPDFText_GetCharBox(textpage.raw, j, *refs):
+            left, right, bottom, top = (b.value for b in box)
+            centres[j] = ((left + right) / 2, (bottom + top) / 2)
+    if len(shown) != len(text):
+        return [False] * len(text)
+    r = np.asarray(rects)
+    x, y = centres[shown, :1], centres[shown, 1:]
+    under: np.ndarray = np.any((x >= r[:, 0]) & (x <= r[:, 2]) & (y >= r[:, 1]) & (y <= r[:, 3]), axis=1)
+    return [bool(v) for v in under]
+
+
+def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], str | None]:
+    """Each page's text layer, whether each of its characters lies under a link (`_linked`), and the
+    file's title. Raises UnreadableFileError with a one-line reason."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:
@@ -95,11 +167,16 @@ def page_texts(source: str, raw: bytes) -> tuple[list[str], str | None]:
                 raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
             raise UnreadableFileError(source, "the PDF cannot be read (it is malformed or truncated)") from None
         try:
-            pages = []
+            pages, links = [], []
             for i in range(len(pdf)):
                 page = pdf[i]
                 textpage = page.get_textpage()
-                pages.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+                text = textpage.get_text_range()
+                linked = _linked(textpage, text, _link_rects(page))
+                # one "\n" for each "\r\n" or "\r", its character's link flag kept with it
+                keep = [not (ch == "\r" and text[k + 1 : k + 2] == "\n") for k, ch in enumerate(text)]
+                pages.append("".join(ch for ch, ok in zip(text, keep, strict=True) if ok).replace("\r", "\n"))
+                links.append([flag for flag, ok in zip(linked, keep, strict=True) if ok])
                 textpage.close()
                 page.close()
             title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
@@ -107,31 +184,58 @@ def page_texts(source: str, raw: bytes) -> tuple[list[str], str | None]:
             raise UnreadableFileError(source, "the PDF cannot be read (a page is malformed)") from None
         finally:
             pdf.close()
-    return pages, title
+    return pages, links, title
+
+
+def _link_share(line: str, linked: list[bool]) -> tuple[int, int]:
+    """(characters under a link, characters) of one line, spaces and controls not counted."""
+    shown = [flag for ch, flag in zip(line, linked, strict=True) if not ch.isspace() and not _CONTROL.match(ch)]
+    return sum(shown), len(shown)
 
 
 def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
     """The `Document` of a PDF file. Raises UnreadableFileError with a one-line reason."""
     from qa.ingest.analyse import analyse
 
+    text, starts, links, pdf_title = pdf_text(source, raw)
+    doc = analyse(source, text, sha256, links=links)
+    return replace(doc, format=FORMAT, title=doc.title or pdf_title, page_starts=tuple(starts))
+
+
+def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], str | None]:
+    """A PDF's document text, where each page starts in it, where its link-text paragraphs start,
+    and the file's title. Raises UnreadableFileError with a one-line reason."""
     if not raw.lstrip()[:5] == b"%PDF-":
         raise UnreadableFileError(source, "is not a PDF (it does not start with %PDF-)")
-    pages, pdf_title = page_texts(source, raw)
+    pages, links, pdf_title = page_layers(source, raw)
     # PDFium gives a hyphen drawn where a line breaks inside a word as U+FFFE (U+0002 in older
     # builds), with the two halves already joined ("coast\ufffeguard"): it is the hyphen. Other
     # control characters are not text.
-    lines = [
-        [" ".join(_CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()) for x in page.split("\n")] for page in pages
-    ]
-    running = running_lines(lines)
-    kept_pages = ["\n".join(paragraphs([x for x in page if x and _key(x) not in running])) for page in lines]
-    if not any(p.strip() for p in kept_pages):
-        raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
-    starts, parts, at = [], [], 0
-    for page in kept_pages:
+    raw_lines, shares = [], []
+    for page, flags in zip(pages, links, strict=True):
+        at, page_lines, page_shares = 0, [], []
+        for x in page.split("\n"):
+            page_lines.append(" ".join(_CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()))
+            page_shares.append(_link_share(x, flags[at : at + len(x)]))
+            at += len(x) + 1
+        raw_lines.append(page_lines)
+        shares.append(page_shares)
+    running = running_lines(raw_lines)
+    starts, parts, link_starts, at = [], [], [], 0
+    for page_lines, page_shares in zip(raw_lines, shares, strict=True):
+        kept = [i for i, x in enumerate(page_lines) if x and _key(x) not in running]
         starts.append(at)
-        parts.append(page)
-        at += len(page) + 2
-    text = "\n\n".join(parts) + "\n"
-    doc = analyse(source, text, sha256)
-    return replace(doc, format=FORMAT, title=doc.title or pdf_title, page_starts=tuple(starts))
+        texts = []
+        for group in paragraph_groups([page_lines[i] for i in kept]):
+            text = _join([page_lines[kept[i]] for i in group])
+            linked = sum(page_shares[kept[i]][0] for i in group)
+            shown = sum(page_shares[kept[i]][1] for i in group)
+            if shown and linked > LINK_SHARE * shown:
+                link_starts.append(at)
+            texts.append(text)
+            at += len(text) + 1
+        at += 1 if texts else 2  # the page's last "\n" is the blank line's; an empty page adds "\n\n"
+        parts.append("\n".join(texts))
+    if not any(p.strip() for p in parts):
+        raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
+    return "\n\n".join(parts) + "\n", starts, frozenset(link_starts), pdf_title

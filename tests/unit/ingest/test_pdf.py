@@ -16,9 +16,10 @@ from qa.ingest.pdf_reader import paragraphs, running_lines
 from tests.conftest import FakeEmbedder
 
 
-def make_pdf(pages: list[list[str]], encrypt: bool = False) -> bytes:
+def make_pdf(pages: list[list[str]], encrypt: bool = False, links: frozenset[tuple[int, int]] = frozenset()) -> bytes:
     """A small valid PDF with one text line per entry (Helvetica), written by hand: no PDF library
-    is needed to make the test input."""
+    is needed to make the test input. `links`: (page, line) numbers of lines a link annotation covers,
+    as a browser prints a link."""
 
     def esc(line: str) -> str:
         return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -32,9 +33,15 @@ def make_pdf(pages: list[list[str]], encrypt: bool = False) -> bytes:
     ]
     for i, lines in enumerate(pages):
         content = "BT /F1 10 Tf 14 TL 40 760 Td " + " ".join(f"({esc(x)}) Tj T*" for x in lines) + " ET"
+        # line k's baseline is at 760 - 14k; its link's box spans the line's height and the page's width
+        annots = " ".join(
+            f"<< /Type /Annot /Subtype /Link /Rect [36 {757 - 14 * k} 590 {771 - 14 * k}] /Border [0 0 0] >>"
+            for k in range(len(lines))
+            if (i, k) in links
+        )
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-            f"/Contents {page_ids[i] + 1} 0 R >>".encode()
+            f"/Contents {page_ids[i] + 1} 0 R /Annots [{annots}] >>".encode()
         )
         objects.append(f"<< /Length {len(content)} >>\nstream\n{content}\nendstream".encode())
     out = b"%PDF-1.4\n"
@@ -107,6 +114,26 @@ def test_wrapped_lines_join_in_scripts_written_without_spaces() -> None:
         "Short heading",
         latin + " end.",
     ]
+
+
+def test_paragraphs_that_are_mostly_link_text_are_not_article(tmp_path: Path) -> None:
+    """A list of related stories under an article reads as prose; in a PDF its lines lie under link
+    annotations (a browser prints each link as one), and they are kept in the text, out of the regions.
+    Without the annotations the same lines are article text (the rules and the line model alone)."""
+    related = [
+        "Fishermen on the northern coast protest the new quotas set for the coming spring season.",
+        "The ferry company of the islands orders two new boats for the crossings from the old harbour.",
+    ]
+    pages = [BODY[0] + BODY[1], [*BODY[2], "", "Related stories", *related]]
+    last = len(pages[1])  # the last line's number on the printed page (its header is line 0)
+    path = tmp_path / "linked.pdf"
+    for linked, kept in ((frozenset(), True), (frozenset({(1, last - 1), (1, last)}), False)):
+        path.write_bytes(make_pdf(printed(pages), links=linked))
+        doc = read_document(path, tmp_path)
+        regions = " ".join(doc.text[a:b] for a, b in doc.regions)
+        assert "thirty years" in regions and "14 million crowns" in regions
+        assert related[0] in doc.text and related[1] in doc.text, "link text stays in the document text"
+        assert (related[0] in regions) is kept and (related[1] in regions) is kept, regions
 
 
 @pytest.mark.parametrize(
