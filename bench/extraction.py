@@ -143,10 +143,11 @@ def same_story() -> dict[str, Any]:
     """Each page as HTML and as its text render, grouped by qa/stories.py: how many pairs are one
     story, and how many stories join two different pages."""
     from qa.ingest.files import read_document
-    from qa.stories import signature, stories
+    from qa.stories import outside, signature, stories
 
     gold = json.loads((PAGES / "ground-truth.json").read_text(encoding="utf-8"))
-    sigs: dict[str, set[int]] = {}
+    sigs: dict[str, Any] = {}
+    rests: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for page_id in gold:
@@ -158,7 +159,8 @@ def same_story() -> dict[str, Any]:
                 except CorpusError:
                     continue
                 sigs[path.name] = signature(doc.text, doc.regions)
-    story = stories(sigs)
+                rests[path.name] = outside(doc.text, doc.regions)
+    story = stories(sigs, rests)
     paired = sum(
         1 for p in gold if story.get(f"{p}.html") is not None and story.get(f"{p}.html") == story.get(f"{p}.txt")
     )

@@ -162,9 +162,11 @@ def write_generation(
 
     sources = sorted(parts)
     # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
-    story_of = stories.stories(
-        {s: stories.signature(staging.text(parts[s].text_at), parts[s].doc["regions"]) for s in sources}
-    )
+    articles, rests = {}, {}
+    for s in sources:
+        text, regions = staging.text(parts[s].text_at), parts[s].doc["regions"]
+        articles[s], rests[s] = stories.signature(text, regions), stories.outside(text, regions)
+    story_of = stories.stories(articles, rests)
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:

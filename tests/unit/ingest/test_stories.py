@@ -9,7 +9,7 @@ import numpy as np
 import qa
 from qa.config import Settings
 from qa.ingest.files import read_document
-from qa.stories import signature, stories
+from qa.stories import MIN_SHINGLES, outside, signature, stories
 from tests.conftest import FakeEmbedder
 from tests.unit.ingest.test_html import PAGE
 
@@ -78,3 +78,31 @@ def test_japanese_copies_are_one_story_although_their_spaces_differ() -> None:
     sigs = {name: signature(t, [(0, len(t))]) for name, t in (("a.html", article), ("a.txt", spaced), ("b.txt", other))}
     group = stories(sigs)
     assert group["a.html"] == group["a.txt"] != group["b.txt"]
+
+
+def test_an_article_found_in_a_whole_page_whose_regions_went_wrong_is_the_same_story() -> None:
+    """A page's text render whose line model kept the wrong span (a table) still holds the saved
+    page's article in its whole text: one story. A site's blurb kept as the article of one page, and
+    repeated in the chrome of another page of the site, is no article of that page: two stories."""
+    table = "Team | Played | Won\nNorth | 10 | 7\nSouth | 10 | 5\nEast | 10 | 2\n"
+    render = "Home | Sport\n" + STORY + "\n" + table
+    wrong = [[render.index("Team"), len(render)]]  # the render's regions: the table only
+    sigs = {"a.html": signature(STORY, whole(STORY)), "a.txt": signature(render, wrong)}
+    rests = {"a.html": outside(STORY, whole(STORY)), "a.txt": outside(render, wrong)}
+    assert stories(sigs)["a.txt"] == "a.txt", "the regions alone do not match"
+    assert stories(sigs, rests)["a.txt"] == "a.html"
+    assert len(rests["a.html"]) == 0, "a text that is all article has no rest"
+
+    blurb = (
+        "Sign up for our morning newsletter and get the day's news from the harbour, the islands and "
+        "the river towns in your inbox before breakfast, every weekday, with the tide tables free. "
+        "Readers who join this month also receive our guide to the coastal walks, the ferry timetable "
+        "for the summer season and a weekly letter from the editor about what the council decided."
+    )
+    article = OTHER + " " + " ".join(f"On day {n} it sold {7 * n} loaves to {n + 20} visitors." for n in range(40))
+    page = "Newsletter\n" + blurb + "\n" + article
+    page_regions = [[page.index(OTHER), len(page)]]
+    sigs = {"x.txt": signature(blurb, whole(blurb)), "y.txt": signature(page, page_regions)}
+    rests = {"x.txt": outside(blurb, whole(blurb)), "y.txt": outside(page, page_regions)}
+    assert len(sigs["x.txt"]) >= MIN_SHINGLES, "the blurb is long enough to be matched at all"
+    assert stories(sigs, rests) == {"x.txt": "x.txt", "y.txt": "y.txt"}
