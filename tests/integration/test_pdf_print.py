@@ -51,6 +51,7 @@ def test_a_chromium_pdf_reads_back_as_its_article(printed: tuple[Path, list[str]
     pdf, paragraphs, title = printed
     doc = read_document(pdf, pdf.parent)
     assert doc.format == "pdf" and len(doc.page_starts) >= 2, "premise: the article runs over pages"
+    assert doc.title == f"{title} | The Daily", "the title is the page's, which Chromium gives the PDF"
     kept = squash(" ".join(doc.text[a:b] for a, b in doc.regions))
     for p in paragraphs:
         assert squash(p) in kept, f"a paragraph is not in the article regions: {p[:50]}"

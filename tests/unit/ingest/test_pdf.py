@@ -16,10 +16,15 @@ from qa.ingest.pdf_reader import paragraphs, running_lines
 from tests.conftest import FakeEmbedder
 
 
-def make_pdf(pages: list[list[str]], encrypt: bool = False, links: frozenset[tuple[int, int]] = frozenset()) -> bytes:
+def make_pdf(
+    pages: list[list[str]],
+    encrypt: bool = False,
+    links: frozenset[tuple[int, int]] = frozenset(),
+    title: str | None = None,
+) -> bytes:
     """A small valid PDF with one text line per entry (Helvetica), written by hand: no PDF library
     is needed to make the test input. `links`: (page, line) numbers of lines a link annotation covers,
-    as a browser prints a link."""
+    as a browser prints a link; `title`: the file's own Title (its document information)."""
 
     def esc(line: str) -> str:
         return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -44,6 +49,10 @@ def make_pdf(pages: list[list[str]], encrypt: bool = False, links: frozenset[tup
             f"/Contents {page_ids[i] + 1} 0 R /Annots [{annots}] >>".encode()
         )
         objects.append(f"<< /Length {len(content)} >>\nstream\n{content}\nendstream".encode())
+    info = ""
+    if title is not None:
+        objects.append(f"<< /Title ({esc(title)}) >>".encode())
+        info = f" /Info {len(objects)} 0 R"
     out = b"%PDF-1.4\n"
     offsets = []
     for i, body in enumerate(objects, 1):
@@ -52,7 +61,7 @@ def make_pdf(pages: list[list[str]], encrypt: bool = False, links: frozenset[tup
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
 
 
@@ -93,6 +102,23 @@ def test_the_running_header_and_footer_are_not_text(tmp_path: Path) -> None:
     second = doc.text[doc.page_starts[1] : doc.page_starts[2]]
     assert second.startswith("The repairs cost 14 million crowns")
     assert read_document(path, tmp_path).text == doc.text, "the same bytes give the same text"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Harbour reopens | The Quendor Courier", "Harbour reopens | The Quendor Courier"),
+        ("Microsoft Word - harbour.docx", "Harbour reopens after two years of repairs"),
+        (None, "Harbour reopens after two years of repairs"),
+    ],
+    ids=["the page's title", "a word processor's file name", "none"],
+)
+def test_the_title_is_the_files_own_unless_it_names_a_file(tmp_path: Path, title: str | None, expected: str) -> None:
+    """A browser sets a printed page's Title to the page's <title>, which names the article better
+    than a headline found in the page's text; a file name left by a word processor does not."""
+    path = tmp_path / "harbour.pdf"
+    path.write_bytes(make_pdf(printed(BODY), title=title))
+    assert read_document(path, tmp_path).title == expected
 
 
 def test_a_line_on_one_page_only_is_kept() -> None:
