@@ -44,6 +44,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], 
     folder = tmp_path_factory.mktemp("pdf")
     pdf = folder / "article.pdf"
     print_html(page.encode("utf-8"), pdf)
+    (folder / "saved.html").write_text(page, encoding="utf-8")  # the page itself, as a reader saves it
     return pdf, paragraphs, title
 
 
@@ -79,3 +80,25 @@ def test_citations_of_the_printed_pdf_carry_pages_and_slice_its_text(
             first, last = c.to_dict()["pages"]
             starts = engine.data.documents["article.pdf"].page_starts
             assert (first, last) == (sum(s <= c.start_char for s in starts), sum(s <= c.end_char - 1 for s in starts))
+
+
+def test_the_saved_page_and_its_pdf_are_one_story(printed: tuple[Path, list[str], str], tmp_path: Path) -> None:
+    """The same article saved as a page and printed to PDF by the browser: cited once, the other
+    file named in `also_in` (qa/stories.py), beside another article that stays its own."""
+    pdf, paragraphs, _ = printed
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "article.pdf").write_bytes(pdf.read_bytes())
+    (corpus / "article.html").write_bytes((pdf.parent / "saved.html").read_bytes())
+    other = "000_eca4ee2b1510ed46.txt"
+    (corpus / other).write_bytes((SEEDS / other).read_bytes())
+    settings = Settings(seeds_dir=corpus, index_dir=tmp_path / "index", min_confidence=0.0)
+    qa.build(settings=settings, embedder=FakeEmbedder())
+    engine = qa.load(settings.index_dir, embedder=FakeEmbedder(), settings=settings)
+    for question in (paragraphs[0], paragraphs[-1]):
+        cited = engine.ask(question, 5).citations
+        copies = [c for c in cited if c.source.startswith("article.")]
+        assert len({c.source for c in copies}) == 1, f"both copies cited: {[c.source for c in cited]}"
+        other_copy = ({"article.pdf", "article.html"} - {copies[0].source}).pop()
+        assert all(c.also_in == (other_copy,) for c in copies)
+        assert all(c.also_in == () for c in cited if c.source == other)
