@@ -47,6 +47,9 @@ def analyse(
         if line.kind == "title":
             title = MD_HEADING.sub("", line.text).strip() if markdown else line.text.strip()
             break
+    moved, heading = article_lines.headline(lines, article)
+    if moved and not markdown:  # a whole page: the headline next to the article, not the page's first heading
+        title = heading
 
     published = None
     url = None

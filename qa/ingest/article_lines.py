@@ -225,3 +225,55 @@ def select(lines: list[Line], weights: np.ndarray | None = None) -> list[Line]:
         if not span[0] <= j <= span[1] and lines[i].kind in ("content", "title"):
             out[i] = replace(lines[i], kind="boilerplate", reason="outside the article")
     return out
+
+
+# The headline of a whole page: searched among this many non-blank lines above the article, it is the
+# heading-like line that shares most of its words with the article's first LEDE_LINES lines (a
+# headline names what the lede tells), at least TITLE_OVERLAP of them; none: no title, not a guess.
+TITLE_WINDOW = 40
+LEDE_LINES = 5
+TITLE_OVERLAP = 0.3
+NEAR_TITLE = 2  # lines (a section label, a standfirst) that may stand between a file's own title and its text
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
+
+
+def _title_words(text: str) -> set[str]:
+    """The words that name things: four letters or more, not English function words."""
+    stop = _stop_words()
+    return {k for k in (w.casefold() for w in _WORD.findall(text)) if len(k) >= 4 and k not in stop}
+
+
+def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
+    """(whether the article span moved the page's start, the headline above its lede). `lines` as
+    the rules labelled them, `article` after `select`. The lede is the span's first LEDE_LINES lines
+    that end like sentences; the headline is looked for among the lines before it (inside the span's
+    head too: a headline the span took in). When the rules' title line lies right above the span, up
+    to NEAR_TITLE lines between (a clean file: title, a label, then the text), the span moved nothing:
+    (False, None)."""
+    inside = [i for i, ln in enumerate(article) if ln.kind == "content"]
+    if not inside or article == lines:
+        return False, None
+    above = [i for i in range(inside[0]) if lines[i].kind not in ("blank", "meta")]
+    if any(lines[i].kind == "title" for i in above[-1 - NEAR_TITLE :]):
+        return False, None
+    lede_lines = [i for i in inside if _TERMINAL.search(article[i].text)][:LEDE_LINES]
+    if not lede_lines:
+        return True, None
+    lede: set[str] = set().union(*(_title_words(article[i].text) for i in lede_lines))
+    best, best_share = None, 0.0
+    for i in reversed([i for i in range(lede_lines[0]) if lines[i].kind != "blank"][-TITLE_WINDOW:]):
+        text = lines[i].text.strip()
+        n = word_units(text)
+        if _BULLET.match(text) or not 3 <= n <= 30 or len(text) > 250 or text.endswith((".", ",", ";", ":")):
+            continue
+        words = _title_words(text)
+        share = len(words & lede) / len(words) if words else 0.0
+        if share > best_share:
+            best, best_share = text, share
+    return True, best if best_share >= TITLE_OVERLAP else None

@@ -60,6 +60,21 @@ def test_article_lines_are_kept_and_menus_and_teasers_are_not() -> None:
     assert analyse("page.txt", text, "0" * 64).title == "Harbour wall rebuilt after storm"
 
 
+def test_a_whole_page_is_titled_by_the_headline_above_its_article_not_its_first_heading() -> None:
+    """Above the article of a whole page stand the site's own headings ("Latest from the Courier"); the
+    headline is the heading-like line next to it that names what the lede tells. When no line above
+    shares the lede's words, the page has no title rather than a guessed one."""
+    site = ["The Daily Courier", "Latest from the Courier", *MENU]
+    headline = "Quendor harbour breakwater rebuilt after the winter storm"
+    text = page(site, TEASERS, [headline, "By Mira Holt"], ARTICLE, SHARE)
+    assert analyse("page.txt", text, "0" * 64).title == headline
+    untitled = page(site, TEASERS, ["Photo gallery", "By Mira Holt"], ARTICLE, SHARE)
+    assert analyse("page.txt", untitled, "0" * 64).title is None
+    # a clean file keeps its first line as its title, a section label between them or not
+    for clean in (page(["Harbour wall rebuilt"], ARTICLE), page(["Harbour wall rebuilt", "LOCAL NEWS"], ARTICLE)):
+        assert analyse("clean.txt", clean, "0" * 64).title == "Harbour wall rebuilt"
+
+
 def test_a_clean_article_keeps_every_line() -> None:
     text = page(["Harbour wall rebuilt after storm"], ARTICLE)
     kept = regions_text(text)
