@@ -16,7 +16,9 @@ FORMAT_VERSION = 7
 # re-chunked and re-embedded on the next `qa index`. 3: the line model of whole-page text
 # (article_lines.py; its weights' fingerprint is part of the key too) and PDF paragraphs. 4: saved
 # pages lose link cards and keep datelines and pointers out of their regions; kana count as CJK.
-INGEST_VERSION = 4
+# 5: PDF paragraphs under links are chrome and a PDF's title is its own; whole-page text is titled by
+# the headline next to its article.
+INGEST_VERSION = 5
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"
