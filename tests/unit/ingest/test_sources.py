@@ -537,6 +537,11 @@ def test_news_page_metadata_skips_cookie_banner_and_reads_copyright_outlet(tmp_p
     doc = write_and_read(tmp_path, "busan.txt", NEWS_SITE_PAGE.encode())
     assert doc.title == "Fishing boats return to Busan as typhoon season ends"
     assert doc.outlet == "Coastal Herald"
+    # a copyright running over years names the same outlet
+    ranged = NEWS_SITE_PAGE.replace("© 2021 Coastal Herald.", "© 2005-2021 Coastal Herald.")
+    assert write_and_read(tmp_path, "ranged.txt", ranged.encode()).outlet == "Coastal Herald"
+    spanish = NEWS_SITE_PAGE.replace("All rights reserved.", "Todos los derechos reservados.")
+    assert write_and_read(tmp_path, "es.txt", spanish.encode()).outlet == "Coastal Herald"
     assert doc.published is None  # the page states no date
     assert doc.url is None
 
