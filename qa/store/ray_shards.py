@@ -7,7 +7,8 @@ stage is one call to every actor at once (`search`); the process that asked hold
 with one index, so the answers are the same.
 
 A shard that does not answer within `QA_RAY_SHARD_TIMEOUT` seconds (default 10), or whose actor died,
-is asked once more (Ray restarts a dead actor once: `max_restarts=1`); if it fails again the question
+is asked once more (Ray restarts a dead actor once: `max_restarts=1`, and the second ask waits, within
+the timeout, for the restart to finish); if it fails again the question
 fails with `ShardMissingError`, which names the shard: an answer from part of the corpus is never
 given as if it were whole.
 """
@@ -15,6 +16,7 @@ given as if it were whole.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -102,11 +104,15 @@ class RayShards:
         ray = self.ray
         refs = [getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)]
         results: list[Found | None] = [None] * len(refs)
-        self._collect(refs, results)
+        first_errors = self._collect(refs, results)
         late = [i for i, r in enumerate(results) if r is None]
         if late:
             for i in late:
                 ray.cancel(refs[i], force=False)
+            deadline = time.monotonic() + self.timeout
+            for i in late:
+                if first_errors.get(i) == "ActorUnavailableError":
+                    self._await_restart(i, deadline)
             again = {i: getattr(self.actors[i], method).remote(*args[i]) for i in late}
             errors = self._collect([again.get(i) for i in range(len(refs))], results)
             missing = [i for i in late if results[i] is None]
@@ -118,6 +124,20 @@ class RayShards:
                     "from part of the corpus. Check the Ray cluster (`ray status`) and ask again."
                 )
         return [r for r in results if r is not None]
+
+    def _await_restart(self, i: int, deadline: float) -> None:
+        """Wait (until `deadline`) for shard actor i, which Ray is restarting after its process died,
+        to answer again, so that the second ask reaches the restarted actor rather than failing
+        while it restarts (a busy machine can take seconds). An actor gone for good returns at once:
+        the second ask then names it."""
+        while time.monotonic() < deadline:
+            try:
+                self.ray.get(self.actors[i].ready.remote(), timeout=max(0.1, deadline - time.monotonic()))
+                return
+            except Exception as err:  # still restarting (ActorUnavailableError), or gone, or too slow
+                if type(err).__name__ != "ActorUnavailableError":
+                    return
+                time.sleep(0.1)
 
     def _collect(self, refs: list[Any], results: list[Found | None]) -> dict[int, str]:
         """Fill `results` with the answers of `refs` (None: not asked) that come within the timeout;
