@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.ingest.boilerplate import english_stop_words
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -236,16 +238,9 @@ TITLE_OVERLAP = 0.3
 NEAR_TITLE = 2  # lines (a section label, a standfirst) that may stand between a file's own title and its text
 
 
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
-
-
 def _title_words(text: str) -> set[str]:
     """The words that name things: four letters or more, not English function words."""
-    stop = _stop_words()
+    stop = english_stop_words()
     return {k for k in (w.casefold() for w in _WORD.findall(text)) if len(k) >= 4 and k not in stop}
 
 

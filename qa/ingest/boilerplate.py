@@ -181,6 +181,15 @@ _POINTER_WORDS = _UI_WORDS | {"see", "also", "watch", "recommended", "editor's",
 _POINTING = frozenset(["see", "read", "watch", "listen", "related", "more", "also", "recommended", "trending"])
 
 
+@lru_cache(maxsize=1)
+def english_stop_words() -> frozenset[str]:
+    """English function words (bm25s's list, case-folded): what neither a headline's naming words nor
+    a follow-up's carried words count."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
+
+
 def word_list(line: str) -> list[str]:
     return WORD.findall(line)
 

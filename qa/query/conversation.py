@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from qa.errors import UsageError
+from qa.ingest.boilerplate import english_stop_words
 
 # Chosen by bench/conversations.py's folds (README): how much better the carried search must do, and
 # whether the carried words pick the article only (the passage then by the question's own words).
@@ -36,12 +37,6 @@ MAX_TURNS = 3  # earlier questions whose words may be carried, most recent first
 MAX_TERMS = 12
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
-
-
-def _stop_words() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
 
 
 def check_history(history: Any) -> list[str]:
@@ -58,7 +53,7 @@ def check_history(history: Any) -> list[str]:
 def carried_terms(question: str, history: Sequence[str]) -> list[str]:
     """The content words of the last `MAX_TURNS` earlier questions, most recent first, that the
     question does not already use: what a follow-up leaves out ("he", "there", "that deal")."""
-    stop = _stop_words()
+    stop = english_stop_words()
     own = {w.casefold() for w in _WORD.findall(question)}
     seen: set[str] = set()
     out: list[str] = []
