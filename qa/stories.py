@@ -56,8 +56,9 @@ def signature(text: str, regions: Iterable[Iterable[int]]) -> np.ndarray:
 
 def outside(text: str, regions: Iterable[Iterable[int]]) -> np.ndarray:
     """The sampled shingle hashes of `text` (as `signature` takes them) of the shingles not wholly
-    inside one of its regions, sorted, each once: with `signature`, the whole text's. Costs by the
-    text outside the regions (a clean article has next to none)."""
+    inside one of its regions, sorted, each once: with `signature`, the whole text's. Its words are
+    found over the whole text (as `signature` finds the regions' again); only the shingles outside
+    the regions are hashed, so a clean article costs little more than that scan."""
     import numpy as np
 
     spans = sorted((int(a), int(b)) for a, b in regions)
