@@ -59,6 +59,13 @@ class FakeEmbedder:
         edge = np.zeros((1, self.dimension), dtype=np.float32)
         return [np.concatenate([edge, self._rows(t), edge]) for t in texts]
 
+    def encode_with_states(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode` and `token_states` of one reading of each text (counted once, as the real model's
+        one run; the [CLS] and [SEP] rows are zero, so pooling the states gives `encode`'s vector)."""
+        states = self.token_states(texts)
+        self.encoded -= len(texts)
+        return self.encode(texts), states
+
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         self.encoded += len(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -179,12 +179,23 @@ class OnnxEmbedder:
         return self._session, self._tokenizer
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        return self._pooled(texts, progress, None)
+
+    def encode_with_states(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode` and `token_states` from one run (a question the late interaction reads again)."""
+        states: list[Any] = [None] * len(texts)
+        return self._pooled(texts, False, states), states
+
+    def _pooled(self, texts: list[str], progress: bool, states: list[Any] | None) -> np.ndarray:
+        """Mean pooling of each text's last hidden states, unit length; the states kept in `states`."""
         import numpy as np
 
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, h in self._run(texts, progress):
             v = h.mean(axis=0)
             out[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+            if states is not None:
+                states[i] = h
         return out
 
     def token_sums(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:

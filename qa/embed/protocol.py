@@ -36,6 +36,16 @@ class StatesEmbedder(Embedder, Protocol):
 
 
 @runtime_checkable
+class PooledStatesEmbedder(StatesEmbedder, Protocol):
+    """A model whose vector is pooled from the token states of the same run, so that a question read
+    again by late interaction (qa/query/late.py) need not be encoded twice."""
+
+    def encode_with_states(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`encode(texts)` and `token_states(texts)` from one run: the same values as the two calls."""
+        ...
+
+
+@runtime_checkable
 class TokenEmbedder(Embedder, Protocol):
     """A model that also gives the token-state sums its mean pooling divides (used by index builds)."""
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import Settings
-from qa.embed.protocol import Embedder, StatesEmbedder
+from qa.embed.protocol import Embedder, PooledStatesEmbedder, StatesEmbedder
 from qa.errors import UsageError
 from qa.query import conversation, cues, fusion, late
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
@@ -176,8 +176,13 @@ class Engine:
         carried_query = conversation.search_text(q, terms)
         qv_ready: Future[np.ndarray] = Future()
         side = _side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready) if terms else None
+        states = None  # the question's token states, when late interaction may read it (one run for both)
         try:
-            qv = np.asarray(self.embedder.encode([q]), dtype=np.float32)
+            if isinstance(self.embedder, PooledStatesEmbedder) and self._reads_late():
+                vectors, (states,) = self.embedder.encode_with_states([q])
+                qv = np.asarray(vectors, dtype=np.float32)
+            else:
+                qv = np.asarray(self.embedder.encode([q]), dtype=np.float32)
         except BaseException as err:
             qv_ready.set_exception(err)
             raise
@@ -249,8 +254,13 @@ class Engine:
             # Read against what was searched: a follow-up's own words are too few to read a passage
             # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709).
             reader, top = self._late_reader, self.settings.late_top
-            citations = late.rerank(citations, query, self.embedder, reader, self.params, top)
+            own = states if query == q else None  # a follow-up's carried text is read on its own
+            citations = late.rerank(citations, query, self.embedder, reader, self.params, top, own)
         return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
+
+    def _reads_late(self) -> bool:
+        """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""
+        return self.params.late > 0 and self.settings.late_top >= 2 and isinstance(self._late_reader, StatesEmbedder)
 
     def _article_share(self, own: Scored, source: str) -> float:
         """The share of the question's word weight (BM25's idf, over the passages) that article `source`

@@ -55,9 +55,11 @@ def rerank(
     passages_reader: StatesEmbedder,
     params: RetrievalParams,
     top: int,
+    question_states: np.ndarray | None = None,
 ) -> tuple[Citation, ...]:
     """`citations` with the close ones at the top re-ordered (see the module), renumbered from 1.
-    The re-ordered ones' `score` becomes first score x their combined value."""
+    The re-ordered ones' `score` becomes first score x their combined value. `question_states`:
+    the question's token states by `reader` when the caller already has them (its encode)."""
     cits = tuple(citations)
     if params.late <= 0 or top < 2 or len(cits) < 2 or cits[0].score <= 0:
         return cits
@@ -66,7 +68,7 @@ def rerank(
     close = [c for c in cits[:top] if c.score >= floor * first]
     if len(close) < 2:
         return cits
-    q = _unit_inner(reader.token_states([question])[0])
+    q = _unit_inner(reader.token_states([question])[0] if question_states is None else question_states)
     sims = [maxsim(q, _unit_inner(s)) for s in passages_reader.token_states([c.text for c in close])]
     best = max(sims)
     # Floored at the window's bottom, or the next citation's score if that is higher (when `top`

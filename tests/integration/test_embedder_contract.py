@@ -15,7 +15,7 @@ import pytest
 from qa.config import MODEL_DIMENSION, MODEL_NAME, Settings, default_model_path
 from qa.embed.create import create
 from qa.embed.onnx_backend import OnnxEmbedder
-from qa.embed.protocol import Embedder, TokenEmbedder
+from qa.embed.protocol import Embedder, PooledStatesEmbedder, TokenEmbedder
 from qa.embed.torch_backend import SentenceTransformerEmbedder
 from tests.conftest import FakeEmbedder
 
@@ -78,6 +78,18 @@ def test_token_sums_pool_to_the_encode_vector(embedder: Embedder) -> None:
     assert (counts >= 1).all()
     pooled = sums / np.linalg.norm(sums, axis=1, keepdims=True)
     np.testing.assert_allclose(pooled, embedder.encode(TEXTS), atol=1e-4)
+
+
+def test_encode_with_states_is_encode_and_token_states_exactly(embedder: Embedder) -> None:
+    """Where a model gives both from one run (PooledStatesEmbedder), the values are those of the two
+    calls, bit for bit: a question's answer must not depend on which path encoded it."""
+    if not isinstance(embedder, PooledStatesEmbedder):
+        pytest.skip("this model encodes and reads token states in separate runs")
+    vectors, states = embedder.encode_with_states(TEXTS[:2])
+    assert np.array_equal(vectors, embedder.encode(TEXTS[:2]))
+    assert all(np.array_equal(a, b) for a, b in zip(states, embedder.token_states(TEXTS[:2]), strict=True))
+    (one,), (one_states,) = embedder.encode_with_states(TEXTS[:1])  # a question: one text
+    assert np.array_equal(one, embedder.encode(TEXTS[:1])[0]) and one_states.shape[1] == embedder.dimension
 
 
 @pytest.mark.parametrize("backend", ["onnx", "torch"])

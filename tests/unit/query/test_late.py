@@ -4,14 +4,17 @@ with the hashing FakeEmbedder, whose word pieces match exactly when the words ar
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import qa
 from qa.answer import Citation, Highlight
 from qa.query import late
 from qa.query.params import RetrievalParams
 from tests.conftest import FakeEmbedder
+from tests.unit.query.test_engine import QUESTIONS
 
 QUESTION = "Which harbour did the ferry leave at dawn?"
 
@@ -62,6 +65,56 @@ def test_nothing_is_read_when_the_first_citation_stands_alone_or_the_rerank_is_o
     assert fake.encoded == 0
     moved = late.rerank(close, QUESTION, fake, fake, RetrievalParams(late=1.5, late_window=0.1), 3)
     assert moved[0].text == close[1].text and fake.encoded == 3, "the question and both citations are read once"
+    (states,) = fake.token_states([QUESTION])
+    fake.encoded = 0
+    again = late.rerank(close, QUESTION, fake, fake, RetrievalParams(late=1.5, late_window=0.1), 3, states)
+    assert again == moved and fake.encoded == 2, "given the question's states, only the citations are read"
+
+
+class Recording(FakeEmbedder):
+    """The fake model, noting every text it reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: list[str] = []
+
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        self.read += texts
+        return super().token_states(texts)
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        self.read += texts
+        return super().encode(texts, progress=progress)
+
+    def encode_with_states(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.read += texts  # one run of the model
+        return FakeEmbedder().encode(texts), FakeEmbedder().token_states(texts)
+
+
+def test_a_question_read_again_by_late_interaction_is_encoded_once(corpus: Path) -> None:
+    """The question's vector and the token states the late reading needs come from one run of the model,
+    and the answers are those of an engine that reads the question twice."""
+    qa.build(corpus, corpus.parent / "late-index", embedder=FakeEmbedder())
+    settings = qa.Settings(late_top=5)
+    pooled = qa.load(corpus.parent / "late-index", embedder=Recording(), settings=settings)
+    apart = qa.load(corpus.parent / "late-index", embedder=Separate(), settings=settings)
+    pooled.params = apart.params = RetrievalParams(late_window=1.0)  # read whenever two citations are there
+    model = pooled.embedder
+    assert isinstance(model, Recording)
+    read_late = 0
+    for question in QUESTIONS:
+        model.read.clear()
+        answer = pooled.ask(question)
+        assert model.read.count(answer.question) == 1, model.read
+        read_late += len(model.read) > 1
+        assert answer.to_dict() == apart.ask(question).to_dict()
+    assert read_late, "late interaction never read a citation: the test proves nothing"
+
+
+class Separate(FakeEmbedder):
+    """The fake model without `encode_with_states`: the engine encodes, then reads the question again."""
+
+    encode_with_states = None  # type: ignore[assignment]
 
 
 def test_scores_still_fall_when_the_group_stops_at_top() -> None:
