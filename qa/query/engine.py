@@ -202,16 +202,17 @@ class Engine:
             # A follow-up: the search that carries the conversation is kept only when the corpus
             # answers it clearly better; the question's own words still decide the word share.
             assert side is not None
-            carried, within = side.result()
+            carried, within, carried_states = side.result()
             carried_confidence = max(0.0, carried.best_cosine) * coverage
             if carried_confidence > confidence + conversation.CARRY_MARGIN:
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).
-                confidence, query, scored, searched = (
+                confidence, query, scored, searched, states = (
                     carried_confidence,
                     carried_query,
                     within if within is not None else carried,
                     carried,
+                    carried_states,
                 )
         sent = scored.sentence_scores
 
@@ -254,8 +255,7 @@ class Engine:
             # Read against what was searched: a follow-up's own words are too few to read a passage
             # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709).
             reader, top = self._late_reader, self.settings.late_top
-            own = states if query == q else None  # a follow-up's carried text is read on its own
-            citations = late.rerank(citations, query, self.embedder, reader, self.params, top, own)
+            citations = late.rerank(citations, query, self.embedder, reader, self.params, top, states)
         return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
 
     def _reads_late(self) -> bool:
@@ -288,7 +288,7 @@ class Engine:
 
     def _carried(
         self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray]
-    ) -> tuple[Scored, Scored | None]:
+    ) -> tuple[Scored, Scored | None, np.ndarray | None]:
         """A follow-up's carried search (run beside the question's own, see `_side_pool`), and the
         question's own search inside the article the carried search found (used if the carried
         search wins): carried words find the conversation's article, the question's own words the
@@ -298,14 +298,19 @@ class Engine:
         # The int8 copy (Engine.__init__): with the carried search no longer the longer of the two, a
         # follow-up costs 1.16-1.26x a question asked alone instead of 1.34x (SQuAD questions, 2
         # cores), and its answers are those of the full model within one turn of bench/conversations.jsonl.
-        cv = np.asarray(self._carried_embedder.encode([carried_query]), dtype=np.float32)
+        model = self._carried_embedder
+        if isinstance(model, PooledStatesEmbedder) and self._reads_late():
+            vectors, (states,) = model.encode_with_states([carried_query])
+        else:
+            vectors, states = model.encode([carried_query]), None
+        cv = np.asarray(vectors, dtype=np.float32)
         carried = self._score(carried_query, cv, doc_mask)
         if not conversation.WITHIN_ARTICLE or carried.passages.size == 0:
-            return carried, None
+            return carried, None, states
         best = carried.passages[int(np.argmax(carried.passage_scores))]
         within = np.zeros(len(self.data.documents), dtype=bool)
         within[int(self.data.chunk_doc[best])] = True
-        return carried, self._score(q, qv_ready.result(), within)
+        return carried, self._score(q, qv_ready.result(), within), states
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.

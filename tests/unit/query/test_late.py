@@ -126,3 +126,22 @@ def test_scores_still_fall_when_the_group_stops_at_top() -> None:
     )
     out = reranked(cits, 2, late=3.0, late_window=0.2)
     assert [c.source for c in out] == ["002.txt", "001.txt", "003.txt"]
+
+
+def test_a_follow_ups_carried_text_is_read_once_by_the_model_that_searched_it(corpus: Path) -> None:
+    """A follow-up searched with the conversation's words is read again by late interaction against
+    that text: its token states come from the carried search's own run of the model."""
+    qa.build(corpus, corpus.parent / "late-index", embedder=FakeEmbedder())
+    engine = qa.load(corpus.parent / "late-index", embedder=Recording(), settings=qa.Settings(late_top=5))
+    engine.params = RetrievalParams(late_window=1.0)
+    model = engine.embedder
+    assert isinstance(model, Recording)
+    carried = 0
+    for first in QUESTIONS[:6]:
+        for follow_up in ("What did he add?", "And when was that?", "Why?"):
+            model.read.clear()
+            answer = engine.ask(follow_up, history=[first])
+            if answer.query != answer.question and not answer.abstained:
+                carried += 1
+                assert model.read.count(answer.query) == 1, model.read
+    assert carried, "no follow-up was searched with carried words: the test proves nothing"
