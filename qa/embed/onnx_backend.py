@@ -121,8 +121,10 @@ class OnnxEmbedder:
         quantize: bool = False,
         batch_size: int = 32,
         cache: Path | None = None,
+        intra_threads: int = 1,
     ) -> None:
         self.model_path = Path(model_path)
+        self.intra_threads = intra_threads
         self.name = name
         self.dimension = dimension
         self.quantize = quantize
@@ -152,6 +154,10 @@ class OnnxEmbedder:
                     quantize=True,
                     batch_size=self.batch_size,
                     cache=self.cache.parent,
+                    # Late interaction reads the first citations with this copy, one batch of ~450
+                    # word pieces: two threads split it with the same output (README, "Late
+                    # interaction"); a question's own encode stays on one (no faster on two).
+                    intra_threads=min(2, self.workers),
                 )
             return self._coarse
 
@@ -163,10 +169,11 @@ class OnnxEmbedder:
             path = export_onnx(self.model_path, self.cache, self.quantize)
             options = ort.SessionOptions()
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # One thread per run: a question encodes as fast on one thread as on two (2.95 ms, 2 cores),
+            # One thread per run (`intra_threads`, but for the int8 reader of `coarse`): a question
+            # encodes as fast on one thread as on two (2.95 ms, 2 cores),
             # and a build runs batches side by side on `workers` threads instead (sentences of the
             # SQuAD subset: 2.2 s vs 2.7 s for one run at a time on two threads; torch takes 2.3 s).
-            options.intra_op_num_threads = 1
+            options.intra_op_num_threads = self.intra_threads
             options.inter_op_num_threads = 1
             # No busy-waiting between questions: spinning threads starve the numpy and FAISS work that
             # follows each encode (measured at 11k passages on 2 cores: 13 ms of overhead instead of 2).

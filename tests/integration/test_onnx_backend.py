@@ -84,3 +84,15 @@ def test_coarse_copy_is_the_int8_model_made_once(cache: Path) -> None:
     cosines = (coarse.encode(TEXTS) * full.encode(TEXTS)).sum(axis=1)
     assert (full.cache / "model.int8.onnx").exists()
     assert cosines.min() >= 0.85 and np.median(cosines) >= 0.95, cosines
+
+
+def test_the_int8_reader_on_two_threads_reads_exactly_as_on_one(cache: Path) -> None:
+    """Late interaction reads a batch of citations with the int8 copy on two threads: the same token
+    states, bit for bit, as one thread gives (so answers do not depend on the thread count)."""
+    full = OnnxEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, cache=cache)
+    one = OnnxEmbedder(full.model_path, MODEL_NAME, MODEL_DIMENSION, quantize=True, cache=cache, intra_threads=1)
+    two = full.coarse()
+    assert two.intra_threads == min(2, full.workers)
+    batch = [TEXTS[0], TEXTS[-3], TEXTS[1]]  # of different lengths: one padded batch
+    for a, b in zip(one.token_states(batch), two.token_states(batch), strict=True):
+        assert np.array_equal(a, b)
