@@ -253,14 +253,20 @@ class Engine:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
             # Read against what was searched: a follow-up's own words are too few to read a passage
-            # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709).
+            # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709). `states`
+            # are those of the text searched, from the run that encoded it (None: read here).
             reader, top = self._late_reader, self.settings.late_top
             citations = late.rerank(citations, query, self.embedder, reader, self.params, top, states)
         return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
 
     def _reads_late(self) -> bool:
         """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""
-        return self.params.late > 0 and self.settings.late_top >= 2 and isinstance(self._late_reader, StatesEmbedder)
+        return (
+            self.params.late > 0
+            and self.settings.late_top >= 2
+            and isinstance(self.embedder, StatesEmbedder)
+            and isinstance(self._late_reader, StatesEmbedder)
+        )
 
     def _article_share(self, own: Scored, source: str) -> float:
         """The share of the question's word weight (BM25's idf, over the passages) that article `source`

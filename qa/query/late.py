@@ -13,8 +13,9 @@ times a question): among the first `top` citations (Settings.late_top, QA_LATE_T
 within `late_window` of the first; when only the first is there, nothing is encoded. Their order
 becomes (score / first score) + `late` x (MaxSim - best MaxSim). Constants chosen by
 cross-validation split by article (README, "Late interaction"); the citations' text is read by the
-int8 copy of the model when there is one (the question by the full model), which ranked as well as
-the full model in those folds.
+int8 copy of the model when there is one, which ranked as well as the full model in those folds.
+The question is read by the full model (its states come from the run that made its vector), a
+follow-up searched with carried words by the int8 copy (from the carried search's own run).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def rerank(
 ) -> tuple[Citation, ...]:
     """`citations` with the close ones at the top re-ordered (see the module), renumbered from 1.
     The re-ordered ones' `score` becomes first score x their combined value. `question_states`:
-    the question's token states by `reader` when the caller already has them (its encode)."""
+    the token states of `question` when the caller already has them from the run that encoded it
+    (by `reader`, or by the int8 copy for a carried follow-up); else `reader` reads it here."""
     cits = tuple(citations)
     if params.late <= 0 or top < 2 or len(cits) < 2 or cits[0].score <= 0:
         return cits

@@ -90,9 +90,11 @@ def test_the_int8_reader_on_two_threads_reads_exactly_as_on_one(cache: Path) -> 
     """Late interaction reads a batch of citations with the int8 copy on two threads: the same token
     states, bit for bit, as one thread gives (so answers do not depend on the thread count)."""
     full = OnnxEmbedder(default_model_path(), MODEL_NAME, MODEL_DIMENSION, cache=cache)
-    one = OnnxEmbedder(full.model_path, MODEL_NAME, MODEL_DIMENSION, quantize=True, cache=cache, intra_threads=1)
-    two = full.coarse()
-    assert two.intra_threads == min(2, full.workers)
+    assert full.coarse().intra_threads == min(2, full.workers)
+    one, two = (
+        OnnxEmbedder(full.model_path, MODEL_NAME, MODEL_DIMENSION, quantize=True, cache=cache, intra_threads=n)
+        for n in (1, 2)
+    )
     batch = [TEXTS[0], TEXTS[-3], TEXTS[1]]  # of different lengths: one padded batch
     for a, b in zip(one.token_states(batch), two.token_states(batch), strict=True):
         assert np.array_equal(a, b)
