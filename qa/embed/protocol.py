@@ -45,6 +45,17 @@ class PooledStatesEmbedder(StatesEmbedder, Protocol):
         ...
 
 
+def encode_one(model: Embedder, text: str, keep_states: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """`text`'s vector (a 1 x d float32 row) and, when `keep_states` and the model gives them from the
+    same run, its token states (else None: a reader that needs them encodes the text itself)."""
+    import numpy as np
+
+    if keep_states and isinstance(model, PooledStatesEmbedder):
+        vectors, (states,) = model.encode_with_states([text])
+        return np.asarray(vectors, dtype=np.float32), states
+    return np.asarray(model.encode([text]), dtype=np.float32), None
+
+
 @runtime_checkable
 class TokenEmbedder(Embedder, Protocol):
     """A model that also gives the token-state sums its mean pooling divides (used by index builds)."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import Settings
-from qa.embed.protocol import Embedder, PooledStatesEmbedder, StatesEmbedder
+from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
 from qa.query import conversation, cues, fusion, late
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
@@ -176,13 +176,8 @@ class Engine:
         carried_query = conversation.search_text(q, terms)
         qv_ready: Future[np.ndarray] = Future()
         side = _side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready) if terms else None
-        states = None  # the question's token states, when late interaction may read it (one run for both)
-        try:
-            if isinstance(self.embedder, PooledStatesEmbedder) and self._reads_late():
-                vectors, (states,) = self.embedder.encode_with_states([q])
-                qv = np.asarray(vectors, dtype=np.float32)
-            else:
-                qv = np.asarray(self.embedder.encode([q]), dtype=np.float32)
+        try:  # the question's token states too, from the same run, when late interaction may read it
+            qv, states = encode_one(self.embedder, q, self._reads_late())
         except BaseException as err:
             qv_ready.set_exception(err)
             raise
@@ -304,12 +299,7 @@ class Engine:
         # The int8 copy (Engine.__init__): with the carried search no longer the longer of the two, a
         # follow-up costs 1.16-1.26x a question asked alone instead of 1.34x (SQuAD questions, 2
         # cores), and its answers are those of the full model within one turn of bench/conversations.jsonl.
-        model = self._carried_embedder
-        if isinstance(model, PooledStatesEmbedder) and self._reads_late():
-            vectors, (states,) = model.encode_with_states([carried_query])
-        else:
-            vectors, states = model.encode([carried_query]), None
-        cv = np.asarray(vectors, dtype=np.float32)
+        cv, states = encode_one(self._carried_embedder, carried_query, self._reads_late())
         carried = self._score(carried_query, cv, doc_mask)
         if not conversation.WITHIN_ARTICLE or carried.passages.size == 0:
             return carried, None, states
