@@ -7,7 +7,6 @@ give the same answer object.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -20,11 +19,12 @@ from qa.answer import NOT_IN_SOURCES, Answer, compose
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
-from qa.query import conversation, cues, fusion, late
+from qa.query import conversation, cues, fusion, late, word_evidence
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
 from qa.query.validate import check_date, clean_question
+from qa.query.word_evidence import WordEvidence
 from qa.store import search
 from qa.store.tables import Place, expand_runs
 from qa.store.texts import document_text
@@ -61,7 +61,8 @@ class Scored:
     passage_scores: Any  # their fused scores, in [0, 1]
     sentence_scores: Any  # fusion.SentenceScores: of the candidates' sentences (0 for any other)
     best_cosine: float  # the highest sentence cosine among the candidates
-    tokens: list[str]  # the question's BM25 tokens
+    text: str  # what was searched
+    tokens: list[str]  # its BM25 tokens
     coverage: float  # the share of them the corpus uses at all
     frequencies: Any  # how many passages use each of them
 
@@ -92,10 +93,9 @@ class Engine:
         for src in sorted(data.documents):
             members.setdefault(self._story[src], []).append(src)
         self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
-        # An article's BM25 words, for the confidence (_article_share): tokenised when first cited.
-        self._article_words = functools.lru_cache(maxsize=1024)(
-            lambda source: frozenset(data.tokens(data.documents[source].text))
-        )
+        # The confidence's word shares (qa/query/word_evidence.py); its lemmatiser loads beside the model.
+        self._word_evidence = WordEvidence(data.tokens, data.lexical.words, lambda s: data.documents[s].text)
+        threading.Thread(target=word_evidence.preload, name="qa-lemmas", daemon=True).start()
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
 
     def _citation_idf(self) -> dict[str, float]:
@@ -182,16 +182,17 @@ class Engine:
             qv_ready.set_exception(err)
             raise
         qv_ready.set_result(qv)
-        scored = self._score(q, qv, doc_mask)
+        own = scored = self._score(q, qv, doc_mask)
         # Confidence that the corpus answers at all: the closest single sentence (raw cosine), times
         # the share of the question's words the corpus uses at all (and, once the first citation is
-        # known, the square root of how much of the question's word weight its article holds:
-        # _article_share). The cosine alone is fooled by questions the model cannot read (another
-        # language) or that share only a topic; the word share alone by paraphrase (README,
-        # "Abstention").
+        # known, that share counting words its article holds in another form, times the square root
+        # of how much of the question's word weight the article holds: qa/query/word_evidence.py).
+        # The cosine alone is fooled by questions the model cannot read (another language) or that
+        # share only a topic; the word shares alone by paraphrase (README, "Abstention").
         coverage = scored.coverage
-        searched = scored  # whose words the cited article should hold (_article_share)
-        confidence = max(0.0, scored.best_cosine) * coverage
+        searched = scored  # whose words the cited article should hold
+        cosine = max(0.0, scored.best_cosine)
+        confidence = cosine * coverage
         query = q
         if terms:
             # A follow-up: the search that carries the conversation is kept only when the corpus
@@ -202,7 +203,8 @@ class Engine:
             if carried_confidence > confidence + conversation.CARRY_MARGIN:
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).
-                confidence, query, scored, searched, states = (
+                cosine, confidence, query, scored, searched, states = (
+                    max(0.0, carried.best_cosine),
                     carried_confidence,
                     carried_query,
                     within if within is not None else carried,
@@ -243,7 +245,8 @@ class Engine:
             for n, span in enumerate(spans, 1)
         )
         if citations:
-            confidence *= self._article_share(searched, citations[0].source) ** 0.5
+            coverage, share = self._word_evidence.shares(own, searched, citations[0].source, len(chunks))
+            confidence = cosine * coverage * share**0.5
         if not citations or confidence < self.settings.min_confidence:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
@@ -262,22 +265,6 @@ class Engine:
             and isinstance(self.embedder, StatesEmbedder)
             and isinstance(self._late_reader, StatesEmbedder)
         )
-
-    def _article_share(self, own: Scored, source: str) -> float:
-        """The share of the question's word weight (BM25's idf, over the passages) that article `source`
-        uses: an article that answers a question holds its rare words (a name, a place, a subject);
-        one that only shares its topic or its common words does not ("How fast can a common swift
-        fly?" matching a sentence about flights). Chosen by cross-validation (README, "Abstention")."""
-        import numpy as np
-
-        if not own.tokens:
-            return 0.0
-        n = len(self.data.chunks)
-        f = np.asarray(own.frequencies, dtype=np.float64)
-        idf = np.log1p((n - f + 0.5) / (f + 0.5))
-        words = self._article_words(source)
-        held = np.array([t in words for t in own.tokens], dtype=bool)
-        return float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
 
     def _one_per_story(self, hits: Iterator[Hit]) -> Iterator[Hit]:
         """`hits` without those of a file whose story another file already stands for."""
@@ -331,7 +318,7 @@ class Engine:
         )
         passage = fusion.passage_scores(c.dense, c.bm25, sent, pair_s, pair_p, self.params)
         best_cosine = float(c.sentence_dense.max()) if c.sentence_dense.size else 0.0
-        return Scored(c.passages, passage, sent, best_cosine, tokens, c.coverage, c.frequencies)
+        return Scored(c.passages, passage, sent, best_cosine, q, tokens, c.coverage, c.frequencies)
 
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: SentenceScores, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in

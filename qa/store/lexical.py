@@ -276,15 +276,18 @@ class Lexical:
         return cls(retriever, stem, len(tokens.ids))
 
     def tokens(self, text: str) -> list[str]:
+        return self._split(text, self._stemmer)
+
+    def words(self, text: str) -> list[str]:
+        """The words of `tokens(text)` before stemming: one per token, in the same order."""
+        return self._split(text, None)
+
+    @staticmethod
+    def _split(text: str, stemmer: Any) -> list[str]:
         import bm25s
 
         out = bm25s.tokenize(
-            [text],
-            token_pattern=TOKEN_PATTERN,
-            stopwords="en",
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
+            [text], token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
         )
         return list(out[0]) if out else []
 

@@ -3,6 +3,7 @@ ones do not, and the source/date filters restrict what is cited."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,26 @@ def test_off_topic_question_abstains_and_shows_checkable_nearest_passages(
 def test_answerable_questions_do_not_abstain(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]
     for question, _, _ in KNOWN:
         assert not engine.ask(question).abstained, f"{question!r} abstained"
+
+
+def _short_seed_questions() -> list[dict[str, object]]:
+    rows = [json.loads(line) for line in SHORT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["answerable"] and str(r["source"]).startswith("seeds/")]
+
+
+SHORT = Path(__file__).resolve().parents[2] / "bench" / "short-questions.jsonl"
+
+
+@pytest.mark.parametrize("row", _short_seed_questions(), ids=lambda r: str(r["id"]))
+def test_a_short_question_built_around_a_rare_name_answers(
+    engine: qa.query.engine.Engine,  # type: ignore[name-defined]
+    row: dict[str, object],
+) -> None:
+    """Issue 14: "What did Eveleth write?" must not abstain. A reader's verb often differs in form from
+    the article's ("write" / "wrote"); over five articles such a word weighed like an unknown one."""
+    a = engine.ask(str(row["question"]), k=5)
+    assert not a.abstained, f"{row['question']!r} abstained (confidence {a.confidence:.3f})"
+    assert any(c.source == Path(str(row["source"])).name for c in a.citations), "its article is cited"
 
 
 def test_source_glob_restricts_citations_to_matching_files(engine: qa.query.engine.Engine) -> None:  # type: ignore[name-defined]

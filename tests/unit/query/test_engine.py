@@ -352,8 +352,8 @@ def test_article_share_weighs_the_question_words_an_article_holds_by_their_rarit
 
     def share(question: str, source: str) -> float:
         tokens = data.tokens(question)
-        searched = SimpleNamespace(tokens=tokens, frequencies=data.lexical.frequencies(tokens))
-        return engine._article_share(searched, source)
+        searched = SimpleNamespace(text=question, tokens=tokens, frequencies=data.lexical.frequencies(tokens))
+        return engine._word_evidence.shares(searched, searched, source, len(data.chunks))[1]
 
     a, b = sorted(texts)[:2]
     only_a = sorted(words[a] - words[b], key=lambda t: sum(t in p for p in passages))[0]  # A's rarest

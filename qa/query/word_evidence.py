@@ -1,0 +1,97 @@
+"""The word evidence of the abstention signal: how much of a question the corpus and the cited article hold.
+
+The confidence qa abstains on (qa/query/engine.py) is the closest sentence's cosine times two word
+shares, because the cosine alone is fooled by a question that shares only a topic, or that the model
+cannot read (another language):
+
+- coverage: the share of the question's words that the corpus uses at all;
+- article share: the share of the question's word weight (BM25's idf over the passages) that the
+  first cited article holds. An article that answers a question holds its rare words (a name, a place,
+  a subject); one that only shares its topic or its common words does not ("How fast can a common
+  swift fly?" matching a sentence about flights).
+
+A word counts as held in any of its inflections: BM25's stemmer joins "negotiations" and "negotiate"
+but not "write" and "wrote", "tell" and "told", "buy" and "bought", and a reader asks "What did
+Eveleth write?" of an article where he "wrote on X". Without this, a short question built around a
+rare name lost a quarter of its coverage and most of its article share to its verb, and abstained.
+Inflections are judged by their lemma (simplemma, MIT: a dictionary lemmatiser, no model), only for
+the words the article does not hold as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """`word`'s English dictionary form ("wrote" -> "write", "told" -> "tell"); itself if unknown."""
+    import simplemma
+
+    with _lock:  # simplemma loads its English dictionary on the first call
+        out: str = simplemma.lemmatize(word, lang="en")
+    return out
+
+
+def preload() -> None:
+    """Load the lemmatiser's dictionary (~0.4 s) ahead of the first question that needs it."""
+    lemma("wrote")
+
+
+class WordEvidence:
+    """Coverage and article share of a question, its words held in any inflection.
+
+    `words(text)`: the text's words before stemming, one per BM25 token of `tokens(text)` and in the
+    same order (qa/store/lexical.py); `article_text(source)`: the text of an indexed article."""
+
+    def __init__(
+        self, tokens: Callable[[str], list[str]], words: Callable[[str], list[str]], article_text: Callable[[str], str]
+    ) -> None:
+        self._words = words
+        # An article's BM25 tokens and the lemmas of its words: made when it is first cited.
+        self._article_tokens = functools.lru_cache(maxsize=1024)(lambda source: frozenset(tokens(article_text(source))))
+        self._article_lemmas = functools.lru_cache(maxsize=256)(
+            lambda source: frozenset(lemma(w) for w in set(words(article_text(source))))
+        )
+
+    def held(self, text: str, tokens: Sequence[str], source: str) -> list[bool]:
+        """For each BM25 token of `text` (`tokens`), whether article `source` uses the word in any form."""
+        stems = self._article_tokens(source)
+        held = [t in stems for t in tokens]
+        if all(held):
+            return held
+        words = self._words(text)
+        if len(words) != len(tokens):  # not aligned (cannot happen with one tokeniser): stems only
+            return held
+        lemmas = self._article_lemmas(source)
+        return [h or lemma(w) in lemmas for h, w in zip(held, words, strict=True)]
+
+    def shares(self, own: Any, searched: Any, source: str, passages: int) -> tuple[float, float]:
+        """(coverage, article share) for the first citation's article `source`. `own`: the question's
+        own search (its tokens, and how many passages use each); `searched`: the search whose citations
+        these are (a follow-up's carried one, or `own`), with `text`, `tokens` and `frequencies`.
+
+        Coverage: the share of `own`'s tokens the corpus uses, or whose word the article uses in
+        another form. Article share: the idf-weighted share of `searched`'s tokens the article holds in
+        any form; a word the corpus never uses weighs as the rarest."""
+        import numpy as np
+
+        if not own.tokens or not searched.tokens:
+            return 0.0, 0.0
+        f_own = np.asarray(own.frequencies) > 0
+        inflected = np.asarray(self.held(own.text, own.tokens, source), dtype=bool) & ~f_own
+        coverage = float((f_own | inflected).sum()) / len(own.tokens)
+        f = np.asarray(searched.frequencies, dtype=np.float64)
+        idf = np.log1p((passages - f + 0.5) / (f + 0.5))
+        held = np.asarray(self.held(searched.text, searched.tokens, source), dtype=bool)
+        # A word the corpus uses only in another form ("write" where it says "wrote") has no idf of its
+        # own here: weighing it as the rarest word would let a verb outweigh a missing name ("What did
+        # Delacroix tell reporters?" of an article where someone "told journalists"). It is left out.
+        idf[held & (f == 0)] = 0.0
+        share = float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
+        return coverage, share

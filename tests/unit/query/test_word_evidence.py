@@ -1,0 +1,73 @@
+"""The confidence's word shares count a word the article holds in another form (qa/query/word_evidence.py)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from qa.query.word_evidence import WordEvidence, lemma
+from qa.store.lexical import Lexical
+
+ARTICLES = {
+    "a.txt": "Commenting on the report, Eveleth wrote on X that the two countries do not trust each other.",
+    "b.txt": "Eveleth, an analyst based in Virginia, spoke at a conference about satellites.",
+}
+
+
+@pytest.fixture
+def evidence() -> WordEvidence:
+    lex = Lexical.tokenizer()
+    return WordEvidence(lex.tokens, lex.words, ARTICLES.__getitem__)
+
+
+def searched(text: str, frequencies: list[int]) -> SimpleNamespace:
+    lex = Lexical.tokenizer()
+    tokens = lex.tokens(text)
+    assert len(tokens) == len(frequencies), tokens
+    return SimpleNamespace(text=text, tokens=tokens, frequencies=frequencies)
+
+
+def test_words_line_up_with_tokens() -> None:
+    lex = Lexical.tokenizer()
+    text = "What did Eveleth write about the negotiations on X in 2024?"
+    assert len(lex.words(text)) == len(lex.tokens(text))
+    assert lex.words(text)[lex.tokens(text).index("negoti")] == "negotiations"
+
+
+def test_irregular_forms_share_a_lemma() -> None:
+    assert lemma("wrote") == lemma("written") == lemma("write")
+    assert lemma("told") == lemma("tell")
+    assert lemma("eveleth") == "eveleth"
+
+
+def test_a_word_held_in_another_form_counts_as_held(evidence: WordEvidence) -> None:
+    q = "What did Eveleth write?"
+    tokens = Lexical.tokenizer().tokens(q)
+    held = dict(zip(tokens, evidence.held(q, tokens, "a.txt"), strict=True))
+    assert held["eveleth"] and held["write"], held  # "wrote" in a.txt
+    held_b = dict(zip(tokens, evidence.held(q, tokens, "b.txt"), strict=True))
+    assert held_b["eveleth"] and not held_b["write"], held_b
+
+
+def test_coverage_and_share_count_the_inflected_word(evidence: WordEvidence) -> None:
+    # "write" is a word no passage uses (frequency 0): before, it cost a quarter of the coverage and,
+    # weighing as the rarest word, most of the article share. Held as "wrote", it counts as used and
+    # weighs nothing in the share (it has no idf of its own); "did" is held as "do", "what" is not.
+    own = searched("What did Eveleth write?", [4, 1, 2, 0])
+    coverage, share = evidence.shares(own, own, "a.txt", passages=10)
+    assert coverage == 1.0
+    assert share == pytest.approx(1.0 - _idf(10, 4) / sum(_idf(10, f) for f in (4, 1, 2)))
+    coverage_b, share_b = evidence.shares(own, own, "b.txt", passages=10)
+    assert coverage_b == 0.75 and share_b < share
+
+
+def test_no_tokens_no_evidence(evidence: WordEvidence) -> None:
+    own = SimpleNamespace(text="", tokens=[], frequencies=[])
+    assert evidence.shares(own, own, "a.txt", passages=10) == (0.0, 0.0)
+
+
+def _idf(n: int, f: int) -> float:
+    import math
+
+    return math.log1p((n - f + 0.5) / (f + 0.5))
