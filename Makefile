@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-conversations cv bench clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-conversations eval-short cv bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,11 +72,18 @@ eval: install
 	    --questions ../shared/benchmarks/squad-subset/questions.jsonl --folds articles
 	$(MAKE) --no-print-directory eval-news
 	$(MAKE) --no-print-directory eval-conversations
+	$(MAKE) --no-print-directory eval-short
 
 eval-news: install
 	$(PY) bench/news_corpus.py >/dev/null
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --questions bench/news-questions.jsonl --folds 5
+
+## short questions built around a rare name ("What did Eveleth write?") and 20 that no article answers
+eval-short: install
+	$(PY) bench/news_corpus.py >/dev/null
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --questions bench/short-questions.jsonl
 
 ## follow-up questions: each turn of bench/conversations.jsonl with its conversation and alone
 eval-conversations: install
