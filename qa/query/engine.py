@@ -67,6 +67,16 @@ class Scored:
     frequencies: Any  # how many passages use each of them
 
 
+def _neighbours(ids: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
+    """The sentences just before and after `ids` in the same document. The next sentence id may be the
+    first of another document, and which one depends on how the index is laid out (one index or its
+    shards number documents differently), so it is never a neighbour."""
+    import numpy as np
+
+    out = [ids[(ids + step >= 0) & (ids + step < len(doc_of))] for step in (-1, 1)]
+    return np.concatenate([x[doc_of[x + step] == doc_of[x]] + step for x, step in zip(out, (-1, 1), strict=True)])
+
+
 class Engine:
     def __init__(self, data: Index, embedder: Embedder, settings: Settings) -> None:
         import numpy as np
@@ -333,8 +343,7 @@ class Engine:
             return scores
         indptr, sent_ids = self.data.passage_sentences
         inside = [sent_ids[indptr[p] : indptr[p + 1]] for p in passages]
-        ids = np.unique(np.concatenate([*inside, *(x - 1 for x in inside), *(x + 1 for x in inside)]))
-        ids = ids[(ids >= 0) & (ids < len(sent))]
+        ids = np.unique(np.concatenate([*inside, *(_neighbours(x, self.data.sentences[:, 0]) for x in inside)]))
         before = [float(sent[x].max()) if x.size else 0.0 for x in inside]
         docs = self.data.chunks.docs
         for i, (d, a, b) in zip(ids.tolist(), self.data.sentences[ids].tolist(), strict=True):

@@ -366,3 +366,16 @@ def test_article_share_weighs_the_question_words_an_article_holds_by_their_rarit
     assert share(question, b) == pytest.approx(idf[common] / (idf[common] + idf[only_a]))
     assert share(question, b) < 0.5 < share(question, a), "the rare word weighs more than the common one"
     assert share("", a) == 0.0
+
+
+def test_a_sentences_neighbours_are_in_its_own_document() -> None:
+    """The second stage re-scores the sentences next to a passage's; the next sentence id can be the
+    first of another document, whose number depends on the index's layout (one index or shards)."""
+    import numpy as np
+
+    from qa.query.engine import _neighbours
+
+    doc_of = np.array([0, 0, 0, 1, 1, 2])
+    assert sorted(_neighbours(np.array([2, 3]), doc_of).tolist()) == [1, 4]  # not 3 for 2, nor 2 for 3
+    assert sorted(_neighbours(np.array([0, 5]), doc_of).tolist()) == [1]
+    assert sorted(_neighbours(np.array([1]), doc_of).tolist()) == [0, 2]

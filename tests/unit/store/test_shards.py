@@ -98,6 +98,7 @@ def test_a_sharded_index_answers_every_question_as_one_index(corpus: Path, index
     assert len(asked) > 40
     for i, q in enumerate(asked):
         assert answer_key(four, q) == answer_key(one, q), q
+        assert answer_key(four, q, k=10) == answer_key(one, q, k=10), q  # as `qa eval` asks
         # with a filter (one file, or a group of files) and with the previous question as history
         pattern = ["extra_0*", "00[12]_*", "extra_1[3-5]*"][i % 3]
         history = [asked[i - 1]] if i else None
