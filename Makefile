@@ -13,24 +13,29 @@ export TOKENIZERS_PARALLELISM := false
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+# Each install is tried twice, the second time without pip's cache: now and then a wheel arrives
+# damaged ("THESE PACKAGES DO NOT MATCH THE HASHES", seen once for gradio in a clean clone) and the
+# next download is whole.
+PIP_INSTALL = $(PY) -m pip install --quiet
+
 # torch first, pinned: here that is a local CPU wheel; the project's own range accepts it, so pip
 # never pulls the multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e .
+	$(PIP_INSTALL) torch==2.13.0 || $(PIP_INSTALL) --no-cache-dir torch==2.13.0
+	$(PIP_INSTALL) -e . || $(PIP_INSTALL) --no-cache-dir -e .
 	touch $@
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the Ray
 # extra is installed so that the tests of `qa index --ray` run on a real local cluster.
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,ray]'
+	$(PIP_INSTALL) -e '.[test,ray]' || $(PIP_INSTALL) --no-cache-dir -e '.[test,ray]'
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@
 
 # The benchmark's peers (LangChain's FAISS store, txtai) are optional extras, installed only for `make bench`
 # (with Ray, for its Ray build row).
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[bench,ray]'
+	$(PIP_INSTALL) -e '.[bench,ray]' || $(PIP_INSTALL) --no-cache-dir -e '.[bench,ray]'
 	touch $@
 
 install: $(VENV)/.installed
