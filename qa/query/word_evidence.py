@@ -78,17 +78,19 @@ class WordEvidence:
 
         Coverage: the share of `own`'s tokens the corpus uses, or whose word the article uses in
         another form. Article share: the idf-weighted share of `searched`'s tokens the article holds in
-        any form; a word the corpus never uses weighs as the rarest."""
+        any form; a word the corpus never uses weighs as the rarest, unless the article holds it in
+        another form (then it weighs nothing, below)."""
         import numpy as np
 
         if not own.tokens or not searched.tokens:
             return 0.0, 0.0
+        held_own = np.asarray(self.held(own.text, own.tokens, source), dtype=bool)
         f_own = np.asarray(own.frequencies) > 0
-        inflected = np.asarray(self.held(own.text, own.tokens, source), dtype=bool) & ~f_own
-        coverage = float((f_own | inflected).sum()) / len(own.tokens)
+        coverage = float((f_own | held_own).sum()) / len(own.tokens)
         f = np.asarray(searched.frequencies, dtype=np.float64)
         idf = np.log1p((passages - f + 0.5) / (f + 0.5))
-        held = np.asarray(self.held(searched.text, searched.tokens, source), dtype=bool)
+        # The question's own search, unless a follow-up was searched with carried words: held once.
+        held = held_own if searched is own else np.asarray(self.held(searched.text, searched.tokens, source), bool)
         # A word the corpus uses only in another form ("write" where it says "wrote") has no idf of its
         # own here: weighing it as the rarest word would let a verb outweigh a missing name ("What did
         # Delacroix tell reporters?" of an article where someone "told journalists"). It is left out.
