@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-conversations eval-short cv bench clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short cv bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,12 @@ eval-news: install
 	$(PY) bench/news_corpus.py >/dev/null
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --questions bench/news-questions.jsonl --folds 5
+
+## the same news questions over the saved HTML pages themselves (article extraction included)
+eval-news-html: install
+	$(PY) bench/news_corpus.py --pages html >/dev/null
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-html \
+	    --questions embeddings/news-html-questions.jsonl --folds 5
 
 ## short questions built around a rare name ("What did Eveleth write?") and 20 that no article answers
 eval-short: install

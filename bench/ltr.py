@@ -5,7 +5,7 @@ passages are the candidates, each described by a handful of features (below). A 
 logit (softmax over one question's candidates, L2) is fitted on the training folds of both sets and
 judged on the held-out fold: the first citation is the excerpt around the best-scoring sentence.
 
-Result (README, "Tried and dropped"): `--balance --l2 0.0001`, held-out folds, against the engine on
+Result (docs/MEASUREMENTS.md, "Learned fusion"): `--balance --l2 0.0001`, held-out folds, against the engine on
 the same questions: news hit@1 .683 vs .654 (9 questions won, 6 lost), evidence@1 .444 vs .355 (17
 won, 4 lost); SQuAD hit@1 .918 vs .926 (11 won, 20 lost), evidence@1 .811 vs .815 (32 won, 40 lost).
 Contextual sentence vectors (the sentence embedded with its previous sentence, next sentence or

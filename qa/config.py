@@ -99,7 +99,7 @@ class Settings:
     # is the mean of its sentences' token states (mean pooling over the passage's tokens, each sentence
     # read in its own context); a build then costs one model pass over the text. "encoded": passages
     # and sentences are each encoded on their own (overlaps and sentences make it about twice the
-    # model work). Same hit@1 on the SQuAD subset; measured side by side in README, "Performance".
+    # model work). Same hit@1 on the SQuAD subset; measured side by side in README, "Vectors, one model pass".
     passage_vectors: PassageVectorsMode = "pooled"
     k: int = 5
     # Abstain when the answer confidence (best sentence cosine x share of the question's words found
@@ -107,7 +107,7 @@ class Settings:
     # article holds) is below this. Chosen by cross-validation (bench/abstention.py): the highest
     # threshold with at most 0.5 % false abstention on the training folds of the news set, the
     # conversations' first turns and the SQuAD subset pooled (0.19-0.20 on every split); README,
-    # "Abstention".
+    # "Abstention", and docs/MEASUREMENTS.md.
     min_confidence: float = 0.20
     # Drop citations scoring below this fraction of the best one's score. 0 (off): on every training
     # split of bench/cv.py, no cut beat a cut of 0.5 (a dropped lower citation sometimes held the answer).
@@ -123,7 +123,7 @@ class Settings:
     shards: int = 1
     # How many of the first citations may be re-read by the model and re-ordered (late interaction,
     # qa/query/late.py; only those scoring close to the first). 0: off, for the fastest answers
-    # (README, "Late interaction": what it costs and gains).
+    # (docs/MEASUREMENTS.md, "Late interaction": what it costs and gains).
     late_top: int = 3
 
     def __post_init__(self) -> None:

@@ -155,7 +155,7 @@ class OnnxEmbedder:
                     batch_size=self.batch_size,
                     cache=self.cache.parent,
                     # Late interaction reads the first citations with this copy, one batch of ~450
-                    # word pieces: two threads split it with the same output (README, "Late
+                    # word pieces: two threads split it with the same output (docs/MEASUREMENTS.md, "Late
                     # interaction"). The copy also encodes a follow-up's carried search beside the
                     # full model's encode of the question (on one thread): three threads on two cores
                     # there, measured no slower (follow-up mean 35.7 vs 38.4 ms on one, SQuAD pairs).

@@ -29,8 +29,9 @@ from typing import Any
 from qa.errors import UsageError
 from qa.ingest.boilerplate import english_stop_words
 
-# Chosen by bench/conversations.py's folds (README): how much better the carried search must do, and
-# whether the carried words pick the article only (the passage then by the question's own words).
+# Chosen by bench/conversations.py's folds (docs/MEASUREMENTS.md, "Follow-up questions"): how much
+# better the carried search must do, and whether the carried words pick the article only (the passage
+# then by the question's own words).
 CARRY_MARGIN = 0.0
 WITHIN_ARTICLE = True
 MAX_TURNS = 3  # earlier questions whose words may be carried, most recent first

@@ -12,7 +12,7 @@ It runs only where the first stage is unsure, and on few texts (encoding a citat
 times a question): among the first `top` citations (Settings.late_top, QA_LATE_TOP), those scoring
 within `late_window` of the first; when only the first is there, nothing is encoded. Their order
 becomes (score / first score) + `late` x (MaxSim - best MaxSim). Constants chosen by
-cross-validation split by article (README, "Late interaction"); the citations' text is read by the
+cross-validation split by article (docs/MEASUREMENTS.md, "Late interaction"); the citations' text is read by the
 int8 copy of the model when there is one, which ranked as well as the full model in those folds.
 The question is read by the full model (its states come from the run that made its vector), a
 follow-up searched with carried words by the int8 copy (from the carried search's own run).

@@ -1,7 +1,7 @@
 """Every query-time constant of retrieval in one frozen value: the fusion weights (qa/query/fusion.py),
 the evidence and highlight choices, the second stage and the candidate pool. `Engine.params` holds
-one; bench/cv.py chooses them by cross-validation with `dataclasses.replace`, and the README reports
-what each choice did on held-out folds."""
+one; bench/cv.py chooses them by cross-validation with `dataclasses.replace`, and
+docs/MEASUREMENTS.md reports what each choice did on held-out folds."""
 
 from __future__ import annotations
 
