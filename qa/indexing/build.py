@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from qa.config import Settings
 from qa.errors import CorpusError
 from qa.indexing.parts import MakeParts, Work, local_parts, old_parts
-from qa.indexing.plan import previous, shard_count
+from qa.indexing.plan import previous, settings_key, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import Staging
 from qa.indexing.writer import ShardJob, run_here, write_generation
@@ -24,6 +24,10 @@ from qa.store.shards import shard_dirs
 
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
+
+# How often the parts made so far are made durable and journaled (qa/indexing/staging.py): a build
+# that stops loses at most about this much work, and pays one fsync of the staging files per period.
+CHECKPOINT_SECONDS = 5.0
 
 
 def build_index(
@@ -96,7 +100,11 @@ def build_index(
                 up_to_date=True,
             )
 
-        staging = Staging(index_dir, dimension, packed_width(dimension))
+        key = settings_key(settings, dimension)
+        width = packed_width(dimension)
+        resumable = Staging.resume(index_dir, dimension, width, key)
+        staging, earlier = resumable if resumable else (Staging(index_dir, dimension, width, key), {})
+        keep_staging = False
         try:
             # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
             # files at a time, or on Ray): each file's text and vectors are staged as they come.
@@ -108,14 +116,35 @@ def build_index(
                 parts.update(old_parts(folder, unchanged, staging))
             kept = set(unchanged)
             todo = [(s, shas[s]) for s in sorted(shas) if s not in kept]
+            # Files a build that stopped had already made, their bytes unchanged: taken as they are.
+            resumed = sorted(s for s, sha in todo if s in earlier and earlier[s][0] == sha)
+            for src in resumed:
+                parts[src] = earlier[src][1]
+                (changed if src in prev_files else added).append(src)
+            if resumed:
+                log(f"going on from a build that stopped: {len(resumed)} files already embedded")
+                taken = set(resumed)
+                todo = [(s, sha) for s, sha in todo if s not in taken]
             not_made: list[Skipped] = []
             work = Work(seeds, todo, settings, embedder_factory, count_tokens, progress, log)
-            for src, made, reason in make_parts(work):
-                if made is None:
-                    not_made.append(Skipped(src, reason))
-                else:
-                    (changed if src in prev_files else added).append(src)
-                    parts[src] = made.stage(staging)
+            last_checkpoint = time.monotonic()
+            try:
+                for src, made, reason in make_parts(work):
+                    if made is None:
+                        not_made.append(Skipped(src, reason))
+                    else:
+                        (changed if src in prev_files else added).append(src)
+                        parts[src] = made.stage(staging)
+                        staging.record(src, shas[src], parts[src])
+                        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                            staging.checkpoint()
+                            last_checkpoint = time.monotonic()
+            except BaseException:
+                # Stopped while making parts (Ctrl-C, a killed worker, the model failing): what was
+                # made is kept for the next build with the same settings to go on from.
+                staging.checkpoint()
+                keep_staging = staging.journaled > 0
+                raise
             not_made.sort(key=lambda sk: sk.source)  # on Ray, files come in any order
             skipped += not_made
             skip_records = {sk.source: {"sha256": shas[sk.source], "reason": sk.reason} for sk in not_made}
@@ -142,6 +171,7 @@ def build_index(
                 skipped=skipped,
                 chunks=int(manifest["counts"]["chunks"]),
                 seconds=time.perf_counter() - t0,
+                resumed=resumed,
             )
         finally:
-            staging.close()
+            staging.close(keep=keep_staging)

@@ -20,6 +20,8 @@ class BuildReport:
     chunks: int = 0
     seconds: float = 0.0
     up_to_date: bool = False
+    # added or changed files whose parts an earlier build made before it stopped (not embedded again)
+    resumed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         files = len(self.added) + len(self.changed) + len(self.unchanged)
@@ -29,6 +31,7 @@ class BuildReport:
             f"Indexed {files} files into {self.index_dir} in {self.seconds:.1f} s: "
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged; {self.chunks} chunks."
+            + (f" {len(self.resumed)} files were embedded by an earlier build that stopped." if self.resumed else "")
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +47,7 @@ class BuildReport:
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
+            "resumed": self.resumed,
         }
 
     @classmethod
@@ -59,4 +63,5 @@ class BuildReport:
             chunks=int(d["chunks"]),
             seconds=float(d["seconds"]),
             up_to_date=bool(d["up_to_date"]),
+            resumed=list(d.get("resumed", [])),
         )

@@ -7,11 +7,20 @@ sentence codes and texts grow with the corpus (~3 KB a passage: 3 GB at a millio
 what the write itself needs). Here each batch's arrays are appended to a file as soon as they are
 made and read back with plain reads (not memory maps, whose pages would count as the build's memory)
 a slice at a time while the generation is written. The folder is named like a temporary generation
-(`.tmp-…`), so if the build dies, the next publish removes it.
+(`.tmp-…`), so the next publish removes it.
+
+A build can go on after an interruption (Ctrl-C, a killed process, a crash of the model): each new
+file's part is recorded in the folder's journal (`journal.jsonl`: the settings the parts were made
+with, then one line per file with its sha256, its places in the staging files and the files' lengths
+after it). Every few seconds the staged rows are fsynced and then the pending lines appended and
+fsynced, so a journal line never names rows that are not on disk. The next build with the same
+settings (`Staging.resume`) reopens the folder, cuts the files back to the last complete line, and
+takes the parts of the files whose bytes have not changed instead of embedding them again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -22,19 +31,31 @@ from typing import TYPE_CHECKING, Any, overload
 if TYPE_CHECKING:
     import numpy as np
 
+    from qa.indexing.parts import Part
+
+JOURNAL = "journal.jsonl"
+PREFIX = ".tmp-staging-"
+
 
 class RowFile:
     """An append-only file of rows of one dtype and width."""
 
-    def __init__(self, path: Path, dtype: Any, width: int) -> None:
+    def __init__(self, path: Path, dtype: Any, width: int, rows: int | None = None) -> None:
+        """A new empty file, or (`rows` given) the existing one cut back to its first `rows` rows."""
         import numpy as np
 
         self.path = path
         self.dtype = np.dtype(dtype)
         self.width = width
         self.row_bytes = self.dtype.itemsize * width
-        self.rows = 0
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.rows = rows or 0
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | (0 if rows is not None else os.O_TRUNC), 0o600)
+        if rows is not None:
+            if os.fstat(self._fd).st_size < rows * self.row_bytes:
+                os.close(self._fd)
+                self._fd = -1
+                raise ValueError(f"{path} holds fewer than {rows} rows")
+            os.ftruncate(self._fd, rows * self.row_bytes)
 
     def append(self, rows: np.ndarray) -> int:
         """Append `rows` ((n, width) of this dtype); returns the number of the first."""
@@ -110,24 +131,106 @@ class Staging:
     """A build's staging folder: passage tables (chunk rows, float32 vectors), sentence tables (spans,
     6-bit codes, scales) and texts (UTF-8), each file appended to as parts are made."""
 
-    def __init__(self, index_dir: Path, dimension: int, code_width: int) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        dimension: int,
+        code_width: int,
+        key: dict[str, Any] | None = None,
+        *,
+        folder: Path | None = None,
+        rows: Sequence[int] | None = None,
+    ) -> None:
+        """A new staging folder (its journal headed by `key`, the settings parts are made with), or
+        (`folder` and `rows` given, see `resume`) an existing one cut back to `rows`."""
         import numpy as np
 
         # absolute: a Ray task that writes a shard may run in another working directory
-        self.folder = index_dir.resolve() / f".tmp-staging-{uuid.uuid4().hex[:12]}"
-        self.folder.mkdir(parents=True)
+        self.folder = folder or index_dir.resolve() / f"{PREFIX}{uuid.uuid4().hex[:12]}"
+        if folder is None:
+            self.folder.mkdir(parents=True)
         self.owner = True  # this build's own (a copy in a Ray task only reads)
+        at = list(rows) if rows is not None else [None] * 6
         # passage tables: a chunk row (start, end, first line, last line) and its vector
-        self.chunks = RowFile(self.folder / "chunks.i64", np.int64, 4)
-        self.vectors = RowFile(self.folder / "passage_vectors.f32", np.float32, dimension)
+        self.chunks = RowFile(self.folder / "chunks.i64", np.int64, 4, at[0])
+        self.vectors = RowFile(self.folder / "passage_vectors.f32", np.float32, dimension, at[1])
         # sentence tables: a span (start, end), its 6-bit codes and scale
-        self.spans = RowFile(self.folder / "sentences.i64", np.int64, 2)
-        self.codes = RowFile(self.folder / "sentence_codes.u8", np.uint8, code_width)
-        self.scales = RowFile(self.folder / "sentence_scales.f32", np.float32, 1)
-        self._texts = RowFile(self.folder / "texts.utf8", np.uint8, 1)
+        self.spans = RowFile(self.folder / "sentences.i64", np.int64, 2, at[2])
+        self.codes = RowFile(self.folder / "sentence_codes.u8", np.uint8, code_width, at[3])
+        self.scales = RowFile(self.folder / "sentence_scales.f32", np.float32, 1, at[4])
+        self._texts = RowFile(self.folder / "texts.utf8", np.uint8, 1, at[5])
+        self._pending: list[str] = []
+        self.journaled = 0  # parts recorded in the journal, resumed ones included
+        if folder is None and key is not None:
+            self._append_journal([json.dumps({"key": key}, sort_keys=True)])
 
     def _files(self) -> tuple[RowFile, ...]:
         return (self.chunks, self.vectors, self.spans, self.codes, self.scales, self._texts)
+
+    # ---- the journal: going on after an interruption
+
+    def record(self, source: str, sha: str, part: Part) -> None:
+        """Note `part` (just staged) for the journal; `checkpoint` writes it."""
+        entry = {
+            "source": source,
+            "sha256": sha,
+            "part": [part.row, list(part.text_at), part.passages_at, part.passages, part.sentences_at, part.sentences],
+            "rows": [f.rows for f in self._files()],
+        }
+        self._pending.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+
+    def checkpoint(self) -> None:
+        """Make the staged rows durable, then the journal lines that name them."""
+        if not self._pending:
+            return
+        self.sync()
+        self._append_journal(self._pending)
+        self.journaled += len(self._pending)
+        self._pending = []
+
+    def _append_journal(self, lines: list[str]) -> None:
+        with (self.folder / JOURNAL).open("a", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in lines))
+            f.flush()
+            os.fsync(f.fileno())
+
+    @classmethod
+    def resume(
+        cls, index_dir: Path, dimension: int, code_width: int, key: dict[str, Any]
+    ) -> tuple[Staging, dict[str, tuple[str, Part]]] | None:
+        """The staging folder a build with the same settings left behind when it stopped, with the
+        parts its journal records ({source: (sha256, part)}), or None. Call it holding the build
+        lock: every staging folder is then a dead build's. The others are removed."""
+        found: tuple[Staging, dict[str, tuple[str, Part]]] | None = None
+        folders = sorted(index_dir.glob(f"{PREFIX}*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for folder in folders:
+            if found is None:
+                found = cls._reopen(index_dir, folder.resolve(), dimension, code_width, key)
+                if found is not None:
+                    continue
+            shutil.rmtree(folder, ignore_errors=True)
+        return found
+
+    @classmethod
+    def _reopen(
+        cls, index_dir: Path, folder: Path, dimension: int, code_width: int, key: dict[str, Any]
+    ) -> tuple[Staging, dict[str, tuple[str, Part]]] | None:
+        from qa.indexing.parts import Part
+
+        entries = _journal_entries(folder / JOURNAL, key)
+        if not entries:
+            return None
+        try:
+            staging = cls(index_dir, dimension, code_width, folder=folder, rows=entries[-1]["rows"])
+        except (OSError, ValueError):
+            return None  # a file shorter than its journal says
+        staging.journaled = len(entries)
+        parts = {}
+        for e in entries:
+            row, text_at, passages_at, passages, sentences_at, sentences = e["part"]
+            part = Part(row, (text_at[0], text_at[1]), passages_at, passages, sentences_at, sentences)
+            parts[e["source"]] = (e["sha256"], part)
+        return staging, parts
 
     def add_passages(self, chunks: np.ndarray, vectors: np.ndarray) -> int:
         """Stage a file's chunk rows and their vectors; returns the number of the first row."""
@@ -166,14 +269,36 @@ class Staging:
         for f in self._files():
             f.sync()
 
-    def close(self) -> None:
+    def close(self, keep: bool = False) -> None:
+        """Close the files; remove the folder unless `keep` (a build to go on with later)."""
         for f in self._files():
             f.close()
-        if self.owner:
+        if self.owner and not keep:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "owner": False}
+
+
+def _journal_entries(journal: Path, key: dict[str, Any]) -> list[dict[str, Any]]:
+    """The complete entries of a journal headed by `key` ([] for another key, or none): a line cut
+    short by the interruption ends it."""
+    try:
+        lines = journal.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return []
+    try:
+        if json.loads(lines[0]) != {"key": json.loads(json.dumps(key, sort_keys=True))}:
+            return []
+    except ValueError:
+        return []
+    entries = []
+    for line in lines[1:-1]:  # the last piece follows the last newline: empty, or a line cut short
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            break
+    return entries
 
 
 class StagedTexts(Sequence[str]):
