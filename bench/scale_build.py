@@ -13,20 +13,19 @@ as an estimate. Without `--stand-in` the packaged model does everything.
 Prints the passages built, the build's wall time and its peak RSS (the build runs in a child process
 whose parent is small, so the peak is the build's own).
 
-With the packaged model a 1M-passage build takes longer than a session here lasts (~4.8 h), so
-`--stages N --keep DIR` builds it as a user adding articles would: stage k indexes the first k/N of
-the corpus's files (hard links in DIR/seeds), each stage an ordinary incremental `qa index` that
-embeds only the files added since the last one and writes and publishes the whole index again. Each
-stage's wall time, CPU time and peak RSS go to DIR/stages.jsonl as it ends; run the same command
-again and it goes on from the last stage that ended (a stage cut off is built again; the index
-stays that of the last stage published). The sum of the stages' times overstates one build's (each
-stage writes the whole index so far again); the last stage's peak RSS is that of writing the whole
-index.
+With the packaged model a 1M-passage build takes longer than a session here lasts (~4.8 h), and a
+session's end kills it. `--keep DIR --go-on` runs the build in DIR/index without clearing it first,
+so a build that was stopped goes on from its journal (qa/indexing/staging.py) instead of starting
+over: run the same command again until it prints the finished build. Every 10 s, and when it ends,
+the run's wall time, CPU time and peak RSS (the child's own, from /proc) go to DIR/runs.jsonl, so
+that runs cut off by a kill count too; the totals are summed over all runs (work a kill lost, at most
+the batch being embedded, is counted, never hidden).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -91,7 +90,8 @@ def child(corpus: str, index: str, stand_in: bool) -> None:
         json.dumps(
             {
                 "passages": report.chunks,
-                "embedded_files": len(report.added) + len(report.changed),
+                "embedded_files": len(report.added) + len(report.changed) - len(report.resumed),
+                "resumed_files": len(report.resumed),
                 "seconds": time.perf_counter() - t0,
                 "cpu_seconds": own.ru_utime + own.ru_stime,
                 "peak_rss_mb": own.ru_maxrss / 1024,
@@ -100,41 +100,60 @@ def child(corpus: str, index: str, stand_in: bool) -> None:
     )
 
 
-def staged(work: Path, corpus: Path, stages: int, stand_in: bool) -> None:
-    """Build the index of `corpus` in `stages` incremental steps, going on from the last one recorded."""
-    log = work / "stages.jsonl"
-    done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    if done and done[0]["stages"] != stages:
-        raise SystemExit(f"{log} records a build in {done[0]['stages']} stages; pass --stages {done[0]['stages']}")
-    files = sorted(corpus.iterdir())
-    seeds = work / "seeds"
-    seeds.mkdir(exist_ok=True)
-    for k in range(len(done) + 1, stages + 1):
-        for f in files[: len(files) * k // stages]:
-            if not (seeds / f.name).exists():
-                os.link(f, seeds / f.name)  # a hard link: the corpus's bytes, not a copy
-        cmd = [sys.executable, __file__, "--child", str(seeds), str(work / "index"), "1" if stand_in else "0"]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-        row = {"stages": stages, "stage": k, "files": len(files) * k // stages, **result}
+def _proc_usage(pid: int) -> tuple[float, float]:
+    """CPU seconds and peak RSS (MB) of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    peak = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) / 1024
+    return cpu, peak
+
+
+def go_on(work: Path, corpus: Path, stand_in: bool) -> None:
+    """One build of `corpus` into work/index that goes on from where an earlier run stopped; each
+    run's usage recorded in work/runs.jsonl while it runs."""
+    log = work / "runs.jsonl"
+    runs = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    run = 1 + max((r["run"] for r in runs), default=0)
+
+    def record(row: dict[str, Any]) -> None:
         with log.open("a") as fh:
             fh.write(json.dumps(row) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-        done.append(row)
-        print(
-            f"stage {k}/{stages}: {row['passages']:,} passages ({row['embedded_files']:,} files embedded): "
-            f"{row['seconds']:.0f} s wall, {row['cpu_seconds']:.0f} s CPU, peak RSS {row['peak_rss_mb']:,.0f} MB",
-            flush=True,
-        )
+
+    cmd = [sys.executable, __file__, "--child", str(corpus), str(work / "index"), "1" if stand_in else "0"]
+    t0 = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    cpu = peak = 0.0
+    while child.poll() is None:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            cpu, peak = _proc_usage(child.pid)
+        record({"run": run, "seconds": time.perf_counter() - t0, "cpu_seconds": cpu, "peak_rss_mb": peak})
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=10)
+    out = child.stdout.read() if child.stdout else ""
+    if child.returncode != 0:
+        raise SystemExit(f"run {run} failed (exit {child.returncode}); run the same command again to go on")
+    result = json.loads(out.strip().splitlines()[-1])
+    record({"run": run, **result, "done": True})
+    last: dict[int, dict[str, Any]] = {}
+    for row in [json.loads(line) for line in log.read_text().splitlines()]:
+        last[row["run"]] = row  # a run's last line: its end, or its last heartbeat before a kill
     what = "stand-in vectors" if stand_in else "the packaged model"
     on_disk = sum(p.stat().st_size for p in (work / "index").rglob("*") if p.is_file()) / 1e6
+    for r in last.values():
+        print(
+            f"run {r['run']}: {r['seconds']:,.0f} s wall, {r['cpu_seconds']:,.0f} s CPU, "
+            f"peak RSS {r['peak_rss_mb']:,.0f} MB" + (" (finished)" if r.get("done") else " (stopped)")
+        )
     print(
-        f"{done[-1]['passages']:,} passages with {what} in {stages} stages: "
-        f"{sum(r['seconds'] for r in done):,.0f} s wall and {sum(r['cpu_seconds'] for r in done):,.0f} s CPU in all, "
-        f"peak RSS {max(r['peak_rss_mb'] for r in done):,.0f} MB "
-        f"(the last stage's: {done[-1]['peak_rss_mb']:,.0f} MB), "
-        f"index {on_disk:,.0f} MB"
+        f"{result['passages']:,} passages with {what} in {len(last)} run(s): "
+        f"{sum(r['seconds'] for r in last.values()):,.0f} s wall and "
+        f"{sum(r['cpu_seconds'] for r in last.values()):,.0f} s CPU in all, "
+        f"peak RSS {max(r['peak_rss_mb'] for r in last.values()):,.0f} MB, index {on_disk:,.0f} MB"
     )
 
 
@@ -161,7 +180,7 @@ def main() -> int:
     ap.add_argument("--passages", type=int, default=1_000_000)
     ap.add_argument("--stand-in", action="store_true", help="hash vectors instead of the model's forward pass")
     ap.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temporary one)")
-    ap.add_argument("--stages", type=int, default=0, help="build in this many incremental steps (needs --keep)")
+    ap.add_argument("--go-on", action="store_true", help="go on with the build in --keep DIR where it stopped")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -169,8 +188,8 @@ def main() -> int:
         return 0
     import synth
 
-    if args.stages and args.keep is None:
-        ap.error("--stages needs --keep DIR (the stages are recorded there, to go on after an interruption)")
+    if args.go_on and args.keep is None:
+        ap.error("--go-on needs --keep DIR (the build and its runs are kept there)")
     work = args.keep or Path(tempfile.mkdtemp(prefix="qa-scale-"))
     try:
         corpus = work / "corpus"
@@ -179,8 +198,8 @@ def main() -> int:
             t0 = time.perf_counter()
             stats = synth.write_corpus(corpus, sources, args.passages * CHARS_PER_PASSAGE)
             print(f"corpus: {stats['files']:,} files, {stats['chars']:,} characters ({time.perf_counter() - t0:.0f} s)")
-        if args.stages:
-            staged(work, corpus, args.stages, args.stand_in)
+        if args.go_on:
+            go_on(work, corpus, args.stand_in)
             return 0
         shutil.rmtree(work / "index", ignore_errors=True)
         cmd = [sys.executable, __file__, "--child", str(corpus), str(work / "index"), "1" if args.stand_in else "0"]

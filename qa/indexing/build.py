@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
 from qa.errors import CorpusError
-from qa.indexing.parts import MakeParts, Work, local_parts, old_parts
+from qa.indexing.parts import BATCH_DONE, MakeParts, Work, local_parts, old_parts
 from qa.indexing.plan import previous, settings_key, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import Staging
@@ -130,7 +130,10 @@ def build_index(
             last_checkpoint = time.monotonic()
             try:
                 for src, made, reason in make_parts(work):
-                    if made is None:
+                    if src == BATCH_DONE[0]:  # a batch is all staged: make it durable before the next
+                        staging.checkpoint()
+                        last_checkpoint = time.monotonic()
+                    elif made is None:
                         not_made.append(Skipped(src, reason))
                     else:
                         (changed if src in prev_files else added).append(src)

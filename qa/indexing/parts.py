@@ -201,6 +201,9 @@ class Made:
 
 # (source, what it contributes or None, why it is skipped)
 Outcome = tuple[str, "Made | None", str]
+# Yielded after the outcomes of each batch, before the next batch's work: the build makes what it
+# staged durable then (qa/indexing/staging.py), not only when the next batch is done.
+BATCH_DONE: Outcome = ("", None, "")
 
 
 def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
@@ -263,6 +266,7 @@ def local_parts(work: Work) -> Iterator[Outcome]:
             made = make(batch, chunker, embedder, work.settings.passage_vectors, work.progress, work.log)
             for made_src, part in made.items():
                 yield made_src, part, ""
+            yield BATCH_DONE
             batch, batch_bytes = {}, 0
 
 

@@ -97,6 +97,8 @@ class RayBuild:
         """Each file's outcome, in the order the actors finish them."""
         import numpy as np
 
+        from qa.indexing.parts import BATCH_DONE
+
         todo = work.todo
         if not todo:
             return
@@ -126,6 +128,7 @@ class RayBuild:
                         if outcome[0] in wanted and outcome[0] not in seen:  # a retried job's repeat
                             seen.add(outcome[0])
                             yield outcome
+                    yield BATCH_DONE
         except QAError:
             raise
         except Exception as err:  # Ray raises many kinds (RayTaskError, ActorDiedError, ...) for a lost worker
