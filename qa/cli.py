@@ -157,7 +157,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     assert isinstance(settings, Settings)
     progress = sys.stderr.isatty() and not args.quiet
-    report = qa.build(settings=settings, progress=progress, ray=_ray_address(args))
+    try:
+        report = qa.build(settings=settings, progress=progress, ray=_ray_address(args))
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted; the previous index is unchanged, and `qa index` goes on from the files "
+            "this build had embedded",
+            file=sys.stderr,
+        )
+        return 130
     for s in report.skipped:
         print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
     if not args.quiet:

@@ -42,6 +42,35 @@ qa.build(sys.argv[1], sys.argv[2], embedder=model)
 """
 
 
+# The same build through `qa index`, stopped by a Ctrl-C (SIGINT) instead.
+INTERRUPTED_CLI = """
+import os, signal, sys
+import qa.embed.create as create_module, qa.indexing.build as build, qa.indexing.parts as parts
+from qa.cli import main
+
+parts.BATCH_BYTES = 1
+build.CHECKPOINT_SECONDS = 0.0
+real_create = create_module.create
+calls = []
+
+def create(settings):
+    model = real_create(settings)
+    real = model.token_sums
+
+    def token_sums(texts, **kw):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(texts, **kw)
+
+    model.token_sums = token_sums
+    return model
+
+create_module.create = create
+sys.exit(main(["index", "--seeds", sys.argv[1], "--index", sys.argv[2]]))
+"""
+
+
 def checksums(index_dir: Path) -> dict[str, str]:
     gen = index_dir / (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     out: dict[str, str] = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))["checksums"]
@@ -72,3 +101,22 @@ def test_qa_index_killed_while_embedding_goes_on_from_where_it_stopped(tmp_path:
     assert not list(index.glob(".tmp-*"))
     answer = run_qa(tmp_path, "ask", "--json", "Who did Im Chon-il meet in Moscow?", timeout=300)
     assert answer.returncode == 0 and json.loads(answer.stdout)["citations"], answer.stderr[-2000:]
+
+
+@pytest.mark.integration
+def test_qa_index_stopped_by_ctrl_c_says_so_in_one_line_and_goes_on_next_time(tmp_path: Path) -> None:
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(SEEDS, seeds)
+    stopped = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_CLI, str(seeds), str(index)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert stopped.returncode == 130, stopped.stderr[-2000:]
+    assert "Traceback" not in stopped.stderr and len(stopped.stderr.strip().splitlines()) == 1, stopped.stderr
+    assert "goes on from the files this build had embedded" in stopped.stderr
+    resumed = run_qa(tmp_path, "index", timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "2 files were embedded by an earlier build that stopped" in resumed.stdout, resumed.stdout
