@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from qa.errors import CorpusError
 from qa.indexing.parts import BATCH_DONE, MakeParts, Work, local_parts, old_parts
 from qa.indexing.plan import previous, settings_key, shard_count
 from qa.indexing.report import BuildReport
+from qa.indexing.staging import PREFIX as STAGING_PREFIX
 from qa.indexing.staging import Staging
 from qa.indexing.writer import ShardJob, run_here, write_generation
 from qa.ingest.decode import sha256_bytes
@@ -91,6 +94,8 @@ def build_index(
             and set(prev_files) | set(prev_skipped) == set(shas)
         ):
             skipped += [Skipped(s, v["reason"]) for s, v in prev_skipped.items()]
+            for stale in index_dir.glob(f"{STAGING_PREFIX}*"):  # a stopped build's, now of no use
+                shutil.rmtree(stale, ignore_errors=True)
             return BuildReport(
                 index_dir,
                 unchanged=sorted(prev_files),
@@ -104,50 +109,50 @@ def build_index(
         width = packed_width(dimension)
         resumable = Staging.resume(index_dir, dimension, width, key)
         staging, earlier = resumable if resumable else (Staging(index_dir, dimension, width, key), {})
-        keep_staging = False
+        writing = False  # a failure while writing (a full disk) drops what was staged; a stop keeps it
         try:
-            # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
-            # files at a time, or on Ray): each file's text and vectors are staged as they come.
             added: list[str] = []
             changed: list[str] = []
             unchanged = sorted(s for s in shas if prev_files.get(s, {}).get("sha256") == shas[s])
-            parts = {}
+            # Parts a build that stopped had staged for files whose bytes have not changed since
+            # (journaled, qa/indexing/staging.py) are taken as they are; the rest are made.
+            same = {s: part for s, (sha, part) in earlier.items() if shas.get(s) == sha}
+            parts = {s: same[s] for s in unchanged if s in same}
             for folder in shard_dirs(*prev) if prev else []:
-                parts.update(old_parts(folder, unchanged, staging))
+                for src, part in old_parts(folder, [s for s in unchanged if s not in parts], staging).items():
+                    parts[src] = part
+                    staging.record(src, shas[src], part, embedded=False)
+            staging.checkpoint()
             kept = set(unchanged)
             todo = [(s, shas[s]) for s in sorted(shas) if s not in kept]
-            # Files a build that stopped had already made, their bytes unchanged: taken as they are.
-            resumed = sorted(s for s, sha in todo if s in earlier and earlier[s][0] == sha)
+            resumed = [s for s, _ in todo if s in same]
             for src in resumed:
-                parts[src] = earlier[src][1]
+                parts[src] = same[src]
                 (changed if src in prev_files else added).append(src)
             if resumed:
                 log(f"going on from a build that stopped: {len(resumed)} files already embedded")
-                taken = set(resumed)
-                todo = [(s, sha) for s, sha in todo if s not in taken]
+                todo = [(s, sha) for s, sha in todo if s not in same]
+            # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
+            # files at a time, or on Ray): each file's text and vectors are staged as they come, and
+            # journaled every CHECKPOINT_SECONDS or so (at the end of a batch at the latest).
             not_made: list[Skipped] = []
             work = Work(seeds, todo, settings, embedder_factory, count_tokens, progress, log)
             last_checkpoint = time.monotonic()
-            try:
-                for src, made, reason in make_parts(work):
-                    if src == BATCH_DONE[0]:  # a batch is all staged: make it durable before the next
+            for src, made, reason in make_parts(work):
+                if src == BATCH_DONE[0]:
+                    if time.monotonic() - last_checkpoint >= 1.0:  # Ray's small jobs: not each one
                         staging.checkpoint()
                         last_checkpoint = time.monotonic()
-                    elif made is None:
-                        not_made.append(Skipped(src, reason))
-                    else:
-                        (changed if src in prev_files else added).append(src)
-                        parts[src] = made.stage(staging)
-                        staging.record(src, shas[src], parts[src])
-                        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-                            staging.checkpoint()
-                            last_checkpoint = time.monotonic()
-            except BaseException:
-                # Stopped while making parts (Ctrl-C, a killed worker, the model failing): what was
-                # made is kept for the next build with the same settings to go on from.
-                staging.checkpoint()
-                keep_staging = staging.journaled > 0
-                raise
+                elif made is None:
+                    not_made.append(Skipped(src, reason))
+                else:
+                    (changed if src in prev_files else added).append(src)
+                    parts[src] = made.stage(staging)
+                    staging.record(src, shas[src], parts[src])
+                    if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+                        staging.checkpoint()
+                        last_checkpoint = time.monotonic()
+            staging.checkpoint()
             not_made.sort(key=lambda sk: sk.source)  # on Ray, files come in any order
             skipped += not_made
             skip_records = {sk.source: {"sha256": shas[sk.source], "reason": sk.reason} for sk in not_made}
@@ -160,10 +165,12 @@ def build_index(
                     "The previous index, if any, is unchanged."
                 )
             keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
+            writing = True
             gen = write_generation(
                 index_dir, settings, dimension, parts, {**keep_skipped, **skip_records}, staging, run_jobs
             )
             publish(index_dir, gen)
+            staging.close()
             manifest = read_manifest(index_dir / gen)
             return BuildReport(
                 index_dir,
@@ -176,5 +183,13 @@ def build_index(
                 seconds=time.perf_counter() - t0,
                 resumed=resumed,
             )
-        finally:
-            staging.close(keep=keep_staging)
+        except BaseException as err:
+            # Stopped (Ctrl-C, a killed worker, the model failing, ...): what was made is kept for the
+            # next build with the same settings to go on from; a write that failed (a full disk, say)
+            # drops it. The previous index is untouched either way.
+            keep = not writing or isinstance(err, (KeyboardInterrupt, SystemExit))
+            with contextlib.suppress(BaseException):  # a second Ctrl-C while this syncs
+                if keep:
+                    staging.checkpoint()
+            staging.close(keep=keep and staging.embedded > 0)
+            raise

@@ -63,7 +63,12 @@ class RowFile:
 
         data = np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1, self.width)
         first = self.rows
-        os.pwrite(self._fd, data.tobytes(), first * self.row_bytes)
+        view, at, offset = memoryview(data.tobytes()), 0, first * self.row_bytes
+        while at < len(view):  # pwrite may write less than asked (a full disk): never leave a gap
+            written = os.pwrite(self._fd, view[at:], offset + at)
+            if written <= 0:
+                raise OSError(f"could not write to {self.path}")
+            at += written
         self.rows += len(data)
         return first
 
@@ -159,8 +164,9 @@ class Staging:
         self.codes = RowFile(self.folder / "sentence_codes.u8", np.uint8, code_width, at[3])
         self.scales = RowFile(self.folder / "sentence_scales.f32", np.float32, 1, at[4])
         self._texts = RowFile(self.folder / "texts.utf8", np.uint8, 1, at[5])
-        self._pending: list[str] = []
+        self._pending: list[tuple[str, bool]] = []  # journal lines not yet written, and embedded?
         self.journaled = 0  # parts recorded in the journal, resumed ones included
+        self.embedded = 0  # of them, parts the model made (worth keeping if the build stops)
         if folder is None and key is not None:
             self._append_journal([json.dumps({"key": key}, sort_keys=True)])
 
@@ -169,23 +175,26 @@ class Staging:
 
     # ---- the journal: going on after an interruption
 
-    def record(self, source: str, sha: str, part: Part) -> None:
-        """Note `part` (just staged) for the journal; `checkpoint` writes it."""
+    def record(self, source: str, sha: str, part: Part, *, embedded: bool = True) -> None:
+        """Note `part` (just staged) for the journal; `checkpoint` writes it. `embedded`: made by the
+        model in this build (else read back from the previous index, which costs little to redo)."""
         entry = {
             "source": source,
             "sha256": sha,
+            "embedded": embedded,
             "part": [part.row, list(part.text_at), part.passages_at, part.passages, part.sentences_at, part.sentences],
             "rows": [f.rows for f in self._files()],
         }
-        self._pending.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+        self._pending.append((json.dumps(entry, ensure_ascii=False, separators=(",", ":")), embedded))
 
     def checkpoint(self) -> None:
         """Make the staged rows durable, then the journal lines that name them."""
         if not self._pending:
             return
         self.sync()
-        self._append_journal(self._pending)
+        self._append_journal([line for line, _ in self._pending])
         self.journaled += len(self._pending)
+        self.embedded += sum(embedded for _, embedded in self._pending)
         self._pending = []
 
     def _append_journal(self, lines: list[str]) -> None:
@@ -217,14 +226,19 @@ class Staging:
     ) -> tuple[Staging, dict[str, tuple[str, Part]]] | None:
         from qa.indexing.parts import Part
 
-        entries = _journal_entries(folder / JOURNAL, key)
+        entries, complete = _journal_entries(folder / JOURNAL, key)
         if not entries:
             return None
         try:
             staging = cls(index_dir, dimension, code_width, folder=folder, rows=entries[-1]["rows"])
+            # A line cut short by the interruption goes, or the next line appended would join it.
+            with (folder / JOURNAL).open("r+b") as f:
+                f.truncate(complete)
+                os.fsync(f.fileno())
         except (OSError, ValueError):
             return None  # a file shorter than its journal says
         staging.journaled = len(entries)
+        staging.embedded = sum(bool(e.get("embedded", True)) for e in entries)
         parts = {}
         for e in entries:
             row, text_at, passages_at, passages, sentences_at, sentences = e["part"]
@@ -280,25 +294,29 @@ class Staging:
         return {**self.__dict__, "owner": False}
 
 
-def _journal_entries(journal: Path, key: dict[str, Any]) -> list[dict[str, Any]]:
-    """The complete entries of a journal headed by `key` ([] for another key, or none): a line cut
-    short by the interruption ends it."""
+def _journal_entries(journal: Path, key: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The complete entries of a journal headed by `key` ([] for another key, or none), and the
+    length in bytes of the journal up to the end of the last one: a line cut short by the
+    interruption ends it."""
     try:
-        lines = journal.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return []
+        data = journal.read_bytes()
+    except OSError:
+        return [], 0
+    lines = data.split(b"\n")
     try:
         if json.loads(lines[0]) != {"key": json.loads(json.dumps(key, sort_keys=True))}:
-            return []
+            return [], 0
     except ValueError:
-        return []
-    entries = []
+        return [], 0
+    entries: list[dict[str, Any]] = []
+    complete = len(lines[0]) + 1
     for line in lines[1:-1]:  # the last piece follows the last newline: empty, or a line cut short
         try:
             entries.append(json.loads(line))
         except ValueError:
             break
-    return entries
+        complete += len(line) + 1
+    return entries, complete
 
 
 class StagedTexts(Sequence[str]):
