@@ -118,7 +118,8 @@ class Settings:
     # Files larger than this are skipped with a warning (news articles are a few KB).
     max_file_bytes: int = 5_000_000
     # How many shards `qa index` writes (qa/store/shards.py): 1 is one index; more split the corpus
-    # by a hash of each file's path, for serving on a Ray cluster (README, "Past one machine").
+    # by a hash of each file's path, for serving on a Ray cluster (README, "Shards, and serving them
+    # on Ray").
     # Answers are the same either way.
     shards: int = 1
     # How many of the first citations may be re-read by the model and re-ordered (late interaction,
