@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.chunking import Chunk, Chunker, sentence_spans
 from qa.embed.protocol import TokenEmbedder
-from qa.indexing.staging import Staging
+from qa.indexing.staging import Part, Staging
 from qa.ingest.document import Document
 from qa.store.codes6 import quantize_rows
 from qa.store.generation import read_jsonl
@@ -39,24 +39,6 @@ if TYPE_CHECKING:
 # codes go to the build's staging files (qa/indexing/staging.py), so memory holds one batch at a time,
 # not the analysed documents and vectors of the whole corpus.
 BATCH_BYTES = 4_000_000
-
-
-@dataclass(slots=True)
-class Part:
-    """What one source file contributes to a generation, as places in the build's staging files
-    (qa/indexing/staging.py): a few hundred bytes of memory a file, whatever the file holds."""
-
-    row: str  # its documents.jsonl row as compact JSON (as a dict it costs several times more)
-    text_at: tuple[int, int]  # its text's byte range in the staged texts
-    passages_at: int  # the first of its rows in the staged passage tables (chunk rows, vectors)
-    passages: int
-    sentences_at: int  # the first of its rows in the staged sentence tables (spans, codes, scales)
-    sentences: int
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        row: dict[str, Any] = json.loads(self.row)
-        return row
 
 
 def stage(

@@ -25,16 +25,33 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from qa.indexing.parts import Part
-
 JOURNAL = "journal.jsonl"
 PREFIX = ".tmp-staging-"
+
+
+@dataclass(slots=True)
+class Part:
+    """What one source file contributes to a generation, as places in the build's staging files
+    (below): a few hundred bytes of memory a file, whatever the file holds."""
+
+    row: str  # its documents.jsonl row as compact JSON (as a dict it costs several times more)
+    text_at: tuple[int, int]  # its text's byte range in the staged texts
+    passages_at: int  # the first of its rows in the staged passage tables (chunk rows, vectors)
+    passages: int
+    sentences_at: int  # the first of its rows in the staged sentence tables (spans, codes, scales)
+    sentences: int
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        row: dict[str, Any] = json.loads(self.row)
+        return row
 
 
 class RowFile:
@@ -224,8 +241,6 @@ class Staging:
     def _reopen(
         cls, index_dir: Path, folder: Path, dimension: int, code_width: int, key: dict[str, Any]
     ) -> tuple[Staging, dict[str, tuple[str, Part]]] | None:
-        from qa.indexing.parts import Part
-
         entries, complete = _journal_entries(folder / JOURNAL, key)
         if not entries:
             return None

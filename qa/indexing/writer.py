@@ -17,9 +17,8 @@ if TYPE_CHECKING:
 
 from qa import stories
 from qa.config import Settings
-from qa.indexing.parts import Part
 from qa.indexing.plan import settings_key
-from qa.indexing.staging import RowFile, StagedTexts, Staging
+from qa.indexing.staging import Part, RowFile, StagedTexts, Staging
 from qa.store import codes6, lexical, tables, vectors
 from qa.store import texts as text_store
 from qa.store.generation import fsync_dir, fsync_file, sha256_file, write_jsonl
