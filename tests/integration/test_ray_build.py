@@ -125,6 +125,38 @@ def test_a_worker_killed_during_a_build_loses_nothing(cluster: str, tmp_path: Pa
         assert data_checksums(index) == data_checksums(tmp_path / "local-index")
 
 
+def test_a_build_on_ray_stopped_midway_goes_on_where_it_stopped(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C in the driver while the actors embed: the files already back are journaled, and the
+    next build on Ray embeds only the others and writes the index a local build writes."""
+    from qa.indexing import ray_parts
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    for article in SQUAD.iterdir() if SQUAD.is_dir() else []:
+        shutil.copy(article, seeds / article.name)
+    real = ray_parts.RayBuild.make_parts
+
+    def stopped_after_one_job(self: ray_parts.RayBuild, work: object) -> Iterator[object]:
+        made = 0
+        for outcome in real(self, work):  # type: ignore[arg-type]
+            yield outcome
+            made += outcome[1] is not None
+            if made and outcome[0] == "":  # the first job's files are all back
+                raise KeyboardInterrupt
+
+    index = tmp_path / "index"
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(ray_parts.RayBuild, "make_parts", stopped_after_one_job)
+        qa.build(seeds, index, ray=cluster)
+    report = qa.build(seeds, index, ray=cluster)
+    files = sorted(p.name for p in seeds.iterdir())
+    assert 0 < len(report.resumed) < len(files) and report.added == files, report.resumed
+    qa.build(seeds, tmp_path / "local-index")
+    assert data_checksums(index) == data_checksums(tmp_path / "local-index")
+
+
 # --- A sharded index served by Ray actors (qa/store/ray_shards.py) ---------------------------------
 
 SQUAD_QUESTIONS = SQUAD.parent / "questions.jsonl"
