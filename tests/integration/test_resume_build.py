@@ -1,6 +1,6 @@
-"""A `qa index` killed (SIGKILL) while the real model embeds goes on where it stopped: the next
-`qa index` embeds only the files the journal does not hold and writes the index a build in one go
-writes, file for file (qa/indexing/staging.py)."""
+"""A `qa index` killed (SIGKILL) or stopped by Ctrl-C (SIGINT) while the real model embeds goes on
+where it stopped: the next `qa index` embeds only the files the journal does not hold and writes the
+index a build in one go writes, file for file (qa/indexing/staging.py)."""
 
 from __future__ import annotations
 
@@ -17,33 +17,10 @@ from qa.store.layout import CURRENT, MANIFEST
 from tests.conftest import SEEDS
 from tests.unit.test_cli import run_qa
 
-# A build of one file a batch, journaled after every file, that SIGKILLs itself when the model is
-# asked for its third batch: two files made and on record, the third one being embedded.
-KILLED_BUILD = """
-import os, signal, sys
-import qa, qa.indexing.build as build, qa.indexing.parts as parts
-from qa.config import Settings
-from qa.embed.create import create
-
-parts.BATCH_BYTES = 1
-build.CHECKPOINT_SECONDS = 0.0
-model = create(Settings.from_env())
-real = model.token_sums
-calls = []
-
-def token_sums(texts, **kw):
-    calls.append(len(texts))
-    if len(calls) == 3:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real(texts, **kw)
-
-model.token_sums = token_sums
-qa.build(sys.argv[1], sys.argv[2], embedder=model)
-"""
-
-
-# The same build through `qa index`, stopped by a Ctrl-C (SIGINT) instead.
-INTERRUPTED_CLI = """
+# `qa index` (through the CLI) building one file a batch, journaled after every file, whose model
+# sends the process signal argv[3] (SIGKILL, or SIGINT: a Ctrl-C) when asked for its third batch: two
+# files made and on record, the third one being embedded.
+STOPPED_BUILD = """
 import os, signal, sys
 import qa.embed.create as create_module, qa.indexing.build as build, qa.indexing.parts as parts
 from qa.cli import main
@@ -60,7 +37,7 @@ def create(settings):
     def token_sums(texts, **kw):
         calls.append(len(texts))
         if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), getattr(signal, sys.argv[3]))
         return real(texts, **kw)
 
     model.token_sums = token_sums
@@ -77,23 +54,34 @@ def checksums(index_dir: Path) -> dict[str, str]:
     return out
 
 
-@pytest.mark.integration
-def test_qa_index_killed_while_embedding_goes_on_from_where_it_stopped(tmp_path: Path) -> None:
+def stop_a_build(signal_name: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`qa index` of a copy of the seeds (tmp_path/seeds into tmp_path/index) sent `signal_name`
+    while the model embeds its third file."""
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     shutil.copytree(SEEDS, seeds)
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_BUILD, str(seeds), str(index)],
+    return subprocess.run(
+        [sys.executable, "-c", STOPPED_BUILD, str(seeds), str(index), signal_name],
         capture_output=True,
         text=True,
         timeout=600,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
-    assert killed.returncode == -9, f"the build was meant to be killed:\n{killed.stderr[-2000:]}"
-    assert not (index / CURRENT).exists()
 
+
+def go_on(tmp_path: Path) -> None:
+    """`qa index` again: it takes the two files the stopped build embedded."""
     resumed = run_qa(tmp_path, "index", timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "2 files were embedded by an earlier build that stopped" in resumed.stdout, resumed.stdout
+
+
+@pytest.mark.integration
+def test_qa_index_killed_while_embedding_goes_on_from_where_it_stopped(tmp_path: Path) -> None:
+    killed = stop_a_build("SIGKILL", tmp_path)
+    assert killed.returncode == -9, f"the build was meant to be killed:\n{killed.stderr[-2000:]}"
+    index = tmp_path / "index"
+    assert not (index / CURRENT).exists()
+    go_on(tmp_path)
 
     whole = run_qa(tmp_path, "index", "--index", str(tmp_path / "whole"), timeout=600)
     assert whole.returncode == 0, whole.stderr[-2000:]
@@ -105,18 +93,8 @@ def test_qa_index_killed_while_embedding_goes_on_from_where_it_stopped(tmp_path:
 
 @pytest.mark.integration
 def test_qa_index_stopped_by_ctrl_c_says_so_in_one_line_and_goes_on_next_time(tmp_path: Path) -> None:
-    seeds, index = tmp_path / "seeds", tmp_path / "index"
-    shutil.copytree(SEEDS, seeds)
-    stopped = subprocess.run(
-        [sys.executable, "-c", INTERRUPTED_CLI, str(seeds), str(index)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
+    stopped = stop_a_build("SIGINT", tmp_path)
     assert stopped.returncode == 130, stopped.stderr[-2000:]
     assert "Traceback" not in stopped.stderr and len(stopped.stderr.strip().splitlines()) == 1, stopped.stderr
     assert "goes on from the files this build had embedded" in stopped.stderr
-    resumed = run_qa(tmp_path, "index", timeout=600)
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "2 files were embedded by an earlier build that stopped" in resumed.stdout, resumed.stdout
+    go_on(tmp_path)
