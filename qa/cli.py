@@ -1,4 +1,4 @@
-"""The `qa` command: index, ask, eval.
+"""The `qa` command: index, ask (in `qa/cli_ask.py`), serve, text, documents, eval.
 
 User errors (`QAError`) print one line to stderr and exit non-zero; nothing here prints a traceback
 for a mistake the user can fix. Heavy modules are imported inside the commands, so `qa --help` and a
@@ -11,15 +11,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from qa.errors import QAError, UsageError
-
-if TYPE_CHECKING:
-    from qa.answer import Answer
-    from qa.query.engine import Engine
+from qa.errors import QAError
 
 PROG = "qa"
 
@@ -173,135 +169,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
-    """The questions of the arguments, then the lines of --questions-file; a blank line of the file
-    comes through as "" (a new conversation with --conversation, skipped otherwise)."""
-    yield from args.questions
-    if args.questions_file is not None:
-        try:
-            content = args.questions_file.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise UsageError(f"--questions-file {args.questions_file} does not exist.") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err}.") from None
-        yield ""
-        for line in content.split("\n"):
-            yield line.rstrip("\r") if line.strip() else ""
-
-
-def conversations(lines: list[str]) -> list[list[str]]:
-    """Lines as conversations: a blank line ends one."""
-    groups: list[list[str]] = [[]]
-    for line in lines:
-        if line.strip():
-            groups[-1].append(line)
-        elif groups[-1]:
-            groups.append([])
-    return [g for g in groups if g]
-
-
-def _read_stdin() -> str:
-    """Standard input as text, whatever the locale: bytes that are not UTF-8 become lone surrogates, as
-    Python does for command-line arguments, and `clean_question` drops them (a strict locale would
-    otherwise end `qa ask` with a UnicodeDecodeError traceback)."""
-    buffer = getattr(sys.stdin, "buffer", None)
-    if buffer is None:
-        return sys.stdin.read()
-    return str(buffer.read().decode("utf-8", "surrogateescape"))
-
-
-def render(answer: Answer) -> str:
-    """A readable terminal rendering of an answer."""
-    out = []
-    if answer.query and answer.query != answer.question:
-        out.append(f"(searched for: {answer.query})")
-    if answer.abstained:
-        out.append(answer.answer)
-        for c in answer.nearest:
-            out.append(f"  (nearest) {c.source} lines {c.start_line}-{c.end_line}: {c.highlight.text}")
-        return "\n".join(out)
-    out.append(answer.answer)
-    out.append("")
-    for c in answer.citations:
-        meta = ", ".join(x for x in (c.title, c.outlet, c.published) if x)
-        lines = f"line {c.start_line}" if c.start_line == c.end_line else f"lines {c.start_line}-{c.end_line}"
-        out.append(f"[{c.n}] {c.source}, {lines} (score {c.score:.3f})")
-        if meta:
-            out.append(f"    {meta}")
-        out.append(f"    » {' '.join(c.highlight.text.split())}")
-    return "\n".join(out)
-
-
-def _ask(engine: Engine, question: str, args: argparse.Namespace, history: list[str]) -> Answer:
-    return engine.ask(question, args.k, source=args.source, since=args.since, until=args.until, history=history)
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
-    import qa
+    from qa.cli_ask import run
 
-    if args.markdown and not args.conversation:
-        raise UsageError("--markdown exports a conversation; add --conversation.")
-    if args.markdown and args.json:
-        raise UsageError("Choose one of --markdown and --json.")
-    from qa.query.validate import check_date, clean_question
-
-    for q in args.questions:  # a question given as an argument must not be blank
-        clean_question(q)
-    lines = list(_iter_questions(args))
-    interactive = not any(lines) and args.questions_file is None and sys.stdin.isatty()
-    if not any(lines) and args.questions_file is None and not interactive:
-        lines = _read_stdin().split("\n")
-    # Each conversation is a list of turns; without --conversation every question stands alone.
-    groups = conversations(lines) if args.conversation else [[q] for q in lines if q.strip()]
-    questions = [q for g in groups for q in g]
-    if not questions and not interactive:
-        raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
-    # A mistake in the input is reported (and fails the command) before the index and model load.
-    for q in questions:
-        clean_question(q)
-    check_date("since", args.since)
-    check_date("until", args.until)
-    engine = qa.load(args.index, ray=_ray_address(args))
-    if not interactive:
-        from qa.query.conversation import markdown
-
-        for group in groups:
-            history: list[str] = []
-            turns = []
-            for q in group:
-                try:
-                    answer = _ask(engine, q, args, history)
-                except UsageError as err:
-                    if args.json or args.markdown:
-                        raise
-                    print(f"{PROG}: {err}", file=sys.stderr)
-                    continue
-                history.append(q)
-                if args.markdown:
-                    turns.append(answer.to_dict())
-                else:
-                    print(answer.to_json() if args.json else render(answer), flush=True)
-            if args.markdown:
-                print(markdown(turns), flush=True)
-        return 0
-    n_docs = len(engine.data.documents)
-    print(f"qa: {n_docs} articles, {len(engine.data.chunks)} passages. Ask a question (empty line or Ctrl-D to quit).")
-    asked: list[str] = []  # with --conversation, the earlier questions
-    while True:
-        try:
-            q = input("qa> ")
-        except EOFError:
-            print()
-            return 0
-        if not q.strip():
-            return 0
-        try:
-            answer = _ask(engine, q, args, asked if args.conversation else [])
-            print(answer.to_json() if args.json else render(answer))
-            asked.append(q)
-        except QAError as err:
-            print(f"{PROG}: {err}", file=sys.stderr)
-        print()
+    return run(args, _ray_address(args))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
