@@ -96,11 +96,14 @@ eval-short: install
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --questions bench/short-questions.jsonl
 
-## follow-up questions: each turn of bench/conversations.jsonl with its conversation and alone
+## follow-up questions: each turn of bench/conversations.jsonl (and of the held-out set) with its conversation and alone
 eval-conversations: install
 	$(PY) bench/news_corpus.py >/dev/null
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --conversations bench/conversations.jsonl
+	@echo "held out (never used to choose anything): bench/conversations-held-out.jsonl"
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --conversations bench/conversations-held-out.jsonl
 
 CV_GRID ?= default
 cv: install
