@@ -471,8 +471,8 @@ class Bench:
         self.add(
             "follow_up_p50_ms",
             "a question p50 ms with one earlier question as history (vs asked alone)",
-            1000 * pct(follow, 0.5),
-            1000 * pct(alone, 0.5),
+            1000 * pct(follow, 50),
+            1000 * pct(alone, 50),
             1.2,
         )
 
