@@ -29,7 +29,6 @@ import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -53,15 +52,26 @@ def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[di
     The engine decides on the first stage's first citation, before late interaction may re-order
     them (qa/query/late.py), so the engines here run with it off: the first citation is that one."""
     out = []
-    for q in questions:
-        a = engine.ask(q["question"], 3)
-        tokens = engine.data.tokens(q["question"])
-        own = SimpleNamespace(text=q["question"], tokens=tokens, frequencies=engine.data.lexical.frequencies(tokens))
-        cited = a.citations or a.nearest
-        n = len(engine.data.chunks)
-        share = engine._word_evidence.shares(own, own, cited[0].source, n)[1] if cited else 0.0
-        base = a.confidence / share**0.5 if share > 0 else a.confidence
-        out.append({"group": group, "fold": q["fold"], "base": base, "share": share, "q": q["question"]})
+    evidence = engine._word_evidence
+    real_shares = evidence.shares
+    seen: list[float] = []
+
+    def shares(*args: Any) -> tuple[float, float]:
+        # The engine's own word shares, the article share recorded and left out of its confidence,
+        # which is then exactly the base (cosine x coverage), even where the share is 0.
+        coverage, share = real_shares(*args)
+        seen.append(share)
+        return coverage, 1.0
+
+    evidence.shares = shares
+    try:
+        for q in questions:
+            seen.clear()
+            a = engine.ask(q["question"])
+            share = seen[-1] if seen else 0.0
+            out.append({"group": group, "fold": q["fold"], "base": a.confidence, "share": share, "q": q["question"]})
+    finally:
+        evidence.shares = real_shares
     return out
 
 

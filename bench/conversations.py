@@ -3,9 +3,9 @@
 Every turn of bench/conversations.jsonl (seeds + the news pages' gold bodies, as `make eval-news`
 indexes them) is asked with its conversation for each setting of the grid: CARRY_MARGIN (how much
 better the carried search must match) x WITHIN_ARTICLE (the carried words choose the article only,
-or the passage too). Five folds by a stable hash of the conversation id: on each, the setting with
-the best training score (mean hit@1 over the answerable turns + abstention on the off-topic turns)
-is picked and scored on the held-out conversations. Prints the held-out figures by kind of turn.
+or the passage too). Five folds split by article (conversations sharing an article share a fold):
+on each, the setting with the best training score (mean hit@1 over the answerable turns + abstention
+on the off-topic turns) is picked and scored on the held-out conversations. Prints the held-out figures by kind of turn.
 
     .venv/bin/python bench/conversations.py
 """
@@ -33,8 +33,34 @@ FOLDS = 5
 GRID = [(m, w) for w in (True, False) for m in (-0.2, -0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1)]
 
 
-def fold_of(cid: str) -> int:
-    return int(hashlib.sha256(cid.encode()).hexdigest(), 16) % FOLDS
+def fold_keys(conversations: list[list[dict[str, Any]]]) -> dict[str, int]:
+    """Each conversation's fold, split by article: conversations that share an article (directly or
+    through others) share a fold, keyed by a stable hash of the first of their articles; one with no
+    article (wholly off-topic) by its own id."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for conv in conversations:
+        sources = sorted({r["source"] for r in conv if r.get("source")}) or [conv[0]["conversation"]]
+        for other in sources[1:]:
+            a, b = root(sources[0]), root(other)
+            parent[max(a, b)] = min(a, b)
+    groups: dict[str, str] = {}
+    for conv in conversations:
+        first = min(r["source"] for r in conv if r.get("source")) if any(r.get("source") for r in conv) else None
+        groups[conv[0]["conversation"]] = root(first or conv[0]["conversation"])
+    folds = {cid: int(hashlib.sha256(key.encode()).hexdigest(), 16) % FOLDS for cid, key in groups.items()}
+    by_article: dict[str, set[int]] = {}
+    for conv in conversations:
+        for r in conv:
+            if r.get("source"):
+                by_article.setdefault(r["source"], set()).add(folds[conv[0]["conversation"]])
+    assert all(len(f) == 1 for f in by_article.values()), "an article in two folds"
+    return folds
 
 
 def outcomes(engine: Any, conversations: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -42,7 +68,7 @@ def outcomes(engine: Any, conversations: list[list[dict[str, Any]]]) -> list[dic
     for conv in conversations:
         history: list[str] = []
         for row in conv:
-            o = judge(engine.ask(row["question"], 5, history=history), row)
+            o = judge(engine.ask(row["question"], history=history), row)
             out.append({**o, "conversation": row["conversation"], "kind": row.get("kind")})
             history.append(row["question"])
     return out
@@ -76,6 +102,7 @@ def main() -> int:
     qa.build(corpus, index)
     engine = qa.load(index)
     conversations = load_conversations(ROOT / "bench" / "conversations.jsonl")
+    folds = fold_keys(conversations)
     results = {}
     for margin, within in GRID:
         conversation.CARRY_MARGIN, conversation.WITHIN_ARTICLE = margin, within
@@ -86,7 +113,7 @@ def main() -> int:
     for k in range(FOLDS):
 
         def part(rows: list[dict[str, Any]], inside: bool, k: int = k) -> list[dict[str, Any]]:
-            return [r for r in rows if (fold_of(r["conversation"]) == k) == inside]
+            return [r for r in rows if (folds[r["conversation"]] == k) == inside]
 
         # Ties go to the margin nearest 0: the setting that changes fewest answers from asked alone.
         best = max(GRID, key=lambda g: (score(part(results[g], False)), -abs(g[0])))

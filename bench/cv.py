@@ -56,7 +56,8 @@ def news_set(pages: str = "bodies") -> tuple[Path, list[dict[str, Any]]]:
 def squad_set() -> tuple[Path, list[dict[str, Any]]]:
     corpus = SHARED / "squad-subset" / "articles"
     qs = load_questions(SHARED / "squad-subset" / "questions.jsonl")
-    assign_folds(qs, "articles")
+    n = assign_folds(qs, "articles")
+    assert n == FOLDS, f"the SQuAD subset has {n} articles; the folds here assume {FOLDS}"
     return corpus, qs
 
 
@@ -151,7 +152,7 @@ def run(engine: Any, qs: list[dict[str, Any]], setting: dict[str, Any]) -> list[
     try:
         out = []
         for q in qs:
-            o = judge(engine.ask(q["question"], 10), q)
+            o = judge(engine.ask(q["question"]), q)  # k citations, as a reader gets them
             o["fold"] = q["fold"]
             out.append(o)
         return out
@@ -161,7 +162,7 @@ def run(engine: Any, qs: list[dict[str, Any]], setting: dict[str, Any]) -> list[
 
 def objective(outcomes: list[dict[str, Any]]) -> float:
     s = summarise(outcomes)
-    return s["hit@1"] + 0.5 * s["evidence@1"] + 0.25 * s["mrr@10"]
+    return s["hit@1"] + 0.5 * s["evidence@1"] + 0.25 * s["mrr"]
 
 
 def pick_threshold(outcomes: list[dict[str, Any]]) -> float:
@@ -185,7 +186,7 @@ def with_threshold(outcomes: list[dict[str, Any]], t: float) -> list[dict[str, A
 
 
 def fold_table(name: str, per_fold: list[dict[str, Any]]) -> list[str]:
-    keys = ["hit@1", "hit@3", "mrr@10", "evidence@1", "false_abstention", "abstention_unanswerable", "highlight_chars"]
+    keys = ["hit@1", "hit@3", "mrr", "evidence@1", "false_abstention", "abstention_unanswerable", "highlight_chars"]
     lines = [f"{name}: fold  " + "  ".join(f"{k:>10}" for k in keys) + "  chosen"]
     for i, f in enumerate(per_fold):
         lines.append(f"  {i:>10}  " + "  ".join(f"{f[k]:>10.3f}" for k in keys) + f"  {f.get('chosen', '')}")

@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_docs.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_docs.add_argument("--json", action="store_true", help="one JSON object per document (CITATIONS.md)")
 
-    p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR@10)")
+    p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR, evidence@1, abstention)")
     p_eval.add_argument(
         "--corpus",
         action="append",
@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--conversations", type=Path, help="JSONL of turns (conversation, turn, question, ...): follow-ups measured"
     )
     p_eval.add_argument("--index", type=Path, help="index folder (default: a cache folder per corpus)")
-    p_eval.add_argument("-k", type=_positive_int, default=None, help="citations per question (default 5)")
+    p_eval.add_argument(
+        "-k", type=_positive_int, default=None, help="citations per question, as a reader gets them (default: QA_K, 5)"
+    )
     p_eval.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p_eval.add_argument(
         "--folds", help="also print figures per fold split by article: N folds, or 'articles' (one per article)"

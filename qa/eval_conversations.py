@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import UsageError
-from qa.evaluate import EVAL_K, eval_engine, judge, load_questions, summarise
+from qa.evaluate import eval_engine, judge, load_questions, summarise
 
 CONVERSATION_KINDS = ("first", "followup", "switch", "offtopic")
 
@@ -47,7 +47,7 @@ def run_conversations(
 
     conversations = load_conversations(conversations_file)
     engine, _build = eval_engine(corpus, index_dir, engine)
-    k = max(k or EVAL_K, 3)
+    k = k or engine.settings.k
     turns: list[dict[str, Any]] = []
     for conv in conversations:
         history: list[str] = []

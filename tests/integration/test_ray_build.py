@@ -211,18 +211,18 @@ def served(cluster: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[qa.E
 def test_four_shards_on_ray_answer_every_question_as_the_local_index(
     served: tuple[qa.Engine, qa.Engine, Path, list[dict]], tmp_path: Path
 ) -> None:
-    from qa.evaluate import EVAL_K, judge, run_eval, summarise
+    from qa.evaluate import judge, run_eval, summarise
 
     one, four, corpus, asked = served
     assert len(read_manifest(four.path)["shards"]) == 4
     judged = []
-    # Asked as `qa eval` asks (EVAL_K citations), the local index on a second thread while the sharded
+    # Asked as `qa eval` asks (the engine's k citations), the local index on a second thread while the sharded
     # one waits on its actors. Every answer the same, so every `qa eval` figure the same; qa eval
     # itself runs on the sharded engine below.
     with ThreadPoolExecutor(1) as local:
         for q in asked:
-            pending = local.submit(one.ask, q["question"], EVAL_K)
-            b = four.ask(q["question"], EVAL_K)
+            pending = local.submit(one.ask, q["question"])
+            b = four.ask(q["question"])
             a = pending.result()
             assert key(b) == key(a), q["question"]
             for c in b.to_dict()["citations"]:
@@ -232,7 +232,7 @@ def test_four_shards_on_ray_answer_every_question_as_the_local_index(
         assert summarise(judged)["hit@1"] > 0.8  # the answers compared are answers, not abstentions alike
         few = tmp_path / "few.jsonl"
         few.write_text("".join(json.dumps(q) + "\n" for q in asked[:40]), encoding="utf-8")
-        figures = ("hit@1", "hit@3", "mrr@10", "evidence@1", "false_abstention", "abstention_unanswerable")
+        figures = ("hit@1", "hit@3", "mrr", "evidence@1", "false_abstention", "abstention_unanswerable")
         a, b = (run_eval(corpus, few, engine=e) for e in (one, four))
         assert [a[f] for f in figures] == [b[f] for f in figures]
         assert b["latency_ratio_vs_dense_only"] is None and a["latency_ratio_vs_dense_only"] is not None

@@ -105,7 +105,7 @@ QUESTIONS = ANSWERABLE + UNANSWERABLE
 REPORT_KEYS = {
     "hit@1",
     "hit@3",
-    "mrr@10",
+    "mrr",
     "evidence@1",
     "false_abstention",
     "abstention_unanswerable",
@@ -174,6 +174,16 @@ def test_contains_answer_ignores_case_curly_quotes_and_white_space_runs() -> Non
     assert contains_answer(text, ["we'll be back soon"]), "case, curly quotes or white space broke the match"
     assert contains_answer('Kim\'s "comrade"', ["Kim’s  “comrade”"]), "curly quotes in the gold answer broke it"
     assert contains_answer("The bridge spans 480 metres.", ["nothing", "480 METRES"]), "any gold answer should do"
+
+
+def test_contains_answer_matches_whole_words_only() -> None:
+    """A short gold answer inside a longer word is not the answer (SQuAD's "P", "NP", "5", "no")."""
+    assert not contains_answer("Polynomial time is a class.", ["P"]), "'P' was found inside 'Polynomial'"
+    assert not contains_answer("It took 15 years.", ["5"]), "'5' was found inside '15'"
+    assert not contains_answer("There was not a single case.", ["no"]), "'no' was found inside 'not'"
+    assert contains_answer("Is P equal to NP?", ["P"]), "'P' as a word was missed"
+    assert contains_answer("It cost $16 billion, (CLPS) said.", ["$16 billion", "(CLPS)"]), "answers edged by symbols"
+    assert contains_answer("Deal worth £71.6million.", ["£71.6million"])
 
 
 def test_contains_answer_is_false_for_a_missing_or_empty_answer() -> None:
@@ -278,7 +288,7 @@ def test_report_counts_match_the_question_file(report: dict[str, Any], engine: E
 
 
 def test_hit_rates_are_ordered_and_mrr_lies_within_their_bounds(report: dict[str, Any]) -> None:
-    h1, h3, mrr, ev1 = report["hit@1"], report["hit@3"], report["mrr@10"], report["evidence@1"]
+    h1, h3, mrr, ev1 = report["hit@1"], report["hit@3"], report["mrr"], report["evidence@1"]
     assert 0 <= h1 <= h3 <= 1, f"hit@1 {h1} <= hit@3 {h3} <= 1 does not hold"
     assert h1 <= mrr <= 1, f"hit@1 {h1} <= MRR {mrr} <= 1 does not hold"
     # Rank 1 counts 1, ranks 2-3 between 1/3 and 1/2, ranks 4-10 at most 1/4.
@@ -333,7 +343,7 @@ def test_lexically_unique_question_is_hit_at_rank_one_with_its_sentence_as_evide
     qfile = write_questions(tmp_path / "one.jsonl", [ANSWERABLE[0]])
     r = run_eval(corpus, qfile, engine=engine)
     assert r["false_abstention"] == 0.0, "the question repeating its answer sentence's words abstained"
-    assert (r["hit@1"], r["mrr@10"], r["evidence@1"]) == (1.0, 1.0, 1.0), f"not hit at rank 1 with evidence: {r}"
+    assert (r["hit@1"], r["mrr"], r["evidence@1"]) == (1.0, 1.0, 1.0), f"not hit at rank 1 with evidence: {r}"
 
 
 def test_answer_only_in_a_lower_ranked_passage_is_a_hit_at_three_but_not_at_one(
@@ -352,7 +362,7 @@ def test_answer_only_in_a_lower_ranked_passage_is_a_hit_at_three_but_not_at_one(
     keep_all.params = RetrievalParams(cue=0.0)
     r = run_eval(bench[0], write_questions(tmp_path / "q.jsonl", [row]), engine=keep_all)
     assert (r["hit@1"], r["hit@3"]) == (0.0, 1.0), f"expected a hit at rank 2-3 only: {r}"
-    assert 1 / 3 - TOL <= r["mrr@10"] <= 1 / 2 + TOL, f"MRR {r['mrr@10']} is not 1/2 or 1/3"
+    assert 1 / 3 - TOL <= r["mrr"] <= 1 / 2 + TOL, f"MRR {r['mrr']} is not 1/2 or 1/3"
     assert r["evidence@1"] == 0.0, "citation 1 cannot hold the evidence of a rank-2 answer"
 
 
@@ -481,3 +491,16 @@ def test_conversations_are_measured_with_and_without_their_history(
     (tmp_path / "bad.jsonl").write_text(json.dumps(ANSWERABLE[0]) + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match="conversation"):
         run_conversations(bench[0], tmp_path / "bad.jsonl", engine=engine)
+
+
+def test_eval_asks_for_as_many_citations_as_a_reader_gets(bench: tuple[Path, Path, Path]) -> None:
+    """The citations depend on how many are asked for (merging, late interaction), so `qa eval` scores
+    the ones a reader gets: the engine's k (QA_K) unless -k says otherwise."""
+    from qa.config import Settings
+
+    corpus, index, qfile = bench
+    one = qa.load(index, embedder=FakeEmbedder(), settings=Settings.from_env().with_(index_dir=index, k=1))
+    report = run_eval(corpus, qfile, engine=one)
+    assert report["k"] == 1, f"eval asked for {report['k']} citations, the engine's k is 1"
+    assert report["hit@3"] == report["hit@1"], "with one citation a hit at rank 2 or 3 cannot happen"
+    assert run_eval(corpus, qfile, engine=one, k=3)["k"] == 3, "-k was not used"
