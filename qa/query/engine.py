@@ -209,7 +209,11 @@ class Engine:
             # answers it clearly better; the question's own words still decide the word share.
             assert side is not None
             carried, within, carried_states = side.result()
-            carried_confidence = max(0.0, carried.best_cosine) * coverage
+            # A question none of whose words the corpus uses ("When?" over articles that never say
+            # "when") has nothing of its own to be judged by: its carried search is then judged by
+            # the words it searched.
+            carried_coverage = coverage if coverage > 0 else carried.coverage
+            carried_confidence = max(0.0, carried.best_cosine) * carried_coverage
             if carried_confidence > confidence + conversation.CARRY_MARGIN:
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).

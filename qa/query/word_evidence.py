@@ -91,6 +91,10 @@ class WordEvidence:
         idf = np.log1p((passages - f + 0.5) / (f + 0.5))
         # The question's own search, unless a follow-up was searched with carried words: held once.
         held = held_own if searched is own else np.asarray(self.held(searched.text, searched.tokens, source), bool)
+        if coverage == 0 and searched is not own:
+            # None of the question's own words is used anywhere ("When?"): the follow-up is judged by
+            # the words it was searched with, as its search was chosen (Engine.ask).
+            coverage = float(((f > 0) | held).sum()) / len(searched.tokens)
         # A word the corpus uses only in another form ("write" where it says "wrote") has no idf of its
         # own here: weighing it as the rarest word would let a verb outweigh a missing name ("What did
         # Delacroix tell reporters?" of an article where someone "told journalists"). It is left out.

@@ -170,6 +170,18 @@ def test_a_question_that_stands_alone_is_answered_as_alone_within_a_conversation
     assert within == engine.ask(question, 3)
 
 
+def test_a_follow_up_of_only_words_the_articles_never_use_is_searched_with_the_conversation(engine: Any) -> None:
+    """The README's example: the five seeds never say "when", so "When?" has nothing of its own to be
+    judged by; it is searched, and judged, with the words the conversation carries (it abstained)."""
+    earlier = ["Who did Im Chon-il meet in Moscow?"]
+    for question in ("When?", "And when?"):
+        a = engine.ask(question, 3, history=earlier)
+        assert not a.abstained and a.query != question, f"{question!r} was not searched with the conversation"
+        assert a.citations[0].source == "002_299aeecd3ab3c2fd.txt", a.citations[0].source
+    assert engine.ask("When?", 3).abstained, "asked alone, a bare 'When?' has nothing to answer"
+    assert engine.ask("When?", 3, history=["Who composed the opera Carmen?"]).abstained, "a follow-up to nothing held"
+
+
 def test_a_conversation_exports_as_markdown_with_exact_quotes(seed_index: Path, engine: Any) -> None:
     out = ask_cli(seed_index, "--conversation", "--markdown", "-k", "2", *CONVERSATION)
     assert out.returncode == 0, out.stderr
