@@ -56,10 +56,10 @@ def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[di
     real_shares = evidence.shares
     seen: list[float] = []
 
-    def shares(*args: Any) -> tuple[float, float]:
+    def shares(*args: Any, **kwargs: Any) -> tuple[float, float]:
         # The engine's own word shares, the article share recorded and left out of its confidence,
         # which is then exactly the base (cosine x coverage), even where the share is 0.
-        coverage, share = real_shares(*args)
+        coverage, share = real_shares(*args, **kwargs)
         seen.append(share)
         return coverage, 1.0
 

@@ -68,6 +68,13 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
     return out[:MAX_TERMS]
 
 
+def only_function_words(question: str) -> bool:
+    """Whether the question has no word of its own beyond function words ("When?", "And why?"):
+    nothing but the conversation can say what it asks about."""
+    stop = english_stop_words()
+    return all(w.casefold() in stop for w in _WORD.findall(question))
+
+
 def search_text(question: str, terms: Sequence[str]) -> str:
     """What is searched for a follow-up: the question, then the carried words in brackets."""
     return f"{question} ({' '.join(terms)})" if terms else question

@@ -204,15 +204,17 @@ class Engine:
         cosine = max(0.0, scored.best_cosine)
         confidence = cosine * coverage
         query = q
+        by_searched = False  # judged by the words searched rather than the question's own (below)
         if terms:
             # A follow-up: the search that carries the conversation is kept only when the corpus
             # answers it clearly better; the question's own words still decide the word share.
             assert side is not None
             carried, within, carried_states = side.result()
-            # A question none of whose words the corpus uses ("When?" over articles that never say
-            # "when") has nothing of its own to be judged by: its carried search is then judged by
-            # the words it searched.
-            carried_coverage = coverage if coverage > 0 else carried.coverage
+            # A question of function words only, none of which the corpus uses ("When?" over articles
+            # that never say "when"), has nothing of its own to be judged by: its carried search is
+            # then judged by the words it searched (a question of unknown content words still is not).
+            by_searched = coverage == 0 and conversation.only_function_words(q)
+            carried_coverage = carried.coverage if by_searched else coverage
             carried_confidence = max(0.0, carried.best_cosine) * carried_coverage
             if carried_confidence > confidence + conversation.CARRY_MARGIN:
                 # The carried words find the conversation's article; the question's own words find
@@ -259,7 +261,9 @@ class Engine:
             for n, span in enumerate(spans, 1)
         )
         if citations:
-            coverage, share = self._word_evidence.shares(own, searched, citations[0].source, len(chunks))
+            coverage, share = self._word_evidence.shares(
+                own, searched, citations[0].source, len(chunks), by_searched=by_searched and searched is not own
+            )
             confidence = cosine * coverage * share**0.5
         if not citations or confidence < self.settings.min_confidence:
             return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)

@@ -71,7 +71,9 @@ class WordEvidence:
         lemmas = self._article_lemmas(source)
         return [h or lemma(w) in lemmas for h, w in zip(held, words, strict=True)]
 
-    def shares(self, own: Any, searched: Any, source: str, passages: int) -> tuple[float, float]:
+    def shares(
+        self, own: Any, searched: Any, source: str, passages: int, *, by_searched: bool = False
+    ) -> tuple[float, float]:
         """(coverage, article share) for the first citation's article `source`. `own`: the question's
         own search (its tokens, and how many passages use each); `searched`: the search whose citations
         these are (a follow-up's carried one, or `own`), with `text`, `tokens` and `frequencies`.
@@ -91,9 +93,9 @@ class WordEvidence:
         idf = np.log1p((passages - f + 0.5) / (f + 0.5))
         # The question's own search, unless a follow-up was searched with carried words: held once.
         held = held_own if searched is own else np.asarray(self.held(searched.text, searched.tokens, source), bool)
-        if coverage == 0 and searched is not own:
-            # None of the question's own words is used anywhere ("When?"): the follow-up is judged by
-            # the words it was searched with, as its search was chosen (Engine.ask).
+        if by_searched:
+            # A follow-up of function words the corpus never uses ("When?"): judged by the words it
+            # was searched with, as its search was chosen (Engine.ask).
             coverage = float(((f > 0) | held).sum()) / len(searched.tokens)
         # A word the corpus uses only in another form ("write" where it says "wrote") has no idf of its
         # own here: weighing it as the rarest word would let a verb outweigh a missing name ("What did
