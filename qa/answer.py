@@ -69,6 +69,17 @@ class Citation:
         return d
 
 
+def where(c: dict[str, Any], dash: str = "-") -> str:
+    """Where a citation (as `Citation.to_dict()` gives it) lies: "line 4" or "lines 4-6", and for a
+    PDF ", page 2" or ", pages 2-3". One wording for the terminal, the chat and the export."""
+    a, b = c["start_line"], c["end_line"]
+    out = f"line {a}" if a == b else f"lines {a}{dash}{b}"
+    if c.get("pages"):
+        first, last = c["pages"]
+        out += f", page {first}" if first == last else f", pages {first}{dash}{last}"
+    return out
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from qa.answer import where
 from qa.errors import QAError, UsageError
 
 if TYPE_CHECKING:
@@ -66,14 +67,13 @@ def render(answer: Answer) -> str:
     if answer.abstained:
         out.append(answer.answer)
         for c in answer.nearest:
-            out.append(f"  (nearest) {c.source} lines {c.start_line}-{c.end_line}: {c.highlight.text}")
+            out.append(f"  (nearest) {c.source}, {where(c.to_dict())}: {c.highlight.text}")
         return "\n".join(out)
     out.append(answer.answer)
     out.append("")
     for c in answer.citations:
         meta = ", ".join(x for x in (c.title, c.outlet, c.published) if x)
-        lines = f"line {c.start_line}" if c.start_line == c.end_line else f"lines {c.start_line}-{c.end_line}"
-        out.append(f"[{c.n}] {c.source}, {lines} (score {c.score:.3f})")
+        out.append(f"[{c.n}] {c.source}, {where(c.to_dict())} (score {c.score:.3f})")
         if meta:
             out.append(f"    {meta}")
         out.append(f"    » {' '.join(c.highlight.text.split())}")

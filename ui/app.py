@@ -19,6 +19,7 @@ from typing import Any
 
 import gradio as gr
 
+from qa.answer import where
 from qa.errors import QAError, UsageError
 from qa.query.conversation import markdown
 from qa.service import MAX_UPLOAD_BYTES, Service
@@ -76,8 +77,7 @@ def forget_upload(path: Path) -> None:
 
 
 def _choice(c: dict[str, Any]) -> str:
-    lines = f"{c['start_line']}" if c["start_line"] == c["end_line"] else f"{c['start_line']}-{c['end_line']}"
-    return f"[{c['n']}] {c['source']} · lines {lines}"
+    return f"[{c['n']}] {c['source']} · {where(c)}"
 
 
 def say(line: str) -> None:

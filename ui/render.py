@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from qa.answer import where
+
 CSS = """
 .qa-answer { font-size: 1.02rem; line-height: 1.5; margin-bottom: .6rem; }
 .qa-abstain { font-weight: 600; }
@@ -41,8 +43,7 @@ def esc(value: object) -> str:
 
 
 def _lines(c: dict[str, Any]) -> str:
-    a, b = c["start_line"], c["end_line"]
-    return f"line {a}" if a == b else f"lines {a}–{b}"
+    return where(c, "–")
 
 
 def excerpt_html(c: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from qa.answer import where
 from qa.errors import UsageError
 from qa.ingest.boilerplate import english_stop_words
 
@@ -86,13 +87,8 @@ def _quote(text: str) -> str:
 
 def citation_line(c: dict[str, Any]) -> str:
     """ "[1] Title, Outlet, 2025-03-27 (file.txt, lines 17-19)": how to find a quote again."""
-    first_line, last_line = c["start_line"], c["end_line"]
-    where = f"lines {first_line}-{last_line}" if last_line != first_line else f"line {first_line}"
-    if c.get("pages"):
-        first, last = c["pages"]
-        where += f", page {first}" if first == last else f", pages {first}-{last}"
     named = ", ".join(str(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
-    return f"[{c['n']}] {named or c['source']} ({c['source']}, {where})"
+    return f"[{c['n']}] {named or c['source']} ({c['source']}, {where(c)})"
 
 
 def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:
