@@ -10,6 +10,14 @@ ANSWER_FORMAT = 1
 NOT_IN_SOURCES = "Not in the sources: none of the indexed articles answers this question."
 
 
+def no_article_matches(source: str | None, since: str | None, until: str | None) -> str:
+    """The abstention's text when the filters leave no article to search: say which filters."""
+    parts = [f"source {source!r}"] if source else []
+    parts += [f"since {since}"] if since else []
+    parts += [f"until {until}"] if until else []
+    return f"Not in the sources: no indexed article matches the filters ({', '.join(parts)})."
+
+
 @dataclass(frozen=True)
 class Highlight:
     start_char: int

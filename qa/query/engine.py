@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer import NOT_IN_SOURCES, Answer, compose
+from qa.answer import NOT_IN_SOURCES, Answer, compose, no_article_matches
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
@@ -175,7 +175,9 @@ class Engine:
             raise UsageError(f"--source {source!r} is not a file-name pattern; use a glob, e.g. --source '00[12]_*'.")
         allowed = self._allowed(source, check_date("since", since), check_date("until", until))
         chunks = self.data.chunks
-        if not chunks or (allowed is not None and not allowed):
+        if allowed is not None and not allowed:
+            return Answer(q, True, no_article_matches(source, since, until), query=q)
+        if not chunks:
             return Answer(q, True, NOT_IN_SOURCES, query=q)
 
         data = self.data
