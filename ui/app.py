@@ -159,7 +159,10 @@ def build_app(service: Service) -> gr.Blocks:
         return respond(question, history, source, since, until, k, asked, turns, alone=True)
 
     def new_conversation() -> tuple[Any, ...]:
-        return [], None, gr.update(choices=[], value=None), [], [], gr.update(visible=False), open_source(None, None)
+        # The earlier conversation's notes go too: they are not this conversation's.
+        hide = gr.update(visible=False)
+        notes = gr.update(value=None, visible=False)
+        return [], None, gr.update(choices=[], value=None), [], [], hide, open_source(None, None), notes
 
     def export(turns: list[dict[str, Any]]) -> Any:
         """The conversation as Markdown notes, offered as a file to download."""
@@ -306,7 +309,10 @@ def build_app(service: Service) -> gr.Blocks:
             ask_alone, [chat, last, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
         )
         new_btn.click(
-            new_conversation, None, [chat, last, cite_pick, asked, turns, alone_btn, viewer], api_visibility="private"
+            new_conversation,
+            None,
+            [chat, last, cite_pick, asked, turns, alone_btn, viewer, export_file],
+            api_visibility="private",
         )
         export_btn.click(export, turns, export_file, api_visibility="private")
         cite_pick.input(open_source, [cite_pick, last], viewer, api_visibility="private").then(

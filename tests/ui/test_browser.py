@@ -192,6 +192,8 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
 
     page.locator("#qa-new").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    # The earlier conversation's notes are not offered for the new one.
+    page.wait_for_function("!document.querySelector('#qa-notes a')", timeout=30_000)
     alone = ask(page, "What committee role does he hold?")
     assert page.locator("#qa-chat .qa-query").count() == 0, "a new conversation carried the old one"
     assert alone.count() == 1
