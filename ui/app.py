@@ -80,6 +80,11 @@ def _choice(c: dict[str, Any]) -> str:
     return f"[{c['n']}] {c['source']} · {where(c)}"
 
 
+# The `ask` endpoint's parameters after the question, with their defaults: a raw HTTP call may leave
+# out any trailing ones (ui/server.py fills them in, as gradio_client does).
+API_DEFAULTS: dict[str, list[Any]] = {"ask": [5, "", "", "", None]}
+
+
 def say(line: str) -> None:
     """One line to the server's log (stderr)."""
     print(f"qa: {line}", file=sys.stderr, flush=True)
@@ -232,11 +237,11 @@ def build_app(service: Service) -> gr.Blocks:
 
     def ask_api(
         question: str,
-        k: int = 5,
-        source: str = "",
-        since: str = "",
-        until: str = "",
-        history: list[str] | None = None,
+        k: int = API_DEFAULTS["ask"][0],
+        source: str = API_DEFAULTS["ask"][1],
+        since: str = API_DEFAULTS["ask"][2],
+        until: str = API_DEFAULTS["ask"][3],
+        history: list[str] | None = API_DEFAULTS["ask"][4],
     ) -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the CITATIONS.md answer object.
         `history`: the conversation's earlier questions, oldest first (a follow-up)."""

@@ -23,7 +23,7 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.service import MAX_UPLOAD_BYTES, Service
-from ui.app import build_app
+from ui.app import API_DEFAULTS, build_app
 from ui.render import CSS
 
 
@@ -100,6 +100,59 @@ class Guard:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ApiDefaults:
+    """ASGI layer: a raw HTTP call of a named endpoint (`POST /gradio_api/call/ask` with `{"data":
+    [...]}`) that leaves out trailing parameters gets their defaults, as gradio_client fills them in.
+    Gradio itself refuses such a call with an empty error and a traceback in the log.
+    `defaults`: for each API name, its parameters' defaults after the required first one."""
+
+    def __init__(self, app: Any, defaults: dict[str, list[Any]]) -> None:
+        self.app = app
+        self.defaults = defaults
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        name = path.rsplit("/", 1)[-1]
+        if scope.get("method") != "POST" or name not in self.defaults or "/gradio_api/" not in path:
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        body = self.filled(body, self.defaults[name])
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.app({**scope, "headers": headers}, replay, send)
+
+    @staticmethod
+    def filled(body: bytes, defaults: list[Any]) -> bytes:
+        import json
+
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return body  # not JSON: Gradio answers it as it does
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, list) or not 1 <= len(data) < 1 + len(defaults):
+            return body
+        payload["data"] = data + defaults[len(data) - 1 :]
+        return json.dumps(payload).encode()
 
 
 @dataclass
@@ -206,6 +259,7 @@ def launch(
     # A CORS layer that allows no other origin: Gradio then adds none of its own grants (its rule for
     # loopback hosts does not know [::1]); Guard has refused other origins before it anyway.
     middleware += [Middleware(Guard), Middleware(CORSMiddleware, allow_origins=[])]
+    middleware += [Middleware(ApiDefaults, defaults=API_DEFAULTS)]
     outer = FastAPI(middleware=middleware, docs_url=None, redoc_url=None, openapi_url=None)
     if service is not None:
         serving = service

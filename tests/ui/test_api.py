@@ -160,3 +160,31 @@ def test_rebuild_endpoint_returns_the_report_and_refuses_a_second_one(
     err = capfd.readouterr().err
     assert "qa: refused: A rebuild is already running" in err and "qa: refused: The question is empty" in err
     assert "Traceback" not in err
+
+
+def test_a_raw_http_call_with_only_the_question_is_answered(live_server: LiveServer) -> None:
+    """`POST /gradio_api/call/ask` with the question alone: the other parameters take their defaults
+    (Gradio itself refused such a call with an empty error and a traceback in the server's log)."""
+    import json
+    import urllib.request
+
+    def post(data: list) -> str:
+        req = urllib.request.Request(
+            f"{live_server.url.rstrip('/')}/gradio_api/call/ask",
+            data=json.dumps({"data": data}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:
+            event = json.loads(r.read())["event_id"]
+        with urllib.request.urlopen(f"{live_server.url.rstrip('/')}/gradio_api/call/ask/{event}", timeout=120) as r:
+            return r.read().decode()
+
+    for data in (["Who did Im Chon-il meet in Moscow?"], ["Who did Im Chon-il meet in Moscow?", 2, "00[12]_*"]):
+        stream = post(data)
+        assert "event: complete" in stream, stream[-500:]
+        d = json.loads(stream.split("event: complete", 1)[1].split("data: ", 1)[1].splitlines()[0])[0]
+        assert set(d) == KEYS and d["citations"][0]["source"] == "002_299aeecd3ab3c2fd.txt"
+        assert len(d["citations"]) <= (5 if len(data) == 1 else 2)
+        for c in d["citations"]:
+            check_against_file(live_server, c)
