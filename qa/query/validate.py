@@ -29,7 +29,7 @@ def clean_question(question: str) -> str:
         kept.append(ch)
     cleaned = " ".join("".join(kept).split())
     if not cleaned:
-        raise UsageError('The question is empty; ask something, e.g. qa ask "Who visited Pyongyang?"')
+        raise UsageError('The question is empty; ask something, e.g. "Who visited Pyongyang?"')
     return cleaned[:MAX_QUESTION_CHARS]
 
 
@@ -45,5 +45,5 @@ def check_date(name: str, value: str | None) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
-        raise UsageError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. --{name} 2024-01-31.")
+        raise UsageError(f"The {name} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-01-31.")
     return value
