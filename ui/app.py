@@ -23,7 +23,7 @@ from qa.answer import where
 from qa.errors import QAError, UsageError
 from qa.query.conversation import markdown
 from qa.service import MAX_UPLOAD_BYTES, Service
-from ui.render import answer_html, documents_html, esc, source_html
+from ui.render import answer_html, documents_html, esc, message_html, source_html
 
 ALL = "All articles"
 EXAMPLES = [
@@ -137,7 +137,7 @@ def build_app(service: Service) -> gr.Blocks:
             earlier = [] if alone else asked
             d = service.ask(question, _k(k), history=earlier, **_filters(source, since, until)).to_dict()
         except QAError as err:
-            history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {esc(err)}</div>"})
+            history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {message_html(err)}</div>"})
             picked = gr.update(choices=[], value=None)
             return history, "", None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
         history.append({"role": "assistant", "content": answer_html(d)})
@@ -197,7 +197,7 @@ def build_app(service: Service) -> gr.Blocks:
             # process (a test's fake model) shows its progress bar instead.
             report = service.rebuild(progress=True, log=lambda line: progress(None, desc=line))
         except QAError as err:
-            return f"⚠ {esc(err)}", documents_html(service.documents()), gr.update()
+            return f"⚠ {message_html(err)}", documents_html(service.documents()), gr.update()
         skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
         return esc(report.summary()) + skipped, documents_html(service.documents()), gr.update(choices=sources())
 
@@ -219,7 +219,7 @@ def build_app(service: Service) -> gr.Blocks:
                 messages.append(f"added {esc(stored_name)}")
                 stored += 1
             except QAError as err:
-                messages.append(f"⚠ {esc(err)}")
+                messages.append(f"⚠ {message_html(err)}")
             except OSError as err:
                 messages.append(f"⚠ could not read {esc(name)}: {esc(err.strerror)}")
             finally:

@@ -42,6 +42,12 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def message_html(value: object) -> str:
+    """An error or status line for the page: escaped, and a command in backticks (`qa index`) set as
+    code rather than shown with its backticks."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", esc(value))
+
+
 def _lines(c: dict[str, Any]) -> str:
     return where(c, "–")
 

@@ -1,0 +1,15 @@
+"""The chat's rendering of an error or status line (ui/render.py)."""
+
+from __future__ import annotations
+
+from ui.render import message_html
+
+
+def test_a_command_in_backticks_is_set_as_code_not_shown_with_its_backticks() -> None:
+    out = message_html("No index at /x; run `qa index` to build it from seeds/.")
+    assert out == "No index at /x; run <code>qa index</code> to build it from seeds/.", out
+
+
+def test_the_line_stays_escaped() -> None:
+    out = message_html("<script>alert(1)</script> `<b>`")
+    assert "<script>" not in out and "<b>" not in out and "&lt;script&gt;" in out, out
