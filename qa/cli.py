@@ -225,11 +225,22 @@ def _documents(index: Path | None) -> dict[str, Any]:
     return load_documents(Settings.from_env().with_(index_dir=index).index_dir)
 
 
+def _indexed_source(docs: dict[str, Any], given: str) -> str:
+    """The indexed source `given` names: itself, or the one source a path to the file ends with (a
+    path completed in the shell, "seeds/000_x.txt" or "/home/me/qa/seeds/000_x.txt")."""
+    if given in docs:
+        return given
+    path = "/" + Path(given).as_posix().lstrip("/")
+    found = [s for s in docs if path.endswith("/" + s)]
+    return found[0] if len(found) == 1 else given
+
+
 def cmd_text(args: argparse.Namespace) -> int:
     from qa.store.texts import document_text
 
+    docs = _documents(args.index)
     # exactly: no newline added, so offsets into the output are the citations'
-    sys.stdout.write(document_text(_documents(args.index), args.source))
+    sys.stdout.write(document_text(docs, _indexed_source(docs, args.source)))
     sys.stdout.flush()
     return 0
 

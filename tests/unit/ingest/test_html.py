@@ -152,5 +152,7 @@ def test_saved_pages_are_indexed_cited_and_printed_exactly(tmp_path: Path, capsy
     ]
     note = next(r for r in rows if r["source"] == "notes.txt")
     assert note["format"] == "text" and note["author"] is None
+    assert main(["text", str(seeds / "harbour.html"), "--index", str(settings.index_dir)]) == 0
+    assert capsys.readouterr().out == text, "a path to the file (as a shell completes it) names its source"
     assert main(["text", "missing.html", "--index", str(settings.index_dir)]) == 2
     assert "missing.html is not in the index" in capsys.readouterr().err
