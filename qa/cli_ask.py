@@ -127,8 +127,13 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
                 history.append(q)
                 if args.markdown:
                     turns.append(answer.to_dict())
+                elif args.json:
+                    print(answer.to_json(), flush=True)
+                elif len(questions) > 1:
+                    # Several answers in a row: each under its question, apart from the one before.
+                    print(f"== {q}\n{render(answer)}\n", flush=True)
                 else:
-                    print(answer.to_json() if args.json else render(answer), flush=True)
+                    print(render(answer), flush=True)
             if args.markdown:
                 print(markdown(turns), flush=True)
         return 0
