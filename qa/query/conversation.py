@@ -29,6 +29,7 @@ from typing import Any
 from qa.answer import where
 from qa.errors import UsageError
 from qa.ingest.boilerplate import english_stop_words
+from qa.query.validate import clean_question
 
 # Chosen by bench/conversations.py's folds (docs/MEASUREMENTS.md, "Follow-up questions"): how much
 # better the carried search must do, and whether the carried words pick the article only (the passage
@@ -50,6 +51,32 @@ def check_history(history: Any) -> list[str]:
     if not all(isinstance(h, str) for h in history):
         raise UsageError("history must be a list of the conversation's earlier questions (text).")
     return [h for h in history if h.strip()]
+
+
+def earlier_questions(history: Any) -> list[str]:
+    """The conversation's earlier questions, each cleaned like a question; one with nothing left
+    is dropped (a UsageError if `history` is not a list of text)."""
+    earlier = []
+    for h in check_history(history):
+        try:
+            earlier.append(clean_question(h))
+        except UsageError:
+            continue
+    return earlier
+
+
+def judged_by_searched(question: str, coverage: float) -> bool:
+    """Whether a follow-up's carried search is judged by the words it searched rather than the
+    question's own: only for a question of function words, none of which the corpus uses ("When?"
+    over articles that never say "when"), which has nothing of its own to be judged by (a question
+    of unknown content words still is)."""
+    return coverage == 0 and only_function_words(question)
+
+
+def carried_wins(carried_confidence: float, own_confidence: float) -> bool:
+    """Whether the search that carries the conversation is kept: only when the corpus answers it
+    clearly better than the question alone."""
+    return carried_confidence > own_confidence + CARRY_MARGIN
 
 
 def carried_terms(question: str, history: Sequence[str]) -> list[str]:

@@ -162,12 +162,7 @@ class Engine:
         import numpy as np
 
         q = clean_question(question)
-        earlier = []
-        for h in conversation.check_history(history):  # cleaned like a question; one with nothing left is dropped
-            try:
-                earlier.append(clean_question(h))
-            except UsageError:
-                continue
+        earlier = conversation.earlier_questions(history)
         k = self.settings.k if k is None else k
         if not isinstance(k, int) or k < 1:
             raise UsageError("k must be a whole number of at least 1, e.g. -k 5.")
@@ -212,13 +207,9 @@ class Engine:
             # answers it clearly better; the question's own words still decide the word share.
             assert side is not None
             carried, within, carried_states = side.result()
-            # A question of function words only, none of which the corpus uses ("When?" over articles
-            # that never say "when"), has nothing of its own to be judged by: its carried search is
-            # then judged by the words it searched (a question of unknown content words still is not).
-            by_searched = coverage == 0 and conversation.only_function_words(q)
-            carried_coverage = carried.coverage if by_searched else coverage
-            carried_confidence = max(0.0, carried.best_cosine) * carried_coverage
-            if carried_confidence > confidence + conversation.CARRY_MARGIN:
+            by_searched = conversation.judged_by_searched(q, coverage)
+            carried_confidence = max(0.0, carried.best_cosine) * (carried.coverage if by_searched else coverage)
+            if conversation.carried_wins(carried_confidence, confidence):
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).
                 cosine, confidence, query, scored, searched, states = (

@@ -10,7 +10,15 @@ import pytest
 
 from qa.errors import UsageError
 from qa.query.chat import Conversation
-from qa.query.conversation import carried_terms, check_history, markdown, search_text
+from qa.query.conversation import (
+    CARRY_MARGIN,
+    carried_terms,
+    carried_wins,
+    check_history,
+    judged_by_searched,
+    markdown,
+    search_text,
+)
 from qa.query.engine import Engine
 from tests.conftest import FakeEmbedder
 from tests.unit.query.test_engine import check_answer
@@ -35,6 +43,13 @@ def test_a_history_that_is_not_a_list_of_questions_is_a_usage_error(bad: object)
     with pytest.raises(UsageError, match="history"):
         check_history(bad)
     assert check_history(None) == [] and check_history(["", "  ", "Why?"]) == ["Why?"]
+
+
+def test_only_a_question_of_unused_function_words_is_judged_by_the_words_searched() -> None:
+    assert judged_by_searched("And when?", 0.0), "nothing of its own: judged by the carried words"
+    assert not judged_by_searched("And when?", 0.5), "the corpus uses its words: judged by them"
+    assert not judged_by_searched("Xylophone marmalade orbit velocity?", 0.0), "unknown content words abstain"
+    assert carried_wins(0.5, 0.5 - CARRY_MARGIN - 0.01) and not carried_wins(0.5, 0.5 - CARRY_MARGIN)
 
 
 def test_without_history_the_query_is_the_question(engine: Engine, corpus: Path) -> None:
