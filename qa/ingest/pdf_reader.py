@@ -35,6 +35,7 @@ EDGE_LINES = 3  # lines at each end of a page that may be running headers or foo
 _DIGITS = re.compile(r"\d+")
 _BREAK_HYPHEN = {0xFFFE: "-", 0x02: "-"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\uffff]")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s*$")
 # A title that is a file's name, not the document's ("Microsoft Word - report.docx", "untitled").
 _FILE_NAME = re.compile(
     r"^(?:microsoft \w+ - |untitled\b)|\.(?:docx?|odt|rtf|pdf|txt|html?|pages|indd|pptx?|xlsx?)$", re.IGNORECASE
@@ -85,8 +86,13 @@ def paragraph_groups(lines: list[str]) -> list[list[int]]:
     so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
     usual full line width (the 90th percentile of its lines' widths, a wide CJK character counting
     two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
+    return _groups(lines)[0]
+
+
+def _groups(lines: list[str]) -> tuple[list[list[int]], bool]:
+    """`paragraph_groups`, and whether the last line runs to the margin (its paragraph goes on)."""
     if not lines:
-        return []
+        return [], False
     wide = [sum(1 for ch in line if _wide(ch)) for line in lines]
     widths = [len(line) + n for line, n in zip(lines, wide, strict=True)]
     lengths = sorted(widths)
@@ -99,7 +105,7 @@ def paragraph_groups(lines: list[str]) -> list[list[int]]:
         else:
             out.append([i])
         joining = width >= full and len(line.split()) + n // 2 >= 6
-    return out
+    return out, joining
 
 
 # PDFium keeps global state and is not safe to call from two threads at once (pypdfium2's docs): a
@@ -229,21 +235,26 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
         raw_lines.append(page_lines)
         shares.append(page_shares)
     running = running_lines(raw_lines)
-    starts, parts, link_starts, at = [], [], [], 0
+    text, goes_on = "", False
+    starts: list[int] = []
+    link_starts: list[int] = []
     for page_lines, page_shares in zip(raw_lines, shares, strict=True):
         kept = [i for i, x in enumerate(page_lines) if x and _key(x) not in running]
-        starts.append(at)
-        texts = []
-        for group in paragraph_groups([page_lines[i] for i in kept]):
-            text = _join([page_lines[kept[i]] for i in group])
+        groups, wrapped = _groups([page_lines[i] for i in kept])
+        if starts:
+            # A paragraph the page break cut (its last line at the margin, no sentence end) goes on
+            # with a space, so that its sentence is one; pages are otherwise a blank line apart.
+            first = page_lines[kept[groups[0][0]]] if groups else ""
+            text += ("" if _wide(text[-1]) and _wide(first[0]) else " ") if goes_on and first else "\n\n"
+        starts.append(len(text))
+        for j, group in enumerate(groups):
+            text += "\n" if j else ""
             linked = sum(page_shares[kept[i]][0] for i in group)
             shown = sum(page_shares[kept[i]][1] for i in group)
             if shown and linked > LINK_SHARE * shown:
-                link_starts.append(at)
-            texts.append(text)
-            at += len(text) + 1
-        at += 1 if texts else 2  # the page's last "\n" is the blank line's; an empty page adds "\n\n"
-        parts.append("\n".join(texts))
-    if not any(p.strip() for p in parts):
+                link_starts.append(len(text))
+            text += _join([page_lines[kept[i]] for i in group])
+        goes_on = wrapped and not _SENTENCE_END.search(text)
+    if not text.strip():
         raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
-    return "\n\n".join(parts) + "\n", starts, frozenset(link_starts), pdf_title
+    return text + "\n", starts, frozenset(link_starts), pdf_title

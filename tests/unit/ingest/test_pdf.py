@@ -104,6 +104,23 @@ def test_the_running_header_and_footer_are_not_text(tmp_path: Path) -> None:
     assert read_document(path, tmp_path).text == doc.text, "the same bytes give the same text"
 
 
+def test_a_sentence_a_page_break_cuts_reads_as_one(tmp_path: Path) -> None:
+    """A paragraph whose last line on a page runs to the margin without ending a sentence goes on
+    on the next page: one sentence, not two paragraphs (a new user's PDF cited half a sentence)."""
+    cut = [BODY[0] + BODY[1][:1], BODY[1][1:] + BODY[2][:1], BODY[2][1:]]
+    path = tmp_path / "harbour.pdf"
+    path.write_bytes(make_pdf(printed(cut)))
+    doc = read_document(path, tmp_path)
+    assert "northern breakwater, which a storm broke in the winter of 2022." in doc.text, doc.text
+    assert doc.text[doc.page_starts[1] :].startswith("a storm broke"), "page 2 starts where its text does"
+    # a page that ends a sentence at the margin ("six crossings a day.") is a blank line from the next
+    whole = tmp_path / "whole.pdf"
+    whole.write_bytes(make_pdf(printed(BODY)))
+    assert "six crossings a day.\n\nThe repairs cost" in read_document(whole, tmp_path).text
+    # page 2 ends at the margin mid-sentence too ("said the catch had suffered")
+    assert "had suffered while boats waited" in doc.text and doc.text[doc.page_starts[2] :].startswith("while boats")
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
