@@ -12,6 +12,7 @@ from qa.ingest.metadata import (
     SOURCE_LINE,
     find_date,
     is_date_line,
+    is_dated_copyright,
     is_revision_date,
     is_url_line,
     outlet_from_line,
@@ -65,7 +66,8 @@ def analyse(
             m = URL.search(line.text)
             if m:
                 url = m.group(0).rstrip(".,;")
-    # Outlet: a "Source:" line first, then a copyright line, then a labelled link, then a footer.
+    # Outlet: a "Source:" line first, then a copyright line (one with a year or "all rights reserved"
+    # before a bare one), then a labelled link, then a footer.
     candidates: list[tuple[int, str]] = []
     for line in lines:
         if line.kind not in ("meta", "boilerplate"):
@@ -76,11 +78,11 @@ def analyse(
         if SOURCE_LINE.match(line.text):
             rank = 0
         elif "©" in line.text or "copyright" in line.text.lower():
-            rank = 1
+            rank = 1 if is_dated_copyright(line.text) else 2
         elif is_url_line(line.text):
-            rank = 2
-        else:
             rank = 3
+        else:
+            rank = 4
         candidates.append((rank, name))
     if candidates:
         outlet = _preferred_spelling(min(candidates, key=lambda c: c[0])[1], text)

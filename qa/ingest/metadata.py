@@ -136,6 +136,16 @@ def _clean_name(name: str) -> str | None:
     return name
 
 
+# Words that make a copyright line a credit for a picture, not the page's own footer.
+_CREDIT = re.compile(r"\b(?:image|photo|photograph|picture|pic|credit|illustration|video|graphic)s?\b", re.IGNORECASE)
+
+
+def is_dated_copyright(line: str) -> bool:
+    """A copyright line with a year or "all rights reserved": the page's own footer, more likely
+    than a bare "© Name" (which is often a picture's credit)."""
+    return bool(re.search(r"\b(?:19|20)\d\d\b", line) or re.search(_RIGHTS_RESERVED, line, re.IGNORECASE))
+
+
 def outlet_from_line(line: str) -> str | None:
     """The outlet a metadata or footer line names, if it names one."""
     m = SOURCE_LINE.match(line)
@@ -147,7 +157,9 @@ def outlet_from_line(line: str) -> str | None:
         rest = URL.sub(" ", rest)
         return _clean_name(rest)
     if "©" in line or re.search(r"\bcopyright\b", line, re.IGNORECASE):
-        rest = re.split(r"©|\bcopyright\b", line, maxsplit=1, flags=re.IGNORECASE)[1]
+        before, rest = re.split(r"©|\bcopyright\b", line, maxsplit=1, flags=re.IGNORECASE)
+        if _CREDIT.search(before) or before.strip().startswith("("):
+            return None  # a picture's credit ("(Image: © NASA/ESA)", "Image copyright Getty Images")
         return _clean_name(rest)
     if is_url_line(line):
         label = URL.sub(" ", line)

@@ -546,6 +546,19 @@ def test_news_page_metadata_skips_cookie_banner_and_reads_copyright_outlet(tmp_p
     assert doc.url is None
 
 
+@pytest.mark.parametrize("credit", ["(Image: © Getty Images)", "Image copyright Getty Images", "© REUTERS / POOL"])
+def test_a_pictures_credit_is_not_the_outlet(tmp_path: Path, credit: str) -> None:
+    """A photo's credit above the article names whoever took it, not the page's outlet: credit lines
+    are not outlets, and a dated copyright footer comes before a bare "© Name"."""
+    page = NEWS_SITE_PAGE.replace("\nHundreds of fishing boats", f"\n{credit}\n\nHundreds of fishing boats")
+    assert credit in page
+    assert write_and_read(tmp_path, "credit.txt", page.encode()).outlet == "Coastal Herald"
+    undated = page.replace("© 2021 Coastal Herald. All rights reserved.", "Follow us")
+    # with no footer, a bare "© Name" is all there is to go by; a credit line still names nothing
+    bare = "REUTERS / POOL" if credit.startswith("©") else None
+    assert write_and_read(tmp_path, "undated.txt", undated.encode()).outlet == bare
+
+
 BYLINE_ARTICLE = """New ferry route links Jeju and Mokpo
 
 By Jane Doe
