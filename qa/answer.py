@@ -115,10 +115,13 @@ class Answer:
 
 
 def compose(citations: tuple[Citation, ...], max_sentences: int = 3) -> str:
-    """The answer text: the evidence sentences of the best citations, each followed by its `[n]`."""
+    """The answer text: the evidence sentences of the best citations from the first citation's
+    article, each followed by its `[n]`. Another article's sentence is left to its citation: read on
+    after the first, it would join two stories in one answer, and it seldom answers (news set: 5 of
+    153 such sentences hold the answer, against 17 of 191 from the first's article; docs/MEASUREMENTS.md)."""
     parts: list[str] = []
     seen: set[str] = set()
-    for c in citations[:max_sentences]:
+    for c in [c for c in citations if c.source == citations[0].source][:max_sentences]:
         sentence = " ".join(c.highlight.text.split())
         if sentence.lower() in seen:
             continue

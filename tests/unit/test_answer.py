@@ -1,8 +1,9 @@
-"""Where a citation lies, in the one wording the terminal, the chat and the export share."""
+"""Where a citation lies, in the one wording the terminal, the chat and the export share; the answer
+paragraph."""
 
 from __future__ import annotations
 
-from qa.answer import where
+from qa.answer import Citation, Highlight, compose, where
 
 
 def test_one_line_is_a_line_and_several_are_a_range() -> None:
@@ -15,3 +16,17 @@ def test_a_pdf_citation_names_its_pages() -> None:
     assert where({"start_line": 19, "end_line": 20, "pages": [2, 2]}) == "lines 19-20, page 2"
     assert where({"start_line": 19, "end_line": 40, "pages": [2, 3]}, "–") == "lines 19–40, pages 2–3"
     assert where({"start_line": 3, "end_line": 3, "pages": None}) == "line 3"
+
+
+def _cite(n: int, source: str, sentence: str) -> Citation:
+    return Citation(n, source, None, None, None, None, 0, 9, 1, 1, sentence, Highlight(0, 9, sentence), 1.0 / n)
+
+
+def test_the_answer_quotes_the_first_articles_sentences_only() -> None:
+    """A sentence of another article is not read on after the first one's: it would join two stories
+    in one answer (a new user's test). Its citation stays."""
+    cites = (_cite(1, "a.txt", "Kim met Putin."), _cite(2, "b.txt", "Rain fell."), _cite(3, "a.txt", "They  ate."))
+    assert compose(cites) == "Kim met Putin. [1] They ate. [3]"
+    same = tuple(_cite(n, "a.txt", f"Sentence {n}.") for n in range(1, 6))
+    assert compose(same) == "Sentence 1. [1] Sentence 2. [2] Sentence 3. [3]", "three sentences at most"
+    assert compose((_cite(1, "a.txt", "Same."), _cite(2, "a.txt", "same."))) == "Same. [1]", "a repeat is said once"
