@@ -31,11 +31,47 @@ def default_cache() -> Path:
     return Path(os.environ.get("QA_ONNX_CACHE", Path.home() / ".cache" / "qa" / "onnx"))
 
 
-def _model_key(model_path: Path) -> str:
+def _model_key(model_path: Path, cache: Path) -> str:
+    """The export's folder name: a digest of the model's weights and config and of the versions of
+    the packages that export and quantise it, so that every checkout and virtual environment with
+    the same model shares one export (keyed by the model's path, each exported its own ~110 MB).
+    Hashing ~90 MB of weights takes a fraction of a second, so the digest is remembered per file
+    (path, size, modification time) under `cache/by-file/`."""
     weights = model_path / "model.safetensors"
-    stat = weights.stat() if weights.exists() else None
-    raw = f"{model_path.resolve()}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+    if not weights.exists():  # not a packaged model qa knows: keyed by its path, as before
+        return hashlib.sha256(f"{model_path.resolve()}|0|0".encode()).hexdigest()[:16]
+    stat = weights.stat()
+    stamp = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    remembered = cache / "by-file" / stamp
+    try:
+        return remembered.read_text(encoding="ascii").strip()
+    except OSError:
+        pass
+    digest = hashlib.sha256()
+    with weights.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    config = model_path / "config.json"
+    digest.update(config.read_bytes() if config.exists() else b"")
+    digest.update(f"|torch {_version('torch')}|onnxruntime {_version('onnxruntime')}".encode())
+    key = digest.hexdigest()[:16]
+    try:  # remembered atomically; a cache that cannot be written only costs the hash next time
+        remembered.parent.mkdir(parents=True, exist_ok=True)
+        tmp = remembered.with_name(f".{stamp}.{uuid.uuid4().hex[:8]}")
+        tmp.write_text(key, encoding="ascii")
+        tmp.replace(remembered)
+    except OSError:
+        pass
+    return key
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "none"
 
 
 # One export at a time in a process: two threads may load the model and its int8 copy at once (a
@@ -138,7 +174,8 @@ class OnnxEmbedder:
         self.dimension = dimension
         self.quantize = quantize
         self.batch_size = batch_size
-        self.cache = (cache or default_cache()) / _model_key(self.model_path)
+        root = cache or default_cache()
+        self.cache = root / _model_key(self.model_path, root)
         # Threads for batches side by side (ONNX Runtime's run is thread-safe); one per core, up to 4,
         # and no more than OMP_NUM_THREADS when it is set (Ray sets it to an actor's CPUs).
         self.workers = max(1, min(4, os.cpu_count() or 1, _omp_threads()))

@@ -1,0 +1,46 @@
+"""The ONNX export's cache key (qa/embed/onnx_backend.py): one export per model, shared by every checkout
+and virtual environment that holds the same weights, never shared by different weights."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from qa.embed.onnx_backend import _model_key
+
+
+def _model(folder: Path, weights: bytes) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(weights)
+    (folder / "config.json").write_text('{"hidden_size": 384}')
+    return folder
+
+
+def test_the_same_weights_in_two_places_share_one_export(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = _model(tmp_path / "venv-a" / "model", b"weights" * 1000)
+    second = tmp_path / "venv-b" / "model"
+    shutil.copytree(first, second)
+    os.utime(second / "model.safetensors", ns=(1, 1))  # another install: another path and time
+    key = _model_key(first, cache)
+    assert _model_key(second, cache) == key, "each checkout exported its own ~110 MB copy"
+    assert len(list((cache / "by-file").iterdir())) == 2, "the digest is remembered per file"
+    assert _model_key(first, cache) == key, "and read back the same"
+
+
+def test_other_weights_or_config_get_their_own_export(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    base = _model_key(_model(tmp_path / "a", b"weights" * 1000), cache)
+    tuned = _model(tmp_path / "b", b"weighTs" * 1000)  # same size, as a fine-tuned copy would be
+    assert _model_key(tuned, cache) != base
+    other = _model(tmp_path / "c", b"weights" * 1000)
+    (other / "config.json").write_text('{"hidden_size": 768}')
+    assert _model_key(other, cache) != base
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_key(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    model = _model(tmp_path / "m", b"weights" * 1000)
+    assert _model_key(model, blocked) == _model_key(model, tmp_path / "cache")
