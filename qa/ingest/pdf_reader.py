@@ -242,10 +242,16 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
         kept = [i for i, x in enumerate(page_lines) if x and _key(x) not in running]
         groups, wrapped = _groups([page_lines[i] for i in kept])
         if starts:
-            # A paragraph the page break cut (its last line at the margin, no sentence end) goes on
-            # with a space, so that its sentence is one; pages are otherwise a blank line apart.
+            # A paragraph the page break cut (its last line at the margin, no sentence end, the next
+            # page going on in lower case) goes on with a space, so that its sentence is one; pages are
+            # otherwise a blank line apart. (On the 90 shared pages printed by Chromium, 95 of 1,115
+            # page breaks end a full line without a sentence end; those going on in another case are
+            # nearly all menus and headline lists: 73, against 22 cut sentences.)
             first = page_lines[kept[groups[0][0]]] if groups else ""
-            text += ("" if _wide(text[-1]) and _wide(first[0]) else " ") if goes_on and first else "\n\n"
+            if goes_on and first and (first[0].islower() or (_wide(text[-1]) and _wide(first[0]))):
+                text += "" if _wide(text[-1]) and _wide(first[0]) else " "
+            else:
+                text += "\n\n"
         starts.append(len(text))
         for j, group in enumerate(groups):
             text += "\n" if j else ""

@@ -119,6 +119,11 @@ def test_a_sentence_a_page_break_cuts_reads_as_one(tmp_path: Path) -> None:
     assert "six crossings a day.\n\nThe repairs cost" in read_document(whole, tmp_path).text
     # page 2 ends at the margin mid-sentence too ("said the catch had suffered")
     assert "had suffered while boats waited" in doc.text and doc.text[doc.page_starts[2] :].startswith("while boats")
+    # a page going on in upper case after a full line is most often a menu or a list of headlines
+    listed = [cut[0], ["A storm broke" + cut[1][0].removeprefix("a storm broke"), *cut[1][1:]], cut[2]]
+    menu = tmp_path / "menu.pdf"
+    menu.write_bytes(make_pdf(printed(listed)))
+    assert "breakwater, which\n\nA storm broke" in read_document(menu, tmp_path).text
 
 
 @pytest.mark.parametrize(
