@@ -12,7 +12,7 @@ import qa
 from qa.config import Settings
 from qa.errors import UnreadableFileError
 from qa.ingest.files import read_document
-from qa.ingest.pdf_reader import paragraphs, running_lines
+from qa.ingest.pdf_reader import _goes_on, paragraphs, running_lines
 from tests.conftest import FakeEmbedder
 
 
@@ -124,6 +124,22 @@ def test_a_sentence_a_page_break_cuts_reads_as_one(tmp_path: Path) -> None:
     menu = tmp_path / "menu.pdf"
     menu.write_bytes(make_pdf(printed(listed)))
     assert "breakwater, which\n\nA storm broke" in read_document(menu, tmp_path).text
+
+
+@pytest.mark.parametrize(
+    ("before", "page", "joined"),
+    [
+        ("her peers were Ellen Kushner and James Rigney,", "Jack Womack, and Daniel Abraham.", True),
+        ("The two had", "\u201cmarried,\u201d but in a self-scripted ceremony.", True),
+        ("The two had", "(secretly) married in 2001.", True),
+        ("said the catch had suffered", "while boats waited for the tide.", True),
+        ("New preventive outages set for parts of California", "White teen accused of plotting an attack", False),
+        ("ショートカットの欄を", "「なし」にして下の「適用」をクリック。", True),
+    ],
+    ids=["a comma, then a name", "an opening quote", "a bracket", "lower case", "a list of headlines", "Japanese"],
+)
+def test_what_goes_on_across_a_page_break(before: str, page: str, joined: bool) -> None:
+    assert _goes_on(before, page) == joined
 
 
 @pytest.mark.parametrize(
