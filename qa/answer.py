@@ -10,12 +10,42 @@ ANSWER_FORMAT = 1
 NOT_IN_SOURCES = "Not in the sources: none of the indexed articles answers this question."
 
 
-def no_article_matches(source: str | None, since: str | None, until: str | None) -> str:
-    """The abstention's text when the filters leave no article to search: say which filters."""
+# A question of function words only ("When?", "And why?") that no conversation gave a subject to.
+NOTHING_TO_LOOK_FOR = (
+    "Not in the sources: the question names nothing to look for; ask about someone or something "
+    "(a name, a place, an event)."
+)
+
+
+def _filters(source: str | None, since: str | None, until: str | None) -> list[str]:
     parts = [f"source {source!r}"] if source else []
     parts += [f"since {since}"] if since else []
-    parts += [f"until {until}"] if until else []
-    return f"Not in the sources: no indexed article matches the filters ({', '.join(parts)})."
+    return parts + ([f"until {until}"] if until else [])
+
+
+def _undated(undated: int) -> str:
+    if not undated:
+        return ""
+    return f" {undated} undated article{'s were' if undated != 1 else ' was'} left out by the date filter."
+
+
+def no_article_matches(source: str | None, since: str | None, until: str | None, undated: int = 0) -> str:
+    """The abstention's text when the filters leave no article to search: say which filters."""
+    filters = ", ".join(_filters(source, since, until))
+    return f"Not in the sources: no indexed article matches the filters ({filters}).{_undated(undated)}"
+
+
+def not_in_sources(source: str | None, since: str | None, until: str | None, undated: int = 0) -> str:
+    """The abstention's text: none of the articles searched answers; with filters, it says which
+    articles were searched and how many undated ones a date filter left out (a reader would
+    otherwise take an undated article for searched)."""
+    parts = _filters(source, since, until)
+    if not parts:
+        return NOT_IN_SOURCES
+    return (
+        f"Not in the sources: none of the indexed articles matching the filters ({', '.join(parts)}) "
+        f"answers this question.{_undated(undated)}"
+    )
 
 
 @dataclass(frozen=True)

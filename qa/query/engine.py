@@ -6,7 +6,6 @@ give the same answer object.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import threading
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer import NOT_IN_SOURCES, Answer, compose, no_article_matches
+from qa.answer import NOT_IN_SOURCES, NOTHING_TO_LOOK_FOR, Answer, compose, no_article_matches, not_in_sources
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
@@ -23,7 +22,7 @@ from qa.query import conversation, cues, fusion, late, word_evidence
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
-from qa.query.validate import check_date, clean_question
+from qa.query.validate import check_date, clean_question, filter_articles
 from qa.query.word_evidence import WordEvidence
 from qa.store import search
 from qa.store.tables import Place, expand_runs
@@ -130,22 +129,6 @@ class Engine:
         article for a saved web page."""
         return document_text(self.data.documents, source)
 
-    def _allowed(self, source: str | None, since: str | None, until: str | None) -> set[str] | None:
-        if not (source or since or until):
-            return None
-        allowed = set()
-        for src, doc in self.data.documents.items():
-            if source and not fnmatch.fnmatch(src, source):
-                continue
-            if (since or until) and doc.published is None:
-                continue
-            if since and doc.published is not None and doc.published < since:
-                continue
-            if until and doc.published is not None and doc.published > until:
-                continue
-            allowed.add(src)
-        return allowed
-
     def ask(
         self,
         question: str,
@@ -168,10 +151,11 @@ class Engine:
             raise UsageError("k must be a whole number of at least 1, e.g. -k 5.")
         if source is not None and not isinstance(source, str):
             raise UsageError(f"--source {source!r} is not a file-name pattern; use a glob, e.g. --source '00[12]_*'.")
-        allowed = self._allowed(source, check_date("since", since), check_date("until", until))
+        since, until = check_date("since", since), check_date("until", until)
+        allowed, undated = filter_articles(self.data.documents, source, since, until)
         chunks = self.data.chunks
         if allowed is not None and not allowed:
-            return Answer(q, True, no_article_matches(source, since, until), query=q)
+            return Answer(q, True, no_article_matches(source, since, until, undated), query=q)
         if not chunks:
             return Answer(q, True, NOT_IN_SOURCES, query=q)
 
@@ -258,8 +242,11 @@ class Engine:
                 own, searched, citations[0].source, len(chunks), by_searched=by_searched and searched is not own
             )
             confidence = cosine * coverage * share**0.5
+        if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
+            return Answer(q, True, NOTHING_TO_LOOK_FOR, (), citations[:NEAREST], confidence=0.0, query=query)
         if not citations or confidence < self.settings.min_confidence:
-            return Answer(q, True, NOT_IN_SOURCES, (), citations[:NEAREST], confidence=confidence, query=query)
+            text = not_in_sources(source, since, until, undated)
+            return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
             # Read against what was searched: a follow-up's own words are too few to read a passage
             # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709). `states`

@@ -1,11 +1,15 @@
 """What a question and its filters must be before they are searched: text cleaned of terminal escapes
-and control characters, dates that are real calendar dates. Bad input is a one-line UsageError."""
+and control characters, dates that are real calendar dates, the articles the filters leave. Bad input
+is a one-line UsageError."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from qa.errors import UsageError
 
@@ -47,3 +51,25 @@ def check_date(name: str, value: str | None) -> str | None:
     if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
         raise UsageError(f"The {name} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-01-31.")
     return value
+
+
+def filter_articles(
+    documents: Mapping[str, Any], source: str | None, since: str | None, until: str | None
+) -> tuple[set[str] | None, int]:
+    """The articles a question's filters leave (None: no filter), and how many of those the source
+    filter leaves that a date filter dropped for having no date (the answer says so)."""
+    if not (source or since or until):
+        return None, 0
+    allowed, undated = set(), 0
+    for src, doc in documents.items():
+        if source and not fnmatch.fnmatch(src, source):
+            continue
+        if (since or until) and doc.published is None:
+            undated += 1
+            continue
+        if since and doc.published < since:
+            continue
+        if until and doc.published > until:
+            continue
+        allowed.add(src)
+    return allowed, undated

@@ -332,6 +332,31 @@ def test_filters_matching_nothing_abstain(engine: Engine, corpus: Path) -> None:
         assert all(str(v) in answer.answer for v in kwargs.values()), f"{kwargs}: the filters are not named"
 
 
+def test_a_date_filter_says_how_many_undated_articles_it_left_out(engine: Engine, corpus: Path) -> None:
+    """Two seeds state no date: a date filter leaves them out, and the abstention says so (a new user
+    took an undated article for searched)."""
+    answer = engine.ask("Xylophone marmalade orbit velocity?", since="2024-01-01")
+    check_answer(answer, corpus, 5)
+    assert answer.abstained and answer.answer.startswith("Not in the sources"), answer.answer
+    assert "matching the filters (since 2024-01-01)" in answer.answer, answer.answer
+    assert "2 undated articles were left out by the date filter" in answer.answer, answer.answer
+    only_undated = engine.ask(QUESTIONS[0], source="00[12]_*", until="2030-01-01")
+    assert "no indexed article matches the filters" in only_undated.answer, only_undated.answer
+    assert "2 undated articles were left out" in only_undated.answer, only_undated.answer
+    unfiltered = engine.ask("Xylophone marmalade orbit velocity?")
+    assert unfiltered.abstained and "filter" not in unfiltered.answer, unfiltered.answer
+    assert "undated" not in engine.ask("Xylophone marmalade?", source="00*").answer
+
+
+@pytest.mark.parametrize("question", ["When?", "And why?", "What about that?"])
+def test_a_question_of_function_words_alone_names_nothing_to_look_for(engine: Engine, question: str) -> None:
+    """Asked with no conversation, "When?" can only be answered by whatever its function words match
+    (a new user's "Ask again without the conversation" cited an unrelated article)."""
+    answer = engine.ask(question)
+    assert answer.abstained and answer.confidence == 0.0 and answer.citations == ()
+    assert "names nothing to look for" in answer.answer, answer.answer
+
+
 @pytest.mark.parametrize("bad", ["yesterday", "2024/01/31", "31-01-2024", "2024-1-31", "2024-13-01", "2024-02-30"])
 @pytest.mark.parametrize("which", ["since", "until"])
 def test_bad_date_is_a_usage_error(engine: Engine, which: str, bad: str) -> None:
