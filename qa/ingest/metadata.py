@@ -128,7 +128,9 @@ _RIGHTS_RESERVED = (
 def _clean_name(name: str) -> str | None:
     name = re.sub(r"\(.*?\)|\bwww\.\S+", " ", name)
     name = re.sub(_RIGHTS_RESERVED, " ", name, flags=re.IGNORECASE)
+    name = re.sub(r"^(?:\s*(?:©|\(c\)|copyright\b))+", "", name.strip(), flags=re.IGNORECASE)  # "© Copyright X"
     name = re.sub(r"^\W*(?:\d{4}(?:\s*[-–—]\s*\d{4})?\W+)?|[\s.,;:|–—-]+$", "", name.strip())  # "© 2005-2019 X"
+    name = re.sub(r"[\s,]+\d{4}(?:\s*[-–—]\s*\d{4})?$", "", name)  # "Copyright Gannett 2018"
     name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
     words = word_list(name)
     if not words or len(words) > 8 or not any(ch.isupper() for ch in name):

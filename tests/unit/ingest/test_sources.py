@@ -559,6 +559,21 @@ def test_a_pictures_credit_is_not_the_outlet(tmp_path: Path, credit: str) -> Non
     assert write_and_read(tmp_path, "undated.txt", undated.encode()).outlet == bare
 
 
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("© Copyright 2026 Hearst Media Services Connecticut, LLC", "Hearst Media Services Connecticut, LLC"),
+        ("Copyright Gannett 2018", "Gannett"),
+        ("Copyright (c) 2019 The Republic", "The Republic"),
+        ("© 2005-2019 SlashGear, All Rights Reserved.", "SlashGear"),
+    ],
+)
+def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str, outlet: str) -> None:
+    from qa.ingest.metadata import outlet_from_line
+
+    assert outlet_from_line(line) == outlet
+
+
 BYLINE_ARTICLE = """New ferry route links Jeju and Mokpo
 
 By Jane Doe
