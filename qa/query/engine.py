@@ -253,7 +253,7 @@ class Engine:
             # are those of the text searched, from the run that encoded it (None: read here).
             reader, top = self._late_reader, self.settings.late_top
             citations = late.rerank(citations, query, self.embedder, reader, self.params, top, states)
-        return Answer(q, False, compose(citations), citations, confidence=confidence, query=query)
+        return Answer(q, False, compose(citations, prose=is_prose), citations, confidence=confidence, query=query)
 
     def _reads_late(self) -> bool:
         """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""

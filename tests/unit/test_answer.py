@@ -30,3 +30,15 @@ def test_the_answer_quotes_the_first_articles_sentences_only() -> None:
     same = tuple(_cite(n, "a.txt", f"Sentence {n}.") for n in range(1, 6))
     assert compose(same) == "Sentence 1. [1] Sentence 2. [2] Sentence 3. [3]", "three sentences at most"
     assert compose((_cite(1, "a.txt", "Same."), _cite(2, "a.txt", "same."))) == "Same. [1]", "a repeat is said once"
+
+
+def test_after_the_first_sentence_only_running_text_is_quoted() -> None:
+    """A headline or a caption label of the same article is not read on as part of the answer (a new
+    user's answer ended with "New SUVs and electric vehicles highlight L.A. Auto Show [2]")."""
+    cites = (_cite(1, "a.txt", "Headline of it"), _cite(2, "a.txt", "Headline two"), _cite(3, "a.txt", "A sentence."))
+
+    def prose(s: str) -> bool:
+        return s.endswith(".")
+
+    assert compose(cites, prose=prose) == "Headline of it [1] A sentence. [3]", "the first is quoted whatever it is"
+    assert compose(()) == ""
