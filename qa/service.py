@@ -78,7 +78,9 @@ class Service:
     def engine(self) -> Engine:
         engine = self._engine
         if engine is None:
-            raise IndexMissingError("No index yet; press Rebuild (or run `qa index`) to build it from seeds/.")
+            raise IndexMissingError(
+                f"No index yet; press Rebuild (or run `qa index`) to build it from {self.settings.seeds_dir}/."
+            )
         return engine
 
     @property

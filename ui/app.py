@@ -271,7 +271,7 @@ def build_app(service: Service) -> gr.Blocks:
                     since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", elem_id="qa-since")
                     until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="qa-until")
                 k = gr.Slider(1, 10, value=service.settings.k, step=1, label="Citations", elem_id="qa-k")
-                rebuild_btn = gr.Button("Rebuild index from seeds/", elem_id="qa-rebuild")
+                rebuild_btn = gr.Button(f"Rebuild index from {service.settings.seeds_dir}/", elem_id="qa-rebuild")
                 files = gr.File(
                     label="Add articles (.txt, .md, saved pages .html, .pdf)",
                     file_types=[".txt", ".md", ".html", ".htm", ".pdf"],

@@ -44,7 +44,7 @@ def generation_dir(index_dir: Path) -> Path:
         return index_dir
     pointer = index_dir / CURRENT
     if not pointer.is_file():
-        raise IndexMissingError(f"No index at {index_dir}; run `qa index` to build it from seeds/.")
+        raise IndexMissingError(f"No index at {index_dir}; run `qa index` to build it.")
     name = pointer.read_text(encoding="utf-8").strip()
     gen = index_dir / name
     if not name or "/" in name or not (gen / MANIFEST).is_file():

@@ -6,8 +6,8 @@ from ui.render import message_html
 
 
 def test_a_command_in_backticks_is_set_as_code_not_shown_with_its_backticks() -> None:
-    out = message_html("No index at /x; run `qa index` to build it from seeds/.")
-    assert out == "No index at /x; run <code>qa index</code> to build it from seeds/.", out
+    out = message_html("No index at /x; run `qa index` to build it.")
+    assert out == "No index at /x; run <code>qa index</code> to build it.", out
 
 
 def test_the_line_stays_escaped() -> None:
