@@ -76,6 +76,8 @@ def render(answer: Answer) -> str:
         out.append(f"[{c.n}] {c.source}, {where(c.to_dict())} (score {c.score:.3f})")
         if meta:
             out.append(f"    {meta}")
+        if c.also_in:
+            out.append(f"    same story also in: {', '.join(c.also_in)}")
         out.append(f"    » {' '.join(c.highlight.text.split())}")
     return "\n".join(out)
 

@@ -63,6 +63,10 @@ def test_a_story_saved_twice_is_cited_once_and_names_the_other_file(tmp_path: Pa
     assert first.also_in == (other,) and first.to_dict()["also_in"] == [other]
     market = next(c for c in answer.citations if c.source == "market.txt")
     assert market.also_in == () and "also_in" not in market.to_dict()
+    from qa.cli_ask import render
+
+    shown = render(answer)  # the terminal says it too, as the chat and the JSON do
+    assert f"same story also in: {other}" in shown and shown.count("same story also in") == 1, shown
 
 
 def test_japanese_copies_are_one_story_although_their_spaces_differ() -> None:
