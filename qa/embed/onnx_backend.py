@@ -9,9 +9,11 @@ normalisation, exactly what sentence-transformers does for this model.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import re
 import threading
 import uuid
 import warnings
@@ -35,34 +37,51 @@ def _model_key(model_path: Path, cache: Path) -> str:
     """The export's folder name: a digest of the model's weights and config and of the versions of
     the packages that export and quantise it, so that every checkout and virtual environment with
     the same model shares one export (keyed by the model's path, each exported its own ~110 MB).
-    Hashing ~90 MB of weights takes a fraction of a second, so the digest is remembered per file
-    (path, size, modification time) under `cache/by-file/`."""
+    Hashing ~90 MB of weights takes a fraction of a second, so the digest is remembered under
+    `cache/by-file/`, by what changes when the weights or the config are rewritten (path, size,
+    times, inode) and by the package versions."""
     weights = model_path / "model.safetensors"
     if not weights.exists():  # not a packaged model qa knows: keyed by its path, as before
         return hashlib.sha256(f"{model_path.resolve()}|0|0".encode()).hexdigest()[:16]
-    stat = weights.stat()
-    stamp = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    config = model_path / "config.json"
+    versions = f"torch {_version('torch')}|onnxruntime {_version('onnxruntime')}"
+    files = "|".join(_file_stamp(p) for p in (weights, config))
+    stamp = hashlib.sha256(f"{files}|{versions}".encode()).hexdigest()[:16]
     remembered = cache / "by-file" / stamp
     try:
-        return remembered.read_text(encoding="ascii").strip()
-    except OSError:
+        key = remembered.read_text(encoding="ascii").strip()
+        if _KEY.fullmatch(key):  # an empty or damaged record is made again, never trusted
+            return key
+    except (OSError, UnicodeDecodeError):
         pass
     digest = hashlib.sha256()
     with weights.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    config = model_path / "config.json"
     digest.update(config.read_bytes() if config.exists() else b"")
-    digest.update(f"|torch {_version('torch')}|onnxruntime {_version('onnxruntime')}".encode())
+    digest.update(f"|{versions}".encode())
     key = digest.hexdigest()[:16]
+    tmp = remembered.with_name(f".{stamp}.{uuid.uuid4().hex[:8]}")
     try:  # remembered atomically; a cache that cannot be written only costs the hash next time
         remembered.parent.mkdir(parents=True, exist_ok=True)
-        tmp = remembered.with_name(f".{stamp}.{uuid.uuid4().hex[:8]}")
         tmp.write_text(key, encoding="ascii")
         tmp.replace(remembered)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return key
+
+
+_KEY = re.compile(r"[0-9a-f]{16}")
+
+
+def _file_stamp(path: Path) -> str:
+    """What changes when a file is replaced or rewritten: its path, size, times and inode."""
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path}|missing"
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
 
 
 def _version(package: str) -> str:

@@ -7,6 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from qa.embed import onnx_backend
 from qa.embed.onnx_backend import _model_key
 
 
@@ -44,3 +47,29 @@ def test_a_cache_that_cannot_be_written_still_gives_the_key(tmp_path: Path) -> N
     blocked.write_text("a file where the cache folder would be")
     model = _model(tmp_path / "m", b"weights" * 1000)
     assert _model_key(model, blocked) == _model_key(model, tmp_path / "cache")
+
+
+def test_a_rewritten_config_or_new_package_versions_are_not_served_the_old_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest is remembered by what changes when the files are rewritten and by the versions, so
+    a record made before never answers for them (found by a review)."""
+    cache = tmp_path / "cache"
+    model = _model(tmp_path / "m", b"weights" * 1000)
+    key = _model_key(model, cache)
+    (model / "config.json").write_text('{"hidden_size": 768}')
+    edited = _model_key(model, cache)
+    assert edited != key
+    monkeypatch.setattr(onnx_backend, "_version", lambda package: "99.0")
+    assert _model_key(model, cache) not in (key, edited)
+
+
+def test_an_empty_or_damaged_record_is_made_again(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    model = _model(tmp_path / "m", b"weights" * 1000)
+    key = _model_key(model, cache)
+    (record,) = (cache / "by-file").iterdir()
+    for damaged in ("", "../../etc", "zz" * 8):
+        record.write_text(damaged)
+        assert _model_key(model, cache) == key, f"{damaged!r} was trusted"
+    assert [p.name for p in (cache / "by-file").iterdir()] == [record.name], "a temporary file was left"
