@@ -144,14 +144,16 @@ STOPWORDS = frozenset(
 )
 
 
-_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
+_END = re.compile(r"[.!?…:;。！？][\"'”’)\]」』）】]*$")
+# Chinese and Japanese characters: written without spaces, two of them count as a word here.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def is_prose(sentence: str) -> bool:
     """Whether a sentence reads as running text, the kind that answers a question, rather than a
     heading, a caption label, a list item or a link line: at least six words and sentence-final
     punctuation, or a long line whatever its end."""
-    n = len(_TOKEN.findall(sentence))
+    n = len(_TOKEN.findall(sentence)) + len(_UNSPACED.findall(sentence)) // 2
     return n >= 14 or (n >= 6 and bool(_END.search(sentence.rstrip())) and not sentence.lstrip().startswith(("*", "•")))
 
 

@@ -42,3 +42,16 @@ def test_after_the_first_sentence_only_running_text_is_quoted() -> None:
 
     assert compose(cites, prose=prose) == "Headline of it [1] A sentence. [3]", "the first is quoted whatever it is"
     assert compose(()) == ""
+
+
+def test_chinese_and_japanese_sentences_read_as_running_text() -> None:
+    """Written without spaces, a Japanese sentence is one `word` to a regex: the answer paragraph kept
+    only the first of an article's sentences (found by a review)."""
+    from qa.query.citations import is_prose
+
+    cites = (
+        _cite(1, "jp.txt", "東京で大きな地震があり、多くの建物が倒れました。"),
+        _cite(2, "jp.txt", "政府は被害の調査を始めたと発表しました。"),
+        _cite(3, "jp.txt", "新しい車"),
+    )
+    assert compose(cites, prose=is_prose) == f"{cites[0].highlight.text} [1] {cites[1].highlight.text} [2]"
