@@ -96,11 +96,23 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
     return out[:MAX_TERMS]
 
 
+# Pieces of contractions in the English stop list ("won" of "won't", "don" of "don't") that are also
+# words a question asks with ("Who won?").
+_CONTRACTION_PIECES = frozenset((
+    "ain", "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "ma", "mightn", "mustn",
+    "needn", "shan", "shouldn", "wasn", "weren", "won", "wouldn", "ll", "ve", "re", "o", "y", "s", "t", "d", "m",
+))  # fmt: skip
+
+
 def only_function_words(question: str) -> bool:
     """Whether the question has no word of its own beyond function words ("When?", "And why?"):
-    nothing but the conversation can say what it asks about."""
+    nothing but the conversation can say what it asks about. A word in capitals ("IT", "US") is a
+    name, not a function word."""
     stop = english_stop_words()
-    return all(w.casefold() in stop for w in _WORD.findall(question))
+    return all(
+        w.casefold() in stop and w.casefold() not in _CONTRACTION_PIECES and not (len(w) > 1 and w.isupper())
+        for w in _WORD.findall(question)
+    )
 
 
 def search_text(question: str, terms: Sequence[str]) -> str:

@@ -357,6 +357,12 @@ def test_a_question_of_function_words_alone_names_nothing_to_look_for(engine: En
     assert "names nothing to look for" in answer.answer, answer.answer
 
 
+@pytest.mark.parametrize("question", ["Who won?", "Where is IT?", "What about the US?"])
+def test_a_short_question_with_a_word_of_its_own_is_searched(engine: Engine, question: str) -> None:
+    """ "won" (a piece of "won't" in the stop list) and a name in capitals are words to look for."""
+    assert "names nothing to look for" not in engine.ask(question).answer
+
+
 @pytest.mark.parametrize("bad", ["yesterday", "2024/01/31", "31-01-2024", "2024-1-31", "2024-13-01", "2024-02-30"])
 @pytest.mark.parametrize("which", ["since", "until"])
 def test_bad_date_is_a_usage_error(engine: Engine, which: str, bad: str) -> None:
