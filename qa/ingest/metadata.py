@@ -130,7 +130,7 @@ def _clean_name(name: str) -> str | None:
     name = re.sub(_RIGHTS_RESERVED, " ", name, flags=re.IGNORECASE)
     name = re.sub(r"^(?:\s*(?:©|\(c\)|copyright\b))+", "", name.strip(), flags=re.IGNORECASE)  # "© Copyright X"
     name = re.sub(r"^\W*(?:\d{4}(?:\s*[-–—]\s*\d{4})?\W+)?|[\s.,;:|–—-]+$", "", name.strip())  # "© 2005-2019 X"
-    name = re.sub(r"[\s,]+\d{4}(?:\s*[-–—]\s*\d{4})?$", "", name)  # "Copyright Gannett 2018"
+    name = re.sub(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)\d\d)?$", "", name)  # "Copyright Gannett 2018"
     name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
     words = word_list(name)
     if not words or len(words) > 8 or not any(ch.isupper() for ch in name):
@@ -160,7 +160,7 @@ def outlet_from_line(line: str) -> str | None:
         return _clean_name(rest)
     if "©" in line or re.search(r"\bcopyright\b", line, re.IGNORECASE):
         before, rest = re.split(r"©|\bcopyright\b", line, maxsplit=1, flags=re.IGNORECASE)
-        if _CREDIT.search(before) or before.strip().startswith("("):
+        if _CREDIT.search(before) or re.sub(r"^\s*\(c\)", "", before, flags=re.IGNORECASE).strip().startswith("("):
             return None  # a picture's credit ("(Image: © NASA/ESA)", "Image copyright Getty Images")
         return _clean_name(rest)
     if is_url_line(line):
