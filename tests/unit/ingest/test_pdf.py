@@ -135,8 +135,9 @@ def test_a_sentence_a_page_break_cuts_reads_as_one(tmp_path: Path) -> None:
         ("said the catch had suffered", "while boats waited for the tide.", True),
         ("New preventive outages set for parts of California", "White teen accused of plotting an attack", False),
         ("ショートカットの欄を", "「なし」にして下の「適用」をクリック。", True),
+        ("부산항의 어선들이 다시", "바다로 나갔다.", True),
     ],
-    ids=["a comma, then a name", "an opening quote", "a bracket", "lower case", "a list of headlines", "Japanese"],
+    ids=["a comma, then a name", "an opening quote", "a bracket", "lower case", "headlines", "Japanese", "Korean"],
 )
 def test_what_goes_on_across_a_page_break(before: str, page: str, joined: bool) -> None:
     assert _goes_on(before, page) == joined
@@ -178,6 +179,9 @@ def test_wrapped_lines_join_in_scripts_written_without_spaces() -> None:
         "Short heading",
         latin + " end.",
     ]
+    # Korean is written in wide characters but spaces its words: its halves join at a space
+    korean = "부산항에 정박해 있던 어선 수백 척이 금요일 해경이 폭풍 경보를 해제한 뒤 다시 바다로"
+    assert paragraphs([korean, "나갔다.", "짧은 제목"]) == [korean + " 나갔다.", "짧은 제목"]
 
 
 def test_paragraphs_that_are_mostly_link_text_are_not_article(tmp_path: Path) -> None:
