@@ -127,6 +127,7 @@ _RIGHTS_RESERVED = (
 
 def _clean_name(name: str) -> str | None:
     name = re.sub(r"\(.*?\)|\bwww\.\S+", " ", name)
+    name = name.split(" | ")[0]  # "Los Angeles Times | Terms of Service | Privacy Policy": footer links
     name = re.sub(_RIGHTS_RESERVED, " ", name, flags=re.IGNORECASE)
     name = re.sub(r"^(?:\s*(?:©|\(c\)|copyright\b))+", "", name.strip(), flags=re.IGNORECASE)  # "© Copyright X"
     name = re.sub(r"^\W*(?:\d{4}(?:\s*[-–—]\s*\d{4})?\W+)?|[\s.,;:|–—-]+$", "", name.strip())  # "© 2005-2019 X"

@@ -568,6 +568,7 @@ def test_a_pictures_credit_is_not_the_outlet(tmp_path: Path, credit: str) -> Non
         ("© 2005-2019 SlashGear, All Rights Reserved.", "SlashGear"),
         ("(C) Copyright 2019 The Republic", "The Republic"),
         ("Copyright © 2019-2024 Radio 1000", "Radio 1000"),
+        ("Copyright © 2019, Los Angeles Times | Terms of Service | Privacy Policy", "Los Angeles Times"),
     ],
 )
 def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str, outlet: str) -> None:
