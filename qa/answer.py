@@ -145,19 +145,25 @@ class Answer:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
+def _states(sentence: str, prose: Callable[[str], bool]) -> bool:
+    """Whether a sentence can carry an answer on after the first: running text that is not itself a
+    question (a subheading such as "Who pays the cost of a tariff?")."""
+    return prose(sentence) and not sentence.rstrip(" \"'”’)»").endswith(("?", "？"))
+
+
 def compose(
     citations: tuple[Citation, ...], max_sentences: int = 3, prose: Callable[[str], bool] = lambda s: True
 ) -> str:
     """The answer text: the evidence sentences of the best citations from the first citation's
     article, each followed by its `[n]`; after the first, only sentences that read as running text
-    (`prose`: a headline or a caption label does not). Another article's sentence is left to its
+    (`prose`: a headline or a caption label does not) and are not questions. Another article's sentence is left to its
     citation: read on after the first, it would join two stories in one answer, and it seldom answers
     (news set: 5 of 153 such sentences hold the answer, against 17 of 191 from the first's article,
     none of the 8 of those that are not prose; docs/MEASUREMENTS.md)."""
     parts: list[str] = []
     seen: set[str] = set()
     first = citations[0].source if citations else None
-    quoted = [c for i, c in enumerate(citations) if c.source == first and (i == 0 or prose(c.highlight.text))]
+    quoted = [c for i, c in enumerate(citations) if c.source == first and (i == 0 or _states(c.highlight.text, prose))]
     for c in quoted[:max_sentences]:
         sentence = " ".join(c.highlight.text.split())
         if sentence.lower() in seen:

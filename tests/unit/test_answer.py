@@ -41,6 +41,8 @@ def test_after_the_first_sentence_only_running_text_is_quoted() -> None:
         return s.endswith(".")
 
     assert compose(cites, prose=prose) == "Headline of it [1] A sentence. [3]", "the first is quoted whatever it is"
+    asked = (_cite(1, "a.txt", "A sentence."), _cite(2, "a.txt", "Who pays?"), _cite(3, "a.txt", "Buyers pay."))
+    assert compose(asked) == "A sentence. [1] Buyers pay. [3]", "a subheading that asks is no answer"
     assert compose(()) == ""
 
 
