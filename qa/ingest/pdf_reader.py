@@ -21,11 +21,12 @@ only with a password, a malformed one, and a scanned one with no text layer.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qa.errors import UnreadableFileError
@@ -100,14 +101,18 @@ def paragraph_groups(lines: list[str]) -> list[list[int]]:
     return _groups(lines)[0]
 
 
-def _groups(lines: list[str]) -> tuple[list[list[int]], bool]:
-    """`paragraph_groups`, and whether the last line runs to the margin (its paragraph goes on)."""
+def _groups(lines: list[str], shapes: list[Shape] | None = None) -> tuple[list[list[int]], bool]:
+    """`paragraph_groups`, and whether the last line runs to the margin (its paragraph goes on).
+    `shapes`: each line's `Shape` on the page, when its characters' boxes are known: a line also
+    wraps when the next line's first word would not have fitted in the room left at its end (a long
+    word pushed down: 'began dating. "My' | 'partner to whom I am married')."""
     if not lines:
         return [], False
     wide = [sum(1 for ch in line if _wide(ch)) for line in lines]
     widths = [len(line) + n for line, n in zip(lines, wide, strict=True)]
     lengths = sorted(widths)
     full = FULL_LINE * lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+    pushed = _pushed(shapes) if shapes is not None else [False] * len(lines)
     out: list[list[int]] = []
     joining = False
     for i, (line, width, n) in enumerate(zip(lines, widths, wide, strict=True)):
@@ -115,8 +120,53 @@ def _groups(lines: list[str]) -> tuple[list[list[int]], bool]:
             out[-1].append(i)
         else:
             out.append([i])
-        joining = width >= full and len(line.split()) + n // 2 >= 6
+        # (pushed: not after a sentence's end, where a new paragraph may start)
+        pushed_here = pushed[i] and not _SENTENCE_END.search(line)
+        joining = (width >= full or pushed_here) and len(line.split()) + n // 2 >= 6
     return out, joining
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where a line's inked characters lie on its page (PDF units): its left and right edges, the
+    width of its first word and of an average character; NaN where PDFium gave no boxes."""
+
+    left: float
+    right: float
+    first_word: float
+    char: float
+
+
+_NO_SHAPE = Shape(math.nan, math.nan, math.nan, math.nan)
+
+
+def _shape(line: str, boxes: Any) -> Shape:
+    """The `Shape` of one line of a page's text from its characters' boxes (`_boxes`)."""
+    inked = [k for k, ch in enumerate(line) if not ch.isspace() and not _CONTROL.match(ch)]
+    if not inked or len(boxes) != len(line):
+        return _NO_SHAPE
+    ink = boxes[inked]
+    if ink[:, :2].size == 0 or bool((ink[:, :2] != ink[:, :2]).any()):  # a character without a box
+        return _NO_SHAPE
+    left, right = float(ink[:, 0].min()), float(ink[:, 1].max())
+    end = next((k for k in range(inked[0], len(line)) if line[k].isspace()), len(line))
+    word = boxes[inked[0] : end]
+    return Shape(left, right, float(word[:, 1].max() - word[:, 0].min()), (right - left) / len(inked))
+
+
+def _pushed(shapes: list[Shape]) -> list[bool]:
+    """For each line, whether the next line's first word would not have fitted in the room its
+    right margin left (the page's usual right edge, the 90th percentile of its lines'), a space
+    included: the layout pushed the word down, so the line was wrapped, not ended."""
+    known = sorted(s.right for s in shapes if s.right == s.right)
+    if len(known) < 2:
+        return [False] * len(shapes)
+    margin = known[min(len(known) - 1, int(0.9 * len(known)))]
+    out = []
+    for this, nxt in zip(shapes, [*shapes[1:], _NO_SHAPE], strict=True):
+        room = margin - this.right
+        out.append(bool(nxt.first_word == nxt.first_word and room < nxt.first_word + this.char))
+    return out
 
 
 # PDFium keeps global state and is not safe to call from two threads at once (pypdfium2's docs): a
@@ -145,39 +195,49 @@ def _link_rects(page: Any) -> list[tuple[float, float, float, float]]:
     return rects
 
 
-def _linked(textpage: Any, text: str, rects: list[tuple[float, float, float, float]]) -> list[bool]:
-    """For each character of `text` (the page's text range), whether its box's centre lies under a
-    link annotation. PDFium's character indices include NULs that its text range leaves out; when
-    the two still do not line up, no character counts as linked."""
+def _boxes(textpage: Any, text: str) -> Any:
+    """Each character of `text` (the page's text range) as (left, right, bottom, top), NaN where it
+    has no box. PDFium's character indices include NULs that its text range leaves out; when the two
+    still do not line up, every row is NaN (no geometry: the line rules fall back to counting
+    characters)."""
     import ctypes
 
     import numpy as np
     import pypdfium2.raw as pdfium_c
 
-    if not rects:
-        return [False] * len(text)
     n = textpage.count_chars()
     box = [ctypes.c_double() for _ in range(4)]
     refs = [ctypes.byref(b) for b in box]
-    shown, centres = [], np.full((n, 2), np.nan)  # a character without a box is under no link
+    shown, boxes = [], np.full((n, 4), np.nan)
     for j in range(n):
         if pdfium_c.FPDFText_GetUnicode(textpage.raw, j) == 0:
             continue
         shown.append(j)
         if pdfium_c.FPDFText_GetCharBox(textpage.raw, j, *refs):
-            left, right, bottom, top = (b.value for b in box)
-            centres[j] = ((left + right) / 2, (bottom + top) / 2)
+            boxes[j] = [b.value for b in box]
     if len(shown) != len(text):
-        return [False] * len(text)
+        return np.full((len(text), 4), np.nan)
+    return boxes[shown]
+
+
+def _linked(boxes: Any, rects: list[tuple[float, float, float, float]]) -> list[bool]:
+    """For each character (its box from `_boxes`), whether its box's centre lies under a link
+    annotation; a character without a box is under none."""
+    import numpy as np
+
+    if not rects:
+        return [False] * len(boxes)
     r = np.asarray(rects)
-    x, y = centres[shown, :1], centres[shown, 1:]
+    x = (boxes[:, :1] + boxes[:, 1:2]) / 2
+    y = (boxes[:, 2:3] + boxes[:, 3:4]) / 2
     under: np.ndarray = np.any((x >= r[:, 0]) & (x <= r[:, 2]) & (y >= r[:, 1]) & (y <= r[:, 3]), axis=1)
     return [bool(v) for v in under]
 
 
-def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], str | None]:
-    """Each page's text layer, whether each of its characters lies under a link (`_linked`), and the
-    file's title. Raises UnreadableFileError with a one-line reason."""
+def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], list[Any], str | None]:
+    """Each page's text layer, whether each of its characters lies under a link (`_linked`), each
+    character's box (`_boxes`), and the file's title. Raises UnreadableFileError with a one-line
+    reason."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:
@@ -188,16 +248,18 @@ def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], s
                 raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
             raise UnreadableFileError(source, "the PDF cannot be read (it is malformed or truncated)") from None
         try:
-            pages, links = [], []
+            pages, links, boxes = [], [], []
             for i in range(len(pdf)):
                 page = pdf[i]
                 textpage = page.get_textpage()
                 text = textpage.get_text_range()
-                linked = _linked(textpage, text, _link_rects(page))
-                # one "\n" for each "\r\n" or "\r", its character's link flag kept with it
+                page_boxes = _boxes(textpage, text)
+                linked = _linked(page_boxes, _link_rects(page))
+                # one "\n" for each "\r\n" or "\r", its character's link flag and box kept with it
                 keep = [not (ch == "\r" and text[k + 1 : k + 2] == "\n") for k, ch in enumerate(text)]
                 pages.append("".join(ch for ch, ok in zip(text, keep, strict=True) if ok).replace("\r", "\n"))
                 links.append([flag for flag, ok in zip(linked, keep, strict=True) if ok])
+                boxes.append(page_boxes[keep])
                 textpage.close()
                 page.close()
             title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
@@ -205,7 +267,7 @@ def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], s
             raise UnreadableFileError(source, "the PDF cannot be read (a page is malformed)") from None
         finally:
             pdf.close()
-    return pages, links, title
+    return pages, links, boxes, title
 
 
 _OPENING = re.compile(r"^[\W_]*")  # quotes, brackets and dashes before a line's first letter
@@ -249,26 +311,28 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
     and the file's title. Raises UnreadableFileError with a one-line reason."""
     if not raw.lstrip()[:5] == b"%PDF-":
         raise UnreadableFileError(source, "is not a PDF (it does not start with %PDF-)")
-    pages, links, pdf_title = page_layers(source, raw)
+    pages, links, boxes, pdf_title = page_layers(source, raw)
     # PDFium gives a hyphen drawn where a line breaks inside a word as U+FFFE (U+0002 in older
     # builds), with the two halves already joined ("coast\ufffeguard"): it is the hyphen. Other
     # control characters are not text.
-    raw_lines, shares = [], []
-    for page, flags in zip(pages, links, strict=True):
-        at, page_lines, page_shares = 0, [], []
+    raw_lines, shares, shapes = [], [], []
+    for page, flags, page_boxes in zip(pages, links, boxes, strict=True):
+        at, page_lines, page_shares, page_shapes = 0, [], [], []
         for x in page.split("\n"):
             page_lines.append(" ".join(_CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()))
             page_shares.append(_link_share(x, flags[at : at + len(x)]))
+            page_shapes.append(_shape(x, page_boxes[at : at + len(x)]))
             at += len(x) + 1
         raw_lines.append(page_lines)
         shares.append(page_shares)
+        shapes.append(page_shapes)
     running = running_lines(raw_lines)
     text, goes_on = "", False
     starts: list[int] = []
     link_starts: list[int] = []
-    for page_lines, page_shares in zip(raw_lines, shares, strict=True):
+    for page_lines, page_shares, page_shapes in zip(raw_lines, shares, shapes, strict=True):
         kept = [i for i, x in enumerate(page_lines) if x and _key(x) not in running]
-        groups, wrapped = _groups([page_lines[i] for i in kept])
+        groups, wrapped = _groups([page_lines[i] for i in kept], [page_shapes[i] for i in kept])
         if starts:
             # A paragraph the page break cut (its last line at the margin, no sentence end, and see
             # `_goes_on`) goes on with a space, so that its sentence is one; pages are otherwise a

@@ -143,6 +143,27 @@ def test_what_goes_on_across_a_page_break(before: str, page: str, joined: bool) 
     assert _goes_on(before, page) == joined
 
 
+def test_a_line_whose_next_word_would_not_fit_is_wrapped(tmp_path: Path) -> None:
+    """A line can end well short of the margin when the next word is long; the characters' boxes
+    show that word would not have fitted, so the line was wrapped, not ended (a new user's PDF quoted
+    'partner to whom I am married' without its start)."""
+    full = "The old harbour of Quendor reopened on Thursday after two years of repairs, the port"
+    lines = [
+        full,
+        "authority said. Ferries to the islands resume next week, with six crossings a day.",
+        "The repairs are described on the port authority's site at",  # the address is too long to fit
+        "https://quendor-port.example/repairs/breakwater-2022 with a storm's damage. Fishermen had moored in the",
+        "river since then, said Ana Veld, who fished here for thirty",  # "years" would fit
+        "years and saw",
+        full,
+    ]
+    path = tmp_path / "harbour.pdf"
+    path.write_bytes(make_pdf([lines]))
+    text = read_document(path, tmp_path).text
+    assert "site at https://quendor-port.example/repairs/breakwater-2022 with" in text, text
+    assert "for thirty\nyears and saw" in text, "a word that would have fitted: the line ended there"
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
