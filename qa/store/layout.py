@@ -18,7 +18,8 @@ FORMAT_VERSION = 7
 # pages lose link cards and keep datelines and pointers out of their regions; kana count as CJK.
 # 5: PDF paragraphs under links are chrome and a PDF's title is its own; whole-page text is titled by
 # the headline next to its article; an outlet from a copyright line loses its years. 6: a PDF
-# paragraph a page break cuts mid-sentence goes on across the break; a picture's credit is no outlet.
+# paragraph a page break cuts mid-sentence goes on across the break, and a PDF line that left no room
+# for the next one's first word is joined to it; a picture's credit is no outlet.
 INGEST_VERSION = 6
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
