@@ -156,10 +156,10 @@ def compose(
 ) -> str:
     """The answer text: the evidence sentences of the best citations from the first citation's
     article, each followed by its `[n]`; after the first, only sentences that read as running text
-    (`prose`: a headline or a caption label does not) and are not questions. Another article's sentence is left to its
-    citation: read on after the first, it would join two stories in one answer, and it seldom answers
-    (news set: 5 of 153 such sentences hold the answer, against 17 of 191 from the first's article,
-    none of the 8 of those that are not prose; docs/MEASUREMENTS.md)."""
+    (`prose`: a headline or a caption label does not) and are not questions. Another article's
+    sentence is left to its citation: read on after the first, it would join two stories in one
+    answer, and it seldom answers (news set: 5 of 153 such sentences hold the answer, against 17 of
+    191 from the first's article, none of the 8 of those that are not prose; docs/MEASUREMENTS.md)."""
     parts: list[str] = []
     seen: set[str] = set()
     first = citations[0].source if citations else None

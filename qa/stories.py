@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 # Words, and each character of Japanese and Chinese text (written without spaces between words).
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and ideographs: no spaces between words
+_WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is 0 modulo this: a quarter, the same ones in every copy
 MIN_SHARE = 0.8

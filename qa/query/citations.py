@@ -16,6 +16,7 @@ from typing import Protocol
 from qa.answer import Citation, Highlight
 from qa.chunking import line_of, sentence_spans
 from qa.query.params import RetrievalParams
+from qa.stories import CJK
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
@@ -146,7 +147,7 @@ STOPWORDS = frozenset(
 
 _END = re.compile(r"[.!?…:;。！？][\"'”’)\]」』）】]*$")
 # Chinese and Japanese characters: written without spaces, two of them count as a word here.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED = re.compile(f"[{CJK}]")
 
 
 def is_prose(sentence: str) -> bool:
