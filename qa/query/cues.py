@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 
+# Month names count only capitalised: "may" and "march" are more often a verb ("it may open soon").
 _MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 _DATE = re.compile(
-    rf"\b(?:1[5-9]\d\d|20\d\d|\d{{1,2}}(?:st|nd|rd|th)|(?:{_MONTHS})\.?|monday|tuesday|wednesday|thursday|"
+    rf"\b(?:1[5-9]\d\d|20\d\d|\d{{1,2}}(?:st|nd|rd|th)|(?-i:{_MONTHS})\.?|monday|tuesday|wednesday|thursday|"
     r"friday|saturday|sunday|yesterday|today|tomorrow|tonight|ago|decades?|centur(?:y|ies)|"
     r"(?:last|next|this|that) (?:week|month|year|spring|summer|autumn|fall|winter))\b",
     re.IGNORECASE,

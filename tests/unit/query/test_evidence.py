@@ -112,6 +112,13 @@ def test_offers_needs_a_phrase_the_question_does_not_hold():
     assert not cues.Cue("What?").offers("Anything at all.")
 
 
+def test_a_month_counts_only_capitalised():
+    cue = cues.Cue("When did the bridge open?")
+    assert not cue.offers("The bridge may open soon, and protesters march on it.")  # verbs, not months
+    assert cue.offers("The bridge opened in May.")
+    assert cue.offers("Work began on March 3.")
+
+
 def test_an_excerpt_too_long_to_merge_is_cut_to_what_it_adds():
     P = type("P", (), {})
 
