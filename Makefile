@@ -74,11 +74,12 @@ test: install-test
 	$(PY) -m pytest -q
 
 ## The reliability cases of tests/reliability, long: 100 SIGKILLs of a rebuild, 10 rebuilds under 50
-## concurrent chats, 300 random hostile questions (about 30 min on 2 cores; `make test` runs them short).
+## concurrent chats, question latency during a rebuild at 10k passages, 300 random hostile questions
+## (about 30 min on 2 cores; `make test` runs them short).
 stress: install-test
 	QA_STRESS=1 $(PY) -m pytest -q --timeout 10800 tests/reliability
 
-## qa eval on the SQuAD subset (folds: leave one article out) and on the news set of bench/ (seeds/ and the
+## qa eval on the SQuAD subset (broken down by article) and on the news set of bench/ (seeds/ and the
 ## news pages' article bodies; five folds by article). `make cv` chooses the constants by cross-validation.
 eval: install
 	$(QA) eval --corpus ../shared/benchmarks/squad-subset/articles \

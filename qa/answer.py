@@ -126,7 +126,8 @@ class Answer:
     answer: str
     citations: tuple[Citation, ...] = ()
     nearest: tuple[Citation, ...] = field(default=())
-    # The abstention signal (best sentence cosine); for `qa eval`'s trade-off curve, not in the JSON.
+    # The abstention signal (closest sentence's cosine x the corpus's share of the question's words x the
+    # square root of the cited article's share, qa/query/engine.py); for `qa eval`'s curve, not in the JSON.
     confidence: float | None = field(default=None, compare=False)
     # What was searched: the question, or a follow-up with what the conversation carried.
     query: str = ""

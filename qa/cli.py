@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_index = sub.add_parser("index", help="build or update the index from a folder of articles")
     p_index.add_argument(
-        "--seeds", type=Path, help="folder of .txt/.md/.html articles (env QA_SEEDS_DIR; default seeds/)"
+        "--seeds", type=Path, help="folder of .txt/.md/.html/.htm/.pdf articles (env QA_SEEDS_DIR; default seeds/)"
     )
     p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask = sub.add_parser("ask", help="answer questions with cited excerpts")
     p_ask.add_argument("questions", nargs="*", help="questions; none: an interactive prompt (or stdin lines)")
     p_ask.add_argument("--questions-file", type=Path, help="a file with one question per line")
-    p_ask.add_argument("-k", type=_positive_int, default=None, help="the largest number of citations (default 5)")
+    p_ask.add_argument(
+        "-k", type=_positive_int, default=None, help="the largest number of citations (env QA_K; default 5)"
+    )
     p_ask.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_ask.add_argument("--json", action="store_true", help="one JSON answer object per line (CITATIONS.md)")
     p_ask.add_argument("--source", help="only articles whose file name matches this glob, e.g. '00[12]_*'")

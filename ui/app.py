@@ -21,6 +21,7 @@ import gradio as gr
 
 from qa.answer import where
 from qa.errors import QAError, UsageError
+from qa.ingest.document import SUFFIXES
 from qa.query.conversation import markdown
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import answer_html, documents_html, esc, message_html, source_html
@@ -81,8 +82,9 @@ def _choice(c: dict[str, Any]) -> str:
 
 
 # The `ask` endpoint's parameters after the question, with their defaults: a raw HTTP call may leave
-# out any trailing ones (ui/server.py fills them in, as gradio_client does).
-API_DEFAULTS: dict[str, list[Any]] = {"ask": [5, "", "", "", None]}
+# out any trailing ones (ui/server.py fills them in, as gradio_client does). k None: the server's
+# setting (QA_K), as in the chat and `qa ask`.
+API_DEFAULTS: dict[str, list[Any]] = {"ask": [None, "", "", "", None]}
 
 
 def say(line: str) -> None:
@@ -237,7 +239,7 @@ def build_app(service: Service) -> gr.Blocks:
 
     def ask_api(
         question: str,
-        k: int = API_DEFAULTS["ask"][0],
+        k: int | None = API_DEFAULTS["ask"][0],
         source: str = API_DEFAULTS["ask"][1],
         since: str = API_DEFAULTS["ask"][2],
         until: str = API_DEFAULTS["ask"][3],
@@ -246,7 +248,8 @@ def build_app(service: Service) -> gr.Blocks:
         """Answer a question from the indexed articles; returns the CITATIONS.md answer object.
         `history`: the conversation's earlier questions, oldest first (a follow-up)."""
         try:
-            return service.ask(question, _k(k), history=history or [], **_filters(source, since, until)).to_dict()
+            n = None if k is None else _k(k)
+            return service.ask(question, n, history=history or [], **_filters(source, since, until)).to_dict()
         except QAError as err:
             raise refusal(err) from None
 
@@ -270,11 +273,13 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Row():
                     since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", elem_id="qa-since")
                     until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="qa-until")
-                k = gr.Slider(1, 10, value=service.settings.k, step=1, label="Citations", elem_id="qa-k")
+                k = gr.Slider(
+                    1, max(10, service.settings.k), value=service.settings.k, step=1, label="Citations", elem_id="qa-k"
+                )
                 rebuild_btn = gr.Button(f"Rebuild index from {service.settings.seeds_dir}/", elem_id="qa-rebuild")
                 files = gr.File(
                     label="Add articles (.txt, .md, saved pages .html, .pdf)",
-                    file_types=[".txt", ".md", ".html", ".htm", ".pdf"],
+                    file_types=list(SUFFIXES),
                     file_count="multiple",
                     elem_id="qa-upload",
                 )

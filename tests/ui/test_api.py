@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -188,3 +189,13 @@ def test_a_raw_http_call_with_only_the_question_is_answered(live_server: LiveSer
         assert len(d["citations"]) <= (5 if len(data) == 1 else 2)
         for c in d["citations"]:
             check_against_file(live_server, c)
+    # Left out, k is the server's own setting (QA_K), as in the chat and `qa ask`, not a fixed 5.
+    engine = live_server.service.engine
+    settings = engine.settings
+    engine.settings = replace(settings, k=2)
+    try:
+        stream = post(["Who did Im Chon-il meet in Moscow?"])
+    finally:
+        engine.settings = settings
+    d = json.loads(stream.split("event: complete", 1)[1].split("data: ", 1)[1].splitlines()[0])[0]
+    assert len(d["citations"]) == 2
