@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation, Highlight
 from qa.config import Settings
-from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, QAError, UsageError
+from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, IndexWriteError, QAError, UsageError
 from qa.query.chat import Conversation
 
 if TYPE_CHECKING:
@@ -78,14 +78,34 @@ def build(
 
         cluster = RayBuild(ray or None)  # files read, analysed and embedded there; shards written there
         on_ray = {"make_parts": cluster.make_parts, "run_jobs": cluster.run_tasks}
-    return build_index(
-        settings,
-        lambda: model,
-        dimension=model.dimension,
-        count_tokens=model.count_tokens,
-        progress=progress,
-        log=log or (lambda _m: None),
-        **on_ray,
+    try:
+        return build_index(
+            settings,
+            lambda: model,
+            dimension=model.dimension,
+            count_tokens=model.count_tokens,
+            progress=progress,
+            log=log or (lambda _m: None),
+            **on_ray,
+        )
+    except OSError as err:  # the corpus's own files are skipped with a reason; this is the index's side
+        raise IndexWriteError(cannot_write(Path(settings.index_dir), err)) from None
+
+
+def cannot_write(index_dir: Path, err: OSError) -> str:
+    """The one-line message for a build that could not write: what, why, and what to do."""
+    import errno
+
+    choose = "choose a folder you can write with --index DIR (env QA_INDEX_DIR)"
+    if index_dir.exists() and not index_dir.is_dir():
+        return f"The index folder {index_dir} is a file; {choose}."
+    where = err.filename or index_dir
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"Cannot write {where}: the disk is full; free some space and build again (the old index is unchanged)."
+    if isinstance(err, PermissionError) or err.errno == errno.EROFS:
+        return f"Cannot write {where}: {err.strerror or 'permission denied'}; {choose}."
+    return (
+        f"Cannot write {where}: {err.strerror or err}; {choose}, or free disk space (the previous index is unchanged)."
     )
 
 
@@ -97,6 +117,7 @@ __all__ = [
     "Highlight",
     "IndexInvalidError",
     "IndexMissingError",
+    "IndexWriteError",
     "QAError",
     "Settings",
     "UsageError",

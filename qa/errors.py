@@ -38,5 +38,10 @@ class IndexMissingError(QAError):
     """No index has been built at the given folder yet."""
 
 
+class IndexWriteError(QAError):
+    """The index folder cannot be written (a file in its place, no permission, a full disk); the
+    previous index, if any, is unchanged."""
+
+
 class IndexInvalidError(QAError):
     """The index on disk is damaged, out of date, or built with another model."""

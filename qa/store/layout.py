@@ -45,6 +45,10 @@ def generation_dir(index_dir: Path) -> Path:
         return index_dir
     pointer = index_dir / CURRENT
     if not pointer.is_file():
+        if index_dir.exists() and not index_dir.is_dir():
+            raise IndexMissingError(
+                f"{index_dir} is a file, not an index folder; pass the folder `qa index` wrote (--index DIR)."
+            )
         raise IndexMissingError(f"No index at {index_dir}; run `qa index` to build it.")
     name = pointer.read_text(encoding="utf-8").strip()
     gen = index_dir / name

@@ -5,6 +5,7 @@ None of these reach the model: they fail on the input or the index before anythi
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -140,6 +141,33 @@ def test_index_with_the_default_seeds_folder_missing_names_it(tmp_path: Path) ->
 def test_index_with_seeds_that_is_a_file_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "article.txt").write_text("One article.\n", encoding="utf-8")
     assert_one_line_error(run_qa(tmp_path, "index", "--seeds", "article.txt"), "not a folder")
+
+
+def test_index_and_ask_with_a_file_for_the_index_folder_are_one_line_errors(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    (tmp_path / "notes.txt").write_text("not an index\n", encoding="utf-8")
+    assert_one_line_error(run_qa(tmp_path, "index", "--index", "notes.txt"), "notes.txt", "is a file", "--index")
+    assert_one_line_error(run_qa(tmp_path, "ask", "--index", "notes.txt", "Who?"), "notes.txt", "is a file")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "not an index\n"
+
+
+@pytest.mark.parametrize(
+    ("err", "needles"),
+    [
+        (
+            PermissionError(errno.EACCES, "Permission denied", "/srv/idx/.lock"),
+            ["/srv/idx/.lock", "Permission denied", "--index"],
+        ),
+        (OSError(errno.ENOSPC, "No space left on device", "/srv/idx/gen-1/vectors"), ["disk is full", "unchanged"]),
+        (OSError(errno.EISDIR, "Is a directory", "/srv/idx/.lock"), ["/srv/idx/.lock", "Is a directory"]),
+    ],
+    ids=["permission", "disk-full", "other"],
+)
+def test_a_build_that_cannot_write_says_what_and_what_to_do(err: OSError, needles: list[str]) -> None:
+    message = qa.cannot_write(Path("/srv/idx"), err)
+    assert "\n" not in message
+    for needle in needles:
+        assert needle in message
 
 
 def test_eval_with_a_missing_questions_file_is_a_one_line_error(tmp_path: Path) -> None:
