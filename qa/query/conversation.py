@@ -6,7 +6,9 @@ with the content words of the conversation's earlier questions (`carried_terms`:
 question first, stop words and the question's own words left out), and keeps the search the corpus
 answers clearly better (`Engine.ask`): the carried one only when its confidence (the closest
 sentence's cosine times the share of the question's own words the corpus uses) beats the alone one
-by more than `CARRY_MARGIN`. The carried words then choose the article (the one holding the carried
+by more than `CARRY_MARGIN`, and the article it leads to mentions every name the question brings of
+its own (`names_in`: "What is the capital of France?" after questions about an arrest is about
+something else, however well the carried words match). The carried words then choose the article (the one holding the carried
 search's best passage) and the question's own words the passage in it (`WITHIN_ARTICLE`): carried
 words would pull the search back to the passage that answered the earlier question. This is query
 performance prediction, as in historical query expansion (Lin et al., 2020), with qa's own
@@ -77,6 +79,27 @@ def carried_wins(carried_confidence: float, own_confidence: float) -> bool:
     """Whether the search that carries the conversation is kept: only when the corpus answers it
     clearly better than the question alone."""
     return carried_confidence > own_confidence + CARRY_MARGIN
+
+
+# A name: a capitalised word after the question's first ("What is the capital of France?").
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’.-]*")
+_POSSESSIVE = re.compile(r"(?:['’]s?|\.)$")
+
+
+def own_names(question: str) -> list[str]:
+    """The names a question brings of its own: capitalised words after the first, without a
+    possessive ending ("Korea's" -> "Korea")."""
+    names = (_POSSESSIVE.sub("", w) for w in _NAME.findall(question.strip()))
+    return [w for w in names if len(w) > 1]
+
+
+def names_in(question: str, article: str) -> bool:
+    """Whether the article the conversation's words lead to mentions every name the question brings
+    of its own (as written, or without a plural s): a follow-up that names something the article
+    never does ("What is the capital of France?" after three questions about an arrest) asks about
+    something else, and is searched alone."""
+    text = article.casefold()
+    return all(n.casefold() in text or n.casefold().rstrip("s") in text for n in own_names(question))
 
 
 def carried_terms(question: str, history: Sequence[str]) -> list[str]:

@@ -193,7 +193,9 @@ class Engine:
             carried, within, carried_states = side.result()
             by_searched = conversation.judged_by_searched(q, coverage)
             carried_confidence = max(0.0, carried.best_cosine) * (carried.coverage if by_searched else coverage)
-            if conversation.carried_wins(carried_confidence, confidence):
+            if conversation.carried_wins(carried_confidence, confidence) and conversation.names_in(
+                q, self._best_article(carried)
+            ):
                 # The carried words find the conversation's article; the question's own words find
                 # the passage in it (carried words would pull back to the earlier answer's passage).
                 cosine, confidence, query, scored, searched, states = (
@@ -292,6 +294,15 @@ class Engine:
         within = np.zeros(len(self.data.documents), dtype=bool)
         within[int(self.data.chunk_doc[best])] = True
         return carried, self._score(q, qv_ready.result(), within), states
+
+    def _best_article(self, scored: Scored) -> str:
+        """The text of the article holding `scored`'s best passage ("" if it has none)."""
+        import numpy as np
+
+        if scored.passages.size == 0:
+            return ""
+        best = int(scored.passages[int(np.argmax(scored.passage_scores))])
+        return str(self.data.documents[self.data.chunks.place(best).source].text)
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.

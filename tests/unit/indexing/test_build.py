@@ -461,7 +461,7 @@ def test_build_that_fails_while_writing_leaves_no_temp_folder_and_old_index(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(faiss, "write_index", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(qa.IndexWriteError, match="disk is full"):
         build(seeds_copy, built)
     monkeypatch.undo()
 

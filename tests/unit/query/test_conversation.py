@@ -17,6 +17,8 @@ from qa.query.conversation import (
     check_history,
     judged_by_searched,
     markdown,
+    names_in,
+    own_names,
     search_text,
 )
 from qa.query.engine import Engine
@@ -83,6 +85,23 @@ def test_earlier_questions_are_cleaned_like_questions(engine: Engine) -> None:
     answer = engine.ask(FOLLOW_UP, 3, history=dirty)
     assert "\x1b" not in answer.query and "\x00" not in answer.query
     assert answer == engine.ask(FOLLOW_UP, 3, history=[FIRST.replace(" to Pyongyang", "")])
+
+
+def test_a_follow_up_naming_what_the_conversations_article_never_does_is_searched_alone(engine: Engine) -> None:
+    carried = engine.ask("What did he add about Pyongyang?", 3, history=[FIRST])
+    assert carried.query != carried.question, "the article names Pyongyang: the conversation carries"
+    other = engine.ask("What did he add about Brazil?", 3, history=[FIRST])
+    assert other.query == other.question, "no article the conversation leads to names Brazil"
+    assert other == engine.ask("What did he add about Brazil?", 3)
+
+
+def test_names_are_capitalised_words_after_the_first_without_possessives() -> None:
+    assert own_names("What is the capital of France?") == ["France"]
+    assert own_names("And South Korea's Kospi?") == ["South", "Korea", "Kospi"]
+    assert own_names("What was the Americans' record?") == ["Americans"]
+    assert own_names("Who won? Tell me.") == [] and own_names("When?") == []
+    assert names_in("What was the Americans' record?", "The American team lost.")
+    assert not names_in("What is the capital of France?", "Police arrested a man in Addison.")
 
 
 def test_an_off_topic_follow_up_still_abstains(engine: Engine) -> None:
