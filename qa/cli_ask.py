@@ -93,7 +93,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
         raise UsageError("--markdown exports a conversation; add --conversation.")
     if args.markdown and args.json:
         raise UsageError("Choose one of --markdown and --json.")
-    from qa.query.validate import check_date, clean_question
+    from qa.query.validate import check_dates, clean_question
 
     for q in args.questions:  # a question given as an argument must not be blank
         clean_question(q)
@@ -109,8 +109,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
     # A mistake in the input is reported (and fails the command) before the index and model load.
     for q in questions:
         clean_question(q)
-    check_date("since", args.since)
-    check_date("until", args.until)
+    check_dates(args.since, args.until)
     engine = qa.load(args.index, ray=ray)
     if not interactive:
         from qa.query.conversation import markdown

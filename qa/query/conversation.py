@@ -8,14 +8,14 @@ answers clearly better (`Engine.ask`): the carried one only when its confidence 
 sentence's cosine times the share of the question's own words the corpus uses) beats the alone one
 by more than `CARRY_MARGIN`, and the article it leads to mentions every name the question brings of
 its own (`names_in`: "What is the capital of France?" after questions about an arrest is about
-something else, however well the carried words match). The carried words then choose the article (the one holding the carried
-search's best passage) and the question's own words the passage in it (`WITHIN_ARTICLE`): carried
-words would pull the search back to the passage that answered the earlier question. This is query
-performance prediction, as in historical query expansion (Lin et al., 2020), with qa's own
-abstention signal: a question that stands on its own or changes the subject matches at least as well
-alone, so it is searched alone and answered exactly as outside the conversation; the answer's
-`query` shows what was searched. Abstention keeps judging the question's own words, so a follow-up
-to nothing the corpus holds still abstains.
+something else, however well the carried words match). The carried words then choose the article
+(the one holding the carried search's best passage) and the question's own words the passage in it
+(`WITHIN_ARTICLE`): carried words would pull the search back to the passage that answered the
+earlier question. This is query performance prediction, as in historical query expansion (Lin et
+al., 2020), with qa's own abstention signal: a question that stands on its own or changes the
+subject matches at least as well alone, so it is searched alone and answered exactly as outside the
+conversation; the answer's `query` shows what was searched. Abstention keeps judging the question's
+own words, so a follow-up to nothing the corpus holds still abstains.
 
 `qa.query.chat.Conversation` keeps the turns for the Python API; `markdown` exports them, the same
 export as `qa ask --conversation --markdown` and the chat's button.

@@ -22,7 +22,7 @@ from qa.query import conversation, cues, fusion, late, word_evidence
 from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
-from qa.query.validate import check_date, clean_question, filter_articles
+from qa.query.validate import check_dates, clean_question, filter_articles
 from qa.query.word_evidence import WordEvidence
 from qa.store import search
 from qa.store.tables import Place, expand_runs
@@ -148,10 +148,10 @@ class Engine:
         earlier = conversation.earlier_questions(history)
         k = self.settings.k if k is None else k
         if not isinstance(k, int) or k < 1:
-            raise UsageError("k must be a whole number of at least 1, e.g. -k 5.")
+            raise UsageError("k must be a whole number of at least 1, e.g. 5.")
         if source is not None and not isinstance(source, str):
             raise UsageError(f"--source {source!r} is not a file-name pattern; use a glob, e.g. --source '00[12]_*'.")
-        since, until = check_date("since", since), check_date("until", until)
+        since, until = check_dates(since, until)
         allowed, undated = filter_articles(self.data.documents, source, since, until)
         chunks = self.data.chunks
         if allowed is not None and not allowed:

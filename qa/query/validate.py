@@ -53,6 +53,15 @@ def check_date(name: str, value: str | None) -> str | None:
     return value
 
 
+def check_dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """Both date filters checked, and a range that ends before it starts refused (it would match
+    nothing, and the answer would blame the articles)."""
+    since, until = check_date("since", since), check_date("until", until)
+    if since and until and since > until:
+        raise UsageError(f"The since date {since} is after the until date {until}; swap them.")
+    return since, until
+
+
 def filter_articles(
     documents: Mapping[str, Any], source: str | None, since: str | None, until: str | None
 ) -> tuple[set[str] | None, int]:

@@ -113,6 +113,15 @@ def test_ask_with_a_bad_date_is_a_one_line_usage_error(
     assert result.returncode == 2
 
 
+def test_ask_with_a_date_range_that_ends_before_it_starts_is_a_one_line_usage_error(
+    tmp_path: Path, cli_index: Path
+) -> None:
+    result = run_qa(tmp_path, "ask", "--since", "2020-01-01", "--until", "2019-01-01", "Who visited Pyongyang?")
+    assert_one_line_error(result, "2020-01-01", "2019-01-01", "swap")
+    assert result.returncode == 2
+    assert run_qa(tmp_path, "ask", "--since", "2019-01-01", "--until", "2019-01-01", "Who?").returncode != 2
+
+
 def test_ask_with_a_missing_questions_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(run_qa(tmp_path, "ask", "--questions-file", "nope.txt"), "nope.txt", "does not exist")
 

@@ -324,12 +324,17 @@ def test_date_filters_restrict_citations_to_articles_published_in_range(
 
 
 def test_filters_matching_nothing_abstain(engine: Engine, corpus: Path) -> None:
-    for kwargs in ({"source": "nothing-*.md"}, {"since": "2030-01-01"}, {"since": "2025-06-01", "until": "2024-01-01"}):
+    for kwargs in ({"source": "nothing-*.md"}, {"since": "2030-01-01"}, {"since": "2024-06-01", "until": "2024-06-02"}):
         answer = engine.ask(QUESTIONS[0], **kwargs)
         check_answer(answer, corpus, 5)
         assert answer.abstained and answer.answer.startswith("Not in the sources"), f"{kwargs} did not abstain"
         assert "no indexed article matches the filters" in answer.answer, f"{kwargs}: the answer does not say why"
         assert all(str(v) in answer.answer for v in kwargs.values()), f"{kwargs}: the filters are not named"
+
+
+def test_a_date_range_that_ends_before_it_starts_is_a_usage_error(engine: Engine) -> None:
+    with pytest.raises(UsageError, match="since date 2025-06-01 is after the until date 2024-01-01; swap"):
+        engine.ask(QUESTIONS[0], since="2025-06-01", until="2024-01-01")
 
 
 def test_a_date_filter_says_how_many_undated_articles_it_left_out(engine: Engine, corpus: Path) -> None:
