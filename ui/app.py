@@ -27,12 +27,19 @@ from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import answer_html, documents_html, esc, message_html, source_html
 
 ALL = "All articles"
+# Example questions about the shipped seeds, each with the seed that answers it: offered only when
+# that article is indexed (over a reader's own folder they would all answer "Not in the sources").
 EXAMPLES = [
-    "Since when has Kim Jong-un called Putin a comrade?",
-    "Why has the New Amnok River Bridge not opened?",
-    "What share of North Korea's official trade did China represent in 2023?",
-    "Who did Im Chon-il meet in Moscow?",
+    ("Since when has Kim Jong-un called Putin a comrade?", "000_eca4ee2b1510ed46.txt"),
+    ("Why has the New Amnok River Bridge not opened?", "001_c6d03c536ddbb592.txt"),
+    ("What share of North Korea's official trade did China represent in 2023?", "003_6b273f736953578d.txt"),
+    ("Who did Im Chon-il meet in Moscow?", "002_299aeecd3ab3c2fd.txt"),
 ]
+
+
+def examples_for(sources: set[str]) -> list[str]:
+    """The example questions whose article is among the indexed `sources`."""
+    return [q for q, source in EXAMPLES if source in sources]
 # Scroll the marked passage of the source panel into view once it is rendered.
 SCROLL_JS = """() => { setTimeout(() => {
   const el = document.getElementById('qa-cited');
@@ -303,7 +310,9 @@ def build_app(service: Service) -> gr.Blocks:
                     new_btn = gr.Button("New conversation", size="sm", elem_id="qa-new")
                     export_btn = gr.Button("Export conversation (Markdown)", size="sm", elem_id="qa-export")
                 export_file = gr.File(label="Conversation notes", visible=False, interactive=False, elem_id="qa-notes")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                examples = examples_for({str(d["source"]) for d in service.documents()})
+                if examples:
+                    gr.Examples(examples, inputs=question, label="Examples")
                 cite_pick = gr.Radio([], label="Open the article of a citation", elem_id="qa-open")
                 viewer = gr.HTML(open_source(None, None), elem_id="qa-viewer")
 

@@ -33,7 +33,7 @@ def clean_question(question: str) -> str:
         kept.append(ch)
     cleaned = " ".join("".join(kept).split())
     if not cleaned:
-        raise UsageError('The question is empty; ask something, e.g. "Who visited Pyongyang?"')
+        raise UsageError("The question is empty; type a question about your articles.")
     return cleaned[:MAX_QUESTION_CHARS]
 
 

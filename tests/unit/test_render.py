@@ -1,4 +1,4 @@
-"""The chat's rendering of an error or status line (ui/render.py)."""
+"""The chat's rendering of an error or status line (ui/render.py), and its example questions."""
 
 from __future__ import annotations
 
@@ -13,3 +13,13 @@ def test_a_command_in_backticks_is_set_as_code_not_shown_with_its_backticks() ->
 def test_the_line_stays_escaped() -> None:
     out = message_html("<script>alert(1)</script> `<b>`")
     assert "<script>" not in out and "<b>" not in out and "&lt;script&gt;" in out, out
+
+
+def test_example_questions_are_offered_only_over_the_seeds_they_ask_about() -> None:
+    from tests.conftest import SEEDS
+    from ui.app import EXAMPLES, examples_for
+
+    seeds = {p.name for p in SEEDS.iterdir()}
+    assert examples_for(seeds) == [q for q, _ in EXAMPLES] and len(EXAMPLES) == 4
+    assert examples_for({"my-own-article.txt"}) == []
+    assert examples_for({"002_299aeecd3ab3c2fd.txt"}) == ["Who did Im Chon-il meet in Moscow?"]
