@@ -235,6 +235,8 @@ def select(lines: list[Line], weights: np.ndarray | None = None) -> list[Line]:
 TITLE_WINDOW = 40
 LEDE_LINES = 5
 TITLE_OVERLAP = 0.3
+TITLE_SHARED = 2  # words at least that a headline shares with the lede
+_CLOCK = re.compile(r"\b\d{1,2}:\d\d\s*(?:[ap]\.?m\b|[AP]M)", re.IGNORECASE)
 NEAR_TITLE = 2  # lines (a section label, a standfirst) that may stand between a file's own title and its text
 
 
@@ -268,7 +270,12 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
         if _BULLET.match(text) or not 3 <= n <= 30 or len(text) > 250 or text.endswith((".", ",", ";", ":")):
             continue
         words = _title_words(text)
-        share = len(words & lede) / len(words) if words else 0.0
+        shared = len(words & lede)
+        share = shared / len(words) if words else 0.0
+        # One shared word is chance ("Monday 6:30PM" over a lede that says Monday); a time of day is
+        # a byline's stamp, not a headline.
+        if shared < TITLE_SHARED or _CLOCK.search(text):
+            continue
         if share > best_share:
             best, best_share = text, share
     return True, best if best_share >= TITLE_OVERLAP else None

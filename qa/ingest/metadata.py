@@ -131,7 +131,8 @@ def _clean_name(name: str) -> str | None:
     name = re.sub(_RIGHTS_RESERVED, " ", name, flags=re.IGNORECASE)
     name = re.sub(r"^(?:\s*(?:©|\(c\)|copyright\b))+", "", name.strip(), flags=re.IGNORECASE)  # "© Copyright X"
     name = re.sub(r"^\W*(?:\d{4}(?:\s*[-–—]\s*\d{4})?\W+)?|[\s.,;:|–—-]+$", "", name.strip())  # "© 2005-2019 X"
-    name = re.sub(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)\d\d)?$", "", name)  # "Copyright Gannett 2018"
+    # The name ends at a year after it: "Copyright Gannett 2018", "© Phys.org 2003 - 2019 powered by ...".
+    name = re.sub(r"[\s,]+(?:19|20)\d\d\b.*$", "", name)
     name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
     words = word_list(name)
     if not words or len(words) > 8 or not any(ch.isupper() for ch in name):

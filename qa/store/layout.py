@@ -19,8 +19,9 @@ FORMAT_VERSION = 7
 # 5: PDF paragraphs under links are chrome and a PDF's title is its own; whole-page text is titled by
 # the headline next to its article; an outlet from a copyright line loses its years. 6: a PDF
 # paragraph a page break cuts mid-sentence goes on across the break, and a PDF line that left no room
-# for the next one's first word is joined to it; a picture's credit is no outlet.
-INGEST_VERSION = 6
+# for the next one's first word is joined to it; a picture's credit is no outlet. 7: a whole page's
+# headline shares two words with the lede and is no time stamp; an outlet's name ends at a year.
+INGEST_VERSION = 7
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -75,6 +75,18 @@ def test_a_whole_page_is_titled_by_the_headline_above_its_article_not_its_first_
         assert analyse("clean.txt", clean, "0" * 64).title == "Harbour wall rebuilt"
 
 
+def test_a_bylines_time_stamp_or_a_line_sharing_one_word_with_the_lede_is_no_headline() -> None:
+    """A whole page's byline stamp ("Monday 6:30PM" over a lede that says Monday) was taken for the
+    headline: one shared word is chance, and a time of day is a stamp."""
+    site = ["The Daily Courier", "Latest from the Courier", *MENU]
+    headline = "Fishermen cheer as Quendor breakwater work finally starts"
+    text = page(site, TEASERS, [headline, "By Mira Holt", "Monday 6:30PM"], ARTICLE, SHARE)
+    assert analyse("page.txt", text, "0" * 64).title == headline
+    for stamp in (["By Mira Holt", "Monday 6:30PM"], ["Northern edition"]):
+        untitled = page(site, TEASERS, ["Photo gallery", *stamp], ARTICLE, SHARE)
+        assert analyse("page.txt", untitled, "0" * 64).title is None
+
+
 def test_a_clean_article_keeps_every_line() -> None:
     text = page(["Harbour wall rebuilt after storm"], ARTICLE)
     kept = regions_text(text)

@@ -564,6 +564,7 @@ def test_a_pictures_credit_is_not_the_outlet(tmp_path: Path, credit: str) -> Non
     [
         ("© Copyright 2026 Hearst Media Services Connecticut, LLC", "Hearst Media Services Connecticut, LLC"),
         ("Copyright Gannett 2018", "Gannett"),
+        ("© Phys.org 2003 - 2019 powered by Science X Network", "Phys.org"),
         ("Copyright (c) 2019 The Republic", "The Republic"),
         ("© 2005-2019 SlashGear, All Rights Reserved.", "SlashGear"),
         ("(C) Copyright 2019 The Republic", "The Republic"),
