@@ -123,6 +123,8 @@ def _groups(lines: list[str], shapes: list[Shape] | None = None) -> tuple[list[l
         # (pushed: not after a sentence's end, where a new paragraph may start)
         pushed_here = pushed[i] and not _SENTENCE_END.search(line)
         joining = (width >= full or pushed_here) and len(line.split()) + n // 2 >= 6
+        if joining and shapes is not None and i + 1 < len(lines):
+            joining = _continues(shapes[i], shapes[i + 1])
     return out, joining
 
 
@@ -140,6 +142,8 @@ class Shape:
     right: float
     first_word: float
     char: float
+    baseline: float = math.nan  # the line's usual baseline and font size
+    size: float = math.nan
 
 
 _NO_SHAPE = Shape(math.nan, math.nan, math.nan)
@@ -156,7 +160,30 @@ def _shape(line: str, boxes: Any) -> Shape:
     left, right = float(ink[:, 0].min()), float(ink[:, 1].max())
     end = next((k for k in range(inked[0], len(line)) if line[k].isspace()), len(line))
     word = boxes[inked[0] : end]
-    return Shape(right, float(word[:, 1].max() - word[:, 0].min()), (right - left) / len(inked))
+    base, size = sorted(boxes[inked, 4]), sorted(boxes[inked, 5])
+    return Shape(
+        right,
+        float(word[:, 1].max() - word[:, 0].min()),
+        (right - left) / len(inked),
+        float(base[len(base) // 2]),
+        float(size[len(size) // 2]),
+    )
+
+
+# A wrapped line's next line has its baseline below this one's by at most this many font sizes, in
+# type of the same size: otherwise the next line is another block (a related-stories box printed
+# below the article's last line, a column, a caption).
+LINE_PITCH = 2.0
+SAME_SIZE = 0.05  # share of the font size two lines of one paragraph may differ by (rounding)
+
+
+def _continues(this: Shape, nxt: Shape) -> bool:
+    """Whether `nxt` can be the next line of `this` one's paragraph on the page: just below it, in
+    type of the same size. True when either has no boxes (the rules then count characters alone)."""
+    if not (this.size > 0 and nxt.size > 0):
+        return True
+    pitch = this.baseline - nxt.baseline  # PDF y grows upwards
+    return abs(this.size - nxt.size) <= SAME_SIZE * this.size and 0 < pitch <= LINE_PITCH * this.size
 
 
 def _pushed(shapes: list[Shape]) -> list[bool]:
@@ -201,8 +228,8 @@ def _link_rects(page: Any) -> list[tuple[float, float, float, float]]:
 
 
 def _boxes(textpage: Any, text: str) -> Any:
-    """Each character of `text` (the page's text range) as (left, right, bottom, top), NaN where it
-    has no box. PDFium's character indices include NULs that its text range leaves out; when the two
+    """Each character of `text` (the page's text range) as (left, right, bottom, top, baseline, font
+    size), NaN where it has no box. PDFium's character indices include NULs that its text range leaves out; when the two
     still do not line up, every row is NaN (no geometry: the line rules fall back to counting
     characters)."""
     import ctypes
@@ -213,15 +240,18 @@ def _boxes(textpage: Any, text: str) -> Any:
     n = textpage.count_chars()
     box = [ctypes.c_double() for _ in range(4)]
     refs = [ctypes.byref(b) for b in box]
-    shown, boxes = [], np.full((n, 4), np.nan)
+    x, y = ctypes.c_double(), ctypes.c_double()
+    shown, boxes = [], np.full((n, 6), np.nan)
     for j in range(n):
         if pdfium_c.FPDFText_GetUnicode(textpage.raw, j) == 0:
             continue
         shown.append(j)
-        if pdfium_c.FPDFText_GetCharBox(textpage.raw, j, *refs):
-            boxes[j] = [b.value for b in box]
+        if pdfium_c.FPDFText_GetCharBox(textpage.raw, j, *refs) and pdfium_c.FPDFText_GetCharOrigin(
+            textpage.raw, j, ctypes.byref(x), ctypes.byref(y)
+        ):
+            boxes[j] = [*(b.value for b in box), y.value, pdfium_c.FPDFText_GetFontSize(textpage.raw, j)]
     if len(shown) != len(text):
-        return np.full((len(text), 4), np.nan)
+        return np.full((len(text), 6), np.nan)
     return boxes[shown]
 
 

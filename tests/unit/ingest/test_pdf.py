@@ -21,10 +21,13 @@ def make_pdf(
     encrypt: bool = False,
     links: frozenset[tuple[int, int]] = frozenset(),
     title: str | None = None,
+    placed: list[tuple[int, str, float, float]] = (),  # type: ignore[assignment]
 ) -> bytes:
     """A small valid PDF with one text line per entry (Helvetica), written by hand: no PDF library
     is needed to make the test input. `links`: (page, line) numbers of lines a link annotation covers,
-    as a browser prints a link; `title`: the file's own Title (its document information)."""
+    as a browser prints a link; `title`: the file's own Title (its document information); `placed`:
+    (page, text, baseline y, font size) lines drawn after the page's own, where they say (a box of
+    related stories printed higher up the page, a caption in smaller type)."""
 
     def esc(line: str) -> str:
         return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -38,6 +41,7 @@ def make_pdf(
     ]
     for i, lines in enumerate(pages):
         content = "BT /F1 10 Tf 14 TL 40 760 Td " + " ".join(f"({esc(x)}) Tj T*" for x in lines) + " ET"
+        content += "".join(f" BT /F1 {size} Tf 40 {y} Td ({esc(x)}) Tj ET" for page, x, y, size in placed if page == i)
         # line k's baseline is at 760 - 14k; its link's box spans the line's height and the page's width
         annots = " ".join(
             f"<< /Type /Annot /Subtype /Link /Rect [36 {757 - 14 * k} 590 {771 - 14 * k}] /Border [0 0 0] >>"
@@ -162,6 +166,30 @@ def test_a_line_whose_next_word_would_not_fit_is_wrapped(tmp_path: Path) -> None
     text = read_document(path, tmp_path).text
     assert "site at https://quendor-port.example/repairs/breakwater-2022 with" in text, text
     assert "for thirty\nyears and saw" in text, "a word that would have fitted: the line ended there"
+
+
+def test_a_full_line_is_not_joined_to_a_block_above_it_or_in_other_type(tmp_path: Path) -> None:
+    """A paragraph's last line can run to the margin without a sentence end (it goes on over the page):
+    the next line in the text is then whatever the page drew next. A new user's PDF quoted "excess
+    and luxury Airbus wins increased order from Saudi": a related-stories box printed higher up the
+    page. The next line of a paragraph lies just below it, in type of the same size."""
+    lines = [
+        "The old harbour of Quendor reopened on Thursday after two years of repairs, the port",
+        "authority said. Ferries to the islands resume next week, with six crossings a day and the",
+    ]
+    box = "Harbour master wins award for storm rescue"
+    caption = "The northern breakwater in the winter of 2022"
+    cases = [
+        ([(0, box, 775.0, 10)], False),  # above the paragraph: another block
+        ([(0, caption, 732.0, 7)], False),  # the next baseline, smaller type: a caption
+        ([(0, box, 732.0, 10)], True),  # the next baseline, same type: the paragraph goes on
+    ]
+    for placed, joined in cases:
+        path = tmp_path / "harbour.pdf"
+        path.write_bytes(make_pdf([lines], placed=placed))
+        text = read_document(path, tmp_path).text
+        shown = placed[0][1]
+        assert (f"and the {shown}" in text) == joined, text
 
 
 @pytest.mark.parametrize(
