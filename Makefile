@@ -68,9 +68,7 @@ lint: install-test
 	$(VENV)/bin/mypy qa ui
 
 ## The whole suite: lint, types, unit, integration, UI, and the reliability cases in their short form.
-test: install-test
-	$(VENV)/bin/ruff check qa ui tests bench
-	$(VENV)/bin/mypy qa ui
+test: lint
 	$(PY) -m pytest -q
 
 ## The reliability cases of tests/reliability, long: 100 SIGKILLs of a rebuild, 10 rebuilds under 50

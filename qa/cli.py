@@ -188,8 +188,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
             [parse_corpus(c) for c in args.corpus], args.conversations, index_dir=args.index, k=args.k
         )
         if args.json:
-            import json
-
             print(json.dumps(report, ensure_ascii=False))
         else:
             print(format_conversations(report))
@@ -198,8 +196,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         [parse_corpus(c) for c in args.corpus], args.questions, index_dir=args.index, k=args.k, folds=args.folds
     )
     if args.json:
-        import json
-
         print(json.dumps(report, ensure_ascii=False))
     else:
         print(format_report(report))

@@ -89,7 +89,7 @@ class Settings:
     # How the model runs: "onnx" (default: ONNX Runtime over a copy of the packaged model exported
     # locally on first use; the same vectors as sentence-transformers, about 3x faster per question on
     # CPU, and no torch import when answering), "torch" (sentence-transformers), or "onnx-int8"
-    # (dynamically quantised: faster again, hit@3 .973 instead of .982). See README, "Performance".
+    # (dynamically quantised: faster again, SQuAD hit@3 .976 instead of .983). See README, "Performance".
     backend: Backend = "onnx"
     # Chunk size in the model's own word pieces. Paragraph-sized passages keep one idea each, which
     # is what a reader wants to see cited and what MiniLM (trained on short texts) embeds best.

@@ -23,10 +23,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.config import MODEL_MAX_TOKENS
+
 if TYPE_CHECKING:
     import numpy as np
-
-MAX_TOKENS = 256
 
 
 def default_cache() -> Path:
@@ -247,7 +247,7 @@ class OnnxEmbedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-            tok.enable_truncation(MAX_TOKENS)
+            tok.enable_truncation(MODEL_MAX_TOKENS)
             tok.no_padding()
             self._tokenizer = tok
         return self._session, self._tokenizer

@@ -208,14 +208,14 @@ class Engine:
                 )
         sent = scored.sentence_scores
 
-        order = np.argsort(-scored.passage_scores, kind="stable")[: k * 4 + 8]
+        order = np.argsort(-scored.passage_scores, kind="stable")[: self.params.ranked_for(k)]
         passages = scored.passages[order]
         # Second stage, over the best passages only: their sentences are re-scored with what their text
         # shows (see _rescore), and each passage's score moves by its best sentence's change.
         raw = sent.copy() if self.params.pair_context else sent  # only the highlight's context pairing reads it
         passage_scores = scored.passage_scores[order].copy()
-        top = self.params.rerank
-        passage_scores[:top] = self._rescore(passages[:top], passage_scores[:top], sent, q)
+        n = self.params.rerank
+        passage_scores[:n] = self._rescore(passages[:n], passage_scores[:n], sent, q)
         # back to [0, 1]: a sentence's cue can lift the sentence term above its first-stage maximum
         passage_scores *= self.params.top / (self.params.top + self.params.sentence * self.params.cue)
         rank = np.argsort(-passage_scores, kind="stable")
@@ -253,8 +253,8 @@ class Engine:
             # Read against what was searched: a follow-up's own words are too few to read a passage
             # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709). `states`
             # are those of the text searched, from the run that encoded it (None: read here).
-            reader, top = self._late_reader, self.settings.late_top
-            citations = late.rerank(citations, query, self.embedder, reader, self.params, top, states)
+            reader, read = self._late_reader, self.settings.late_top
+            citations = late.rerank(citations, query, self.embedder, reader, self.params, read, states)
         return Answer(q, False, compose(citations, prose=is_prose), citations, confidence=confidence, query=query)
 
     def _reads_late(self) -> bool:

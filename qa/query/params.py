@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    passage_dense: float = 0.6  # a
-    sentence_dense: float = 0.6  # sa
-    sentence: float = 1.0  # b
+    # Fusion (qa/query/fusion.py): a passage scores passage_dense x its cosine + (1 - passage_dense) x
+    # its BM25 (each min-max scaled over the candidates) + sentence x its best sentence's score, which
+    # is sentence_dense x the sentence's cosine + (1 - sentence_dense) x its BM25, scaled alike.
+    passage_dense: float = 0.6
+    sentence_dense: float = 0.6
+    sentence: float = 1.0
     # Evidence sentence: its score + this share of the previous sentence's (see engine.Engine._window).
     previous_share: float = 0.15
     # The highlight takes in the better neighbour of the evidence sentence when that one scores at
@@ -44,5 +47,11 @@ class RetrievalParams:
 
     @property
     def top(self) -> float:
-        """The largest score a passage can get, for scaling scores to [0, 1]."""
+        """The largest fused score a passage can get (1 + `sentence`), for scaling scores to [0, 1]."""
         return 1.0 + self.sentence
+
+    @staticmethod
+    def ranked_for(k: int) -> int:
+        """How many of the best passages are made into excerpts for `k` citations: merging overlapping
+        excerpts and citing one file per story drop some, so a few times `k`, and a few more for a small k."""
+        return k * 4 + 8
