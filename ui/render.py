@@ -29,7 +29,10 @@ CSS = """
              border: 1px solid #d0d7de; border-radius: 8px; padding: .75rem; background: #fff; color: #1f2328; }
 .qa-source .qa-cited { background: #e6f4ff; outline: 2px solid #91caff; border-radius: 3px; }
 .qa-source-head { font-weight: 600; margin-bottom: .4rem; }
+.qa-docs-box { max-height: 42vh; overflow-y: auto; }  /* a long list keeps the filters and Rebuild in view */
+.qa-docs-count { font-size: .8rem; color: #57606a; margin: 0 0 .2rem; }
 .qa-docs { width: 100%; font-size: .82rem; border-collapse: collapse; table-layout: fixed; }
+.qa-docs th { position: sticky; top: 0; background: #fff; }
 .qa-docs .qa-file { font-size: .72rem; display: block; white-space: nowrap; overflow: hidden;
                     text-overflow: ellipsis; color: #57606a; }
 .qa-docs th:nth-child(2) { width: 30%; } .qa-docs th:nth-child(3) { width: 2.6em; }
@@ -134,4 +137,6 @@ def documents_html(docs: list[dict[str, Any]]) -> str:
         for d in docs
     )
     head = "<tr><th>Article</th><th>Date / outlet</th><th title='passages in the index'>#</th></tr>"
-    return f"<table class='qa-docs'>{head}{rows}</table>"
+    count = f"{len(docs)} article{'s' if len(docs) != 1 else ''} indexed"
+    table = f"<div class='qa-docs-box'><table class='qa-docs'>{head}{rows}</table></div>"
+    return f"<p class='qa-docs-count'>{count}</p>{table}"
