@@ -164,6 +164,8 @@ def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:
         out += [a["answer"], ""]
         for c in a["citations"]:
             out += [citation_line(c), "", _quote(c["text"]), ""]
+            if c.get("highlight") and c["highlight"]["text"].strip() != c["text"].strip():
+                out += [f"Answering sentence: “{' '.join(c['highlight']['text'].split())}”", ""]
         if a["abstained"] and a.get("nearest"):
             out += ["Closest passages (not answers):", ""]
             for c in a["nearest"]:

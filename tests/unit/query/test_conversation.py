@@ -121,6 +121,7 @@ def test_a_conversation_keeps_its_turns_and_exports_exact_quotes(engine: Engine)
         quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in c.text.split("\n"))
         assert quoted in md, "a citation is not quoted exactly"
         assert f"({c.source}, line" in md
+        assert f"Answering sentence: “{' '.join(c.highlight.text.split())}”" in md, "the highlight is not named"
     chat.reset()
     assert chat.ask(FOLLOW_UP, 2).query == FOLLOW_UP, "a new conversation carries nothing"
 
