@@ -245,7 +245,7 @@ class Engine:
             )
             confidence = cosine * coverage * share**0.5
         if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
-            return Answer(q, True, NOTHING_TO_LOOK_FOR, (), citations[:NEAREST], confidence=0.0, query=query)
+            return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
             text = not_in_sources(source, since, until, undated)
             return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)

@@ -359,6 +359,7 @@ def test_a_question_of_function_words_alone_names_nothing_to_look_for(engine: En
     (a new user's "Ask again without the conversation" cited an unrelated article)."""
     answer = engine.ask(question)
     assert answer.abstained and answer.confidence == 0.0 and answer.citations == ()
+    assert answer.nearest == (), "passages its function words match are not 'closest' to anything"
     assert "names nothing to look for" in answer.answer, answer.answer
 
 
