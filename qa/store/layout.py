@@ -21,7 +21,8 @@ FORMAT_VERSION = 7
 # paragraph a page break cuts mid-sentence goes on across the break, and a PDF line that left no room
 # for the next one's first word is joined to it; a picture's credit is no outlet. 7: a whole page's
 # headline shares two words with the lede and is no time stamp; an outlet's name ends at a year; a
-# PDF line is joined to the next only when that one lies just below it in type of the same size.
+# PDF line is joined to the next only when that one lies just below it in type of the same size; a
+# full stop before a digit ends no sentence.
 INGEST_VERSION = 7
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

@@ -278,6 +278,16 @@ def test_sentence_spans_known_example() -> None:
     ]
 
 
+def test_a_full_stop_before_a_number_does_not_end_a_sentence() -> None:
+    """ "Boeing Co. 787-10" was cut in two; news style spells out a number that opens a sentence."""
+    text = "Emirates ordered 30 Boeing Co. 787-10 jets. The order is worth $8.8 billion."
+    spans = sentence_spans(text, 0, len(text))
+    assert [text[a:b] for a, b in spans] == [
+        "Emirates ordered 30 Boeing Co. 787-10 jets.",
+        "The order is worth $8.8 billion.",
+    ]
+
+
 def test_sentence_spans_offsets_are_absolute_within_a_subrange() -> None:
     text = "Header line\nFirst one here. Second one here.\nFooter"
     start = text.index("First")
