@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     _ray_option(p_index, "embed on a Ray cluster at ADDRESS")
     p_index.add_argument(
-        "--shards", type=_positive_int, help="write the index as N shards, to serve with --ray (env QA_SHARDS; 1)"
+        "--shards",
+        type=_positive_int,
+        help="write the index as N shards, to serve with --ray (env QA_SHARDS; default: as the index has, 1 if new)",
     )
 
     p_ask = sub.add_parser("ask", help="answer questions with cited excerpts")

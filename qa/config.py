@@ -119,9 +119,10 @@ class Settings:
     max_file_bytes: int = 5_000_000
     # How many shards `qa index` writes (qa/store/shards.py): 1 is one index; more split the corpus
     # by a hash of each file's path, for serving on a Ray cluster (README, "Shards, and serving them
-    # on Ray").
+    # on Ray"). None: as many as the index has (1 for a new one), so that an update (a rebuild from
+    # the chat, a `qa index` without --shards) never re-lays a sharded index as one.
     # Answers are the same either way.
-    shards: int = 1
+    shards: int | None = None
     # How many of the first citations may be re-read by the model and re-ordered (late interaction,
     # qa/query/late.py; only those scoring close to the first). 0: off, for the fastest answers
     # (docs/MEASUREMENTS.md, "Late interaction": what it costs and gains).
@@ -136,6 +137,8 @@ class Settings:
             raise UsageError(f"QA_PASSAGE_VECTORS={self.passage_vectors!r} is not one of {', '.join(PASSAGE_VECTORS)}.")
         for env, (name, (low, high), advice) in _RANGES.items():
             value = getattr(self, name)
+            if value is None and name == "shards":
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
                 raise UsageError(f"{env}={value!r} ({name}) is out of range; {advice}.")
         if self.chunk_overlap >= self.chunk_tokens:

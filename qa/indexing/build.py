@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from qa.config import Settings
 from qa.errors import CorpusError
 from qa.indexing.parts import BATCH_DONE, MakeParts, Work, local_parts, old_parts
-from qa.indexing.plan import previous, settings_key, shard_count
+from qa.indexing.plan import live_shards, previous, settings_key, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import PREFIX as STAGING_PREFIX
 from qa.indexing.staging import Staging
@@ -81,6 +81,8 @@ def build_index(
             del shas[src]
 
     with build_lock(index_dir):
+        if settings.shards is None:  # as many shards as the live index has (1 for a new one)
+            settings = settings.with_(shards=live_shards(index_dir))
         prev = previous(index_dir, settings, dimension)
         prev_files: dict[str, Any] = prev[1].get("files", {}) if prev else {}
         prev_skipped: dict[str, Any] = prev[1].get("skipped", {}) if prev else {}

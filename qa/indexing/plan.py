@@ -41,6 +41,15 @@ def previous(index_dir: Path, settings: Settings, dimension: int) -> tuple[Path,
     return gen, manifest
 
 
+def live_shards(index_dir: Path) -> int:
+    """How many shards the live generation of `index_dir` has: 1 when there is none (or it cannot
+    be read: the build then starts afresh)."""
+    try:
+        return shard_count(read_manifest(generation_dir(index_dir)))
+    except (IndexMissingError, IndexInvalidError, KeyError, TypeError):
+        return 1
+
+
 def shard_count(manifest: dict[str, Any]) -> int:
     """How many shards a generation has (1: not sharded)."""
     return len(manifest["shards"]) if is_sharded(manifest) else 1

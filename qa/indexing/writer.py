@@ -159,6 +159,7 @@ def write_generation(
     Ray tasks for a build on Ray (qa/indexing/ray_parts.py)."""
     from qa.store.lexical import CorpusStats
 
+    n_shards = settings.shards or 1  # build_index has settled it (the live index's count)
     sources = sorted(parts)
     # Same story in several files (qa/stories.py): decided over the whole corpus at every build.
     articles, rests = {}, {}
@@ -169,13 +170,13 @@ def write_generation(
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
-        if settings.shards == 1:
+        if n_shards == 1:
             content = _content(parts, sources, story_of, staging)
             _write_folder(tmp, settings, dimension, content, skipped, {})
         else:
-            groups: list[list[str]] = [[] for _ in range(settings.shards)]
+            groups: list[list[str]] = [[] for _ in range(n_shards)]
             for s in sources:
-                groups[shard_of(s, settings.shards)].append(s)
+                groups[shard_of(s, n_shards)].append(s)
             contents = [_content(parts, g, story_of, staging) for g in groups]
             # The statistics of every shard's tokens (made, counted and dropped one shard at a time).
             passage_stats = CorpusStats.merge([CorpusStats.of(c.passage_tokens()) for c in contents])
@@ -190,7 +191,7 @@ def write_generation(
                     settings,
                     dimension,
                     content,
-                    {"shard": {"number": number, "of": settings.shards, "corpus_stats": stats}},
+                    {"shard": {"number": number, "of": n_shards, "corpus_stats": stats}},
                     (passage_stats, sentence_stats),
                 )
                 for number, content in enumerate(contents)
@@ -198,7 +199,7 @@ def write_generation(
             if run_jobs is not run_here:
                 staging.sync()  # the shards may be written on other machines
             run_jobs(write_shard, jobs)
-            names = [f"{shard_name(n)}/{MANIFEST}" for n in range(settings.shards)]
+            names = [f"{shard_name(n)}/{MANIFEST}" for n in range(n_shards)]
             counts = {
                 "documents": len(sources),
                 "chunks": sum(len(c.chunk_rows) for c in contents),
@@ -207,10 +208,10 @@ def write_generation(
             manifest = {
                 **settings_key(settings, dimension),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                SHARDS: [shard_name(n) for n in range(settings.shards)],
+                SHARDS: [shard_name(n) for n in range(n_shards)],
                 "corpus_stats": stats,
                 "counts": counts,
-                "files": {s: {**_file_entry(parts[s]), "shard": shard_of(s, settings.shards)} for s in sources},
+                "files": {s: {**_file_entry(parts[s]), "shard": shard_of(s, n_shards)} for s in sources},
                 "skipped": skipped,
                 "checksums": {name: sha256_file(tmp / name) for name in names},
             }

@@ -146,6 +146,24 @@ def test_incremental_sharded_builds_embed_only_changed_files(corpus: Path, tmp_p
         assert answer_key(after, q) == answer_key(before, q), q
 
 
+def test_an_update_without_a_shard_count_keeps_the_indexs_own(corpus: Path, tmp_path: Path) -> None:
+    """A rebuild from the chat (or `qa index` without --shards) re-laid a 4-shard index as one, and
+    `qa serve --ray` could then not serve it (a user's test): the count is the index's until asked."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(corpus, seeds)
+    index = tmp_path / "index"
+    qa.build(seeds, index, embedder=FakeEmbedder(), settings=Settings(shards=3))
+    (seeds / "late.txt").write_text("A late article about the harbour pier reopening.\n", encoding="utf-8")
+    model = FakeEmbedder()
+    report = qa.build(seeds, index, embedder=model, settings=Settings())
+    assert report.added == ["late.txt"] and 0 < model.encoded < 10, "only the new file is embedded"
+    assert len(read_manifest(generation_dir(index))["shards"]) == 3
+    assert qa.build(seeds, index, embedder=FakeEmbedder(), settings=Settings()).up_to_date
+    fresh = tmp_path / "fresh"
+    qa.build(seeds, fresh, embedder=FakeEmbedder(), settings=Settings())
+    assert "shards" not in read_manifest(generation_dir(fresh)), "a new index is one index"
+
+
 def copy_index(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return generation_dir(dst)
