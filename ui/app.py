@@ -61,11 +61,14 @@ def _text(value: Any) -> Any:
 
 
 def _k(value: Any) -> int:
-    """The slider's number of citations (a float from the UI); an API caller may send anything."""
-    try:
+    """The slider's number of citations (a whole float from the UI, 5.0); an API caller may send
+    anything, and gets what the Python API would give it: a whole number or a one-line refusal
+    (2.7, "3" and true are not quietly made 2, 3 and 1)."""
+    if isinstance(value, float) and value.is_integer():
         return int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise UsageError(f"k must be a whole number of at least 1, not {value!r}.") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"k must be a whole number of at least 1, not {value!r}.")
+    return value
 
 
 def refusal(err: QAError) -> gr.Error:

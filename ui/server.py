@@ -148,9 +148,11 @@ class ApiDefaults:
             payload = json.loads(body)
         except ValueError:
             return body  # not JSON: Gradio answers it as it does
-        data = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(data, list) or not 1 <= len(data) < 1 + len(defaults):
+        data = payload.get("data", []) if isinstance(payload, dict) else None
+        if not isinstance(data, list) or len(data) >= 1 + len(defaults):
             return body
+        # No question at all is an empty one: refused in one line, as Gradio would not (a traceback).
+        data = data or [""]
         payload["data"] = data + defaults[len(data) - 1 :]
         return json.dumps(payload).encode()
 

@@ -147,10 +147,10 @@ class Engine:
         q = clean_question(question)
         earlier = conversation.earlier_questions(history)
         k = self.settings.k if k is None else k
-        if not isinstance(k, int) or k < 1:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise UsageError("k must be a whole number of at least 1, e.g. 5.")
         if source is not None and not isinstance(source, str):
-            raise UsageError(f"--source {source!r} is not a file-name pattern; use a glob, e.g. --source '00[12]_*'.")
+            raise UsageError(f"The source filter {source!r} is not a file-name pattern; use a glob, e.g. '00[12]_*'.")
         since, until = check_dates(since, until)
         allowed, undated = filter_articles(self.data.documents, source, since, until)
         chunks = self.data.chunks

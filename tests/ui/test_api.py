@@ -189,6 +189,10 @@ def test_a_raw_http_call_with_only_the_question_is_answered(live_server: LiveSer
         assert len(d["citations"]) <= (5 if len(data) == 1 else 2)
         for c in d["citations"]:
             check_against_file(live_server, c)
+    # No question at all is an empty one: one line, no traceback in the log (Gradio logged one).
+    for data in ([],):
+        stream = post(data)
+        assert "event: error" in stream and "The question is empty" in stream, stream[-300:]
     # Left out, k is the server's own setting (QA_K), as in the chat and `qa ask`, not a fixed 5.
     engine = live_server.service.engine
     settings = engine.settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ui.render import message_html
 
 
@@ -23,3 +25,14 @@ def test_example_questions_are_offered_only_over_the_seeds_they_ask_about() -> N
     assert examples_for(seeds) == [q for q, _ in EXAMPLES] and len(EXAMPLES) == 4
     assert examples_for({"my-own-article.txt"}) == []
     assert examples_for({"002_299aeecd3ab3c2fd.txt"}) == ["Who did Im Chon-il meet in Moscow?"]
+
+
+@pytest.mark.parametrize("value", [2.7, "3", True, None, [5]])
+def test_the_http_k_is_a_whole_number_or_a_one_line_refusal(value: object) -> None:
+    """Over HTTP, k=2.7 was quietly 2 and "3" was 3, where the Python API refuses both."""
+    from qa.errors import UsageError
+    from ui.app import _k
+
+    with pytest.raises(UsageError, match="k must be a whole number"):
+        _k(value)
+    assert _k(5.0) == 5 and _k(3) == 3  # the slider sends floats

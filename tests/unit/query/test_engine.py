@@ -280,7 +280,7 @@ def test_question_in_another_script_is_kept(engine: Engine) -> None:
     assert engine.ask("김정은 Putin  comrade ").question == "김정은 Putin comrade"
 
 
-@pytest.mark.parametrize("k", [0, -1, 2.5])
+@pytest.mark.parametrize("k", [0, -1, 2.5, True, "3"])
 def test_k_below_one_or_not_whole_is_a_usage_error(engine: Engine, k: Any) -> None:
     with pytest.raises(UsageError, match="k must be"):
         engine.ask(QUESTIONS[0], k=k)
