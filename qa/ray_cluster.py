@@ -18,6 +18,25 @@ class RayBuildError(QAError):
     """The cluster could not embed the corpus (unreachable, a node or worker lost beyond Ray's retries)."""
 
 
+def _check_reachable(address: str | None, timeout: float = 3.0) -> None:
+    """A one-line error if nothing answers at a cluster's host:port: Ray itself retries such an
+    address for minutes, logging a line every few seconds (a user's `--ray 127.0.0.1:6399`)."""
+    import re
+    import socket
+
+    m = re.fullmatch(r"(?:ray://)?\[?([^\]/]+?)\]?:(\d+)", (address or "").strip())
+    if not m:
+        return  # none (a local instance), "auto", or a form Ray itself reads and reports on
+    host, port = m.group(1), int(m.group(2))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        raise RayBuildError(
+            f"Nothing answers at {address} ({err.strerror or err}); start the cluster there "
+            "(`ray start --head`) or check --ray."
+        ) from None
+
+
 def connect(address: str | None) -> Any:
     """`ray`, initialised: joined to `address` or, with none, a Ray instance started on this machine."""
     try:
@@ -25,6 +44,7 @@ def connect(address: str | None) -> Any:
     except ImportError:
         raise QAError("Ray is not installed; run `pip install -e '.[ray]'` (make test installs it).") from None
     if not ray.is_initialized():
+        _check_reachable(address)
         try:
             ray.init(
                 address=address or None,

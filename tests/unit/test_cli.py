@@ -204,3 +204,21 @@ def test_help_lists_the_commands_and_is_fast(tmp_path: Path) -> None:
     for command in ("index", "ask", "eval"):
         assert command in result.stdout, f"--help does not mention {command}"
     assert seconds < 2, f"qa --help took {seconds:.2f} s"
+
+
+def test_a_ray_address_nothing_answers_at_is_a_one_line_error_at_once() -> None:
+    """Ray retries an address with nothing behind it for minutes (a user's `--ray 127.0.0.1:6399`)."""
+    import socket
+
+    from qa.errors import QAError
+    from qa.ray_cluster import _check_reachable
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again before the check: nothing listens there
+    started = time.monotonic()
+    with pytest.raises(QAError, match=f"Nothing answers at 127.0.0.1:{port}"):
+        _check_reachable(f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 10
+    for address in (None, "", "auto"):
+        _check_reachable(address)  # a local instance or Ray's own discovery: left to Ray
