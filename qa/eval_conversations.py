@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import UsageError
-from qa.evaluate import eval_engine, judge, load_questions, summarise
+from qa.evaluate import eval_engine, judge, load_questions, summarise, warn_unindexed
 
 CONVERSATION_KINDS = ("first", "followup", "switch", "offtopic")
 
@@ -48,6 +48,7 @@ def run_conversations(
     conversations = load_conversations(conversations_file)
     engine, _build = eval_engine(corpus, index_dir, engine)
     k = k or engine.settings.k
+    warn_unindexed([row for conv in conversations for row in conv], engine.data.documents)
     turns: list[dict[str, Any]] = []
     for conv in conversations:
         history: list[str] = []

@@ -504,3 +504,25 @@ def test_eval_asks_for_as_many_citations_as_a_reader_gets(bench: tuple[Path, Pat
     assert report["k"] == 1, f"eval asked for {report['k']} citations, the engine's k is 1"
     assert report["hit@3"] == report["hit@1"], "with one citation a hit at rank 2 or 3 cannot happen"
     assert run_eval(corpus, qfile, engine=one, k=3)["k"] == 3, "-k was not used"
+
+
+def test_a_gold_source_cited_through_its_same_story_copy_counts_and_a_missing_one_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A story told in several files is cited once, naming the others in `also_in`: a question whose
+    gold source is the copy scored 0 (a user's test); and a gold source the index lacks warns."""
+    from qa.answer import Answer, Highlight
+    from qa.evaluate import judge, warn_unindexed
+
+    text = "Spain's pair won the deciding doubles rubber in Madrid."
+    cite = Citation(
+        1, "davis.txt", None, None, None, None, 0, len(text), 1, 1, text, Highlight(0, len(text), text), 1.0,
+        also_in=("pages/davis.html",),
+    )  # fmt: skip
+    answer = Answer("Which pair won?", False, text, (cite,))
+    q = {"question": "Which pair won?", "source": "pages/davis.html", "answers": ["Spain's pair"], "answerable": True}
+    assert judge(answer, q)["rank"] == 1 and judge(answer, q)["evidence"]
+    assert judge(answer, {**q, "source": "other.html"})["rank"] is None
+    warn_unindexed([q, {**q, "source": "nope.txt"}], {"pages/davis.html": None})
+    err = capsys.readouterr().err
+    assert "1 gold source(s) are not in the index" in err and "nope.txt" in err and len(err.splitlines()) == 1
