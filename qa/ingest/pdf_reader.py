@@ -48,15 +48,24 @@ def _key(line: str) -> str:
     return _DIGITS.sub("#", " ".join(line.split())).casefold()
 
 
+# A browser's print header (Chromium: "12/6/26, 12:40 PM <the page's title>") and footer ("<URL>
+# 1/3"), known by their form: a one-page print has nothing for them to recur on.
+_PRINT_HEADER = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4},? \d{1,2}:\d{2}(?: ?[AP]M)?(?: \S.*)?$", re.IGNORECASE)
+_PRINT_FOOTER = re.compile(r"^(?:https?|file)://\S+ \d+/\d+$")
+
+
 def running_lines(pages: list[list[str]]) -> set[str]:
-    """Keys of lines that recur near the top or bottom of at least half the pages (of two or more)."""
-    if len(pages) < 2:
-        return set()
+    """Keys of lines that recur near the top or bottom of at least half the pages (of two or more),
+    and of a browser's print header and footer at a page's top or bottom, on any number of pages."""
     seen: Counter[str] = Counter()
+    printed: set[str] = set()
     for lines in pages:
-        edge = {_key(x) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:] if x.strip()}
-        seen.update(edge)
-    return {k for k, n in seen.items() if n >= max(2, (len(pages) + 1) // 2)}
+        edge = [x for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:] if x.strip()]
+        seen.update({_key(x) for x in edge})
+        printed |= {_key(x) for x in edge if _PRINT_HEADER.match(x.strip()) or _PRINT_FOOTER.match(x.strip())}
+    if len(pages) < 2:
+        return printed
+    return printed | {k for k, n in seen.items() if n >= max(2, (len(pages) + 1) // 2)}
 
 
 FULL_LINE = 0.8  # a line at least this share of the page's usual full width was wrapped, not ended

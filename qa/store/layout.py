@@ -22,7 +22,7 @@ FORMAT_VERSION = 7
 # for the next one's first word is joined to it; a picture's credit is no outlet. 7: a whole page's
 # headline shares two words with the lede and is no time stamp; an outlet's name ends at a year; a
 # PDF line is joined to the next only when that one lies just below it in type of the same size; a
-# full stop before a digit ends no sentence.
+# full stop before a digit ends no sentence; a one-page print's header and footer are dropped.
 INGEST_VERSION = 7
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

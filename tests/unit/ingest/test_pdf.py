@@ -108,6 +108,16 @@ def test_the_running_header_and_footer_are_not_text(tmp_path: Path) -> None:
     assert read_document(path, tmp_path).text == doc.text, "the same bytes give the same text"
 
 
+def test_a_one_page_prints_header_and_footer_are_not_text(tmp_path: Path) -> None:
+    """On one page nothing recurs: the browser's print header and footer are known by their form (a
+    user's one-page print quoted "12/6/26, 12:40 PM New York ... – TechCrunch" in an answer)."""
+    path = tmp_path / "harbour.pdf"
+    path.write_bytes(make_pdf(printed(BODY[:1])))
+    doc = read_document(path, tmp_path)
+    assert "10:04 AM" not in doc.text and "courier.example" not in doc.text, doc.text
+    assert doc.text.startswith("Harbour reopens after two years of repairs")
+
+
 def test_a_sentence_a_page_break_cuts_reads_as_one(tmp_path: Path) -> None:
     """A paragraph whose last line on a page runs to the margin without ending a sentence goes on
     on the next page: one sentence, not two paragraphs (a new user's PDF cited half a sentence)."""
