@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qa.errors import QAError
+from qa.errors import QAError, UsageError
 
 PROG = "qa"
 
@@ -138,7 +138,13 @@ def _ray_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _ray_address(args: argparse.Namespace) -> str | None:
-    """None: no Ray; "" a Ray instance started here; else the address given (or QA_RAY_ADDRESS)."""
+    """None: no Ray; "" a Ray instance started here; else the address given (or QA_RAY_ADDRESS).
+    A value with spaces is a question argparse took for the address (`qa ask --ray "Who ...?"`)."""
+    if args.ray is not None and (any(ch.isspace() for ch in args.ray.strip()) or "?" in args.ray):
+        raise UsageError(
+            f"--ray took {args.ray!r} for a cluster address; put the questions before --ray, "
+            "or write --ray=ADDRESS."
+        )
     return None if args.ray is None else (args.ray or os.environ.get("QA_RAY_ADDRESS", ""))
 
 

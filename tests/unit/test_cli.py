@@ -222,3 +222,9 @@ def test_a_ray_address_nothing_answers_at_is_a_one_line_error_at_once() -> None:
     assert time.monotonic() - started < 10
     for address in (None, "", "auto"):
         _check_reachable(address)  # a local instance or Ray's own discovery: left to Ray
+
+
+def test_a_question_taken_for_the_ray_address_is_named(tmp_path: Path) -> None:
+    """`--ray` takes an optional address, so `qa ask --ray "Who ...?"` read the question as one."""
+    result = run_qa(tmp_path, "ask", "--ray", "Who did Im Chon-il meet in Moscow?")
+    assert_one_line_error(result, "--ray took", "put the questions before --ray")
