@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation, Highlight
 from qa.config import Settings
-from qa.errors import CorpusError, IndexInvalidError, IndexMissingError, IndexWriteError, QAError, UsageError
+from qa.errors import (
+    CorpusError,
+    IndexInvalidError,
+    IndexMissingError,
+    IndexWriteError,
+    QAError,
+    RayClusterError,
+    UsageError,
+)
 from qa.query.chat import Conversation
 
 if TYPE_CHECKING:
@@ -119,6 +127,7 @@ __all__ = [
     "IndexMissingError",
     "IndexWriteError",
     "QAError",
+    "RayClusterError",
     "Settings",
     "UsageError",
     "build",

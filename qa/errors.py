@@ -45,3 +45,8 @@ class IndexWriteError(QAError):
 
 class IndexInvalidError(QAError):
     """The index on disk is damaged, out of date, or built with another model."""
+
+
+class RayClusterError(QAError):
+    """The Ray cluster cannot be used: unreachable, or a node or worker lost beyond Ray's retries
+    (while building, or while holding a sharded index's shards)."""

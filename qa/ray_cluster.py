@@ -11,11 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from qa.errors import QAError
-
-
-class RayBuildError(QAError):
-    """The cluster could not embed the corpus (unreachable, a node or worker lost beyond Ray's retries)."""
+from qa.errors import QAError, RayClusterError
 
 
 def _check_reachable(address: str | None, timeout: float = 3.0) -> None:
@@ -31,7 +27,7 @@ def _check_reachable(address: str | None, timeout: float = 3.0) -> None:
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as err:
-        raise RayBuildError(
+        raise RayClusterError(
             f"Nothing answers at {address} ({err.strerror or err}); start the cluster there "
             "(`ray start --head`) or check --ray."
         ) from None
@@ -55,5 +51,7 @@ def connect(address: str | None) -> Any:
             )
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = address or "a local Ray instance"
-            raise RayBuildError(f"Cannot reach the Ray cluster at {where} ({err}); start it or check --ray.") from None
+            raise RayClusterError(
+                f"Cannot reach the Ray cluster at {where} ({err}); start it or check --ray."
+            ) from None
     return ray

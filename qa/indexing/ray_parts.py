@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from qa.errors import QAError
-from qa.ray_cluster import RayBuildError, connect
+from qa.errors import QAError, RayClusterError
+from qa.ray_cluster import connect
 
 if TYPE_CHECKING:
     from qa.indexing.parts import Outcome, Work
@@ -134,14 +134,14 @@ class RayBuild:
         except Exception as err:  # Ray raises many kinds (RayTaskError, ActorDiedError, ...) for a lost worker
             raise _failure("The build on Ray", err) from None
         if seen != wanted:
-            raise RayBuildError(
+            raise RayClusterError(
                 f"The build on Ray returned {len(seen)} of {len(wanted)} files; the previous index is unchanged."
             )
 
     def run_tasks(self, fn: Callable[[T], None], jobs: list[T]) -> None:
         """`fn(job)` for every job as a Ray task of one CPU, all at once across the cluster (a build on
         Ray writes its shards this way: qa/indexing/writer.py). A task Ray cannot complete, after its
-        retries, fails the build with RayBuildError."""
+        retries, fails the build with RayClusterError."""
         if not jobs:
             return
         ray = connect(self.address)
@@ -155,7 +155,7 @@ class RayBuild:
             raise _failure("Writing the index's shards on Ray", err) from None
 
 
-def _failure(what: str, err: Exception) -> RayBuildError:
+def _failure(what: str, err: Exception) -> RayClusterError:
     """One line for a Ray failure (Ray's messages run over many lines)."""
     message = " ".join(str(err).split())[:300]
-    return RayBuildError(f"{what} failed ({type(err).__name__}: {message}); the previous index is unchanged.")
+    return RayClusterError(f"{what} failed ({type(err).__name__}: {message}); the previous index is unchanged.")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.ray_cluster import RayBuildError
+from qa.errors import RayClusterError
 from qa.store.layout import generation_dir, read_manifest
 from tests.conftest import SEEDS
 from tests.integration.test_seed_answers import KNOWN, check_citation
@@ -94,7 +94,7 @@ def test_a_worker_killed_during_a_build_loses_nothing(cluster: str, tmp_path: Pa
     def build() -> None:
         try:
             outcome["report"] = qa.build(seeds, index, ray=cluster)
-        except RayBuildError as err:
+        except RayClusterError as err:
             outcome["error"] = err
 
     thread = threading.Thread(target=build)
