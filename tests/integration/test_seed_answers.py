@@ -182,6 +182,17 @@ def test_a_follow_up_of_only_words_the_articles_never_use_is_searched_with_the_c
     assert engine.ask("When?", 3, history=["Who composed the opera Carmen?"]).abstained, "a follow-up to nothing held"
 
 
+def test_an_off_topic_question_with_a_name_of_its_own_is_not_carried_into_the_conversation(engine: Any) -> None:
+    """A new user's "What is the capital of France?" after questions about an arrest was searched
+    with the arrest's words and answered from that article; asked alone it abstains."""
+    earlier = ["Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?"]
+    for question in ("Who is the president of Brazil?", "What is the capital of France?"):
+        a = engine.ask(question, 3, history=earlier)
+        assert a.query == question and a.abstained, f"{question!r}: searched {a.query!r}"
+    follow = engine.ask("What committee role does he hold?", 3, history=earlier)
+    assert follow.query != follow.question and not follow.abstained, "a follow-up still carries"
+
+
 def test_a_conversation_exports_as_markdown_with_exact_quotes(seed_index: Path, engine: Any) -> None:
     out = ask_cli(seed_index, "--conversation", "--markdown", "-k", "2", *CONVERSATION)
     assert out.returncode == 0, out.stderr
