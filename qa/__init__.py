@@ -109,7 +109,10 @@ def cannot_write(index_dir: Path, err: OSError) -> str:
         return f"The index folder {index_dir} is a file; {choose}."
     where = err.filename or index_dir
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"Cannot write {where}: the disk is full; free some space and build again (the old index is unchanged)."
+        return (
+            f"Cannot write {where}: the disk is full; free some space and build again (the previous index is "
+            "unchanged)."
+        )
     if isinstance(err, PermissionError) or err.errno == errno.EROFS:
         return f"Cannot write {where}: {err.strerror or 'permission denied'}; {choose}."
     return (

@@ -76,6 +76,14 @@ def _neighbours(ids: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
     return np.concatenate([x[doc_of[x + step] == doc_of[x]] + step for x, step in zip(out, (-1, 1), strict=True)])
 
 
+def _best_passage(scored: Scored) -> int | None:
+    """The id of `scored`'s best passage (None if it has none): the one whose article a follow-up's
+    carried search leads to."""
+    import numpy as np
+
+    return int(scored.passages[int(np.argmax(scored.passage_scores))]) if scored.passages.size else None
+
+
 class Engine:
     def __init__(self, data: Index, embedder: Embedder, settings: Settings) -> None:
         import numpy as np
@@ -288,21 +296,17 @@ class Engine:
         # cores), and its answers are those of the full model within one turn of bench/conversations.jsonl.
         cv, states = encode_one(self._carried_embedder, carried_query, self._reads_late())
         carried = self._score(carried_query, cv, doc_mask)
-        if not conversation.WITHIN_ARTICLE or carried.passages.size == 0:
+        best = _best_passage(carried)
+        if not conversation.WITHIN_ARTICLE or best is None:
             return carried, None, states
-        best = carried.passages[int(np.argmax(carried.passage_scores))]
         within = np.zeros(len(self.data.documents), dtype=bool)
         within[int(self.data.chunk_doc[best])] = True
         return carried, self._score(q, qv_ready.result(), within), states
 
     def _best_article(self, scored: Scored) -> str:
         """The text of the article holding `scored`'s best passage ("" if it has none)."""
-        import numpy as np
-
-        if scored.passages.size == 0:
-            return ""
-        best = int(scored.passages[int(np.argmax(scored.passage_scores))])
-        return str(self.data.documents[self.data.chunks.place(best).source].text)
+        best = _best_passage(scored)
+        return "" if best is None else str(self.data.documents[self.data.chunks.place(best).source].text)
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.
