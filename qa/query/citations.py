@@ -247,13 +247,20 @@ def evidence_window(
 
 
 def merge_hits(
-    hits: Iterable[Hit], k: int, max_chars: int = MAX_CITATION_CHARS, *, ordered: bool = False
+    hits: Iterable[Hit],
+    k: int,
+    max_chars: int = MAX_CITATION_CHARS,
+    *,
+    ordered: bool = False,
+    text_of: Callable[[str], str] | None = None,
 ) -> list[Span]:
     """The best `k` non-overlapping spans, best first.
 
     A passage that overlaps (or touches) one already chosen from the same file is merged into it if
     the union stays readable, and dropped otherwise: the same text is never cited twice. `ordered`:
     the hits come best first (possibly made lazily) and reading stops once `k` spans are chosen.
+    `text_of(source)`: the file's text, to drop a passage elsewhere in a file whose evidence sentence
+    reads exactly as one already chosen there (a photo caption repeating a sentence of the story).
     """
     spans: list[Span] = []
     for hit in hits if ordered else sorted(hits, key=lambda h: -h.score):
@@ -263,7 +270,7 @@ def merge_hits(
         # Every chosen span this passage overlaps or touches: a passage can bridge two of them.
         near = [s for s in spans if s.source == c.source and c.start <= s.end and s.start <= c.end]
         if not near:
-            if len(spans) < k:
+            if len(spans) < k and not (text_of and _said_already(hit, spans, text_of)):
                 spans.append(Span(c.source, c.start, c.end, hit.score, hit.highlight))
             continue
         start, end = min(c.start, *(s.start for s in near)), max(c.end, *(s.end for s in near))
@@ -272,13 +279,26 @@ def merge_hits(
             # (and keeps its own highlight, which lies inside the union)
             target.start, target.end = start, end
             spans = [s for s in spans if s is target or all(s is not t for t in near)]
-        elif hit.highlight is not None and len(spans) < k:
+        elif hit.highlight is not None and len(spans) < k and not (text_of and _said_already(hit, spans, text_of)):
             # Too long to merge: cite what this excerpt adds beyond the chosen ones, if its own
             # evidence lies there (the rest usually starts at a sentence: chosen excerpts end at one).
             rest = _outside(c.start, c.end, [(s.start, s.end) for s in near], hit.highlight)
             if rest is not None:
                 spans.append(Span(c.source, rest[0], rest[1], hit.score, hit.highlight))
     return spans
+
+
+def _said_already(hit: Hit, spans: list[Span], text_of: Callable[[str], str]) -> bool:
+    """Whether a chosen span of the same file highlights a sentence that reads as `hit`'s does."""
+    if hit.highlight is None:
+        return False
+    text = text_of(hit.chunk.source)
+
+    def said(span: tuple[int, int]) -> str:
+        return " ".join(text[span[0] : span[1]].split())
+
+    own = said(hit.highlight)
+    return any(s.source == hit.chunk.source and s.highlight and said(s.highlight) == own for s in spans)
 
 
 def _outside(start: int, end: int, taken: list[tuple[int, int]], keep: tuple[int, int]) -> tuple[int, int] | None:

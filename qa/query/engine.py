@@ -230,7 +230,7 @@ class Engine:
         # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
         # as many as it takes to fill k citations).
         hits = (self._window(int(passages[i]), float(passage_scores[i]), sent, raw) for i in rank)
-        spans = merge_hits(self._one_per_story(hits), k, ordered=True)
+        spans = merge_hits(self._one_per_story(hits), k, ordered=True, text_of=self.text)
         # Optionally cite only passages that hold up against the best one (QA_MIN_RELATIVE_SCORE; off by
         # default: cross-validation found that a cut costs answers held by a lower citation).
         if spans and self.settings.min_relative_score > 0:

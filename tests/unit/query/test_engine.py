@@ -223,6 +223,32 @@ def test_merge_hits_still_merges_into_chosen_spans_once_k_is_reached() -> None:
     assert spans_of(hits, k=1) == [("a.txt", 0, 160, 0.9)]
 
 
+def test_merge_hits_drops_a_passage_whose_evidence_repeats_a_chosen_one() -> None:
+    # A photo caption printed twice in one article (once beside the story, once in a gallery): the
+    # second passage would quote the same sentence again and take the place of another answer.
+    caption = "Xi Jinping and Kim Jong Un wave from an open limousine in Pyongyang."
+    text = f"{caption} The two leaders met.\n\nOther news of the day.\n\n{caption}\n\nTrade rose again."
+    second = text.rindex(caption)
+    hits = [
+        Hit(Chunk("a.txt", 0, 90, 1, 1, text[:90]), 0.9, (0, len(caption))),
+        Hit(Chunk("a.txt", second, len(text), 3, 4, text[second:]), 0.8, (second, second + len(caption))),
+        Hit(Chunk("b.txt", 0, 50, 1, 1, "y" * 50), 0.7, (0, 50)),
+    ]
+    plain = merge_hits(hits, 5, ordered=True)
+    assert [s.source for s in plain] == ["a.txt", "a.txt", "b.txt"], "test premise: both passages are cited"
+    got = merge_hits(hits, 5, ordered=True, text_of=lambda source: text if source == "a.txt" else "y" * 50)
+    assert [(s.source, s.start) for s in got] == [("a.txt", 0), ("b.txt", 0)], f"the caption was cited twice: {got}"
+
+
+def test_merge_hits_keeps_passages_whose_evidence_differs() -> None:
+    text = "Kim waved. " + "x" * 200 + " Xi waved."
+    hits = [
+        Hit(Chunk("a.txt", 0, 11, 1, 1, text[:11]), 0.9, (0, 10)),
+        Hit(Chunk("a.txt", 200, len(text), 1, 1, text[200:]), 0.8, (len(text) - 9, len(text))),
+    ]
+    assert len(merge_hits(hits, 5, ordered=True, text_of=lambda _: text)) == 2
+
+
 # --------------------------------------------------------------------------------------------------
 # best_sentence
 
