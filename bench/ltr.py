@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from cv import FOLDS, engine_for, news_set, squad_set  # noqa: E402
 
 from qa.evaluate import contains_answer, judge  # noqa: E402
-from qa.query import citations, cues  # noqa: E402
+from qa.ingest.boilerplate import running_text  # noqa: E402
+from qa.query import cues  # noqa: E402
 from qa.query.citations import evidence_window, sentence_joins  # noqa: E402
 from qa.query.params import RetrievalParams  # noqa: E402
 from qa.query.validate import clean_question  # noqa: E402
@@ -221,7 +222,7 @@ def candidates(engine: Any, question: str) -> Candidates | None:
                 doc_best[d],
                 doc_n[d] / len(passages),
                 title_cov[d],
-                float(citations.is_prose(texts[j])),
+                float(running_text(texts[j])),
                 math.log(1 + len(texts[j])) / 6,
                 novelty(toks[j]),
                 0.0,

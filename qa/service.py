@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer
 from qa.config import Settings
-from qa.errors import CorpusError, IndexMissingError, QAError, UsageError
-from qa.ingest.decode import decode, sha256_bytes
+from qa.errors import IndexMissingError, QAError, UnreadableFileError, UsageError
+from qa.ingest.decode import sha256_bytes
 from qa.ingest.document import SUFFIXES
+from qa.ingest.files import read_document
 
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
@@ -190,16 +191,14 @@ class Service:
             raise UsageError(f"{name} is {len(data):,} bytes; articles up to {MAX_UPLOAD_BYTES:,} bytes are accepted.")
         if not data.strip():
             raise UsageError(f"{name} is empty.")
-        if name.endswith(".pdf"):
-            if data.lstrip()[:5] != b"%PDF-":
-                raise UsageError(f"{name} is not a PDF (it does not start with %PDF-); upload the PDF itself.")
-        else:
-            try:
-                text, _encoding = decode(data)
-            except CorpusError as err:
-                raise UsageError(f"{name} {err}; upload a text, web page or PDF article.") from None
-            if not text.strip():
-                raise UsageError(f"{name} is empty.")
+        try:
+            # Read as a rebuild would: a PDF that cannot be read (encrypted, broken, scanned images
+            # only) or a page with no article is refused now, not stored and skipped at every rebuild.
+            read_document(Path(name), Path("."), raw=data)
+        except UnreadableFileError as err:
+            # The reason may say what to do already ("save a copy without a password").
+            advice = "" if ";" in err.reason else "; upload a text, web page or PDF article"
+            raise UsageError(f"{name}: {err.reason}{advice}.") from None
         seeds = Path(self.settings.seeds_dir)
         seeds.mkdir(parents=True, exist_ok=True)
         digest = sha256_bytes(data)

@@ -232,6 +232,23 @@ def is_prose(line: str) -> bool:
     return n >= 15 or (n >= 8 and bool(TERMINAL.search(line)))
 
 
+_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’)\]」』）】]*$")
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def running_text(sentence: str) -> bool:
+    """Whether a sentence reads as running text, the kind that answers a question, rather than a
+    heading, a caption label, a list item or a link line: at least six words and sentence-final
+    punctuation, or a long line whatever its end. Chinese and Japanese characters, written without
+    spaces, count two to a word."""
+    from qa.stories import CJK
+
+    n = len(_TOKEN.findall(sentence)) + len(re.findall(f"[{CJK}]", sentence)) // 2
+    return n >= 14 or (
+        n >= 6 and bool(_SENTENCE_END.search(sentence.rstrip())) and not sentence.lstrip().startswith(("*", "•"))
+    )
+
+
 # Reasons that hold even for a line that reads like a sentence ("You must be logged in to ...").
 STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt", "consent notice"})
 

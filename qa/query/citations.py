@@ -16,7 +16,6 @@ from typing import Protocol
 from qa.answer import Citation, Highlight
 from qa.chunking import line_of, sentence_spans
 from qa.query.params import RetrievalParams
-from qa.stories import CJK
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
@@ -143,19 +142,6 @@ STOPWORDS = frozenset(
         "as",
     ]
 )
-
-
-_END = re.compile(r"[.!?…:;。！？][\"'”’)\]」』）】]*$")
-# Chinese and Japanese characters: written without spaces, two of them count as a word here.
-_UNSPACED = re.compile(f"[{CJK}]")
-
-
-def is_prose(sentence: str) -> bool:
-    """Whether a sentence reads as running text, the kind that answers a question, rather than a
-    heading, a caption label, a list item or a link line: at least six words and sentence-final
-    punctuation, or a long line whatever its end."""
-    n = len(_TOKEN.findall(sentence)) + len(_UNSPACED.findall(sentence)) // 2
-    return n >= 14 or (n >= 6 and bool(_END.search(sentence.rstrip())) and not sentence.lstrip().startswith(("*", "•")))
 
 
 def terms(text: str) -> list[str]:

@@ -75,10 +75,12 @@ def judged_by_searched(question: str, coverage: float) -> bool:
     return coverage == 0 and only_function_words(question)
 
 
-def carried_wins(carried_confidence: float, own_confidence: float) -> bool:
-    """Whether the search that carries the conversation is kept: only when the corpus answers it
-    clearly better than the question alone."""
-    return carried_confidence > own_confidence + CARRY_MARGIN
+def carried_wins(question: str, carried_confidence: float, own_confidence: float) -> bool:
+    """Whether the search that carries the conversation is kept: when the corpus answers it clearly
+    better than the question alone, and always for a question of function words ("When?", "And
+    why?"), which alone names nothing to look for (it matched "when" in some other article better
+    than the conversation's words did, and was refused)."""
+    return carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question)
 
 
 # A name: a capitalised word after the question's first ("What is the capital of France?").
@@ -127,15 +129,17 @@ _CONTRACTION_PIECES = frozenset((
 ))  # fmt: skip
 
 
+def function_word(word: str) -> bool:
+    """Whether `word` is an English function word ("when", "did"); not a word in capitals ("IT",
+    "US": a name), nor a contraction's piece that is also a word ("won")."""
+    key = word.casefold()
+    return key in english_stop_words() and key not in _CONTRACTION_PIECES and not (len(word) > 1 and word.isupper())
+
+
 def only_function_words(question: str) -> bool:
     """Whether the question has no word of its own beyond function words ("When?", "And why?"):
-    nothing but the conversation can say what it asks about. A word in capitals ("IT", "US") is a
-    name, not a function word."""
-    stop = english_stop_words()
-    return all(
-        w.casefold() in stop and w.casefold() not in _CONTRACTION_PIECES and not (len(w) > 1 and w.isupper())
-        for w in _WORD.findall(question)
-    )
+    nothing but the conversation can say what it asks about."""
+    return all(function_word(w) for w in _WORD.findall(question))
 
 
 def search_text(question: str, terms: Sequence[str]) -> str:

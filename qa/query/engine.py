@@ -18,8 +18,9 @@ from qa.answer import NOT_IN_SOURCES, NOTHING_TO_LOOK_FOR, Answer, compose, no_a
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
+from qa.ingest.boilerplate import running_text
 from qa.query import conversation, cues, fusion, late, word_evidence
-from qa.query.citations import Hit, compute_idf, evidence_window, is_prose, make_citation, merge_hits, sentence_joins
+from qa.query.citations import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
 from qa.query.validate import check_dates, clean_question, filter_articles
@@ -201,7 +202,7 @@ class Engine:
             carried, within, carried_states = side.result()
             by_searched = conversation.judged_by_searched(q, coverage)
             carried_confidence = max(0.0, carried.best_cosine) * (carried.coverage if by_searched else coverage)
-            if conversation.carried_wins(carried_confidence, confidence) and conversation.names_in(
+            if conversation.carried_wins(q, carried_confidence, confidence) and conversation.names_in(
                 q, self._best_article(carried)
             ):
                 # The carried words find the conversation's article; the question's own words find
@@ -263,7 +264,7 @@ class Engine:
             # are those of the text searched, from the run that encoded it (None: read here).
             reader, read = self._late_reader, self.settings.late_top
             citations = late.rerank(citations, query, self.embedder, reader, self.params, read, states)
-        return Answer(q, False, compose(citations, prose=is_prose), citations, confidence=confidence, query=query)
+        return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
     def _reads_late(self) -> bool:
         """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""
@@ -335,7 +336,7 @@ class Engine:
 
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: SentenceScores, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in
-        place in `sent`: times `heading` if it does not read as running text (citations.is_prose), plus
+        place in `sent`: times `heading` if it does not read as running text (`running_text`), plus
         `cue` if it offers the kind of phrase the question asks for (qa/query/cues.py). A passage's score
         then changes by its best sentence's change (the sentence term of fusion.passage_scores)."""
         import numpy as np
@@ -351,7 +352,7 @@ class Engine:
         docs = self.data.chunks.docs
         for i, (d, a, b) in zip(ids.tolist(), self.data.sentences[ids].tolist(), strict=True):
             sentence = docs[d].text[a:b]
-            if w.heading < 1.0 and not is_prose(sentence):
+            if w.heading < 1.0 and not running_text(sentence):
                 sent[i] *= w.heading
             if cue is not None and cue.offers(sentence):
                 sent[i] += w.cue

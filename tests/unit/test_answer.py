@@ -49,7 +49,7 @@ def test_after_the_first_sentence_only_running_text_is_quoted() -> None:
 def test_chinese_and_japanese_sentences_read_as_running_text() -> None:
     """Written without spaces, a Japanese sentence is one `word` to a regex: the answer paragraph kept
     only the first of an article's sentences (found by a review)."""
-    from qa.query.citations import is_prose
+    from qa.ingest.boilerplate import running_text as is_prose
 
     cites = (
         _cite(1, "jp.txt", "東京で大きな地震があり、多くの建物が倒れました。"),

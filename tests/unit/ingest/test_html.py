@@ -111,13 +111,27 @@ def test_what_the_page_set_into_the_article_is_text_but_never_cited(tmp_path: Pa
         (b"", "the file is empty"),
         ("<html><head><script>" + "var a = 1;" * 500 + "</script></head><body></body></html>", "no article text"),
         (bytes(range(256)) * 40, "binary"),
+        # A login page: a menu and a form, no sentence (it was indexed as the article "Login").
+        (
+            "<html><head><title>Login</title></head><body><nav><a href='/'>Home</a> <a href='/x'>Sports</a></nav>"
+            "<form><label>User name</label><input name=u><label>Password</label><input type=password></form>"
+            "</body></html>",
+            "no article text",
+        ),
     ],
-    ids=["empty", "scripts only", "binary"],
+    ids=["empty", "scripts only", "binary", "menu and form"],
 )
 def test_a_page_without_an_article_is_refused_in_one_line(tmp_path: Path, content: str | bytes, reason: str) -> None:
     with pytest.raises(CorpusError, match=reason) as err:
         read_document(write(tmp_path, "page.html", content), tmp_path)
     assert str(err.value).startswith("page.html") and "\n" not in str(err.value)
+
+
+def test_a_short_page_in_a_script_without_spaces_is_an_article(tmp_path: Path) -> None:
+    text = "図書館は土曜日に八か月ぶりに再開しました。"  # one sentence: few "words" between spaces
+    page = f"<html><head><title>お知らせ</title></head><body><article><p>{text}</p></article></body></html>"
+    doc = read_document(write(tmp_path, "jp.html", page), tmp_path)
+    assert "再開しました" in doc.text
 
 
 def test_saved_pages_are_indexed_cited_and_printed_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from qa.ingest.boilerplate import running_text as is_prose
 from qa.query import cues
-from qa.query.citations import Hit, evidence_window, is_prose, merge_hits, sentence_joins
+from qa.query.citations import Hit, evidence_window, merge_hits, sentence_joins
 
 
 def spans_of(text: str, sentences: list[str]) -> list[tuple[int, int]]:

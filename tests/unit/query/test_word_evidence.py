@@ -62,6 +62,22 @@ def test_coverage_and_share_count_the_inflected_word(evidence: WordEvidence) -> 
     assert coverage_b == 0.75 and share_b < share
 
 
+def test_function_words_the_corpus_never_uses_count_in_neither_share(evidence: WordEvidence) -> None:
+    # A folder of a few short articles may never say "when" or "did": "When did Eveleth write?" lost
+    # half its coverage and most of its article share to them, and abstained with the answer nearest.
+    own = searched("When did Eveleth write?", [0, 0, 2, 0])
+    coverage, share = evidence.shares(own, own, "a.txt", passages=10)
+    assert coverage == 1.0 and share == 1.0
+    # Content words the corpus never uses still count against the question: of "did" (held as "do"),
+    # "Eveleth", "play" and "xylophone", two are held ("when" is left out).
+    unknown = searched("When did Eveleth play xylophone?", [0, 0, 2, 0, 0])
+    coverage, share = evidence.shares(unknown, unknown, "a.txt", passages=10)
+    assert coverage == 0.5 and share < 0.5
+    # A corpus that uses them: they count as before ("when" held by neither article).
+    used = searched("When did Eveleth write?", [3, 1, 2, 0])
+    assert evidence.shares(used, used, "a.txt", passages=10)[1] < 1.0
+
+
 def test_no_tokens_no_evidence(evidence: WordEvidence) -> None:
     own = SimpleNamespace(text="", tokens=[], frequencies=[])
     assert evidence.shares(own, own, "a.txt", passages=10) == (0.0, 0.0)
