@@ -11,7 +11,9 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
+import signal
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -308,6 +310,9 @@ def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:
     """`qa serve`: the chat on `host`:`port` until interrupted."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     sock = bind(host, port)
+    # `kill` (SIGTERM) stops the server as Ctrl-C does, and then the process exits through Python, so
+    # that its exit handlers run (the upload folder is removed); by default SIGTERM ends it at once.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     app = build_app(service)
     print(f"qa: serving {len(service.documents())} articles on {address(host, port)}", flush=True)
     launch(app, host, port, sock=sock, service=service)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from qa.errors import UsageError
 from qa.query.conversation import markdown
 
 if TYPE_CHECKING:
@@ -23,6 +24,10 @@ class Conversation:
     """
 
     def __init__(self, engine: Engine) -> None:
+        if not callable(getattr(engine, "ask", None)):
+            raise UsageError(
+                f"Conversation needs an engine, e.g. Conversation(qa.load('embeddings/')); got {engine!r}."
+            )
         self.engine = engine
         self.turns: list[Answer] = []
 

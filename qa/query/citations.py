@@ -11,10 +11,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 from qa.answer import Citation, Highlight
 from qa.chunking import line_of, sentence_spans
+from qa.ingest.boilerplate import running_text
 from qa.query.params import RetrievalParams
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
@@ -230,6 +231,36 @@ def evidence_window(
     # among its sentences and always holds the highlight.
     end = max(max(int(b) for _, b in spans[lo : hi + 1]), highlight[1])
     return (min(int(spans[lo][0]), highlight[0]), end), highlight
+
+
+_FIGURE = re.compile(r"\d")
+_ENDS = re.compile(r"[.!…:;。！]\W*$")
+
+
+def answering(
+    text: str, spans: Any, scores: Any, excerpt: tuple[int, int], highlight: tuple[int, int]
+) -> tuple[int, int]:
+    """The highlight of an excerpt: `highlight` itself, unless it reads as no answer (a heading such
+    as "What the experts say", a question such as "How did this happen?"); then the best-scored
+    sentence of the excerpt that does (`scores`: one per sentence of `spans`, the document's
+    sentences). The excerpt stays as it is: only what is marked in it moves."""
+    import numpy as np
+
+    def answers(a: int, b: int) -> bool:
+        sentence = text[a:b].strip()
+        if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
+            return False  # a question asks; it does not answer
+        # A heading: a few words, no figure, no sentence's end ("What the experts say").
+        return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
+
+    if answers(*highlight):
+        return highlight
+    inside = np.flatnonzero((spans[:, 0] >= excerpt[0]) & (spans[:, 1] <= excerpt[1]))
+    usable = [int(i) for i in inside if answers(int(spans[i, 0]), int(spans[i, 1]))]
+    if not usable:
+        return highlight
+    best = max(usable, key=lambda i: float(scores[i]))
+    return int(spans[best, 0]), int(spans[best, 1])
 
 
 def merge_hits(

@@ -61,7 +61,7 @@ def earlier_questions(history: Any) -> list[str]:
     earlier = []
     for h in check_history(history):
         try:
-            earlier.append(clean_question(h))
+            earlier.append(clean_question(h, cut=True))
         except UsageError:
             continue
     return earlier

@@ -20,7 +20,7 @@ from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
 from qa.ingest.boilerplate import running_text
 from qa.query import conversation, cues, fusion, late, word_evidence
-from qa.query.citations import Hit, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
+from qa.query.citations import Hit, answering, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.params import RetrievalParams
 from qa.query.validate import check_dates, clean_question, filter_articles
@@ -365,9 +365,8 @@ class Engine:
         that sentence (or two, when the answer runs on) as the highlight.
 
         The evidence is the best sentence inside the passage by its score (second-stage for sentences
-        of the best `params.rerank` passages and their neighbours) plus a share
-        of the previous sentence's: a question often names its subject in the sentence before the one
-        that answers it ("The Normans ... . They were descended from ...").
+        of the best `params.rerank` passages and their neighbours) plus a share of the previous
+        sentence's: a question often names its subject in the sentence before the one that answers it.
         """
         import numpy as np
 
@@ -394,7 +393,8 @@ class Engine:
             j = max(neighbours, key=lambda j: float(scores[j]), default=None)
             if j is not None and float(scores[j]) >= w.pair_ratio * float(scores[best]) > 0:
                 pair = j
-        spans = rows[:, 1:3]
-        join = sentence_joins(self.data.documents[place.source].text, spans)
-        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=self.params.fill_chars)
+        spans, text = rows[:, 1:3], self.data.documents[place.source].text
+        join = sentence_joins(text, spans)
+        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=w.fill_chars)
+        hs, he = answering(text, spans, smoothed, (start, end), (hs, he))  # never a heading or a question
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))

@@ -20,9 +20,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 
 
-def clean_question(question: str) -> str:
+def clean_question(question: str, *, cut: bool = False) -> str:
     """Strip terminal escape sequences (a pasted coloured prompt), control and format characters (NUL,
-    bidi overrides, lone surrogates) and white space."""
+    bidi overrides, lone surrogates) and white space. Longer than `MAX_QUESTION_CHARS`: refused, or
+    (`cut`, an earlier question of a conversation) cut at the last word that fits."""
     if not isinstance(question, str):
         raise UsageError("The question must be text.")
     kept = []
@@ -34,7 +35,12 @@ def clean_question(question: str) -> str:
     cleaned = " ".join("".join(kept).split())
     if not cleaned:
         raise UsageError("The question is empty; type a question about your articles.")
-    return cleaned[:MAX_QUESTION_CHARS]
+    if len(cleaned) <= MAX_QUESTION_CHARS:
+        return cleaned
+    if not cut:
+        raise UsageError(f"The question is {len(cleaned):,} characters long; ask it in at most {MAX_QUESTION_CHARS:,}.")
+    head = cleaned[: MAX_QUESTION_CHARS + 1]
+    return head[: head.rfind(" ")] if " " in head else head[:MAX_QUESTION_CHARS]
 
 
 def _is_calendar_date(value: str) -> bool:
@@ -45,18 +51,20 @@ def _is_calendar_date(value: str) -> bool:
     return True
 
 
-def check_date(name: str, value: str | None) -> str | None:
+def check_date(name: str, value: str | dt.date | None) -> str | None:
     if value is None or value == "":
         return None
+    if isinstance(value, dt.date):  # a datetime.date (or datetime) from Python callers
+        return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
     if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
         raise UsageError(f"The {name} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-01-31.")
     return value
 
 
-def check_dates(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+def check_dates(since: str | dt.date | None, until: str | dt.date | None) -> tuple[str | None, str | None]:
     """Both date filters checked, and a range that ends before it starts refused (it would match
     nothing, and the answer would blame the articles)."""
-    since, until = check_date("since", since), check_date("until", until)
+    since, until = check_date("since", since), check_date("until", until)  # as YYYY-MM-DD
     if since and until and since > until:
         raise UsageError(f"The since date {since} is after the until date {until}; swap them.")
     return since, until

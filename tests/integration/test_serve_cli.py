@@ -94,3 +94,38 @@ def test_qa_serve_serves_follows_qa_index_and_stops_on_ctrl_c(settings: Settings
     assert code in (0, 130), f"qa serve exited {code} on Ctrl-C"
     assert server.stderr is not None
     assert "Traceback" not in server.stderr.read()
+
+
+def test_qa_serve_stopped_by_kill_removes_its_upload_folder(settings: Settings, tmp_path: Path) -> None:
+    # `kill` sends SIGTERM, which ended the process at once: exit handlers did not run, and the folder
+    # of uploads (and chat exports) stayed behind in the temporary folder.
+    subprocess.run(
+        qa_cli("index", "--seeds", str(settings.seeds_dir), "--index", str(settings.index_dir), "--quiet"),
+        env=ENV,
+        check=True,
+        timeout=300,
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = free_port()
+    server = subprocess.Popen(
+        qa_cli("serve", "--port", str(port), "--index", str(settings.index_dir)),
+        env={**ENV, "TMPDIR": str(temp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("qa: serving")
+        assert list(temp.glob("qa-uploads-*")), "test premise: the server made its upload folder in TMPDIR"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise AssertionError("qa serve did not stop within 15 s of SIGTERM") from None
+    assert code in (0, 143), f"qa serve exited {code} on SIGTERM"
+    assert not list(temp.glob("qa-uploads-*")), "the upload folder was left behind"
+    assert server.stderr is not None and "Traceback" not in server.stderr.read()

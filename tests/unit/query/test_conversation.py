@@ -209,3 +209,10 @@ def test_the_carried_search_runs_the_models_coarse_copy(engine: Engine) -> None:
     plain = _Recording()
     Engine(engine.data, plain, engine.settings).ask(FOLLOW_UP, 3, history=[FIRST])
     assert sorted(plain.seen) == sorted([FOLLOW_UP, carried])
+
+
+def test_a_conversation_without_an_engine_is_refused_at_once() -> None:
+    # It failed only at the first question, with "'NoneType' object has no attribute 'ask'".
+    for wrong in (None, "embeddings/"):
+        with pytest.raises(UsageError, match="Conversation needs an engine"):
+            Conversation(wrong)  # type: ignore[arg-type]

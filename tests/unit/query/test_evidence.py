@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from qa.ingest.boilerplate import running_text as is_prose
@@ -150,6 +152,27 @@ def test_clean_question_drops_terminal_escapes_and_control_characters(raw, clean
     assert clean_question(raw) == clean
 
 
+def test_an_overlong_question_is_refused_and_an_overlong_earlier_one_cut_at_a_word() -> None:
+    from qa.errors import UsageError
+    from qa.query.validate import MAX_QUESTION_CHARS, clean_question
+
+    long = "Who met Vershinin " * (MAX_QUESTION_CHARS // 18 + 1)
+    with pytest.raises(UsageError, match=f"characters long; ask it in at most {MAX_QUESTION_CHARS:,}"):
+        clean_question(long)  # was cut silently, and the answer's question changed with it
+    cut = clean_question(long, cut=True)
+    assert len(cut) <= MAX_QUESTION_CHARS and long.startswith(cut) and cut.split()[-1] in ("Who", "met", "Vershinin")
+    assert clean_question("x" * (MAX_QUESTION_CHARS + 5), cut=True) == "x" * MAX_QUESTION_CHARS
+
+
+def test_date_filters_take_python_dates() -> None:
+    import datetime as dt
+
+    from qa.query.validate import check_dates
+
+    assert check_dates(dt.date(2019, 1, 1), dt.datetime(2019, 12, 31, 23, 0)) == ("2019-01-01", "2019-12-31")
+    assert check_dates("2019-01-01", None) == ("2019-01-01", None)
+
+
 def test_scores_stay_in_unit_range_with_the_cue(tmp_path):
     import qa
     from tests.conftest import FakeEmbedder
@@ -180,3 +203,37 @@ def test_number_cue_reads_whole_numbers():
     cue = cues.Cue("How many jobs did the plant cut in 2019?")
     assert cue.offers("They cut 910 jobs.")
     assert not cue.offers("It happened in 2019.")
+
+
+def _sentences(text: str, *parts: str) -> Any:
+    import numpy as np
+
+    return np.asarray([(text.index(p), text.index(p) + len(p)) for p in parts])
+
+
+@pytest.mark.parametrize(
+    ("marked", "expected"),
+    [
+        ("What the experts say", "Lead in water harms children even at low levels, Dr. Ames said."),  # a heading
+        ("How did this happen?", "Lead in water harms children even at low levels, Dr. Ames said."),  # a question
+        ("Tickets cost $40", "Tickets cost $40"),  # a short line with a figure can be the answer
+        ("Dr. Ames, Reuters.", "Dr. Ames, Reuters."),  # a sentence's end: kept
+    ],
+)
+def test_the_highlight_is_never_a_heading_or_a_question(marked: str, expected: str) -> None:
+    from qa.query.citations import answering
+
+    parts = (marked, "Lead in water harms children even at low levels, Dr. Ames said.", "Read more")
+    text = "\n\n".join(parts)
+    spans = _sentences(text, *parts)
+    scores = [0.9, 0.5, 0.7]  # the heading scores best, then a link line ("Read more"): neither answers
+    a, b = answering(text, spans, scores, (0, len(text)), (int(spans[0, 0]), int(spans[0, 1])))
+    assert text[a:b] == expected
+
+
+def test_a_heading_stays_marked_when_the_excerpt_has_nothing_better() -> None:
+    from qa.query.citations import answering
+
+    text = "What the experts say\n\nMore soon"
+    spans = _sentences(text, "What the experts say", "More soon")
+    assert answering(text, spans, [0.9, 0.1], (0, len(text)), (0, 20)) == (0, 20)
