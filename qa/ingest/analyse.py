@@ -10,8 +10,8 @@ from qa.ingest.document import Document
 from qa.ingest.lines import article_regions, classify_lines, link_text
 from qa.ingest.metadata import (
     SOURCE_LINE,
-    find_date,
-    is_date_line,
+    byline,
+    dateline_date,
     is_dated_copyright,
     is_revision_date,
     is_url_line,
@@ -55,20 +55,24 @@ def analyse(
     published = None
     url = None
     outlet = None
+    author = None
+    candidates: list[tuple[float, str]] = []
     for line in lines:
         if line.kind != "meta":
             continue
-        if published is None and is_date_line(line.text):
-            found = find_date(line.text)
-            if found and not is_revision_date(line.text):
-                published = found[0]
+        by = byline(line.text) if author is None else None
+        if by:
+            author = by[0]
+            if by[1]:
+                candidates.append((0.5, by[1]))  # after a "Source:" line, before a copyright line
+        if published is None and not is_revision_date(line.text):
+            published = dateline_date(line.text)
         if url is None:
             m = URL.search(line.text)
             if m:
                 url = m.group(0).rstrip(".,;")
-    # Outlet: a "Source:" line first, then a copyright line (one with a year or "all rights reserved"
-    # before a bare one), then a labelled link, then a footer.
-    candidates: list[tuple[int, str]] = []
+    # Outlet: a "Source:" line first, then a byline's, then a copyright line (one with a year or "all
+    # rights reserved" before a bare one), then a labelled link, then a footer.
     for line in lines:
         if line.kind not in ("meta", "boilerplate"):
             continue
@@ -95,6 +99,7 @@ def analyse(
         published=published,
         outlet=outlet,
         url=url,
+        author=author,
         encoding=encoding,
         regions=article_regions(article),
     )

@@ -16,7 +16,7 @@ from qa.ingest.boilerplate import (
     is_prose,
     word_list,
 )
-from qa.ingest.metadata import SOURCE_LINE, is_date_line, is_url_line
+from qa.ingest.metadata import SOURCE_LINE, byline, is_dateline, is_url_line
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,47 @@ def line_key(line: str) -> str:
     return re.sub(r"\s+", " ", line).strip().lower()
 
 
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?$")  # |---|:---:|
+
+
+def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    """The lines that are rows of a table drawn with pipes ("| Pine Grove | 63 | 62 |"): three or
+    more lines in a row with the same number (two or more) of pipes, with a rule line (|---|) or
+    figures in at least half of them. A breadcrumb or a footer menu ("Home | News | Sports") has
+    one line, or no figures."""
+    rows: set[int] = set()
+    i = 0
+    while i < len(spans):
+        pipes = text.count("|", *spans[i])
+        j = i
+        while pipes >= 2 and j + 1 < len(spans) and text.count("|", *spans[j + 1]) == pipes:
+            j += 1
+        run = [text[a:b] for a, b in spans[i : j + 1]]
+        figures = sum(any(ch.isdigit() for ch in line) for line in run)
+        if len(run) >= 3 and (any(_TABLE_RULE.match(line) for line in run) or 2 * figures >= len(run)):
+            rows.update(range(i, j + 1))
+        i = j + 1
+    return rows
+
+
 def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     """Label every line of `text`: article content, the title, metadata, or boilerplate."""
     dominant = dominant_script(text)
     spans = list(split_lines(text))
+    table = table_rows(text, spans)
     kinds: list[str] = []
     reasons: list[str] = []
-    for start, end in spans:
+    for i, (start, end) in enumerate(spans):
         line = text[start:end]
         if start == end:
             kinds.append("blank")
             reasons.append("")
             continue
-        if is_date_line(line) or is_url_line(line) or SOURCE_LINE.match(line):
+        if i in table:  # a table of the article: content, however little it reads as prose
+            kinds.append("content")
+            reasons.append("")
+            continue
+        if is_dateline(line) or is_url_line(line) or SOURCE_LINE.match(line) or byline(line):
             kinds.append("meta")
             reasons.append("metadata")
             continue
@@ -108,6 +136,8 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
             has_end = bool(TERMINAL.search(line))
             if i == title_idx:
                 kind = "title"
+            elif i in table:
+                pass  # a table's rows stay the article's, at its end too
             elif len(key) >= 20 and key in seen:
                 kind, reason = "duplicate", "repeats an earlier line"
             elif i < first_prose and n < 5 and not has_end:

@@ -100,6 +100,52 @@ def is_dateline(line: str) -> bool:
     return dateparser.parse(line, settings={"STRICT_PARSING": True}) is not None
 
 
+def dateline_date(line: str) -> str | None:
+    """The date a date line states, as YYYY-MM-DD: an English one by the patterns above, another
+    language's by dateparser ("12. Juni 2024", "27 de mayo de 2024"); None if `line` is none."""
+    if is_date_line(line):
+        found = find_date(line)
+        return found[0] if found else None
+    if not is_dateline(line):
+        return None
+    import dateparser
+
+    parsed = dateparser.parse(line, settings={"STRICT_PARSING": True})
+    return parsed.date().isoformat() if parsed else None
+
+
+# "By Dana Whitfield, Millbrook Gazette", "Von Katrin Vogel, Thüringer Landbote", "Por Lucía Ferrándiz":
+# a byline's label in the languages of the news qa reads most, two to four capitalised names, and
+# perhaps the outlet after a comma, a bar or a dash.
+_NAME_WORD = r"[^\W\d_][\w.'’-]*"
+_BYLINE = re.compile(
+    rf"^(?i:by|von|por|par|di|door|av|af)\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
+    rf"(?:\s*(?:,|\||–|—|\s-)\s*(?P<outlet>[^\W\d_][^,|]{{1,60}}))?$"
+)
+
+
+def byline(line: str) -> tuple[str, str | None] | None:
+    """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None."""
+    m = _BYLINE.match(line.strip())
+    if not m or line.rstrip().endswith(("?", "!")):
+        return None
+    name, outlet = m.group("name"), m.group("outlet")
+    if not all(w[0].isupper() for w in name.split()) or (outlet and not outlet[0].isupper()):
+        return None
+    if outlet:
+        outlet = outlet.strip().rstrip(".").rpartition(" for ")[2]  # "NJ Advance Media for NJ.com"
+        if _ROLE.search(outlet) or any(ch.isdigit() for ch in outlet) or len(word_list(outlet)) > 6:
+            outlet = None  # "Staff Writer", "Business Columnist", a time stamp: no outlet
+    return name, outlet or None
+
+
+_ROLE = re.compile(
+    r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|author|journalist|"
+    r"redakteur\w*|korrespondent\w*|periodista|redactor\w*|corresponsal|journaliste|rédact\w*)\b",
+    re.IGNORECASE,
+)
+
+
 _REVISION_LABEL = re.compile(r"\b(updated|modified|revised|edited)\b", re.IGNORECASE)
 
 

@@ -23,7 +23,9 @@ FORMAT_VERSION = 7
 # headline shares two words with the lede and is no time stamp; an outlet's name ends at a year; a
 # PDF line is joined to the next only when that one lies just below it in type of the same size; a
 # full stop before a digit ends no sentence; a one-page print's header and footer are dropped.
-INGEST_VERSION = 7
+# 8: a saved page with no sentence is no article; a table drawn with pipes is article text; a date
+# line in another language (dateparser) and a byline are metadata, not text (author and outlet).
+INGEST_VERSION = 8
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

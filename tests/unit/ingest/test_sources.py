@@ -774,3 +774,61 @@ def test_japanese_kana_and_kanji_are_one_writing_system() -> None:
     text = "特に困ったのが、起動ショートカットキーに関する設定。これが非常に困ったもの。"
     assert dominant_script(text) == "CJK"
     assert chrome_reason("再起動して完了", dominant_script(text)) is None
+
+
+# A reader's own notes and pasted stories: title, date line and byline in English, German, Spanish.
+TEXT_ARTICLES = [
+    (
+        "School District Releases Reading Scores\nSeptember 9, 2024\nBy Marcus Oyelaran, Millbrook Gazette\n\n",
+        "2024-09-09",
+        "Marcus Oyelaran",
+        "Millbrook Gazette",
+    ),
+    (
+        "Hochwasser in Altenburg: Feuerwehr evakuiert 300 Bewohner\n12. Juni 2024\n"
+        "Von Katrin Vogel, Thüringer Landbote\n\n",
+        "2024-06-12",
+        "Katrin Vogel",
+        "Thüringer Landbote",
+    ),
+    (
+        "La alcaldesa gana un tercer mandato\n27 de mayo de 2024\nPor Lucía Ferrándiz\n\n",
+        "2024-05-27",
+        "Lucía Ferrándiz",
+        None,
+    ),
+    ("Harbour wall rebuilt\n\nBy Dana Whitfield, Staff Writer\n\n", None, "Dana Whitfield", None),
+]
+
+
+@pytest.mark.parametrize(("head", "published", "author", "outlet"), TEXT_ARTICLES)
+def test_a_text_article_s_date_line_and_byline_are_read_and_not_cited(
+    tmp_path: Path, head: str, published: str | None, author: str, outlet: str | None
+) -> None:
+    body = "The harbour wall was rebuilt over the winter at a cost of two million crowns, the council said.\n"
+    path = tmp_path / "story.txt"
+    path.write_text(head + body, encoding="utf-8")
+    doc = read_document(path, tmp_path)
+    assert (doc.published, doc.author, doc.outlet) == (published, author, outlet)
+    cited = " ".join(doc.text[a:b] for a, b in doc.regions)
+    assert author not in cited, "the byline was article text (it was cited as an answer)"
+    assert "two million crowns" in cited
+
+
+def test_a_table_in_a_text_article_is_article_text(tmp_path: Path) -> None:
+    table = (
+        "| School     | 2023 | 2024 |\n|------------|------|------|\n| Harlow     | 72   | 75   |\n"
+        "| Pine Grove | 63   | 62   |\n"
+    )
+    intro = "Reading scores rose at most of the district's elementary schools this year, the report said.\n\n"
+    menu = "Home | News | Sports\nAbout | Contact | Jobs\nTerms | Privacy | Help\n\n"
+    for text in (
+        intro + table + "\nThe district will publish the full report in January, officials said.\n",
+        intro + table,
+    ):
+        path = tmp_path / "scores.txt"
+        path.write_text(menu + text, encoding="utf-8")
+        doc = read_document(path, tmp_path)
+        cited = " ".join(doc.text[a:b] for a, b in doc.regions)
+        assert "| Pine Grove | 63   | 62   |" in cited, "a table's rows were dropped as breadcrumbs"
+        assert "About | Contact" not in cited, "a menu of three lines without figures is no table"
