@@ -41,6 +41,16 @@ def examples_for(sources: set[str]) -> list[str]:
     """The example questions whose article is among the indexed `sources`."""
     return [q for q, source in EXAMPLES if source in sources]
 # Scroll the marked passage of the source panel into view once it is rendered.
+# After an answer: the chat shows the question just asked at its top, with the answer below it (it
+# scrolled to the end of the last citation card, so the answer itself was out of sight).
+TURN_JS = """() => { setTimeout(() => {
+  const wrap = document.querySelector('#qa-chat .bubble-wrap');
+  const asked = document.querySelectorAll('#qa-chat .user-row');
+  const last = asked[asked.length - 1];
+  if (wrap && last) {  // 48 px: below the chat's icons
+    wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 48;
+  }
+}, 150); }"""
 SCROLL_JS = """() => { setTimeout(() => {
   const el = document.getElementById('qa-cited');
   if (el) { el.scrollIntoView({block: 'center'}); }
@@ -209,6 +219,7 @@ def build_app(service: Service) -> gr.Blocks:
             # process (a test's fake model) shows its progress bar instead.
             report = service.rebuild(progress=True, log=lambda line: progress(None, desc=line))
         except QAError as err:
+            say(f"rebuild: {err}")  # in the server log, as the API's refusals are
             return f"⚠ {message_html(err)}", documents_html(service.documents()), gr.update()
         skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
         return esc(report.summary()) + skipped, documents_html(service.documents()), gr.update(choices=sources())
@@ -301,6 +312,7 @@ def build_app(service: Service) -> gr.Blocks:
                     elem_id="qa-chat",
                     sanitize_html=True,
                     render_markdown=False,
+                    autoscroll=False,  # TURN_JS shows each new turn from its question down
                     placeholder="Ask a question about the articles. Answers are exact excerpts with citations.",
                 )
                 question = gr.Textbox(
@@ -326,16 +338,15 @@ def build_app(service: Service) -> gr.Blocks:
         turn_outputs = [chat, question, last, cite_pick, asked, turns, alone_btn, viewer]
         question.submit(
             respond, [question, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
-        )
+        ).then(None, None, None, js=TURN_JS)
         alone_btn.click(
             ask_alone, [chat, last, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
-        )
-        new_btn.click(
-            new_conversation,
-            None,
-            [chat, last, cite_pick, asked, turns, alone_btn, viewer, export_file],
-            api_visibility="private",
-        )
+        ).then(None, None, None, js=TURN_JS)
+        # "New conversation", and the chat's own clear (trash) icon, which emptied the screen but left
+        # the conversation behind: the next question was still searched with the cleared ones.
+        cleared = [chat, last, cite_pick, asked, turns, alone_btn, viewer, export_file]
+        new_btn.click(new_conversation, None, cleared, api_visibility="private")
+        chat.clear(new_conversation, None, cleared, api_visibility="private")
         export_btn.click(export, turns, export_file, api_visibility="private")
         cite_pick.input(open_source, [cite_pick, last], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_JS

@@ -115,16 +115,24 @@ def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | N
         return head + f'<div class="qa-source">{esc(text)}</div>'
     s, e = c["start_char"], c["end_char"]
     hs, he = c["highlight"]["start_char"], c["highlight"]["end_char"]
-    body = (
-        esc(text[:s])
-        + '<span class="qa-cited" id="qa-cited">'
-        + esc(text[s:hs])
-        + f'<mark class="qa-evidence">{esc(text[hs:he])}</mark>'
-        + esc(text[he:e])
-        + "</span>"
-        + esc(text[e:])
-    )
+    body = esc(text[:s]) + f'<span id="qa-cited">{_marked(text, s, e, hs, he)}</span>' + esc(text[e:])
     return head + f'<div class="qa-source" id="qa-source">{body}</div>'
+
+
+def _marked(text: str, s: int, e: int, hs: int, he: int) -> str:
+    """The cited passage [s, e) with its evidence [hs, he) marked, one box per paragraph: a box drawn
+    across the blank lines between paragraphs showed as empty boxes there."""
+    out, a = [], s
+    for part in re.split(r"(\n\s*\n)", text[s:e]):
+        b = a + len(part)
+        if part.strip():
+            x, y = min(max(hs, a), b), min(max(he, a), b)
+            evidence = f'<mark class="qa-evidence">{esc(text[x:y])}</mark>' if x < y else ""
+            out.append(f'<span class="qa-cited">{esc(text[a:x])}{evidence}{esc(text[y:b])}</span>')
+        else:
+            out.append(esc(part))
+        a = b
+    return "".join(out)
 
 
 def documents_html(docs: list[dict[str, Any]]) -> str:

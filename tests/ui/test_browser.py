@@ -59,6 +59,17 @@ def ask(page: Any, question: str) -> Any:
     return page.locator("#qa-chat .qa-answer").last
 
 
+# Whether the last question asked shows inside the chat's scrolled box (below its icon bar).
+IN_VIEW = """(question) => {
+  const wrap = document.querySelector('#qa-chat .bubble-wrap');
+  const asked = [...document.querySelectorAll('#qa-chat .user-row')];
+  const last = asked[asked.length - 1];
+  if (!wrap || !last || !last.innerText.includes(question)) return false;
+  const box = wrap.getBoundingClientRect(), row = last.getBoundingClientRect();
+  return row.top >= box.top + 30 && row.bottom <= box.bottom;
+}"""
+
+
 def first_card(answer: Any) -> Any:
     """The first citation card of an answer (the cards follow the answer text in its message)."""
     return answer.locator("xpath=following-sibling::div[contains(@class, 'qa-card')][1]")
@@ -79,7 +90,7 @@ def test_citation_opens_the_article_with_the_passage_marked(
     page: Any, live_server: LiveServer, artifacts: Path
 ) -> None:
     page.locator("#qa-open label").first.click()
-    cited = page.locator("#qa-viewer .qa-cited")
+    cited = page.locator("#qa-viewer #qa-cited")  # the passage, one marked box per paragraph
     cited.wait_for(timeout=30_000)
     assert "Igor Morgulov" in cited.inner_text()
     assert "Korea JoongAng Daily" not in cited.inner_text(), "boilerplate must not be part of the cited passage"
@@ -117,7 +128,7 @@ def test_uploaded_hostile_article_is_indexed_and_renders_inert(
     assert "<script>" in card.inner_text(), "the script tag must show as text"
     assert card.locator("script, img, a").count() == 0, "no live element may come from article text"
     page.locator("#qa-open label").first.click()
-    page.locator("#qa-viewer .qa-cited").wait_for(timeout=30_000)
+    page.locator("#qa-viewer #qa-cited").wait_for(timeout=30_000)
     viewer = "#qa-viewer .qa-source"
     assert page.locator(f"{viewer} script, {viewer} img, {viewer} a, #qa-viewer script").count() == 0
     assert page.locator("#qa-viewer a").count() == 1, "the only link is the one to the original file"
@@ -173,6 +184,9 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     searched = page.locator("#qa-chat .qa-query").first.inner_text()
     assert searched.startswith("Searched for: What committee role does he hold? (") and "TASS" in searched
     assert "first deputy chairman" in first_card(follow).inner_text()
+    # The turn is shown from its question down: the chat had scrolled to the end of the last card,
+    # with the question and the answer out of sight above it.
+    page.wait_for_function(IN_VIEW, arg="What committee role does he hold?", timeout=10_000)
     page.screenshot(path=str(artifacts / "conversation.png"), full_page=True)
 
     # One click asks it again on its own words: nothing is carried, so no "Searched for".
@@ -197,3 +211,13 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     alone = ask(page, "What committee role does he hold?")
     assert page.locator("#qa-chat .qa-query").count() == 0, "a new conversation carried the old one"
     assert alone.count() == 1
+
+    # The chat's own clear (trash) icon starts a new conversation too: it emptied the screen while
+    # the next question was still searched with the cleared ones.
+    ask(page, "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?")
+    page.locator("#qa-chat button[aria-label='Clear']").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    # The screen empties at once; the server's reset is done when the citation list is empty too.
+    page.wait_for_function("document.querySelectorAll('#qa-open label').length === 0", timeout=30_000)
+    ask(page, "What committee role does he hold?")
+    assert page.locator("#qa-chat .qa-query").count() == 0, "the cleared conversation was carried"

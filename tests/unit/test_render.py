@@ -36,3 +36,23 @@ def test_the_http_k_is_a_whole_number_or_a_one_line_refusal(value: object) -> No
     with pytest.raises(UsageError, match="k must be a whole number"):
         _k(value)
     assert _k(5.0) == 5 and _k(3) == 3  # the slider sends floats
+
+
+def test_the_cited_passage_is_marked_paragraph_by_paragraph() -> None:
+    import re
+
+    from ui.render import source_html
+
+    text = "Title\n\nFirst para of the story.\n\nSecond para, the answer is here. More.\n\nLast.\n"
+    s, e = text.index("First"), text.index("More.") + len("More.")
+    hs, he = text.index("the answer"), text.index(" More.")
+    c = {"start_char": s, "end_char": e, "highlight": {"start_char": hs, "end_char": he}}
+    out = source_html("a.txt", "Title", text, c)
+    boxes = re.findall(r'<span class="qa-cited">(.*?)</span>', out)
+    # One box per paragraph: none drawn over the blank line between them (it showed as an empty box).
+    assert boxes == [
+        "First para of the story.",
+        'Second para, <mark class="qa-evidence">the answer is here.</mark> More.',
+    ]
+    plain = re.sub(r"<[^>]+>", "", out.split('class="qa-source"', 1)[1].split(">", 1)[1])
+    assert plain.replace("</div", "").startswith(text.rstrip("\n")), "the article's text is unchanged"
