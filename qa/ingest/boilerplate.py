@@ -177,6 +177,19 @@ MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 # headline ("SEE MORE: ...", "Read also: ...", "RELATED: ..."). A label of other words ("UPDATE:",
 # "WASHINGTON:") is the article's own.
 _POINTER = re.compile(r"^\W*((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)\s*[:：|»›]\s*\S")
+# A photo's credit as "Name Surname/Outlet"; a picture's file name; a pointer past an insert; a
+# shopping site's affiliate disclosure.
+_NAME_SLASH_OUTLET = re.compile(r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}\s*/\s*[A-Z][\w.&'’ -]{1,40}$")
+_IMAGE_FILE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|svg|avif|bmp|tiff?)$", re.IGNORECASE)
+_CONTINUES = re.compile(r"\b(?:story|article|text|reading)\s+continues\s+(?:below|after|under)\b", re.IGNORECASE)
+_DISCLOSURE = re.compile(
+    r"\b(?:may|might|could)\s+(?:earn|receive|get)\s+(?:an?\s+)?(?:small\s+)?(?:affiliate\s+)?"
+    r"(?:commission|share of sales|compensation)\b",
+    re.IGNORECASE,
+)
+_SHOPPING = re.compile(
+    r"\b(?:products?|links?|purchases?|buy|retailers?|this (?:page|article|site|post|story))\b", re.IGNORECASE
+)
 _POINTER_WORDS = _UI_WORDS | {"see", "also", "watch", "recommended", "editor's", "editors", "picks", "must"}
 _POINTING = frozenset(["see", "read", "watch", "listen", "related", "more", "also", "recommended", "trending"])
 
@@ -250,7 +263,7 @@ def running_text(sentence: str) -> bool:
 
 
 # Reasons that hold even for a line that reads like a sentence ("You must be logged in to ...").
-STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt", "consent notice"})
+STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt", "consent notice", "disclosure"})
 
 
 def sentence_like(line: str, n: int) -> bool:
@@ -290,8 +303,14 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "identifier"
     if n <= 8 and foreign_script(line, dominant):
         return "other script"
-    if n <= 10 and _CREDIT.search(line) and not TERMINAL.search(line):
-        return "credit"
+    if n <= 10 and (_CREDIT.search(line) or _NAME_SLASH_OUTLET.match(stripped)) and not TERMINAL.search(line):
+        return "credit"  # "Photo by ...", "Jason Cipriani/ZDNet"
+    if _IMAGE_FILE.match(stripped):
+        return "image file name"  # "airpods-pro-2.jpg", what a printed page shows of a missing picture
+    if n <= 8 and _CONTINUES.search(line):
+        return "pointer"  # "Story continues below gallery"
+    if n <= 40 and _DISCLOSURE.search(line) and _SHOPPING.search(line):
+        return "disclosure"  # "Disclosure: ZDNet may earn a commission from some of the products ..."
     pointer = _POINTER.match(line)
     if pointer and n <= 25 and not TERMINAL.search(line):
         label = [w.lower() for w in pointer.group(1).split()]

@@ -24,7 +24,8 @@ FORMAT_VERSION = 7
 # PDF line is joined to the next only when that one lies just below it in type of the same size; a
 # full stop before a digit ends no sentence; a one-page print's header and footer are dropped.
 # 8: a saved page with no sentence is no article; a table drawn with pipes is article text; a date
-# line in another language (dateparser) and a byline are metadata, not text (author and outlet).
+# line in another language (dateparser) and a byline are metadata, not text (author and outlet); a
+# picture's file name, a "Name/Outlet" credit, "Story continues below" and an affiliate disclosure are chrome.
 INGEST_VERSION = 8
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

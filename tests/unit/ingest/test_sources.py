@@ -770,6 +770,27 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
     assert (chrome_reason(line) == "link to another page") is pointer
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # What a shopping page printed to PDF quotes as text (a user's test): a picture's file name, a
+        # credit as "Name/Outlet", a pointer past a gallery, an affiliate disclosure.
+        ("airpods-pro-2.jpg", "image file name"),
+        ("Jason Cipriani/ZDNet", "credit"),
+        ("Story continues below gallery", "pointer"),
+        ("Disclosure: ZDNet may earn a commission from some of the products featured on this page.", "disclosure"),
+        ("We may earn a commission when you buy through links on our site.", "disclosure"),
+        # ... and news that reads alike.
+        ("The company may earn a commission, analysts said, if the deal closes.", None),
+        ("He flew from Paris/Orly to Rome.", None),
+        ("AC/DC", None),
+        ("The photo, taken in 2019.jpg format, was shared widely.", None),
+    ],
+)
+def test_page_furniture_of_shopping_pages_is_chrome(line: str, reason: str | None) -> None:
+    assert chrome_reason(line) == reason
+
+
 def test_japanese_kana_and_kanji_are_one_writing_system() -> None:
     text = "特に困ったのが、起動ショートカットキーに関する設定。これが非常に困ったもの。"
     assert dominant_script(text) == "CJK"
