@@ -79,8 +79,18 @@ def carried_wins(question: str, carried_confidence: float, own_confidence: float
     """Whether the search that carries the conversation is kept: when the corpus answers it clearly
     better than the question alone, and always for a question of function words ("When?", "And
     why?"), which alone names nothing to look for (it matched "when" in some other article better
-    than the conversation's words did, and was refused)."""
-    return carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question)
+    than the conversation's words did, and was refused), or one that `leans_back`."""
+    return carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question) or leans_back(question)
+
+
+_PRONOUN = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their|hers|theirs)\b", re.IGNORECASE)
+
+
+def leans_back(question: str) -> bool:
+    """Whether a question points back with a pronoun and names nothing of its own ("When was she
+    born?"): alone it could be about anyone, so it keeps the conversation however well its other
+    words match elsewhere (alone it was answered from whichever birth the corpus mentions)."""
+    return bool(_PRONOUN.search(question)) and not own_names(question)
 
 
 # A name: a capitalised word after the question's first ("What is the capital of France?").

@@ -51,7 +51,7 @@ def test_only_a_question_of_unused_function_words_is_judged_by_the_words_searche
     assert judged_by_searched("And when?", 0.0), "nothing of its own: judged by the carried words"
     assert not judged_by_searched("And when?", 0.5), "the corpus uses its words: judged by them"
     assert not judged_by_searched("Xylophone marmalade orbit velocity?", 0.0), "unknown content words abstain"
-    q = "What did he add?"
+    q = "What did the senator add?"
     assert carried_wins(q, 0.5, 0.5 - CARRY_MARGIN - 0.01) and not carried_wins(q, 0.5, 0.5 - CARRY_MARGIN)
 
 
@@ -61,6 +61,10 @@ def test_a_question_of_function_words_always_keeps_the_conversation() -> None:
     for q in ("When?", "And why?", "Where?"):
         assert carried_wins(q, 0.30, 0.45), q
     assert not carried_wins("When did Kim meet Putin?", 0.30, 0.45)
+    # A pronoun and no name of its own: about someone only the conversation names.
+    assert carried_wins("When was she born?", 0.30, 0.45) and carried_wins("What did they decide?", 0.3, 0.45)
+    assert not carried_wins("When was Jane Austen born?", 0.30, 0.45), "it names its own subject"
+    assert not carried_wins("How many people were arrested?", 0.30, 0.45), "no pronoun: alone if it matches better"
 
 
 def test_without_history_the_query_is_the_question(engine: Engine, corpus: Path) -> None:
