@@ -38,8 +38,9 @@ ONE_MB = 1_000_000
 QUESTIONS: list[tuple[str, Any, str]] = [
     ("empty", "", ERROR),
     ("white space", " \t\n\r\u3000\u00a0 ", ERROR),
-    ("1 MB: the question repeated", (KNOWN_QUESTION + " ") * (ONE_MB // (len(KNOWN_QUESTION) + 1)), CITES),
-    ("1 MB: one word", "x" * ONE_MB, ANY),
+    # Over 2,000 characters: refused in one line (it was cut silently and answered).
+    ("1 MB: the question repeated", (KNOWN_QUESTION + " ") * (ONE_MB // (len(KNOWN_QUESTION) + 1)), ERROR),
+    ("1 MB: one word", "x" * ONE_MB, ERROR),
     ("NUL bytes only", "\x00" * 64, ERROR),
     ("NUL bytes inside", "Who did Im Chon-il\x00 meet in Moscow?\x00", CITES),
     ("right-to-left override only", "\u202e\u202d\u2066\u2069", ERROR),
