@@ -27,6 +27,16 @@ def qa_cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "qa", *args]
 
 
+def stop(server: subprocess.Popen[str], signum: int) -> int:
+    """Send `signum` to a `qa serve` process; its exit code once it stops (within 15 s, or fail)."""
+    server.send_signal(signum)
+    try:
+        return server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        raise AssertionError(f"qa serve did not stop within 15 s of {signal.Signals(signum).name}") from None
+
+
 def test_qa_serve_serves_follows_qa_index_and_stops_on_ctrl_c(settings: Settings) -> None:
     index = ["--seeds", str(settings.seeds_dir), "--index", str(settings.index_dir)]
     subprocess.run(qa_cli("index", *index, "--quiet"), env=ENV, check=True, timeout=300)
@@ -85,12 +95,7 @@ def test_qa_serve_serves_follows_qa_index_and_stops_on_ctrl_c(settings: Settings
         tab.request("GET", "/gradio_api/heartbeat/tab-left-open")
         assert tab.getresponse().status == 200
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise AssertionError("qa serve did not stop within 15 s of Ctrl-C") from None
+        code = stop(server, signal.SIGINT)
     assert code in (0, 130), f"qa serve exited {code} on Ctrl-C"
     assert server.stderr is not None
     assert "Traceback" not in server.stderr.read()
@@ -120,12 +125,7 @@ def test_qa_serve_stopped_by_kill_removes_its_upload_folder(settings: Settings, 
         assert server.stdout.readline().startswith("qa: serving")
         assert list(temp.glob("qa-uploads-*")), "test premise: the server made its upload folder in TMPDIR"
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            code = server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise AssertionError("qa serve did not stop within 15 s of SIGTERM") from None
+        code = stop(server, signal.SIGTERM)
     assert code in (0, 143), f"qa serve exited {code} on SIGTERM"
     assert not list(temp.glob("qa-uploads-*")), "the upload folder was left behind"
     assert server.stderr is not None and "Traceback" not in server.stderr.read()
