@@ -21,7 +21,7 @@ from tests.unit.test_cli import run_qa
 # sends the process signal argv[3] (SIGKILL, or SIGINT: a Ctrl-C) when asked for its third batch: two
 # files made and on record, the third one being embedded.
 STOPPED_BUILD = """
-import os, signal, sys
+import os, signal, sys, time
 import qa.embed.create as create_module, qa.indexing.build as build, qa.indexing.parts as parts
 from qa.cli import main
 
@@ -38,6 +38,9 @@ def create(settings):
         calls.append(len(texts))
         if len(calls) == 3:
             os.kill(os.getpid(), getattr(signal, sys.argv[3]))
+            # The main thread takes the signal when it next runs Python; on a busy machine the rest
+            # of the files could be embedded first (a CI-like run once exited 0): wait for it.
+            time.sleep(5)
         return real(texts, **kw)
 
     model.token_sums = token_sums
