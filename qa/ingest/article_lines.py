@@ -224,7 +224,9 @@ def select(lines: list[Line], weights: np.ndarray | None = None) -> list[Line]:
     span = _extend(span, body, p)
     out = list(lines)
     for j, i in enumerate(idx):
-        if not span[0] <= j <= span[1] and lines[i].kind in ("content", "title"):
+        # (A table's rows, lines.table_rows, stay: the model, fitted on web pages, reads rows of
+        # short cells as a menu.)
+        if not span[0] <= j <= span[1] and lines[i].kind in ("content", "title") and lines[i].reason != "table":
             out[i] = replace(lines[i], kind="boilerplate", reason="outside the article")
     return out
 

@@ -187,8 +187,11 @@ _DISCLOSURE = re.compile(
     r"(?:commission|share of sales|compensation)\b",
     re.IGNORECASE,
 )
+# ... that speaks of this page or its links: "the recalled products may receive compensation" is news.
 _SHOPPING = re.compile(
-    r"\b(?:products?|links?|purchases?|buy|retailers?|this (?:page|article|site|post|story))\b", re.IGNORECASE
+    r"\b(?:this (?:page|article|site|post|story)|our (?:site|links?|partners?)"
+    r"|(?:through|via|from) (?:our |these )?links?)\b",
+    re.IGNORECASE,
 )
 _POINTER_WORDS = _UI_WORDS | {"see", "also", "watch", "recommended", "editor's", "editors", "picks", "must"}
 _POINTING = frozenset(["see", "read", "watch", "listen", "related", "more", "also", "recommended", "trending"])

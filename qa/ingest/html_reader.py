@@ -25,7 +25,15 @@ from __future__ import annotations
 from typing import Any
 
 from qa.errors import UnreadableFileError
-from qa.ingest.boilerplate import STRONG_REASONS, chrome_reason, dominant_script, is_prose, running_text
+from qa.ingest.boilerplate import (
+    STRONG_REASONS,
+    chrome_reason,
+    dominant_script,
+    is_prose,
+    running_text,
+    sentence_like,
+    word_list,
+)
 from qa.ingest.lines import Line, article_regions
 from qa.ingest.metadata import is_dateline
 
@@ -111,7 +119,7 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
     body = "\n\n".join(paragraphs)
     published = _metadata(found, "date")
     regions = _regions(paragraphs, len(head), dominant_script(body))
-    if not regions or not any(running_text(p) for p in paragraphs):
+    if not regions or not any(running_text(p) or sentence_like(p, len(word_list(p))) for p in paragraphs):
         # No paragraph that reads as a sentence: a login form, a menu, an index of links ("Home
         # Sports" was indexed as an article and cited).
         raise UnreadableFileError(source, "has no article text")

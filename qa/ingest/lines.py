@@ -16,7 +16,7 @@ from qa.ingest.boilerplate import (
     is_prose,
     word_list,
 )
-from qa.ingest.metadata import SOURCE_LINE, byline, is_dateline, is_url_line
+from qa.ingest.metadata import SOURCE_LINE, byline, is_date_line, is_dateline, is_url_line, maybe_dateline
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ def line_key(line: str) -> str:
     return re.sub(r"\s+", " ", line).strip().lower()
 
 
+DATELINE_PARSES = 12  # lines of a text dateparser may read (beyond the patterns of is_date_line)
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?$")  # |---|:---:|
 
 
@@ -70,6 +71,20 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     dominant = dominant_script(text)
     spans = list(split_lines(text))
     table = table_rows(text, spans)
+    # A byline never opens a text (its first line is the title: "Von Der Leyen Visits Kyiv").
+    first_line = next((i for i, (a, b) in enumerate(spans) if a < b), 0)
+    budget = [DATELINE_PARSES]
+
+    def dated(line: str) -> bool:
+        # dateparser (~15 ms a line) for the first few short lines with a year only: a long list of
+        # seasons ("- 1923 season: ...") took seconds.
+        if is_date_line(line):
+            return True
+        if budget[0] <= 0 or not maybe_dateline(line):
+            return False
+        budget[0] -= 1
+        return is_dateline(line)
+
     kinds: list[str] = []
     reasons: list[str] = []
     for i, (start, end) in enumerate(spans):
@@ -80,9 +95,9 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
             continue
         if i in table:  # a table of the article: content, however little it reads as prose
             kinds.append("content")
-            reasons.append("")
+            reasons.append("table")
             continue
-        if is_dateline(line) or is_url_line(line) or SOURCE_LINE.match(line) or byline(line):
+        if dated(line) or is_url_line(line) or SOURCE_LINE.match(line) or (i > first_line and byline(line)):
             kinds.append("meta")
             reasons.append("metadata")
             continue
@@ -104,6 +119,8 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     title_idx: int | None = None
     for i in content_idx:
         line = text[spans[i][0] : spans[i][1]]
+        if i in table:
+            continue  # a table's row is no title
         if is_prose(line) and line.rstrip().endswith((".", "!", "?", "”", '"')):
             break
         if markdown and MD_HEADING.match(line):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from qa.ingest.boilerplate import TERMINAL, URL, word_list
+from qa.ingest.boilerplate import TERMINAL, URL, english_stop_words, word_list
 
 _MONTHS = {
     m: i
@@ -87,17 +87,28 @@ def is_date_line(line: str) -> bool:
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
+def maybe_dateline(line: str) -> bool:
+    """Whether dateparser should read `line`: short, with a year, no sentence end."""
+    return len(word_list(line)) <= 10 and not TERMINAL.search(line) and bool(_YEAR.search(line))
+
+
+# Absolute dates only ("Gestern 2024", "24 Hours 2024" are no dates), day before month where the
+# figures alone cannot tell ("03.06.2024" is 3 June, as written outside the US).
+_DATEPARSER = {"STRICT_PARSING": True, "PARSERS": ["absolute-time"], "DATE_ORDER": "DMY"}
+
+
+def _parsed(line: str) -> dt.date | None:
+    import dateparser
+
+    parsed = dateparser.parse(line, settings=_DATEPARSER)
+    return parsed.date() if parsed else None
+
+
 def is_dateline(line: str) -> bool:
     """A short line that is a date and nothing else, in any language dateparser reads ("sexta-feira,
     22 de outubro de 2010 às 20:13", "Mittwoch, 3. Juni 2020"), or a labelled date line. Only short
     lines with a year and no sentence end are given to dateparser (about 10 ms a call)."""
-    if is_date_line(line):
-        return True
-    if len(word_list(line)) > 10 or TERMINAL.search(line) or not _YEAR.search(line):
-        return False
-    import dateparser
-
-    return dateparser.parse(line, settings={"STRICT_PARSING": True}) is not None
+    return is_date_line(line) or (maybe_dateline(line) and _parsed(line) is not None)
 
 
 def dateline_date(line: str) -> str | None:
@@ -106,12 +117,8 @@ def dateline_date(line: str) -> str | None:
     if is_date_line(line):
         found = find_date(line)
         return found[0] if found else None
-    if not is_dateline(line):
-        return None
-    import dateparser
-
-    parsed = dateparser.parse(line, settings={"STRICT_PARSING": True})
-    return parsed.date().isoformat() if parsed else None
+    parsed = _parsed(line) if maybe_dateline(line) else None
+    return parsed.isoformat() if parsed else None
 
 
 # "By Dana Whitfield, Millbrook Gazette", "Von Katrin Vogel, Thüringer Landbote", "Por Lucía Ferrándiz":
@@ -119,7 +126,7 @@ def dateline_date(line: str) -> str | None:
 # perhaps the outlet after a comma, a bar or a dash.
 _NAME_WORD = r"[^\W\d_][\w.'’-]*"
 _BYLINE = re.compile(
-    rf"^(?i:by|von|por|par|di|door|av|af)\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
+    rf"^(?i:by|von|por|par)\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
     rf"(?:\s*(?:,|\||–|—|\s-)\s*(?P<outlet>[^\W\d_][^,|]{{1,60}}))?$"
 )
 
@@ -130,10 +137,16 @@ def byline(line: str) -> tuple[str, str | None] | None:
     if not m or line.rstrip().endswith(("?", "!")):
         return None
     name, outlet = m.group("name"), m.group("outlet")
-    if not all(w[0].isupper() for w in name.split()) or (outlet and not outlet[0].isupper()):
+    words = name.split()
+    if not all(w[0].isupper() for w in words) or (outlet and not outlet[0].isupper()):
         return None
+    if any(w.casefold() in english_stop_words() for w in words):
+        return None  # a heading in title case: "By The Numbers", "Par For The Course"
     if outlet:
-        outlet = outlet.strip().rstrip(".").rpartition(" for ")[2]  # "NJ Advance Media for NJ.com"
+        outlet = outlet.strip().rstrip(".")
+        media, _, site = outlet.rpartition(" for ")
+        if media and "." in site and " " not in site:
+            outlet = site  # "NJ Advance Media for NJ.com" (not "Center for Public Integrity")
         if _ROLE.search(outlet) or any(ch.isdigit() for ch in outlet) or len(word_list(outlet)) > 6:
             outlet = None  # "Staff Writer", "Business Columnist", a time stamp: no outlet
     return name, outlet or None

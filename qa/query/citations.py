@@ -315,6 +315,8 @@ def _said_already(hit: Hit, spans: list[Span], text_of: Callable[[str], str]) ->
         return " ".join(text[span[0] : span[1]].split())
 
     own = said(hit.highlight)
+    if not running_text(own):
+        return False  # "He declined to comment." may close two passages that differ
     return any(s.source == hit.chunk.source and s.highlight and said(s.highlight) == own for s in spans)
 
 

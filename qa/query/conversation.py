@@ -83,7 +83,9 @@ def carried_wins(question: str, carried_confidence: float, own_confidence: float
     return carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question) or leans_back(question)
 
 
-_PRONOUN = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their|hers|theirs)\b", re.IGNORECASE)
+# Personal pronouns: "it" is as often no one ("How long does it take to ...?"); without it the
+# conversation sets score the same (docs/MEASUREMENTS.md).
+_PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs)\b", re.IGNORECASE)
 
 
 def leans_back(question: str) -> bool:

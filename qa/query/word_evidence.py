@@ -26,11 +26,13 @@ size uses them, so there nothing changes.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 _lock = threading.Lock()
+_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -110,7 +112,7 @@ class WordEvidence:
         # Delacroix tell reporters?" of an article where someone "told journalists"). It is left out.
         idf[held & (f == 0)] = 0.0
         share = float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
-        return coverage, share
+        return float(coverage), share
 
     def _counted(self, text: str, tokens: Sequence[str], known: Any) -> Any:
         """Which of `text`'s BM25 tokens count as evidence: all but the English function words that
@@ -122,5 +124,9 @@ class WordEvidence:
         words = self._words(text)
         if len(words) != len(tokens):  # not aligned (cannot happen with one tokeniser): every token
             return np.ones(len(tokens), dtype=bool)
-        counted = np.asarray([bool(k) or not function_word(w) for w, k in zip(words, known, strict=True)])
+        # The words come lower-cased: a word the question writes in capitals ("WHO", "US") is a name.
+        capitals = {w.casefold() for w in _CAPITALS.findall(text)}
+        counted = np.asarray(
+            [bool(k) or w.casefold() in capitals or not function_word(w) for w, k in zip(words, known, strict=True)]
+        )
         return counted if counted.any() else np.ones(len(tokens), dtype=bool)

@@ -127,6 +127,12 @@ def test_a_page_without_an_article_is_refused_in_one_line(tmp_path: Path, conten
     assert str(err.value).startswith("page.html") and "\n" not in str(err.value)
 
 
+def test_a_page_of_one_short_sentence_is_an_article(tmp_path: Path) -> None:
+    body = "<article><p>The library reopened on Saturday.</p></article>"  # five words, a sentence's end
+    page = f"<html><head><title>Library</title></head><body>{body}</body></html>"
+    assert "reopened on Saturday" in read_document(write(tmp_path, "brief.html", page), tmp_path).text
+
+
 def test_a_short_page_in_a_script_without_spaces_is_an_article(tmp_path: Path) -> None:
     text = "図書館は土曜日に八か月ぶりに再開しました。"  # one sentence: few "words" between spaces
     page = f"<html><head><title>お知らせ</title></head><body><article><p>{text}</p></article></body></html>"

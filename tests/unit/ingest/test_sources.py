@@ -782,6 +782,7 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
         ("We may earn a commission when you buy through links on our site.", "disclosure"),
         # ... and news that reads alike.
         ("The company may earn a commission, analysts said, if the deal closes.", None),
+        ("Customers who bought the recalled products may receive compensation under the settlement, it said.", None),
         ("He flew from Paris/Orly to Rome.", None),
         ("AC/DC", None),
         ("The photo, taken in 2019.jpg format, was shared widely.", None),
@@ -789,6 +790,55 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
 )
 def test_page_furniture_of_shopping_pages_is_chrome(line: str, reason: str | None) -> None:
     assert chrome_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("12. Juni 2024", "2024-06-12"),
+        ("03.06.2024", "2024-06-03"),  # day first where the figures cannot tell (was read as 6 March)
+        ("Gestern 2024", None),  # relative: no date (was the day before the build)
+        ("2024: 100 Days", None),
+        ("24 Hours 2024", None),
+        ("Hace 2 días 2024", None),
+    ],
+)
+def test_a_date_line_states_an_absolute_date(line: str, date: str | None) -> None:
+    from qa.ingest.metadata import dateline_date
+
+    assert dateline_date(line) == date
+
+
+def test_dateparser_reads_only_a_few_lines_of_a_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A list of 300 seasons, each a short line with a year: dateparser (~15 ms a line) read all of them.
+    import qa.ingest.metadata as metadata
+    from qa.ingest.lines import DATELINE_PARSES
+
+    calls: list[str] = []
+    real = metadata._parsed
+    monkeypatch.setattr(metadata, "_parsed", lambda line: calls.append(line) or real(line))
+    seasons = "\n".join(f"- {1900 + i} season: club finished {i % 9 + 1}th" for i in range(300))
+    path = tmp_path / "club.txt"
+    path.write_text("Club history\n\nThe club was founded in 1899 and has played every season since.\n\n" + seasons)
+    read_document(path, tmp_path)
+    assert 0 < len(calls) <= DATELINE_PARSES
+
+
+@pytest.mark.parametrize(
+    ("first", "title", "author"),
+    [
+        ("Von Der Leyen Visits Kyiv", "Von Der Leyen Visits Kyiv", None),  # a headline opens a text
+        ("Fish Market Report Out\n\nBy The Numbers", "Fish Market Report Out", None),  # a heading in title case
+        ("Harbour Wall Report Out\n\nBy Jane Doe, Center for Public Integrity", "Harbour Wall Report Out", "Jane Doe"),
+    ],
+)
+def test_a_title_case_heading_is_no_byline(tmp_path: Path, first: str, title: str, author: str | None) -> None:
+    path = tmp_path / "story.txt"
+    path.write_text(first + "\n\nThe harbour wall was rebuilt over the winter, the council said on Monday.\n")
+    doc = read_document(path, tmp_path)
+    assert (doc.title, doc.author) == (title, author)
+    if author:
+        assert doc.outlet == "Center for Public Integrity", "an outlet's name was cut at 'for'"
 
 
 def test_japanese_kana_and_kanji_are_one_writing_system() -> None:
@@ -843,13 +893,13 @@ def test_a_table_in_a_text_article_is_article_text(tmp_path: Path) -> None:
     )
     intro = "Reading scores rose at most of the district's elementary schools this year, the report said.\n\n"
     menu = "Home | News | Sports\nAbout | Contact | Jobs\nTerms | Privacy | Help\n\n"
-    for text in (
-        intro + table + "\nThe district will publish the full report in January, officials said.\n",
-        intro + table,
-    ):
+    outro = "\nThe district will publish the full report in January, officials said.\n"
+    # Between two paragraphs, at the end, after a menu, and opening the file.
+    for text in (intro + table + outro, intro + table, menu + intro + table + outro, table + "\n" + intro):
         path = tmp_path / "scores.txt"
-        path.write_text(menu + text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         doc = read_document(path, tmp_path)
         cited = " ".join(doc.text[a:b] for a, b in doc.regions)
-        assert "| Pine Grove | 63   | 62   |" in cited, "a table's rows were dropped as breadcrumbs"
+        assert "| Pine Grove | 63   | 62   |" in cited, f"a table's rows were dropped: {text[:40]!r}"
         assert "About | Contact" not in cited, "a menu of three lines without figures is no table"
+        assert doc.title is None or "|" not in doc.title, "a table's row is no title"

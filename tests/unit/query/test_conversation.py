@@ -65,6 +65,7 @@ def test_a_question_of_function_words_always_keeps_the_conversation() -> None:
     assert carried_wins("When was she born?", 0.30, 0.45) and carried_wins("What did they decide?", 0.3, 0.45)
     assert not carried_wins("When was Jane Austen born?", 0.30, 0.45), "it names its own subject"
     assert not carried_wins("How many people were arrested?", 0.30, 0.45), "no pronoun: alone if it matches better"
+    assert not carried_wins("How long does it take to renew a passport?", 0.10, 0.60), "'it' is often no one"
 
 
 def test_without_history_the_query_is_the_question(engine: Engine, corpus: Path) -> None:

@@ -73,6 +73,9 @@ def test_function_words_the_corpus_never_uses_count_in_neither_share(evidence: W
     unknown = searched("When did Eveleth play xylophone?", [0, 0, 2, 0, 0])
     coverage, share = evidence.shares(unknown, unknown, "a.txt", passages=10)
     assert coverage == 0.5 and share < 0.5
+    # A word the question writes in capitals is a name, not a function word: "WHO" counts.
+    who = searched("What did WHO tell Eveleth?", [4, 1, 0, 0, 2])
+    assert evidence.shares(who, who, "a.txt", passages=10)[0] == pytest.approx(0.6)
     # A corpus that uses them: they count as before ("when" held by neither article).
     used = searched("When did Eveleth write?", [3, 1, 2, 0])
     assert evidence.shares(used, used, "a.txt", passages=10)[1] < 1.0
