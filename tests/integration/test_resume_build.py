@@ -22,6 +22,9 @@ from tests.unit.test_cli import run_qa
 # files made and on record, the third one being embedded.
 STOPPED_BUILD = """
 import os, signal, sys, time
+# Ctrl-C as in a terminal: the process this test runs in may have inherited SIGINT ignored from the
+# runner (after the whole suite had run, a fresh clone's build once took no notice of it).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import qa.embed.create as create_module, qa.indexing.build as build, qa.indexing.parts as parts
 from qa.cli import main
 
