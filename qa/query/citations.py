@@ -1,4 +1,4 @@
-"""Pure retrieval logic: merging passages, choosing the evidence sentence, building citations.
+"""Pure retrieval logic: the excerpt around an evidence sentence, merging passages, building citations.
 
 Nothing here touches the disk or the model; `engine.py` feeds it scores and texts.
 """
@@ -6,148 +6,20 @@ Nothing here touches the disk or the model; `engine.py` feeds it scores and text
 from __future__ import annotations
 
 import bisect
-import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import Any, Protocol
+from typing import Protocol
 
 from qa.answer import Citation, Highlight
-from qa.chunking import line_of, sentence_spans
+from qa.chunking import line_of
 from qa.ingest.boilerplate import running_text
+from qa.query.highlight import best_sentence
 from qa.query.params import RetrievalParams
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
 # The excerpt around an evidence sentence: whole sentences on both sides up to this many characters.
 WINDOW_CHARS = 700
-
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "at",
-        "by",
-        "for",
-        "with",
-        "about",
-        "against",
-        "between",
-        "into",
-        "through",
-        "during",
-        "before",
-        "after",
-        "above",
-        "below",
-        "to",
-        "from",
-        "up",
-        "down",
-        "in",
-        "out",
-        "on",
-        "off",
-        "over",
-        "under",
-        "again",
-        "further",
-        "then",
-        "once",
-        "here",
-        "there",
-        "when",
-        "where",
-        "why",
-        "how",
-        "all",
-        "any",
-        "both",
-        "each",
-        "few",
-        "more",
-        "most",
-        "other",
-        "some",
-        "such",
-        "no",
-        "nor",
-        "not",
-        "only",
-        "own",
-        "same",
-        "so",
-        "than",
-        "too",
-        "very",
-        "s",
-        "t",
-        "can",
-        "will",
-        "just",
-        "don",
-        "should",
-        "now",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "have",
-        "has",
-        "had",
-        "having",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "i",
-        "me",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "it",
-        "its",
-        "they",
-        "them",
-        "their",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "this",
-        "that",
-        "these",
-        "those",
-        "am",
-        "would",
-        "could",
-        "also",
-        "as",
-    ]
-)
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased word tokens without stop words (for lexical overlap)."""
-    return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if t not in STOPWORDS]
 
 
 class Located(Protocol):
@@ -233,36 +105,6 @@ def evidence_window(
     return (min(int(spans[lo][0]), highlight[0]), end), highlight
 
 
-_FIGURE = re.compile(r"\d")
-_ENDS = re.compile(r"[.!…:;。！]\W*$")
-
-
-def answering(
-    text: str, spans: Any, scores: Any, excerpt: tuple[int, int], highlight: tuple[int, int]
-) -> tuple[int, int]:
-    """The highlight of an excerpt: `highlight` itself, unless it reads as no answer (a heading such
-    as "What the experts say", a question such as "How did this happen?"); then the best-scored
-    sentence of the excerpt that does (`scores`: one per sentence of `spans`, the document's
-    sentences). The excerpt stays as it is: only what is marked in it moves."""
-    import numpy as np
-
-    def answers(a: int, b: int) -> bool:
-        sentence = text[a:b].strip()
-        if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
-            return False  # a question asks; it does not answer
-        # A heading: a few words, no figure, no sentence's end ("What the experts say").
-        return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
-
-    if answers(*highlight):
-        return highlight
-    inside = np.flatnonzero((spans[:, 0] >= excerpt[0]) & (spans[:, 1] <= excerpt[1]))
-    usable = [int(i) for i in inside if answers(int(spans[i, 0]), int(spans[i, 1]))]
-    if not usable:
-        return highlight
-    best = max(usable, key=lambda i: float(scores[i]))
-    return int(spans[best, 0]), int(spans[best, 1])
-
-
 def merge_hits(
     hits: Iterable[Hit],
     k: int,
@@ -331,40 +173,6 @@ def _outside(start: int, end: int, taken: list[tuple[int, int]], keep: tuple[int
         elif a >= keep[1]:
             hi = min(hi, a)
     return (lo, hi) if lo < hi else None
-
-
-def best_sentence(text: str, start: int, end: int, question: str, idf: dict[str, float]) -> tuple[int, int]:
-    """The sentence of `text[start:end]` that best matches the question.
-
-    Scored by the idf-weighted share of the question's terms it contains (with a small bonus for
-    consecutive question words, i.e. names); ties go to the earlier sentence.
-    """
-    spans = sentence_spans(text, start, end) or [(start, end)]
-    q_terms = terms(question)
-    if not q_terms:
-        return spans[0]
-    q_set = set(q_terms)
-    q_bigrams = set(pairwise(q_terms))
-    default_idf = max(idf.values(), default=1.0)
-    best, best_score = spans[0], -1.0
-    for a, b in spans:
-        s_terms = terms(text[a:b])
-        present = q_set.intersection(s_terms)
-        score = sum(idf.get(t, default_idf) for t in present)
-        score += 0.5 * sum(idf.get(x, default_idf) for x, y in q_bigrams.intersection(pairwise(s_terms)))
-        if score > best_score + 1e-9:
-            best, best_score = (a, b), score
-    return best
-
-
-def compute_idf(texts: Iterable[str]) -> dict[str, float]:
-    df: dict[str, int] = {}
-    n = 0
-    for t in texts:
-        n += 1
-        for term in set(terms(t)):
-            df[term] = df.get(term, 0) + 1
-    return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
 
 
 class DocInfo(Protocol):

@@ -20,8 +20,9 @@ from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
 from qa.ingest.boilerplate import running_text
 from qa.query import conversation, cues, fusion, late, word_evidence
-from qa.query.citations import Hit, answering, compute_idf, evidence_window, make_citation, merge_hits, sentence_joins
+from qa.query.citations import Hit, evidence_window, make_citation, merge_hits, sentence_joins
 from qa.query.fusion import SentenceScores
+from qa.query.highlight import answering, compute_idf
 from qa.query.params import RetrievalParams
 from qa.query.validate import check_dates, clean_question, filter_articles
 from qa.query.word_evidence import WordEvidence
@@ -228,8 +229,7 @@ class Engine:
         # back to [0, 1]: a sentence's cue can lift the sentence term above its first-stage maximum
         passage_scores *= self.params.top / (self.params.top + self.params.sentence * self.params.cue)
         rank = np.argsort(-passage_scores, kind="stable")
-        # Each passage, best first, becomes the excerpt around its evidence sentence (made lazily: only
-        # as many as it takes to fill k citations).
+        # Each passage, best first, becomes the excerpt around its evidence (lazily: as many as k needs).
         hits = (self._window(int(passages[i]), float(passage_scores[i]), sent, raw) for i in rank)
         spans = merge_hits(self._one_per_story(hits), k, ordered=True, text_of=self.text)
         # Optionally cite only passages that hold up against the best one (QA_MIN_RELATIVE_SCORE; off by

@@ -14,8 +14,9 @@ import pytest
 import qa
 from qa.chunking import Chunk
 from qa.errors import UsageError
-from qa.query.citations import MAX_CITATION_CHARS, Hit, best_sentence, compute_idf, merge_hits
+from qa.query.citations import MAX_CITATION_CHARS, Hit, merge_hits
 from qa.query.engine import Engine
+from qa.query.highlight import best_sentence, compute_idf
 
 QUESTIONS = [
     "Since when has Kim been calling the Russian leader a comrade?",

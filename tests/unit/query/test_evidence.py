@@ -221,7 +221,7 @@ def _sentences(text: str, *parts: str) -> Any:
     ],
 )
 def test_the_highlight_is_never_a_heading_or_a_question(marked: str, expected: str) -> None:
-    from qa.query.citations import answering
+    from qa.query.highlight import answering
 
     parts = (marked, "Lead in water harms children even at low levels, Dr. Ames said.", "Read more")
     text = "\n\n".join(parts)
@@ -232,7 +232,7 @@ def test_the_highlight_is_never_a_heading_or_a_question(marked: str, expected: s
 
 
 def test_a_heading_stays_marked_when_the_excerpt_has_nothing_better() -> None:
-    from qa.query.citations import answering
+    from qa.query.highlight import answering
 
     text = "What the experts say\n\nMore soon"
     spans = _sentences(text, "What the experts say", "More soon")
