@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from qa.ingest.boilerplate import TERMINAL, URL, english_stop_words, word_list
 
@@ -97,7 +98,9 @@ def maybe_dateline(line: str) -> bool:
 _DATEPARSER = {"STRICT_PARSING": True, "PARSERS": ["absolute-time"], "DATE_ORDER": "DMY"}
 
 
+@lru_cache(maxsize=4096)
 def _parsed(line: str) -> dt.date | None:
+    """dateparser's reading of a date line (once: the line's kind and the article's date both ask)."""
     import dateparser
 
     parsed = dateparser.parse(line, settings=_DATEPARSER)
