@@ -20,9 +20,10 @@ from typing import Any
 import gradio as gr
 
 from qa.answer import where
-from qa.errors import QAError, UsageError
+from qa.errors import QAError
 from qa.ingest.document import SUFFIXES
 from qa.query.conversation import markdown
+from qa.query.validate import check_k
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import answer_html, documents_html, esc, message_html, source_html
 
@@ -70,15 +71,13 @@ def _text(value: Any) -> Any:
     return (value.strip() or None) if isinstance(value, str) else value
 
 
-def _k(value: Any) -> int:
+def _k(value: Any) -> int | None:
     """The slider's number of citations (a whole float from the UI, 5.0); an API caller may send
     anything, and gets what the Python API would give it: a whole number or a one-line refusal
     (2.7, "3" and true are not quietly made 2, 3 and 1)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"k must be a whole number of at least 1, not {value!r}.")
-    return value
+    return None if value is None else check_k(value, 0)  # None: the index's default
 
 
 def refusal(err: QAError) -> gr.Error:
@@ -269,7 +268,7 @@ def build_app(service: Service) -> gr.Blocks:
         """Answer a question from the indexed articles; returns the CITATIONS.md answer object.
         `history`: the conversation's earlier questions, oldest first (a follow-up)."""
         try:
-            n = None if k is None else _k(k)
+            n = _k(k)
             return service.ask(question, n, history=history or [], **_filters(source, since, until)).to_dict()
         except QAError as err:
             raise refusal(err) from None

@@ -24,7 +24,7 @@ from qa.query.citations import Hit, evidence_window, make_citation, merge_hits, 
 from qa.query.fusion import SentenceScores
 from qa.query.highlight import answering, compute_idf
 from qa.query.params import RetrievalParams
-from qa.query.validate import check_dates, clean_question, filter_articles
+from qa.query.validate import DateLike, check_dates, check_k, clean_question, filter_articles
 from qa.query.word_evidence import WordEvidence
 from qa.store import search
 from qa.store.tables import Place, expand_runs
@@ -145,8 +145,8 @@ class Engine:
         k: int | None = None,
         *,
         source: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
         history: Sequence[str] | None = None,
     ) -> Answer:
         """Answer `question` with up to `k` cited passages (see CITATIONS.md). `history`: the
@@ -156,9 +156,7 @@ class Engine:
 
         q = clean_question(question)
         earlier = conversation.earlier_questions(history)
-        k = self.settings.k if k is None else k
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise UsageError("k must be a whole number of at least 1, e.g. 5.")
+        k = check_k(k, self.settings.k)
         if source is not None and not isinstance(source, str):
             raise UsageError(f"The source filter {source!r} is not a file-name pattern; use a glob, e.g. '00[12]_*'.")
         since, until = check_dates(since, until)

@@ -43,6 +43,16 @@ def clean_question(question: str, *, cut: bool = False) -> str:
     return head[: head.rfind(" ")] if " " in head else head[:MAX_QUESTION_CHARS]
 
 
+def check_k(k: Any, default: int) -> int:
+    """How many citations: `default` when None, else a whole number of at least 1 (2.7, "3" and True
+    are refused, not quietly made 2, 3 and 1)."""
+    if k is None:
+        return default
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise UsageError(f"k must be a whole number of at least 1, e.g. 5, not {k!r}.")
+    return k
+
+
 def _is_calendar_date(value: str) -> bool:
     try:
         dt.date.fromisoformat(value)
@@ -61,7 +71,10 @@ def check_date(name: str, value: str | dt.date | None) -> str | None:
     return value
 
 
-def check_dates(since: str | dt.date | None, until: str | dt.date | None) -> tuple[str | None, str | None]:
+DateLike = str | dt.date | None  # YYYY-MM-DD text, a datetime.date, or no filter
+
+
+def check_dates(since: DateLike, until: DateLike) -> tuple[str | None, str | None]:
     """Both date filters checked, and a range that ends before it starts refused (it would match
     nothing, and the answer would blame the articles)."""
     since, until = check_date("since", since), check_date("until", until)  # as YYYY-MM-DD

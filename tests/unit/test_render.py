@@ -27,7 +27,7 @@ def test_example_questions_are_offered_only_over_the_seeds_they_ask_about() -> N
     assert examples_for({"002_299aeecd3ab3c2fd.txt"}) == ["Who did Im Chon-il meet in Moscow?"]
 
 
-@pytest.mark.parametrize("value", [2.7, "3", True, None, [5]])
+@pytest.mark.parametrize("value", [2.7, "3", True, 0, [5]])
 def test_the_http_k_is_a_whole_number_or_a_one_line_refusal(value: object) -> None:
     """Over HTTP, k=2.7 was quietly 2 and "3" was 3, where the Python API refuses both."""
     from qa.errors import UsageError
@@ -36,6 +36,7 @@ def test_the_http_k_is_a_whole_number_or_a_one_line_refusal(value: object) -> No
     with pytest.raises(UsageError, match="k must be a whole number"):
         _k(value)
     assert _k(5.0) == 5 and _k(3) == 3  # the slider sends floats
+    assert _k(None) is None  # an API caller leaving k out gets the index's default
 
 
 def test_the_cited_passage_is_marked_paragraph_by_paragraph() -> None:
