@@ -147,17 +147,19 @@ def best_sentence(text: str, start: int, end: int, question: str, idf: dict[str,
     """The sentence of `text[start:end]` that best matches the question.
 
     Scored by the idf-weighted share of the question's terms it contains (with a small bonus for
-    consecutive question words, i.e. names); ties go to the earlier sentence.
+    consecutive question words, i.e. names); ties go to the earlier sentence. A heading or a question
+    is chosen only when the passage holds nothing else (`reads_as_answer`).
     """
     spans = sentence_spans(text, start, end) or [(start, end)]
+    usable = [(a, b) for a, b in spans if reads_as_answer(text[a:b])] or spans  # never a heading or a question
     q_terms = terms(question)
     if not q_terms:
-        return spans[0]
+        return usable[0]
     q_set = set(q_terms)
     q_bigrams = set(pairwise(q_terms))
     default_idf = max(idf.values(), default=1.0)
-    best, best_score = spans[0], -1.0
-    for a, b in spans:
+    best, best_score = usable[0], -1.0
+    for a, b in usable:
         s_terms = terms(text[a:b])
         present = q_set.intersection(s_terms)
         score = sum(idf.get(t, default_idf) for t in present)
@@ -181,6 +183,15 @@ _FIGURE = re.compile(r"\d")
 _ENDS = re.compile(r"[.!…:;。！]\W*$")
 
 
+def reads_as_answer(sentence: str) -> bool:
+    """False for what asks or titles rather than answers: a question ("How did this happen?") or a
+    heading (a few words, no figure, no sentence's end: "What the experts say")."""
+    sentence = sentence.strip()
+    if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
+        return False
+    return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
+
+
 def answering(
     text: str, spans: Any, scores: Any, excerpt: tuple[int, int], highlight: tuple[int, int]
 ) -> tuple[int, int]:
@@ -191,11 +202,7 @@ def answering(
     import numpy as np
 
     def answers(a: int, b: int) -> bool:
-        sentence = text[a:b].strip()
-        if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
-            return False  # a question asks; it does not answer
-        # A heading: a few words, no figure, no sentence's end ("What the experts say").
-        return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
+        return reads_as_answer(text[a:b])
 
     if answers(*highlight):
         return highlight

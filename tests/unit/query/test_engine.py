@@ -284,6 +284,17 @@ def test_best_sentence_stays_inside_the_passage_and_falls_back_to_the_first_sent
     assert text[a:b] == "North Korea and China held talks in Beijing.", "no-term question did not take the first"
 
 
+def test_best_sentence_is_never_a_heading_or_a_question_when_the_passage_has_an_answer() -> None:
+    """A passage cited without an indexed evidence sentence took its highlight from word overlap
+    alone, so a question restating the reader's words ("Why did Putin call Kim a comrade?") won."""
+    text = "Why did Putin call Kim a comrade?\nPutin comrade talks\nThe two leaders signed a defence pact in June."
+    idf = {"putin": 3.0, "kim": 3.0, "comrade": 3.0, "call": 1.0, "pact": 2.0}
+    a, b = best_sentence(text, 0, len(text), "Why did Putin call Kim a comrade?", idf)
+    assert text[a:b] == "The two leaders signed a defence pact in June.", f"picked {text[a:b]!r}"
+    only = "Why did Putin call Kim a comrade?"
+    assert best_sentence(only, 0, len(only), "comrade", idf) == (0, len(only)), "nothing else to mark"
+
+
 # --------------------------------------------------------------------------------------------------
 # Input checks
 
