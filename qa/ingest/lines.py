@@ -43,14 +43,18 @@ def line_key(line: str) -> str:
 
 
 DATELINE_PARSES = 12  # lines of a text dateparser may read (beyond the patterns of is_date_line)
+# A table cell that is a figure: a short cell that opens with an amount, a share, a score or a date
+# ("63", "4.5%", "$1,200", "72 (up 3)"); "© 2024 Gazette" and "Call 555-1234" do not.
+_FIGURE_CELL = re.compile(r"^[-+−~≈]?[$€£¥]?\d.{0,15}$")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?$")  # |---|:---:|
 
 
 def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
     """The lines that are rows of a table drawn with pipes ("| Pine Grove | 63 | 62 |"): three or
-    more lines in a row with the same number (two or more) of pipes, with a rule line (|---|) or
-    figures in at least half of them. A breadcrumb or a footer menu ("Home | News | Sports") has
-    one line, or no figures."""
+    more lines in a row with the same number (two or more) of pipes, with a rule line (|---|) or a
+    cell that is a figure ("63", "4.5%", "$1,200", "2024-06-12") in at least half of them. A
+    breadcrumb or a footer menu ("Home | News | Sports", "© 2024 Gazette | Privacy | Terms") has one
+    line, or no cell that is a figure."""
     rows: set[int] = set()
     i = 0
     while i < len(spans):
@@ -59,7 +63,7 @@ def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
         while pipes >= 2 and j + 1 < len(spans) and text.count("|", *spans[j + 1]) == pipes:
             j += 1
         run = [text[a:b] for a, b in spans[i : j + 1]]
-        figures = sum(any(ch.isdigit() for ch in line) for line in run)
+        figures = sum(any(_FIGURE_CELL.match(cell.strip()) for cell in line.split("|")) for line in run)
         if len(run) >= 3 and (any(_TABLE_RULE.match(line) for line in run) or 2 * figures >= len(run)):
             rows.update(range(i, j + 1))
         i = j + 1

@@ -26,7 +26,8 @@ FORMAT_VERSION = 7
 # 8: a saved page with no sentence is no article; a table drawn with pipes is article text; a date
 # line in another language (dateparser) and a byline are metadata, not text (author and outlet); a
 # picture's file name, a "Name/Outlet" credit, "Story continues below" and an affiliate disclosure are chrome.
-INGEST_VERSION = 8
+# 9: a run of pipe lines is a table only when its cells are figures (not a footer with a phone number).
+INGEST_VERSION = 9
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -893,13 +893,18 @@ def test_a_table_in_a_text_article_is_article_text(tmp_path: Path) -> None:
     )
     intro = "Reading scores rose at most of the district's elementary schools this year, the report said.\n\n"
     menu = "Home | News | Sports\nAbout | Contact | Jobs\nTerms | Privacy | Help\n\n"
+    footer = (
+        "\n© 2024 Gazette | Privacy | Terms\nCall 555-1234 | Fax 555-5678 | Email us\n"
+        "PO Box 12 | Millbrook | Subscribe\n"
+    )
     outro = "\nThe district will publish the full report in January, officials said.\n"
     # Between two paragraphs, at the end, after a menu, and opening the file.
-    for text in (intro + table + outro, intro + table, menu + intro + table + outro, table + "\n" + intro):
+    for text in (intro + table + outro, intro + table, menu + intro + table + outro + footer, table + "\n" + intro):
         path = tmp_path / "scores.txt"
         path.write_text(text, encoding="utf-8")
         doc = read_document(path, tmp_path)
         cited = " ".join(doc.text[a:b] for a, b in doc.regions)
         assert "| Pine Grove | 63   | 62   |" in cited, f"a table's rows were dropped: {text[:40]!r}"
         assert "About | Contact" not in cited, "a menu of three lines without figures is no table"
+        assert "Fax 555" not in cited, "a footer whose lines hold figures in their text, not as cells, is no table"
         assert doc.title is None or "|" not in doc.title, "a table's row is no title"
