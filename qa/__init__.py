@@ -9,6 +9,7 @@ engine.ask("When?", history=["Who visited Pyongyang?"])   # a follow-up; or qa.C
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,11 +75,14 @@ def build(
     local Ray instance, "auto" joins a running cluster; qa/indexing/ray_parts.py), same index."""
     from qa.embed.create import create
     from qa.indexing.build import build_index
+    from qa.store.layout import with_own_seeds
 
+    given = seeds_dir is not None or settings is not None or bool(os.environ.get("QA_SEEDS_DIR"))
     settings = (settings or Settings.from_env()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,
     )
+    settings = with_own_seeds(settings, given)  # no folder given: the one the index was built from
     model = embedder or create(settings)
     on_ray: dict[str, Any] = {}
     if embedder is None and ray is not None:

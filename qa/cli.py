@@ -150,12 +150,15 @@ def _ray_address(args: argparse.Namespace) -> str | None:
 
 def _settings(args: argparse.Namespace) -> object:
     from qa.config import Settings
+    from qa.store.layout import with_own_seeds
 
-    return Settings.from_env().with_(
+    settings = Settings.from_env().with_(
         seeds_dir=getattr(args, "seeds", None),
         index_dir=getattr(args, "index", None),
         shards=getattr(args, "shards", None),
     )
+    # no folder given: the one the index was built from (qa serve --index X rebuilt X from seeds/)
+    return with_own_seeds(settings, getattr(args, "seeds", None) is not None or bool(os.environ.get("QA_SEEDS_DIR")))
 
 
 def cmd_index(args: argparse.Namespace) -> int:

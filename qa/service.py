@@ -8,6 +8,7 @@ the new one. The model is loaded once and shared by all engines.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -21,6 +22,7 @@ from qa.errors import IndexMissingError, QAError, UnreadableFileError, UsageErro
 from qa.ingest.decode import sha256_bytes
 from qa.ingest.document import SUFFIXES
 from qa.ingest.files import read_document
+from qa.store.layout import with_own_seeds
 
 if TYPE_CHECKING:
     from qa.embed.protocol import Embedder
@@ -47,7 +49,8 @@ class Service:
     def __init__(
         self, settings: Settings | None = None, embedder: Embedder | None = None, *, ray: str | None = None
     ) -> None:
-        self.settings = settings or Settings.from_env()
+        # no folder given: the one the index was built from (rebuilds and uploads go there)
+        self.settings = settings or with_own_seeds(Settings.from_env(), bool(os.environ.get("QA_SEEDS_DIR")))
         self.ray = ray  # a sharded index's shards held on Ray (qa/store/ray_shards.py), or None
         # With the packaged model, rebuilds run in a worker process (qa/worker.py) so that questions
         # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.

@@ -33,6 +33,7 @@ from qa.store.layout import (
     SENTENCE_VECTORS,
     SENTENCES_FILE,
     TEXTS_FILE,
+    seeds_record,
 )
 from qa.store.shards import SHARDS, shard_name, shard_of
 from qa.store.texts import DOC_FIELDS, byte_ranges, write_texts
@@ -208,6 +209,7 @@ def write_generation(
             manifest = {
                 **settings_key(settings, dimension),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "seeds_dir": seeds_record(settings),
                 SHARDS: [shard_name(n) for n in range(n_shards)],
                 "corpus_stats": stats,
                 "counts": counts,
@@ -275,6 +277,7 @@ def _write_folder(
     manifest = {
         **settings_key(settings, dimension),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seeds_dir": seeds_record(settings),
         # each part of the store says what its files hold
         **index_entry,
         **tables.describe(),

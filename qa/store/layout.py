@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import Settings
-from qa.errors import IndexInvalidError, IndexMissingError
+from qa.errors import IndexInvalidError, IndexMissingError, QAError
 from qa.store.generation import CURRENT, sha256_file
 
 # 7: documents.jsonl rows carry author, format, characters, article regions, story and page starts.
@@ -62,6 +62,27 @@ def generation_dir(index_dir: Path) -> Path:
     if not name or "/" in name or not (gen / MANIFEST).is_file():
         raise IndexInvalidError(f"The index at {index_dir} is incomplete (CURRENT -> {name!r}); {REBUILD_HINT}.")
     return gen
+
+
+def seeds_record(settings: Settings) -> str:
+    """The articles folder an index is built from, as its manifest records it (absolute)."""
+    return str(Path(settings.seeds_dir).resolve())
+
+
+def with_own_seeds(settings: Settings, given: bool) -> Settings:
+    """`settings` with the articles folder its index was built from, when no folder was `given`
+    (no --seeds, no QA_SEEDS_DIR): `qa serve --index X` for an index built from another folder
+    rebuilt it from seeds/ and dropped every article of its own. An index without the record, or
+    whose folder is gone, keeps the default."""
+    if given:
+        return settings
+    try:
+        recorded = read_manifest(generation_dir(settings.index_dir)).get("seeds_dir")
+    except (QAError, OSError):
+        return settings
+    if not isinstance(recorded, str) or not Path(recorded).is_dir():
+        return settings
+    return settings.with_(seeds_dir=Path(recorded))
 
 
 def read_manifest(gen: Path) -> dict[str, Any]:

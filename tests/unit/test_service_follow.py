@@ -108,3 +108,31 @@ def test_the_original_file_is_offered_only_as_indexed(settings: Settings, fake_e
     path.unlink()
     with pytest.raises(UsageError, match="no longer in"):
         service.original(source)
+
+
+def test_an_index_built_from_another_folder_is_rebuilt_from_that_folder(
+    tmp_path: Path, seeds_copy: Path, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qa serve --index X` for an index built from `--seeds A` took seeds/ as its folder: the
+    article view said A's files were "no longer in seeds/", and Rebuild removed every one of them."""
+    from qa.cli import _settings, build_parser
+
+    index = tmp_path / "index"
+    qa.build(seeds_copy, index, embedder=fake_embedder)
+    monkeypatch.delenv("QA_SEEDS_DIR", raising=False)
+    (tmp_path / "elsewhere" / "seeds").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "elsewhere")  # where seeds/ is not the folder the index was built from
+    served = _settings(build_parser().parse_args(["serve", "--index", str(index)]))
+    assert isinstance(served, Settings) and Path(served.seeds_dir) == seeds_copy.resolve()
+    service = Service(served, embedder=fake_embedder)
+    before = {d["source"] for d in service.documents()}
+    report = service.rebuild()
+    assert report.removed == [] and {d["source"] for d in service.documents()} == before
+    first = sorted(before)[0]
+    assert service.original(first) == (seeds_copy / first).read_bytes()
+    # An update with no folder given goes on from the same one; a folder given is used as given.
+    assert qa.build(index_dir=index, embedder=fake_embedder).removed == []
+    monkeypatch.setenv("QA_INDEX_DIR", str(index))
+    assert Path(Service(embedder=fake_embedder).settings.seeds_dir) == seeds_copy.resolve()
+    given = _settings(build_parser().parse_args(["index", "--index", str(index), "--seeds", "seeds"]))
+    assert isinstance(given, Settings) and Path(given.seeds_dir) == Path("seeds")
