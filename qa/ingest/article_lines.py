@@ -209,15 +209,19 @@ def _extend(span: tuple[int, int], body: list[Line], p: np.ndarray) -> tuple[int
 
 def select(lines: list[Line], weights: np.ndarray | None = None) -> list[Line]:
     """`lines` (every line of a document, blank ones included) with the lines outside the article
-    span marked boilerplate ("outside the article"). Unchanged when the model finds no article."""
+    span marked boilerplate ("outside the article"). Unchanged when the model finds no article, or
+    when the rules found no line of chrome (a clean article: its lists and tables ended the span
+    and the sections after them were dropped)."""
     import numpy as np
 
     idx = [i for i, ln in enumerate(lines) if ln.kind != "blank"]
     body = [lines[i] for i in idx]
-    if not body:
-        return lines
+    if not body or not any(ln.kind == "boilerplate" for ln in body):
+        return lines  # the rules saw no chrome at all: a clean article (its lists are no menu)
     p = probabilities(body, weights)
-    weight = np.array([math.log1p(max(word_units(ln.text) - 3, 1)) for ln in body])
+    # A table's rows (lines.table_rows) are article text whatever the model reads: they neither
+    # lengthen the span nor break it (its lists of short cells read as a menu, and cut off what followed).
+    weight = np.array([0.0 if ln.reason == "table" else math.log1p(max(word_units(ln.text) - 3, 1)) for ln in body])
     span = best_span(p, weight)
     if span is None:
         return lines

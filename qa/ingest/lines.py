@@ -4,7 +4,7 @@ regions (runs of article lines) that chunks never cross."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from qa.ingest.boilerplate import (
@@ -70,6 +70,29 @@ def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
     return rows
 
 
+_OPENING_WORDS = 6  # of the first sentence, where an encyclopaedia's text names its subject
+
+
+def _own_title(
+    line: str, i: int, spans: list[tuple[int, int]], kinds: list[str], prose: list[int], text_of: Callable[[int], str]
+) -> bool:
+    """A file's first line, set apart by a blank line, is its title when it is a name ("Kraków",
+    "Antonín Dvořák": one or two words, the next line but a date line a sentence of prose) or a headline that asks
+    ("... but how did he fall into obscurity?"); a page's text opens with a menu's words instead."""
+    if i + 2 >= len(spans) or spans[i + 1][0] != spans[i + 1][1]:
+        return False  # no blank line below
+    words = len(word_list(re.sub(r"\([^)]*\)", "", line)))
+    if line.rstrip("\"'”’").endswith("?") and words <= 40 and len(line) <= 300:
+        return True
+    nxt = next((j for j in range(i + 1, len(spans)) if kinds[j] not in ("blank", "meta")), None)
+    if not (1 <= words <= 2 and len(line) <= 60 and nxt in prose and line[:1].isupper()) or nxt is None:
+        return False
+    # The text opens on its subject ("Kraków is a city ...", "The axolotl (Ambystoma mexicanum) is"):
+    # a dateline ("Pittsburgh", "BAAR, SWITZERLAND") or a credit ("Staff Reports") is not named there.
+    opening = {w.casefold() for w in word_list(text_of(nxt))[:_OPENING_WORDS]}
+    return all(w.casefold() in opening for w in word_list(re.sub(r"\([^)]*\)", "", line)))  # "Victoria (Australia)"
+
+
 def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     """Label every line of `text`: article content, the title, metadata, or boilerplate."""
     dominant = dominant_script(text)
@@ -125,6 +148,9 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
         line = text[spans[i][0] : spans[i][1]]
         if i in table:
             continue  # a table's row is no title
+        if i == first_line and _own_title(line, i, spans, kinds, prose_idx, lambda j: text[spans[j][0] : spans[j][1]]):
+            title_idx = i
+            break
         if is_prose(line) and line.rstrip().endswith((".", "!", "?", "”", '"')):
             break
         if markdown and MD_HEADING.match(line):
@@ -182,13 +208,16 @@ def link_text(lines: list[Line], starts: frozenset[int]) -> list[Line]:
 
 
 def article_regions(lines: list[Line]) -> tuple[tuple[int, int], ...]:
-    """Maximal runs of title/content lines (blank lines allowed inside, nothing dropped inside)."""
+    """Maximal runs of content lines (blank lines allowed inside, nothing dropped inside). The title
+    is not among them: it is the citation's metadata, shown with every excerpt; as article text it
+    was cited alone (a headline separated from the text by its date line) and highlighted as the
+    answer ("Browns player on Rudolph's role in fight: He asked for it")."""
     regions: list[tuple[int, int]] = []
     cur: tuple[int, int] | None = None
     for line in lines:
         if line.kind == "blank":
             continue
-        if line.kind in ("title", "content"):
+        if line.kind == "content":
             cur = (cur[0], line.end) if cur else (line.start, line.end)
         else:
             if cur:

@@ -211,7 +211,7 @@ def make_citation(
     if evidence is not None:
         hs, he = evidence
     else:
-        hs, he = best_sentence(text, span.start, span.end, question, idf() if callable(idf) else idf)
+        hs, he = best_sentence(text, span.start, span.end, question, idf() if callable(idf) else idf, doc.title)
     start, end = span.start, span.end
     while start < hs and text[start].isspace():  # a span cut to what another one leaves may start at a gap
         start += 1

@@ -391,8 +391,9 @@ class Engine:
             j = max(neighbours, key=lambda j: float(scores[j]), default=None)
             if j is not None and float(scores[j]) >= w.pair_ratio * float(scores[best]) > 0:
                 pair = j
-        spans, text = rows[:, 1:3], self.data.documents[place.source].text
+        doc = self.data.documents[place.source]
+        spans, text = rows[:, 1:3], doc.text
         join = sentence_joins(text, spans)
         (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=w.fill_chars)
-        hs, he = answering(text, spans, smoothed, (start, end), (hs, he))  # never a heading or a question
+        hs, he = answering(text, spans, smoothed, (start, end), (hs, he), doc.title)  # no heading, question, title
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))

@@ -143,7 +143,9 @@ def terms(text: str) -> list[str]:
     return [t for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if t not in STOPWORDS]
 
 
-def best_sentence(text: str, start: int, end: int, question: str, idf: dict[str, float]) -> tuple[int, int]:
+def best_sentence(
+    text: str, start: int, end: int, question: str, idf: dict[str, float], title: str | None = None
+) -> tuple[int, int]:
     """The sentence of `text[start:end]` that best matches the question.
 
     Scored by the idf-weighted share of the question's terms it contains (with a small bonus for
@@ -151,7 +153,7 @@ def best_sentence(text: str, start: int, end: int, question: str, idf: dict[str,
     is chosen only when the passage holds nothing else (`reads_as_answer`).
     """
     spans = sentence_spans(text, start, end) or [(start, end)]
-    usable = [(a, b) for a, b in spans if reads_as_answer(text[a:b])] or spans  # never a heading or a question
+    usable = [(a, b) for a, b in spans if reads_as_answer(text[a:b], title)] or spans  # never a heading or a question
     q_terms = terms(question)
     if not q_terms:
         return usable[0]
@@ -183,17 +185,20 @@ _FIGURE = re.compile(r"\d")
 _ENDS = re.compile(r"[.!…:;。！]\W*$")
 
 
-def reads_as_answer(sentence: str) -> bool:
-    """False for what asks or titles rather than answers: a question ("How did this happen?") or a
-    heading (a few words, no figure, no sentence's end: "What the experts say")."""
+def reads_as_answer(sentence: str, title: str | None = None) -> bool:
+    """False for what asks or titles rather than answers: a question ("How did this happen?"), a
+    heading (a few words, no figure, no sentence's end: "What the experts say"), or the article's
+    `title` (a headline can read as a sentence: "Browns player on Rudolph's role in fight: He asked for it")."""
     sentence = sentence.strip()
+    if title and " ".join(sentence.split()) == " ".join(title.split()):
+        return False
     if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
         return False
     return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
 
 
 def answering(
-    text: str, spans: Any, scores: Any, excerpt: tuple[int, int], highlight: tuple[int, int]
+    text: str, spans: Any, scores: Any, excerpt: tuple[int, int], highlight: tuple[int, int], title: str | None = None
 ) -> tuple[int, int]:
     """The highlight of an excerpt: `highlight` itself, unless it reads as no answer (a heading such
     as "What the experts say", a question such as "How did this happen?"); then the best-scored
@@ -202,7 +207,7 @@ def answering(
     import numpy as np
 
     def answers(a: int, b: int) -> bool:
-        return reads_as_answer(text[a:b])
+        return reads_as_answer(text[a:b], title)
 
     if answers(*highlight):
         return highlight

@@ -908,3 +908,51 @@ def test_a_table_in_a_text_article_is_article_text(tmp_path: Path) -> None:
         assert "About | Contact" not in cited, "a menu of three lines without figures is no table"
         assert "Fax 555" not in cited, "a footer whose lines hold figures in their text, not as cells, is no table"
         assert doc.title is None or "|" not in doc.title, "a table's row is no title"
+
+
+ENCYCLOPAEDIA = (
+    "Kraków\n\n"
+    "Kraków is a city on the Vistula in southern Poland and was the royal capital for five centuries.\n\n"
+    "Other sights\n\nOther notable places include:\n\n"
+    "- the Planty, a ring of parkland;\n- the Barbican;\n- the Collegium Maius;\n- Kazimierz;\n\n"
+    "Districts\n\n| Number | Name |\n|---|---|\n| I | Stare Miasto |\n| XIII | Podgórze |\n\n"
+    "Culture and economy\n\n"
+    "Kraków has more than twenty institutions of higher education, and students make up a large share of "
+    "its population.\n\nThe economy was long dominated by heavy industry in Nowa Huta, east of the centre.\n"
+)
+
+
+def test_a_clean_article_keeps_its_sections_after_a_list_or_table(tmp_path: Path) -> None:
+    """The line model, made for pages copied whole, read a clean article's lists and tables as a menu
+    and dropped every section after them ("Culture and economy" was never citable)."""
+    path = tmp_path / "krakow.txt"
+    path.write_text(ENCYCLOPAEDIA, encoding="utf-8")
+    doc = read_document(path, tmp_path)
+    cited = " ".join(doc.text[a:b] for a, b in doc.regions)
+    for kept in ("- the Barbican;", "| XIII | Podgórze |", "Culture and economy", "heavy industry in Nowa Huta"):
+        assert kept in cited, f"{kept!r} was dropped from a clean article"
+    assert doc.title == "Kraków", "a one-word title naming what the text opens on"
+    assert "Kraków\n\nKraków is" not in cited and doc.regions[0][0] > 0, "the title is metadata, not article text"
+
+
+@pytest.mark.parametrize(
+    ("first", "lede", "title"),
+    [
+        ("Antonín Dvořák", "Antonín Leopold Dvořák was a Czech composer of the Romantic era.", "Antonín Dvořák"),
+        ("Victoria (Australia)", "Victoria is a state in the south-east of Australia.", "Victoria (Australia)"),
+        (
+            "John M. Ford's books are being republished, but how did he fall into obscurity?",
+            "Three years ago, over breakfast, my friend handed me a novel about a quest.",
+            "John M. Ford's books are being republished, but how did he fall into obscurity?",
+        ),
+        ("Pittsburgh", "Brock Nelson scored twice to lift the Islanders over the Pittsburgh Penguins.", None),
+        ("Staff Reports", "Police arrested six people on Monday during a narcotics investigation at a home.", None),
+    ],
+    ids=["two-word name", "name with its qualifier", "headline that asks", "dateline", "credit"],
+)
+def test_a_short_or_asking_first_line_is_the_title_only_when_it_reads_as_one(
+    tmp_path: Path, first: str, lede: str, title: str | None
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"{first}\n\n{lede}\n\nA second paragraph follows here, as articles have.\n", encoding="utf-8")
+    assert read_document(path, tmp_path).title == title

@@ -237,3 +237,18 @@ def test_a_heading_stays_marked_when_the_excerpt_has_nothing_better() -> None:
     text = "What the experts say\n\nMore soon"
     spans = _sentences(text, "What the experts say", "More soon")
     assert answering(text, spans, [0.9, 0.1], (0, len(text)), (0, 20)) == (0, 20)
+
+
+def test_the_highlight_is_never_the_article_s_title() -> None:
+    """A headline can read as a sentence ("... fight with Myles Garrett: He asked for it"); it was
+    highlighted as the answer when it was cited with the text below it."""
+    from qa.query.highlight import answering
+
+    title = "Browns player on Mason Rudolph's role in fight with Myles Garrett: He asked for it"
+    lede = "Cleveland defensive lineman Larry Ogunjobi said Rudolph started the fight on Thursday."
+    text = f"{title}\n\n{lede}"
+    spans = _sentences(text, title, lede)
+    first = (int(spans[0, 0]), int(spans[0, 1]))
+    assert answering(text, spans, [0.9, 0.5], (0, len(text)), first) == first, "premise: a headline reads as an answer"
+    a, b = answering(text, spans, [0.9, 0.5], (0, len(text)), first, title)
+    assert text[a:b] == lede
