@@ -29,8 +29,8 @@ FORMAT_VERSION = 7
 # 9: a run of pipe lines is a table only when its cells are figures (not a footer with a phone number).
 # 10: the title is no article text; a text in which the rules see no chrome is kept whole (no line
 # model) and a table's rows do not end the model's span; a one- or two-word name or an asking headline
-# opening a text is its title.
-INGEST_VERSION = 10
+# opening a text is its title. 11: a saved page's date from its markup only (not "© 2024" in its footer).
+INGEST_VERSION = 11
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -72,6 +72,11 @@ def test_a_page_states_nothing_it_does_not_have(tmp_path: Path) -> None:
     bare = "<html><body><article>" + "<p>Plain words about a quiet village market and its stalls.</p>" * 6
     doc = read_document(write(tmp_path, "bare.html", bare + "</article></body></html>"), tmp_path)
     assert doc.published is None and doc.author is None and doc.url is None
+    # A year in the text or the footer is no date of the page (it was dated 2024-01-01 / 2000-01-01).
+    story = "<p>In 2000 the old market hall was restored, and its stalls have been let ever since.</p>" * 4
+    footer = "<footer><p>© 2024 Quendor Gazette. All rights reserved.</p></footer>"
+    page = f"<html><body><article>{story}</article>{footer}</body></html>"
+    assert read_document(write(tmp_path, "undated.html", page), tmp_path).published is None
 
 
 SET_IN = """<html lang="en"><head><title>Council votes on the bridge</title></head><body><article>
