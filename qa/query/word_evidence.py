@@ -101,7 +101,9 @@ class WordEvidence:
         idf = np.log1p((passages - f + 0.5) / (f + 0.5))
         # The question's own search, unless a follow-up was searched with carried words: held once.
         held = held_own if searched is own else np.asarray(self.held(searched.text, searched.tokens, source), bool)
-        counted = counted if searched is own else self._counted(searched.text, searched.tokens, (f > 0) | held)
+        # A carried search is judged by the conversation's words, not the question's function words:
+        # "Why?" after "Who coaches him?" (abstained) matched "why" in a space story and was answered.
+        counted = counted if searched is own else self._counted(searched.text, searched.tokens, (f > 0) | held, True)
         if by_searched:
             # A follow-up of function words the corpus never uses ("When?"): judged by the words it
             # was searched with, as its search was chosen (Engine.ask).
@@ -114,9 +116,10 @@ class WordEvidence:
         share = float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
         return float(coverage), share
 
-    def _counted(self, text: str, tokens: Sequence[str], known: Any) -> Any:
+    def _counted(self, text: str, tokens: Sequence[str], known: Any, content_only: bool = False) -> Any:
         """Which of `text`'s BM25 tokens count as evidence: all but the English function words that
-        neither the corpus nor the article uses (`known`); all of them if nothing else would be left."""
+        neither the corpus nor the article uses (`known`), or (`content_only`) all but the function
+        words; all of them if nothing else would be left."""
         import numpy as np
 
         from qa.query.conversation import function_word
@@ -127,6 +130,9 @@ class WordEvidence:
         # The words come lower-cased: a word the question writes in capitals ("WHO", "US") is a name.
         capitals = {w.casefold() for w in _CAPITALS.findall(text)}
         counted = np.asarray(
-            [bool(k) or w.casefold() in capitals or not function_word(w) for w, k in zip(words, known, strict=True)]
+            [
+                (bool(k) and not content_only) or w.casefold() in capitals or not function_word(w)
+                for w, k in zip(words, known, strict=True)
+            ]
         )
         return counted if counted.any() else np.ones(len(tokens), dtype=bool)

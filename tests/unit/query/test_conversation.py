@@ -221,3 +221,14 @@ def test_a_conversation_without_an_engine_is_refused_at_once() -> None:
     for wrong in (None, "embeddings/"):
         with pytest.raises(UsageError, match="Conversation needs an engine"):
             Conversation(wrong)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("follow_up", ["Why?", "And when?"])
+def test_a_bare_follow_up_to_a_subject_no_article_holds_abstains(engine: Engine, follow_up: str) -> None:
+    """"Why?" after "Who coaches him?" (refused) was answered from a space story's "Because ...":
+    the follow-up's own "why" counted as evidence that the article answered the conversation."""
+    earlier = "Who coaches him?"
+    assert engine.ask(earlier, 3).abstained, "premise: the corpus does not hold the earlier subject"
+    answer = engine.ask(follow_up, 3, history=[earlier])
+    assert answer.query != answer.question, "premise: a bare follow-up keeps the conversation"
+    assert answer.abstained and not answer.citations, f"answered from {[c.source for c in answer.citations]}"
