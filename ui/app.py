@@ -165,7 +165,7 @@ def build_app(service: Service) -> gr.Blocks:
         cites = d["citations"] or d["nearest"]
         if not alone:
             asked.append(question)
-        turns.append(d)
+        turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
         carried = d["query"] != d["question"]
         pick = gr.update(choices=[_choice(c) for c in cites], value=None)
         return history, "", d, pick, asked, turns, gr.update(visible=carried), open_source(None, None)
@@ -312,6 +312,7 @@ def build_app(service: Service) -> gr.Blocks:
                     sanitize_html=True,
                     render_markdown=False,
                     autoscroll=False,  # TURN_JS shows each new turn from its question down
+                    buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face, and qa is offline
                     placeholder="Ask a question about the articles. Answers are exact excerpts with citations.",
                 )
                 question = gr.Textbox(

@@ -171,10 +171,13 @@ def citation_line(c: dict[str, Any]) -> str:
 
 def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:
     """A conversation as Markdown a journalist can paste into notes: each question, the answer with
-    its [n] markers, and every citation with file, title, date, lines and the exact excerpt."""
+    its [n] markers, and every citation with file, title, date, lines and the exact excerpt. A turn
+    with `asked_alone` (the chat's re-ask) says it was searched without the conversation."""
     out = [f"# Conversation with qa, {(day or date.today()).isoformat()}", ""]
     for i, a in enumerate(answers, 1):
         out += [f"## {i}. {a['question']}", ""]
+        if a.get("asked_alone"):  # the chat's "Ask again without the conversation"
+            out += ["*Asked again without the conversation: searched on its own words.*", ""]
         if a.get("query") and a["query"] != a["question"]:
             out += [f"*Searched for: {a['query']}*", ""]
         out += [a["answer"], ""]

@@ -189,6 +189,10 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     page.wait_for_function(IN_VIEW, arg="What committee role does he hold?", timeout=10_000)
     page.screenshot(path=str(artifacts / "conversation.png"), full_page=True)
 
+    # No "share" button (an unlabelled icon: it posts to Hugging Face, and did nothing offline).
+    labels = page.locator("#qa-chat button").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label') || b.title)")
+    assert "" not in labels and "Clear" in labels, f"the chat's buttons: {labels}"
+
     # One click asks it again on its own words: nothing is carried, so no "Searched for".
     page.locator("#qa-alone").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 3", timeout=60_000)
@@ -203,6 +207,7 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     notes = Path(download.value.path()).read_text(encoding="utf-8")
     assert notes.startswith("# Conversation with qa") and "## 2. What committee role does he hold?" in notes
     assert "*Searched for: " in notes and "(002_299aeecd3ab3c2fd.txt, line" in notes
+    assert "## 3. What committee role does he hold?\n\n*Asked again without the conversation" in notes
 
     page.locator("#qa-new").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)

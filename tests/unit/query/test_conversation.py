@@ -149,6 +149,10 @@ def test_markdown_names_pages_and_closest_passages() -> None:
                     "citations": [], "nearest": [cite]}])  # fmt: skip
     assert "[1] T, 2024-01-02 (a.pdf, line 3, pages 2-3)" in md
     assert "> Line one.\n>\n> Line two." in md and "Closest passages" in md and "Searched for" not in md
+    assert "without the conversation" not in md
+    again = markdown([{"question": "Q?", "query": "Q?", "answer": "A [1].", "abstained": False, "asked_alone": True,
+                       "citations": [cite], "nearest": []}])  # fmt: skip
+    assert "## 1. Q?\n\n*Asked again without the conversation" in again, "a re-asked turn reads as a repeat"
 
 
 def test_markdown_without_conversation_is_a_one_line_usage_error(tmp_path: Path) -> None:
