@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -66,6 +67,12 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
+# The folders and files qa writes into an index folder (qa/indexing/writer.py, staging.py): a
+# generation, a generation being written, a build's staging folder; and CURRENT's next value.
+_OURS = re.compile(r"gen-\d{8}T\d{6}-[0-9a-f]{8}|\.tmp-[0-9a-f]{12}|\.tmp-staging-[0-9a-f]{12}")
+_POINTER_TMP = re.compile(rf"\.{re.escape(CURRENT)}\.[0-9a-f]{{8}}")
+
+
 def publish(index_dir: Path, name: str) -> None:
     """Point CURRENT at generation `name` with one atomic rename, then drop old generations.
 
@@ -80,9 +87,11 @@ def publish(index_dir: Path, name: str) -> None:
     os.replace(tmp, pointer)
     fsync_dir(index_dir)
     for entry in index_dir.iterdir():
-        if entry.name in (name, previous):
+        if entry.name in (name, previous) or entry.is_symlink():
             continue
-        if entry.is_dir() and (entry.name.startswith("gen-") or entry.name.startswith(".tmp-")):
+        # Only what qa names so: a folder of the user's own ("gen-2024", ".tmp-drafts") in the index
+        # folder was deleted with the old generations.
+        if entry.is_dir() and _OURS.fullmatch(entry.name):
             shutil.rmtree(entry, ignore_errors=True)
-        elif entry.is_file() and entry.name.startswith(f".{CURRENT}."):
+        elif entry.is_file() and _POINTER_TMP.fullmatch(entry.name):
             entry.unlink(missing_ok=True)

@@ -68,7 +68,7 @@ def live_generation(index_dir: Path) -> Path:
 
 
 def generations(index_dir: Path) -> set[str]:
-    return {p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("gen-")}
+    return {p.name for p in index_dir.iterdir() if p.is_dir() and re.fullmatch(r"gen-\d{8}T\d{6}-[0-9a-f]{8}", p.name)}
 
 
 def manifest_of(index_dir: Path) -> dict[str, Any]:
@@ -494,13 +494,18 @@ def test_next_successful_build_removes_stray_temp_folders_and_keeps_one_previous
     stray.mkdir()
     (stray / CHUNKS_FILE).write_text('{"source": "x"', encoding="utf-8")
     (built / f".{CURRENT}.deadbeef").write_text("gen-nothing\n", encoding="utf-8")
+    # A user's own folders in the index folder are not qa's to remove (they were deleted).
+    for own in ("gen-2024", ".tmp-drafts", "gen-photos"):
+        (built / own).mkdir()
+        (built / own / "notes.txt").write_text("mine", encoding="utf-8")
 
     target = seeds_copy / "001_c6d03c536ddbb592.txt"
     with target.open("a", encoding="utf-8") as f:
         f.write(EXTRA_PARAGRAPH)
     build(seeds_copy, built)
     second = live_generation(built).name
-    assert not list(built.glob(".tmp-*")), "a stray temporary folder survived a successful build"
+    assert [p.name for p in built.glob(".tmp-*")] == [".tmp-drafts"], "a stray temporary folder survived"
+    assert all((built / own / "notes.txt").is_file() for own in ("gen-2024", ".tmp-drafts", "gen-photos"))
     assert not list(built.glob(f".{CURRENT}.*")), "a stray CURRENT temp file survived a successful build"
     assert generations(built) == {first, second}, "the generation that was live until now must be kept"
 
