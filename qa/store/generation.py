@@ -80,7 +80,7 @@ def publish(index_dir: Path, name: str) -> None:
     can still open it; anything older, and temporary folders of builds that died, are removed.
     """
     pointer = index_dir / CURRENT
-    previous = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+    previous = pointer.read_text(encoding="utf-8", errors="replace").strip() if pointer.is_file() else None
     tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
     tmp.write_text(name + "\n", encoding="utf-8")
     fsync_file(tmp)

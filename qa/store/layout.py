@@ -60,7 +60,7 @@ def generation_dir(index_dir: Path) -> Path:
                 f"{index_dir} is a file, not an index folder; pass the folder `qa index` wrote (--index DIR)."
             )
         raise IndexMissingError(f"No index at {index_dir}; run `qa index` to build it.")
-    name = pointer.read_text(encoding="utf-8").strip()
+    name = pointer.read_text(encoding="utf-8", errors="replace").strip()  # a damaged pointer: named below
     gen = index_dir / name
     if not name or "/" in name or not (gen / MANIFEST).is_file():
         raise IndexInvalidError(f"The index at {index_dir} is incomplete (CURRENT -> {name!r}); {REBUILD_HINT}.")

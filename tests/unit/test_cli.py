@@ -81,9 +81,10 @@ def test_ask_without_an_index_says_to_run_qa_index(tmp_path: Path) -> None:
     assert result.returncode == 1
 
 
-def test_ask_with_a_broken_index_says_to_run_qa_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pointer", [b"gen-that-was-deleted\n", b"\xff\xfe\n"], ids=["missing", "not UTF-8"])
+def test_ask_with_a_broken_index_says_to_run_qa_index(tmp_path: Path, pointer: bytes) -> None:
     (tmp_path / "index").mkdir()
-    (tmp_path / "index" / CURRENT).write_text("gen-that-was-deleted\n", encoding="utf-8")
+    (tmp_path / "index" / CURRENT).write_bytes(pointer)
     assert_one_line_error(run_qa(tmp_path, "ask", "Who visited Pyongyang?"), "qa index")
 
 
