@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 CHECKPOINT_SECONDS = 5.0
 
 
+def transient(reason: str) -> bool:
+    """A reason to skip a file that may not hold at the next build: it is read again then."""
+    return reason.startswith(("cannot be read (", "changed while the index was built"))
+
+
 def build_index(
     settings: Settings,
     embedder_factory: Callable[[], Embedder],
@@ -59,12 +64,14 @@ def build_index(
     # build never holds the whole corpus (see parts.BATCH_BYTES).
     shas: dict[str, str] = {}
     blank: set[str] = set()
+    unreadable: list[str] = []  # for now: their indexed version is kept (below)
     for path in paths:
         src = relative_source(path, seeds)
         try:
             raw = path.read_bytes()
         except OSError as err:
             skipped.append(Skipped(src, f"cannot be read ({err.strerror})"))
+            unreadable.append(src)
             continue
         shas[src] = sha256_bytes(raw)
         if not raw.strip():
@@ -86,6 +93,8 @@ def build_index(
         prev = previous(index_dir, settings, dimension)
         prev_files: dict[str, Any] = prev[1].get("files", {}) if prev else {}
         prev_skipped: dict[str, Any] = prev[1].get("skipped", {}) if prev else {}
+        # (an index written before transient reasons were left out may hold one: read that file again)
+        prev_skipped = {s: v for s, v in prev_skipped.items() if not transient(v.get("reason", ""))}
         if (
             prev
             and shard_count(prev[1]) == settings.shards
@@ -154,11 +163,24 @@ def build_index(
                     if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
                         staging.checkpoint()
                         last_checkpoint = time.monotonic()
-            staging.checkpoint()
             not_made.sort(key=lambda sk: sk.source)  # on Ray, files come in any order
+            # A file that could not be read just now (moved away, locked, changed mid-read) keeps the
+            # version the index holds, under its old hash, so the next build reads it again; recorded
+            # as skipped with these bytes, it stayed out of the index until its bytes changed.
+            missing = unreadable + [sk.source for sk in not_made if transient(sk.reason)]
+            missing = [s for s in missing if s in prev_files and s not in parts]
+            for folder in shard_dirs(*prev) if prev and missing else []:
+                for src, part in old_parts(folder, missing, staging).items():
+                    parts[src] = part
+                    staging.record(src, prev_files[src]["sha256"], part, embedded=False)
+            staging.checkpoint()
             skipped += not_made
-            skip_records = {sk.source: {"sha256": shas[sk.source], "reason": sk.reason} for sk in not_made}
-            removed = sorted(set(prev_files) - set(shas))
+            skip_records = {
+                sk.source: {"sha256": shas[sk.source], "reason": sk.reason}
+                for sk in not_made
+                if not transient(sk.reason)
+            }
+            removed = sorted(set(prev_files) - set(shas) - set(parts))
             for sk in skipped:
                 log(f"skipped {sk.source}: {sk.reason}")
             if not parts:

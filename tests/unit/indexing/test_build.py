@@ -675,3 +675,37 @@ def test_a_build_in_batches_of_files_writes_the_index_a_single_batch_does(
     files = len(list(seeds_copy.iterdir()))
     assert whole.calls == 1 and batched.calls == files > 1, (whole.calls, batched.calls)
     assert manifest_of(tmp_path / "batched")["checksums"] == manifest_of(tmp_path / "whole")["checksums"]
+
+
+@pytest.mark.parametrize("failing_read", [1, 2], ids=["when listed", "when analysed"])
+def test_a_changed_file_that_cannot_be_read_keeps_its_indexed_version_and_is_read_again(
+    seeds_copy: Path, built: Path, monkeypatch: pytest.MonkeyPatch, failing_read: int
+) -> None:
+    """A file moved away (or locked) for a moment during a build was recorded as skipped with its
+    hash: it left the index ("0 removed") and every later build called it up to date."""
+    import errno
+
+    target = seeds_copy / "001_c6d03c536ddbb592.txt"
+    before = {c.source for c in qa.load(built, embedder=FakeEmbedder()).ask(QUESTIONS[0], 10).citations}
+    with target.open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH)
+    reads = [0]
+    real = Path.read_bytes
+
+    def flaky(self: Path) -> bytes:
+        if self.name == target.name:
+            reads[0] += 1
+            if reads[0] == failing_read:
+                raise OSError(errno.EIO, "Input/output error", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", flaky)
+    report = build(seeds_copy, built)
+    assert target.name not in report.removed and any(s.source == target.name for s in report.skipped)
+    assert target.name in manifest_of(built)["files"], "the article left the index"
+    assert "railway" not in qa.load(built, embedder=FakeEmbedder()).text(target.name), "premise: the old version"
+    assert {c.source for c in qa.load(built, embedder=FakeEmbedder()).ask(QUESTIONS[0], 10).citations} == before
+    monkeypatch.setattr(Path, "read_bytes", real)
+    again = build(seeds_copy, built)
+    assert not again.up_to_date and again.changed == [target.name], "the file was not read again"
+    assert "railway" in qa.load(built, embedder=FakeEmbedder()).text(target.name)
