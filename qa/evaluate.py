@@ -237,6 +237,16 @@ def eval_engine(corpus: Path | list[tuple[str | None, Path]], index_dir: Path | 
         return engine, None
     if isinstance(corpus, list):
         corpus = stage_corpora(corpus)
+    if index_dir is not None:
+        from qa.store.layout import recorded_seeds
+
+        other = recorded_seeds(index_dir)
+        if other is not None and other != corpus.resolve():
+            # It would be rebuilt from the corpus: someone's serving index (embeddings/) lost.
+            raise UsageError(
+                f"--index {index_dir} holds the index of {other}; give qa eval a folder of its own "
+                "(or leave --index out: it builds under embeddings/eval-*)."
+            )
     index_dir = index_dir or default_eval_index(corpus)
     build = qa.build(corpus, index_dir)
     return qa.load(index_dir), build

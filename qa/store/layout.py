@@ -77,15 +77,19 @@ def with_own_seeds(settings: Settings, given: bool) -> Settings:
     (no --seeds, no QA_SEEDS_DIR): `qa serve --index X` for an index built from another folder
     rebuilt it from seeds/ and dropped every article of its own. An index without the record, or
     whose folder is gone, keeps the default."""
-    if given:
+    recorded = None if given else recorded_seeds(settings.index_dir)
+    if recorded is None or not recorded.is_dir():
         return settings
+    return settings.with_(seeds_dir=recorded)
+
+
+def recorded_seeds(index_dir: Path) -> Path | None:
+    """The articles folder the live index at `index_dir` was built from, if it says (None: no index)."""
     try:
-        recorded = read_manifest(generation_dir(settings.index_dir)).get("seeds_dir")
+        recorded = read_manifest(generation_dir(index_dir)).get("seeds_dir")
     except (QAError, OSError):
-        return settings
-    if not isinstance(recorded, str) or not Path(recorded).is_dir():
-        return settings
-    return settings.with_(seeds_dir=Path(recorded))
+        return None
+    return Path(recorded) if isinstance(recorded, str) else None
 
 
 def read_manifest(gen: Path) -> dict[str, Any]:

@@ -526,3 +526,18 @@ def test_a_gold_source_cited_through_its_same_story_copy_counts_and_a_missing_on
     warn_unindexed([q, {**q, "source": "nope.txt"}], {"pages/davis.html": None})
     err = capsys.readouterr().err
     assert "1 gold source(s) are not in the index" in err and "nope.txt" in err and len(err.splitlines()) == 1
+
+
+def test_eval_refuses_an_index_built_from_another_folder(bench: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """`qa eval --corpus c1 --index i2` rebuilt i2 (someone's serving index, built from c2) from c1."""
+    from qa.evaluate import eval_engine
+    from qa.store.layout import recorded_seeds
+
+    corpus, index, _ = bench
+    other = tmp_path / "benchmark"
+    other.mkdir()
+    (other / "a.txt").write_text("A short article about a harbour wall rebuilt over the winter.\n", encoding="utf-8")
+    live = (index / "CURRENT").read_text(encoding="utf-8")
+    with pytest.raises(UsageError, match=r"holds the index of .* a folder of its own"):
+        eval_engine(other, index, None)
+    assert (index / "CURRENT").read_text(encoding="utf-8") == live and recorded_seeds(index) == corpus.resolve()
