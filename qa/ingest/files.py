@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qa.errors import CorpusError, UnreadableFileError
 from qa.ingest.analyse import analyse
-from qa.ingest.decode import decode, sha256_bytes
+from qa.ingest.decode import declared_charset, decode, sha256_bytes
 from qa.ingest.document import HTML_SUFFIXES, PDF_SUFFIXES, SUFFIXES, Document, Skipped
 
 
@@ -76,7 +76,8 @@ def read_document(path: Path, root: Path, raw: bytes | None = None) -> Document:
         pdf: Document = read_pdf(source, raw, sha256_bytes(raw))
         return pdf
     try:
-        text, encoding = decode(raw)
+        html = path.suffix.lower() in HTML_SUFFIXES
+        text, encoding = decode(raw, declared_charset(raw) if html else None)
     except CorpusError as err:
         raise UnreadableFileError(source, f"{err}") from None
     if not text.strip():  # a byte-order mark or UTF-16 white space only

@@ -30,7 +30,8 @@ FORMAT_VERSION = 7
 # 10: the title is no article text; a text in which the rules see no chrome is kept whole (no line
 # model) and a table's rows do not end the model's span; a one- or two-word name or an asking headline
 # opening a text is its title. 11: a saved page's date from its markup only (not "© 2024" in its footer).
-INGEST_VERSION = 11
+# 12: a page's declared charset is read; UTF-8 with a stray Windows-1252 byte stays UTF-8 ("utf-8+cp1252").
+INGEST_VERSION = 12
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -153,6 +153,28 @@ def test_bytes_undefined_in_cp1252_fall_back_to_latin1_and_say_so() -> None:
     assert text == raw.decode("latin-1")
 
 
+def test_utf8_with_a_stray_windows_byte_keeps_its_utf8_and_says_so(tmp_path: Path) -> None:
+    """One pasted Windows-1252 apostrophe (0x92) made the whole file Windows-1252: "JosÃ© MÃ¼ller"."""
+    raw = "The café owner José Müller won the Golden Spoon in Zürich.".encode() + b" It\x92s his third.\n"
+    doc = write_and_read(tmp_path, "mixed.txt", raw)
+    assert doc.encoding == "utf-8+cp1252"
+    assert doc.text == "The café owner José Müller won the Golden Spoon in Zürich. It’s his third.\n"
+
+
+@pytest.mark.parametrize("codec", ["windows-1251", "shift_jis"])
+def test_a_saved_page_is_read_in_the_charset_it_declares(tmp_path: Path, codec: str) -> None:
+    """A Windows-1251 page was read as Windows-1252 ("Íîâûé ìîñò"); a Shift_JIS one refused as binary."""
+    title = {"windows-1251": "Новый мост в Москве", "shift_jis": "東京に新しい図書館が開館"}[codec]
+    body = {
+        "windows-1251": "В понедельник в Москве открыли новый мост через реку, сообщили власти города.",
+        "shift_jis": "東京都は月曜日、渋谷区に新しい公立図書館を開館したと発表した。蔵書数は約二十万冊である。",
+    }[codec]
+    page = f'<html><head><meta charset="{codec}"><title>{title}</title></head><body><article><h1>{title}</h1>'
+    page += f"<p>{body}</p><p>{body}</p></article></body></html>"
+    doc = write_and_read(tmp_path, "page.html", page.encode(codec))
+    assert doc.title == title and body in doc.text
+
+
 def test_latin1_file_is_not_reported_as_utf8(tmp_path: Path) -> None:
     doc = write_and_read(tmp_path, "l1.txt", "Señor Müller visitó Pyongyang.".encode("latin-1"))
     assert doc.encoding in ("cp1252", "latin-1")
