@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from qa.answer import where
 from qa.errors import QAError, UsageError
+from qa.query.validate import blank
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -35,7 +36,7 @@ def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
             raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err}.") from None
         yield ""
         for line in content.split("\n"):
-            yield line.rstrip("\r") if line.strip() else ""
+            yield "" if blank(line) else line.rstrip("\r")  # a line of control characters is blank too
 
 
 def conversations(lines: list[str]) -> list[list[str]]:
@@ -100,15 +101,21 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
     lines = list(_iter_questions(args))
     interactive = not any(lines) and args.questions_file is None and sys.stdin.isatty()
     if not any(lines) and args.questions_file is None and not interactive:
-        lines = _read_stdin().split("\n")
+        lines = ["" if blank(line) else line for line in _read_stdin().split("\n")]
     # Each conversation is a list of turns; without --conversation every question stands alone.
     groups = conversations(lines) if args.conversation else [[q] for q in lines if q.strip()]
     questions = [q for g in groups for q in g]
     if not questions and not interactive:
         raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
-    # A mistake in the input is reported (and fails the command) before the index and model load.
-    for q in questions:
-        clean_question(q)
+    # A mistake in the input is reported (and fails the command) before the index and model load,
+    # naming the question: a questions file of hundreds of lines said only "The question is empty".
+    for n, q in enumerate(questions, 1):
+        try:
+            clean_question(q)
+        except UsageError as err:
+            shown = " ".join(q.split())
+            shown = shown if len(shown) <= 40 else shown[:40] + "..."
+            raise UsageError(f"Question {n} of {len(questions)} ({shown!r}): {err}") from None
     check_dates(args.since, args.until)
     engine = qa.load(args.index, ray=ray)
     if not interactive:

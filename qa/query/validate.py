@@ -20,19 +20,29 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 
 
-def clean_question(question: str, *, cut: bool = False) -> str:
-    """Strip terminal escape sequences (a pasted coloured prompt), control and format characters (NUL,
-    bidi overrides, lone surrogates) and white space. Longer than `MAX_QUESTION_CHARS`: refused, or
-    (`cut`, an earlier question of a conversation) cut at the last word that fits."""
-    if not isinstance(question, str):
-        raise UsageError("The question must be text.")
+def _cleaned(question: str) -> str:
     kept = []
     for ch in _ESCAPE.sub("", question):
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Cs") and ch not in "\n\t":
             continue
         kept.append(ch)
-    cleaned = " ".join("".join(kept).split())
+    return " ".join("".join(kept).split())
+
+
+def blank(line: str) -> bool:
+    """Whether a line holds nothing a reader could see (white space, control or zero-width characters,
+    terminal escapes): a questions file's blank line."""
+    return not _cleaned(line)
+
+
+def clean_question(question: str, *, cut: bool = False) -> str:
+    """Strip terminal escape sequences (a pasted coloured prompt), control and format characters (NUL,
+    bidi overrides, lone surrogates) and white space. Longer than `MAX_QUESTION_CHARS`: refused, or
+    (`cut`, an earlier question of a conversation) cut at the last word that fits."""
+    if not isinstance(question, str):
+        raise UsageError("The question must be text.")
+    cleaned = _cleaned(question)
     if not cleaned:
         raise UsageError("The question is empty; type a question about your articles.")
     if len(cleaned) <= MAX_QUESTION_CHARS:

@@ -127,6 +127,17 @@ def test_ask_with_a_missing_questions_file_is_a_one_line_error(tmp_path: Path) -
     assert_one_line_error(run_qa(tmp_path, "ask", "--questions-file", "nope.txt"), "nope.txt", "does not exist")
 
 
+def test_a_questions_file_s_invisible_lines_are_blank_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """A line of control characters or a zero-width space ended the run ("The question is empty"),
+    and an over-long line did too, without saying which of the file's questions it was."""
+    qfile = tmp_path / "questions.txt"
+    qfile.write_text("Who visited Pyongyang?\n\x01\x02\n\u200b\n", encoding="utf-8")
+    result = run_qa(tmp_path, "ask", "--questions-file", str(qfile))
+    assert_one_line_error(result, "No index")  # the questions passed: it went on to load the index
+    qfile.write_text("Who visited Pyongyang?\n\x01\x02\n" + "very long " * 300 + "\n", encoding="utf-8")
+    assert_one_line_error(run_qa(tmp_path, "ask", "--questions-file", str(qfile)), "Question 2 of 2", "at most 2,000")
+
+
 @pytest.mark.parametrize("k", ["0", "-3", "many"])
 def test_ask_with_k_that_is_not_a_positive_number_is_a_one_line_error(tmp_path: Path, k: str) -> None:
     result = run_qa(tmp_path, "ask", "-k", k, "Who visited Pyongyang?")
