@@ -47,6 +47,11 @@ class IndexInvalidError(QAError):
     """The index on disk is damaged, out of date, or built with another model."""
 
 
+class ModelError(QAError):
+    """The model cannot be loaded: a QA_MODEL_PATH that holds no model, an ONNX cache that cannot be
+    written."""
+
+
 class RayClusterError(QAError):
     """The Ray cluster cannot be used: unreachable, or a node or worker lost beyond Ray's retries
     (while building, or while holding a sharded index's shards)."""

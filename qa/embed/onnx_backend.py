@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.config import MODEL_MAX_TOKENS
+from qa.errors import ModelError, QAError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -230,27 +231,47 @@ class OnnxEmbedder:
 
     def _load(self) -> tuple[Any, Any]:
         if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            path = export_onnx(self.model_path, self.cache, self.quantize)
-            options = ort.SessionOptions()
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # One thread per run (`intra_threads`; two for the int8 copy of `coarse`): a question
-            # encodes as fast on one thread as on two (2.95 ms, 2 cores),
-            # and a build runs batches side by side on `workers` threads instead (sentences of the
-            # SQuAD subset: 2.2 s vs 2.7 s for one run at a time on two threads; torch takes 2.3 s).
-            options.intra_op_num_threads = self.intra_threads
-            options.inter_op_num_threads = 1
-            # No busy-waiting between questions: spinning threads starve the numpy and FAISS work that
-            # follows each encode (measured at 11k passages on 2 cores: 13 ms of overhead instead of 2).
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            tok = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-            tok.enable_truncation(MODEL_MAX_TOKENS)
-            tok.no_padding()
-            self._tokenizer = tok
+            try:
+                return self._open()
+            except QAError:
+                raise
+            except Exception as err:  # a model folder without a model, an unwritable or damaged cache
+                raise ModelError(
+                    f"The model at {self.model_path} cannot be loaded into the ONNX cache {self.cache} "
+                    f"({type(err).__name__}: {' '.join(str(err).split())[:160]}); check QA_MODEL_PATH "
+                    "(unset: the packaged model) and QA_ONNX_CACHE (a folder you can write)."
+                ) from None
         return self._session, self._tokenizer
+
+    def _open(self) -> tuple[Any, Any]:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = export_onnx(self.model_path, self.cache, self.quantize)
+        try:
+            session = self._session_of(ort, path)
+        except Exception:  # a damaged export (a copy cut short): made again, once
+            path.unlink(missing_ok=True)
+            session = self._session_of(ort, export_onnx(self.model_path, self.cache, self.quantize))
+        tok = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+        tok.enable_truncation(MODEL_MAX_TOKENS)
+        tok.no_padding()
+        self._session, self._tokenizer = session, tok
+        return session, tok
+
+    def _session_of(self, ort: Any, path: Path) -> Any:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # One thread per run (`intra_threads`; two for the int8 copy of `coarse`): a question
+        # encodes as fast on one thread as on two (2.95 ms, 2 cores),
+        # and a build runs batches side by side on `workers` threads instead (sentences of the
+        # SQuAD subset: 2.2 s vs 2.7 s for one run at a time on two threads; torch takes 2.3 s).
+        options.intra_op_num_threads = self.intra_threads
+        options.inter_op_num_threads = 1
+        # No busy-waiting between questions: spinning threads starve the numpy and FAISS work that
+        # follows each encode (measured at 11k passages on 2 cores: 13 ms of overhead instead of 2).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         return self._pooled(texts, progress, None)

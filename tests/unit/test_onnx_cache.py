@@ -73,3 +73,21 @@ def test_an_empty_or_damaged_record_is_made_again(tmp_path: Path) -> None:
         record.write_text(damaged)
         assert _model_key(model, cache) == key, f"{damaged!r} was trusted"
     assert [p.name for p in (cache / "by-file").iterdir()] == [record.name], "a temporary file was left"
+
+
+@pytest.mark.parametrize("where", ["no model", "cache not writable"])
+def test_a_model_that_cannot_be_loaded_is_a_one_line_error_naming_the_settings(tmp_path: Path, where: str) -> None:
+    """QA_MODEL_PATH=/nonexistent, a folder without a model, or QA_ONNX_CACHE=/dev/null/x ended qa ask
+    in an OSError, ValueError or NotADirectoryError traceback."""
+    from qa.config import MODEL_DIMENSION, MODEL_NAME, default_model_path
+    from qa.errors import ModelError
+
+    model = tmp_path / "empty-folder" if where == "no model" else default_model_path()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    cache = tmp_path / "cache" if where == "no model" else blocker / "cache"
+    embedder = onnx_backend.OnnxEmbedder(model, MODEL_NAME, MODEL_DIMENSION, cache=cache)
+    with pytest.raises(ModelError) as err:
+        embedder.encode(["a question"])
+    message = str(err.value)
+    assert "\n" not in message and "QA_MODEL_PATH" in message and "QA_ONNX_CACHE" in message
