@@ -8,6 +8,8 @@ no-op `qa index` start instantly.
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import json
 import os
 import sys
@@ -277,9 +279,30 @@ COMMANDS = {
 }
 
 
+def _json_escape(err: UnicodeError) -> tuple[str, int]:
+    """What an output encoding cannot show, as JSON's \\uXXXX escapes (a surrogate pair above U+FFFF)."""
+    assert isinstance(err, UnicodeEncodeError)
+    out = []
+    for ch in err.object[err.start : err.end]:
+        code = ord(ch)
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), err.end
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    codecs.register_error("qa-json-escape", _json_escape)
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that is not UTF-8 (PYTHONIOENCODING=ascii, LANG=C on old systems): what it cannot
+        # show is escaped ("Jos\u00e9", inside --json strings the same character), not a
+        # UnicodeEncodeError traceback.
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="qa-json-escape")  # type: ignore[union-attr]
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -6,6 +6,7 @@ None of these reach the model: they fail on the input or the index before anythi
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ class FakeMiniLM(FakeEmbedder):
 
 
 def run_qa(
-    tmp_path: Path, *args: str, timeout: float = 120, python: tuple[str, ...] = ()
+    tmp_path: Path, *args: str, timeout: float = 120, python: tuple[str, ...] = (), env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`python [python options] -m qa ARGS` in `tmp_path`, with its seeds/ and index/ as the defaults."""
     env = {
@@ -38,6 +39,7 @@ def run_qa(
         "QA_SEEDS_DIR": str(tmp_path / "seeds"),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, *python, "-m", "qa", *args],
@@ -240,3 +242,18 @@ def test_a_question_taken_for_the_ray_address_is_named(tmp_path: Path) -> None:
     """`--ray` takes an optional address, so `qa ask --ray "Who ...?"` read the question as one."""
     result = run_qa(tmp_path, "ask", "--ray", "Who did Im Chon-il meet in Moscow?")
     assert_one_line_error(result, "--ray took", "put the questions before --ray")
+
+
+def test_a_terminal_that_is_not_utf8_gets_escapes_not_a_traceback(tmp_path: Path) -> None:
+    """PYTHONIOENCODING=ascii: qa text, qa ask and qa documents ended in a UnicodeEncodeError."""
+    (tmp_path / "seeds").mkdir()
+    text = "Café prize for José Müller\n\nThe café owner José Müller won the Golden Spoon in Zürich on Monday.\n"
+    (tmp_path / "seeds" / "cafe.txt").write_text(text, encoding="utf-8")
+    qa.build(tmp_path / "seeds", tmp_path / "index", embedder=FakeEmbedder())
+    ascii_terminal = {"PYTHONIOENCODING": "ascii"}
+    for args in (("documents",), ("documents", "--json"), ("text", "cafe.txt")):
+        result = run_qa(tmp_path, *args, env=ascii_terminal)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, f"qa {' '.join(args)}: {result.stderr}"
+        assert "Caf\\xe9" in result.stdout or "Caf\\u00e9" in result.stdout
+    shown = json.loads(run_qa(tmp_path, "documents", "--json", env=ascii_terminal).stdout)
+    assert shown["title"] == "Café prize for José Müller", "--json stays JSON that reads back the same"
