@@ -39,6 +39,14 @@ def _port(value: str) -> int:
     return n
 
 
+def _env_port() -> int:
+    raw = os.environ.get("QA_PORT", "").strip() or "7860"
+    try:
+        return _port(raw)
+    except argparse.ArgumentTypeError:
+        raise UsageError(f"QA_PORT={raw!r} is not a port number; set it to 1-65535, e.g. 7860.") from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         """One line, with the usage hint, exit 2 (argparse's own convention)."""
@@ -89,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_serve = sub.add_parser("serve", help="start the browser chat (http://127.0.0.1:7860)")
     p_serve.add_argument("--host", default=os.environ.get("QA_HOST", "127.0.0.1"), help="address to bind (loopback)")
-    p_serve.add_argument("--port", type=_port, default=os.environ.get("QA_PORT", "7860"), help="port (7860)")
+    p_serve.add_argument("--port", type=_port, help="port (env QA_PORT; 7860)")
     p_serve.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_serve.add_argument("--seeds", type=Path, help="articles folder for rebuilds and uploads (default seeds/)")
     _ray_option(p_serve, "hold the index's shards in actors on a Ray cluster at ADDRESS")
@@ -225,7 +233,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise QAError(f"The chat UI cannot start ({err}); run `make install`.") from None
     settings = _settings(args)
     assert isinstance(settings, Settings)
-    serve(Service(settings, ray=_ray_address(args)), args.host, args.port)
+    serve(Service(settings, ray=_ray_address(args)), args.host, args.port or _env_port())
     return 0
 
 

@@ -32,8 +32,11 @@ def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
             content = args.questions_file.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise UsageError(f"--questions-file {args.questions_file} does not exist.") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err}.") from None
+        except UnicodeDecodeError as err:
+            at = args.questions_file.read_bytes()[: err.start].count(b"\n") + 1
+            raise UsageError(f"--questions-file {args.questions_file}:{at} is not UTF-8; save it as UTF-8.") from None
+        except OSError as err:
+            raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err.strerror}.") from None
         yield ""
         for line in content.split("\n"):
             yield "" if blank(line) else line.rstrip("\r")  # a line of control characters is blank too

@@ -50,7 +50,7 @@ _RANGES: dict[str, tuple[str, tuple[float, float], str]] = {
         (0, MODEL_MAX_TOKENS - 3),
         "set it to 0 or more, below QA_CHUNK_TOKENS, e.g. 32",
     ),
-    "QA_K": ("k", (1, 1000), "set it to 1 or more, e.g. 5"),
+    "QA_K": ("k", (1, 1000), "set it to 1-1000, e.g. 5"),
     "QA_MIN_CONFIDENCE": ("min_confidence", (0.0, 1.0), "set it to 0-1, e.g. 0.2"),
     "QA_MIN_RELATIVE_SCORE": ("min_relative_score", (0.0, 1.0), "set it to 0-1, e.g. 0 (off)"),
     "QA_BATCH_SIZE": ("batch_size", (0, 4096), "set it to 0 (the backend's own) or a batch size, e.g. 8"),

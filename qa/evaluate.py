@@ -45,7 +45,12 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise UsageError(f"--questions {path} does not exist.")
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").split("\n"), 1):
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        at = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{at} is not UTF-8 text; save the file as UTF-8.") from None
+    for n, line in enumerate(content.split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -237,6 +242,8 @@ def eval_engine(corpus: Path | list[tuple[str | None, Path]], index_dir: Path | 
         return engine, None
     if isinstance(corpus, list):
         corpus = stage_corpora(corpus)
+    if not corpus.is_dir():
+        raise UsageError(f"--corpus {corpus}: no such folder.")
     if index_dir is not None:
         from qa.store.layout import recorded_seeds
 
