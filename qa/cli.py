@@ -171,6 +171,12 @@ def _settings(args: argparse.Namespace) -> object:
     return with_own_seeds(settings, getattr(args, "seeds", None) is not None or bool(os.environ.get("QA_SEEDS_DIR")))
 
 
+def _build_notes(message: str) -> None:
+    """What a build says while it runs (skipped files are listed from its report, after it)."""
+    if message.startswith(("waiting for another build", "going on from")):
+        print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     import qa
     from qa.config import Settings
@@ -179,7 +185,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     assert isinstance(settings, Settings)
     progress = sys.stderr.isatty() and not args.quiet
     try:
-        report = qa.build(settings=settings, progress=progress, ray=_ray_address(args))
+        report = qa.build(settings=settings, progress=progress, ray=_ray_address(args), log=_build_notes)
     except KeyboardInterrupt:
         print(
             f"{PROG}: interrupted; the previous index is unchanged, and `qa index` goes on from the files "

@@ -87,7 +87,7 @@ def build_index(
             skipped.append(Skipped(src, f"has the same content as {original}"))
             del shas[src]
 
-    with build_lock(index_dir):
+    with build_lock(index_dir, lambda: log(f"waiting for another build of {index_dir} to finish")):
         if settings.shards is None:  # as many shards as the live index has (1 for a new one)
             settings = settings.with_(shards=live_shards(index_dir))
         prev = previous(index_dir, settings, dimension)

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +56,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One writer at a time; readers never take it."""
+def build_lock(index_dir: Path, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """One writer at a time; readers never take it. `waiting` is called when another holds it (a
+    second `qa index` waited in silence)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / ".lock").open("a") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:

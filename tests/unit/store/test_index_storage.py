@@ -159,3 +159,31 @@ def test_sentence_cosines_are_the_stored_vectors_dot_the_question(seeds_copy: Pa
     ids = np.arange(0, len(data.sentences), 3)
     stored = (read_6bit(data.sentence_codes[ids], len(q)) - 32) * data.sentence_scales[ids, None]
     np.testing.assert_allclose(data.sentence_cosines(ids, q), stored @ q, rtol=1e-5, atol=1e-6)
+
+
+def test_a_second_build_says_it_is_waiting_for_the_first(tmp_path: Path) -> None:
+    """A second `qa index` (or a server's rebuild) waited in silence while another build held the lock."""
+    import fcntl
+    import threading
+
+    from qa.store.generation import build_lock
+
+    tmp_path.mkdir(exist_ok=True)
+    said = threading.Event()
+    done = threading.Event()
+
+    def second() -> None:
+        with build_lock(tmp_path, said.set):
+            done.set()
+
+    with (tmp_path / ".lock").open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # the first build
+        worker = threading.Thread(target=second)
+        worker.start()
+        assert said.wait(10), "the second build did not say it was waiting"
+        assert not done.is_set(), "the second build did not wait"
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+    worker.join(10)
+    assert done.is_set()
+    with build_lock(tmp_path, lambda: pytest.fail("nobody holds the lock")):
+        pass
