@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
@@ -40,6 +41,28 @@ NICE = 10
 _CHILD = "import sys; del sys.path[0]; from qa.worker import main; raise SystemExit(main(int(sys.argv[1])))"
 
 
+# The build workers this process has running: a server that stops kills them (stop_builds), or its
+# rebuild went on for a minute after `kill`, holding the process open, and published after it.
+_LIVE: set[subprocess.Popen[bytes]] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _started(child: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    with _LIVE_LOCK:
+        _LIVE.add(child)
+    return child
+
+
+def stop_builds() -> None:
+    """Kill every build worker of this process: the builds end as stopped builds do (the previous
+    index unchanged, what was embedded kept for the next build to go on from)."""
+    with _LIVE_LOCK:
+        children = list(_LIVE)
+    for child in children:
+        with contextlib.suppress(OSError):
+            child.kill()
+
+
 def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
     """Build or update the index of `settings` in a child process; returns its report. If this
     thread stops waiting (an error, Ctrl-C), the child is killed: it never builds on unobserved,
@@ -48,11 +71,13 @@ def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: 
 
     read_fd, write_fd = os.pipe()
     try:
-        child = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(write_fd)],
-            stdin=subprocess.PIPE,
-            pass_fds=(write_fd,),
-            close_fds=True,
+        child = _started(
+            subprocess.Popen(
+                [sys.executable, "-c", _CHILD, str(write_fd)],
+                stdin=subprocess.PIPE,
+                pass_fds=(write_fd,),
+                close_fds=True,
+            )
         )
     except OSError as err:
         os.close(read_fd)
@@ -80,6 +105,9 @@ def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: 
         child.kill()
         child.wait()
         raise
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(child)
     if result is None:
         raise QAError(
             f"The index build stopped before it finished (worker exit code {code}); the previous index "

@@ -194,7 +194,8 @@ def bind(host: str, port: int) -> socket.socket:
 def _server(outer: Any, config: Any) -> Any:
     """uvicorn's server, stopping Gradio's open streams first: a browser tab keeps a heartbeat stream
     open that ends only when Gradio's stop event is set, so without it Ctrl-C would wait for every
-    tab to close. Shutdown also waits at most 2 s for other requests."""
+    tab to close. A rebuild under way is stopped first. Shutdown also waits at most 2 s for other
+    requests."""
     import uvicorn
     from starlette.routing import Mount
 
@@ -202,6 +203,9 @@ def _server(outer: Any, config: Any) -> Any:
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: Any = None) -> None:
+            from qa.worker import stop_builds
+
+            stop_builds()  # a rebuild's request then ends (as a stopped build) before the 2 s are up
             for app in gradio_apps:
                 stop = getattr(app, "stop_event", None)
                 if stop is not None:
@@ -315,4 +319,11 @@ def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     app = build_app(service)
     print(f"qa: serving {len(service.documents())} articles on {address(host, port)}", flush=True)
-    launch(app, host, port, sock=sock, service=service)
+    try:
+        launch(app, host, port, sock=sock, service=service)
+    finally:
+        # A rebuild under way ends with the server (killed, as a stopped build: the previous index
+        # stays): it held the process open for a minute after `kill` and published after it.
+        from qa.worker import stop_builds
+
+        stop_builds()

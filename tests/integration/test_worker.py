@@ -107,3 +107,28 @@ def test_a_caller_that_stops_waiting_kills_the_worker(settings: Settings) -> Non
     assert children_running("qa.worker") == [], "the worker went on building after its caller stopped"
     report = build_in_worker(settings)  # the build lock is free again
     assert report.added == ["added.txt"]
+
+
+def test_a_server_that_stops_stops_its_rebuild(settings: Settings) -> None:
+    """`kill` of `qa serve` during a rebuild: the worker built on for a minute, holding the server's
+    process open, and published a new generation after the server had stopped (stop_builds, called by
+    the server's shutdown, ends it as a stopped build)."""
+    from qa.worker import stop_builds
+
+    build_in_worker(settings)
+    live = generation_dir(settings.index_dir)
+    (Path(settings.seeds_dir) / "added.txt").write_text(
+        "Added article\n\nPublished on: 2024/01/02\n\n" + "A sentence about harbours and ferries. " * 400,
+        encoding="utf-8",
+    )
+    stopped: list[int] = []
+
+    def server_stops(line: str) -> None:
+        if line.startswith("embedding ") and not stopped:
+            stopped.extend(children_running("qa.worker"))
+            stop_builds()
+
+    with pytest.raises(QAError, match="stopped before it finished"):
+        build_in_worker(settings, server_stops)
+    assert stopped and children_running("qa.worker") == []
+    assert generation_dir(settings.index_dir) == live, "the stopped rebuild published"
