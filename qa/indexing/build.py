@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 CHECKPOINT_SECONDS = 5.0
 
 
+def _suffix(source: str) -> str:
+    return Path(source).suffix.lower()  # what decides how a file is read (a .txt renamed .md reads otherwise)
+
+
 def transient(reason: str) -> bool:
     """A reason to skip a file that may not hold at the next build: it is read again then."""
     return reason.startswith(("cannot be read (", "changed while the index was built"))
@@ -143,6 +147,16 @@ def build_index(
             if resumed:
                 log(f"going on from a build that stopped: {len(resumed)} files already embedded")
                 todo = [(s, sha) for s, sha in todo if s not in same]
+            # A file renamed or moved since the last build: what the index holds for its bytes under
+            # the old name is taken over, not embedded again (a rename re-embedded the file).
+            gone = {v.get("sha256"): s for s, v in prev_files.items() if s not in shas}
+            moved = {gone[sha]: s for s, sha in todo if sha in gone and _suffix(gone[sha]) == _suffix(s)}
+            for folder in shard_dirs(*prev) if prev and moved else []:
+                for src, part in old_parts(folder, list(moved), staging, moved).items():
+                    parts[src] = part
+                    staging.record(src, shas[src], part, embedded=False)
+                    added.append(src)
+            todo = [(s, sha) for s, sha in todo if s not in parts]
             # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
             # files at a time, or on Ray): each file's text and vectors are staged as they come, and
             # journaled every CHECKPOINT_SECONDS or so (at the end of a batch at the latest).

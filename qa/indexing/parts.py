@@ -63,9 +63,11 @@ def stage(
     )
 
 
-def old_parts(prev_gen: Path, keep: list[str], staging: Staging) -> dict[str, Part]:
+def old_parts(
+    prev_gen: Path, keep: list[str], staging: Staging, renamed: dict[str, str] | None = None
+) -> dict[str, Part]:
     """The parts of unchanged files, read back from the previous generation (no re-embedding) and
-    staged a file at a time."""
+    staged a file at a time; `renamed`: old name -> the name the same bytes have now."""
     import faiss
     import numpy as np
 
@@ -93,9 +95,11 @@ def old_parts(prev_gen: Path, keep: list[str], staging: Staging) -> dict[str, Pa
         record = doc_record(doc, store)
         # An IVF index gives back its 8-bit codes decoded; adding them again gives the same codes.
         vectors = cvec.reconstruct_n(int(c0), int(c1 - c0)) if c1 > c0 else np.zeros((0, cvec.d), np.float32)
-        parts[doc["source"]] = stage(
+        row = record.row()
+        row["source"] = (renamed or {}).get(row["source"], row["source"])
+        parts[row["source"]] = stage(
             staging,
-            record.row(),
+            row,
             record.text,
             rows[c0:c1, 1:],
             vectors,

@@ -709,3 +709,24 @@ def test_a_changed_file_that_cannot_be_read_keeps_its_indexed_version_and_is_rea
     again = build(seeds_copy, built)
     assert not again.up_to_date and again.changed == [target.name], "the file was not read again"
     assert "railway" in qa.load(built, embedder=FakeEmbedder()).text(target.name)
+
+
+def test_a_renamed_or_moved_file_is_taken_over_not_embedded_again(seeds_copy: Path, built: Path) -> None:
+    """A pure rename reported "1 added, 1 removed" and embedded the file again."""
+    old = "001_c6d03c536ddbb592.txt"
+    before = qa.load(built, embedder=FakeEmbedder()).text(old)
+    (seeds_copy / "archive").mkdir()
+    (seeds_copy / old).rename(seeds_copy / "archive" / "putin-visit.txt")
+    model = FakeEmbedder()
+    report = build(seeds_copy, built, model)
+    assert model.encoded == 0, "the renamed file was embedded again"
+    assert report.added == ["archive/putin-visit.txt"] and report.removed == [old]
+    engine = qa.load(built, embedder=FakeEmbedder())
+    assert engine.text("archive/putin-visit.txt") == before and old not in engine.data.documents
+    cited = {c.source for q in QUESTIONS for c in engine.ask(q, 10).citations}
+    assert old not in cited and "archive/putin-visit.txt" in cited
+    # The same bytes under another kind of name are read again: a .md is read as Markdown.
+    (seeds_copy / "archive" / "putin-visit.txt").rename(seeds_copy / "putin-visit.md")
+    model = FakeEmbedder()
+    build(seeds_copy, built, model)
+    assert model.encoded > 0
