@@ -64,6 +64,8 @@ def _set_in(paragraph: str, dominant: str) -> bool:
     a copyright line or a prompt to the reader."""
     if is_dateline(paragraph):
         return True
+    if paragraph.startswith("|") and paragraph.endswith("|") and paragraph.count("|") >= 3:
+        return False  # a table's row ("| 5.0 | 2003 | register-based VM |" was an account prompt)
     reason = chrome_reason(paragraph, dominant)
     return reason in _SET_IN and (reason in STRONG_REASONS or not is_prose(paragraph))
 

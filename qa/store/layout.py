@@ -31,7 +31,8 @@ FORMAT_VERSION = 7
 # model) and a table's rows do not end the model's span; a one- or two-word name or an asking headline
 # opening a text is its title. 11: a saved page's date from its markup only (not "© 2024" in its footer).
 # 12: a page's declared charset is read; UTF-8 with a stray Windows-1252 byte stays UTF-8 ("utf-8+cp1252").
-INGEST_VERSION = 12
+# 13: a saved page's table row is article text, whatever words its cells hold ("register-based").
+INGEST_VERSION = 13
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

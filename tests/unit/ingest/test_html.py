@@ -181,3 +181,20 @@ def test_saved_pages_are_indexed_cited_and_printed_exactly(tmp_path: Path, capsy
     assert capsys.readouterr().out == text, "a path to the file (as a shell completes it) names its source"
     assert main(["text", "missing.html", "--index", str(settings.index_dir)]) == 2
     assert "missing.html is not in the index" in capsys.readouterr().err
+
+
+def test_a_table_row_of_a_page_is_article_text(tmp_path: Path) -> None:
+    """'| 5.0 | 2003 | register-based virtual machine |' was dropped as a prompt to register."""
+    rows = "".join(
+        f"<tr><td>{v}</td><td>{y}</td><td>{n}</td></tr>"
+        for v, y, n in [("5.0", "2003", "register-based virtual machine, coroutines"), ("5.1", "2006", "modules")]
+    )
+    page = (
+        "<html><body><article><h1>Lua versions</h1>"
+        + "<p>Lua has changed in several major versions since its first release in 1993, each adding features.</p>" * 2
+        + f"<table><tr><th>Version</th><th>Year</th><th>Notable changes</th></tr>{rows}</table>"
+        + "<p>Lua 5.4 is the current version, released in 2020 with a new collector.</p></article></body></html>"
+    )
+    doc = read_document(write(tmp_path, "lua.html", page), tmp_path)
+    cited = " ".join(doc.text[a:b] for a, b in doc.regions)
+    assert "register-based virtual machine" in doc.text and "register-based virtual machine" in cited
