@@ -13,7 +13,7 @@ from typing import Protocol
 from qa.answer import Citation, Highlight
 from qa.chunking import line_of
 from qa.ingest.boilerplate import running_text
-from qa.query.highlight import best_sentence
+from qa.query.highlight import best_sentence, reads_as_answer
 from qa.query.params import RetrievalParams
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
@@ -62,6 +62,13 @@ def sentence_joins(text: str, spans: Sequence[tuple[int, int]]) -> Callable[[int
     return join
 
 
+def opens_next(sentence: str) -> bool:
+    """What heads the text after it: a heading (`reads_as_answer` false, and not a question). A
+    lead-in that ends with a colon stays: it can hold the answer ("... to be carried on MSNBC:")."""
+    sentence = sentence.strip()
+    return not (sentence.endswith(("?", "？")) or reads_as_answer(sentence))
+
+
 def evidence_window(
     spans: Sequence[tuple[int, int]],
     join: Callable[[int], int],
@@ -69,6 +76,7 @@ def evidence_window(
     pair: int | None = None,
     max_chars: int = WINDOW_CHARS,
     fill_chars: int = RetrievalParams.fill_chars,
+    text: str | None = None,
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """The excerpt around evidence sentence `best` of a document and its highlight.
 
@@ -78,7 +86,8 @@ def evidence_window(
     when the answer runs on into it. The excerpt adds whole sentences of the same paragraph after and
     before it in turn while it stays within `max_chars`; one shorter than `fill_chars` then goes on
     into the neighbouring paragraphs the same way. So the answering sentence is never cut off at an
-    excerpt's edge and has its context on both sides. Returns ((start, end), (highlight start, end)).
+    excerpt's edge and has its context on both sides; with `text`, it does not end on the next
+    section's heading. Returns ((start, end), (highlight start, end)).
     """
     lo = hi = best
     if pair is not None and abs(pair - best) == 1 and join(min(pair, best)) > 0:
@@ -99,6 +108,12 @@ def evidence_window(
                     grow_before = spans[hi][1] - spans[lo][0] < limit
                 else:
                     grow_before = False
+    # It does not end on what opens the next part of the text (`text` given): the next section's
+    # heading ("Lower course and delta").
+    while text is not None and hi > lo and spans[hi][0] >= highlight[1]:
+        if not opens_next(text[spans[hi][0] : spans[hi][1]]):
+            break
+        hi -= 1
     # Sentences of overlapping chunks may overlap (rarely nest): the excerpt reaches the furthest end
     # among its sentences and always holds the highlight.
     end = max(max(int(b) for _, b in spans[lo : hi + 1]), highlight[1])

@@ -394,6 +394,6 @@ class Engine:
         doc = self.data.documents[place.source]
         spans, text = rows[:, 1:3], doc.text
         join = sentence_joins(text, spans)
-        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=w.fill_chars)
+        (start, end), (hs, he) = evidence_window(spans, join, best, pair, fill_chars=w.fill_chars, text=text)
         hs, he = answering(text, spans, smoothed, (start, end), (hs, he), doc.title)  # no heading, question, title
         return Hit(Place(place.source, int(start), int(end)), score, (int(hs), int(he)))

@@ -252,3 +252,26 @@ def test_the_highlight_is_never_the_article_s_title() -> None:
     assert answering(text, spans, [0.9, 0.5], (0, len(text)), first) == first, "premise: a headline reads as an answer"
     a, b = answering(text, spans, [0.9, 0.5], (0, len(text)), first, title)
     assert text[a:b] == lede
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["Lower course and delta", "Other important uses include:"],
+    ids=["the next section's heading", "a lead-in to a list left out"],
+)
+def test_an_excerpt_does_not_end_on_what_opens_the_next_part(tail: str) -> None:
+    """Excerpts ended "...in the 1980s.\\n\\nLower course and delta" or on "Other uses include:"."""
+    parts = (
+        "The river was dammed at the Iron Gates in the 1970s.",
+        "A second dam followed in the 1980s.",
+        tail,
+        "Below the gorge the river widens into a plain.",
+    )
+    text = "\n\n".join(parts)
+    spans = _sentences(text, *parts)
+    join = sentence_joins(text, spans)
+    (start, end), _ = evidence_window(spans, join, 1, max_chars=150, fill_chars=150)
+    assert text[start:end].endswith(tail), "premise: the excerpt fills to the heading"
+    (start, end), (hs, he) = evidence_window(spans, join, 1, max_chars=150, fill_chars=150, text=text)
+    assert text[hs:he] == parts[1]
+    assert text[start:end].endswith("in the 1980s." if tail.startswith("Lower") else tail)
