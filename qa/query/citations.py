@@ -232,6 +232,13 @@ def make_citation(
         start += 1
     while end > he and text[end - 1].isspace():
         end -= 1
+    if end - start > 2 * MAX_CITATION_CHARS:
+        # One "sentence" of thousands of characters (a run of text without a full stop, a token of
+        # 30,000): the excerpt is the start of its highlight, cut at a space (it was the whole run).
+        start = max(start, hs)
+        cut = text.rfind(" ", start, start + MAX_CITATION_CHARS)
+        end = cut if cut > start + MAX_CITATION_CHARS // 2 else start + MAX_CITATION_CHARS
+        hs, he = start, min(he, end)
     span = Span(span.source, start, end, span.score, span.highlight)
     first, last = line_of(text, span.start, span.end)
     return Citation(

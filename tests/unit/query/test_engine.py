@@ -455,3 +455,26 @@ def test_a_sentences_neighbours_are_in_its_own_document() -> None:
     assert sorted(_neighbours(np.array([2, 3]), doc_of).tolist()) == [1, 4]  # not 3 for 2, nor 2 for 3
     assert sorted(_neighbours(np.array([0, 5]), doc_of).tolist()) == [1]
     assert sorted(_neighbours(np.array([1]), doc_of).tolist()) == [0, 2]
+
+
+def test_a_sentence_of_thousands_of_characters_is_cited_as_a_readable_excerpt(tmp_path: Path) -> None:
+    """A line holding a token of 30,000 characters was cited whole (and highlighted whole)."""
+    import qa
+    from qa.query.citations import MAX_CITATION_CHARS
+    from tests.conftest import FakeEmbedder
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    run_on = "Lantern festival river boat " + "abcdefghij" * 3000 + " lantern festival river boat"
+    (seeds / "runon.txt").write_text(f"Lantern log\n\nThe night began quietly.\n\n{run_on}\n", encoding="utf-8")
+    (seeds / "other.txt").write_text("Harbour news\n\nThe harbour wall was rebuilt.\n", encoding="utf-8")
+    qa.build(seeds, tmp_path / "index", embedder=FakeEmbedder())
+    engine = qa.load(tmp_path / "index", embedder=FakeEmbedder())
+    answer = engine.ask("Which lantern festival boat was on the river?", 3)
+    assert answer.citations and answer.citations[0].source == "runon.txt"
+    for c in answer.citations:
+        text = engine.text(c.source)
+        assert len(c.text) <= 2 * MAX_CITATION_CHARS, f"a citation of {len(c.text):,} characters"
+        assert text[c.start_char : c.end_char] == c.text and c.start_char <= c.highlight.start_char
+        h = c.highlight
+        assert h.end_char <= c.end_char and text[h.start_char : h.end_char] == h.text
