@@ -87,11 +87,24 @@ def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
             text, encoding = raw.decode("utf-8-sig"), "utf-8"
         except UnicodeDecodeError:
             if b"\x00" in raw:
-                raise CorpusError("looks like a binary file, not text") from None
-            text, encoding = _other(raw, declared)
+                text, encoding = _utf16_without_mark(raw)
+            else:
+                text, encoding = _other(raw, declared)
     if _looks_binary(text):
         raise CorpusError("looks like a binary file, not text")
     return normalise_newlines(text), encoding
+
+
+def _utf16_without_mark(raw: bytes) -> tuple[str, str]:
+    """UTF-16 saved without its byte-order mark (every other byte zero in ASCII text), else binary."""
+    even, odd = raw[0::2], raw[1::2]
+    for codec, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if len(raw) % 2 == 0 and zeros.count(0) > 0.3 * len(zeros) and other.count(0) < 0.05 * len(other):
+            try:
+                return raw.decode(codec), codec
+            except UnicodeDecodeError:
+                break
+    raise CorpusError("looks like a binary file, not text")
 
 
 def _other(raw: bytes, declared: str | None) -> tuple[str, str]:

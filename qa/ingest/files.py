@@ -45,6 +45,9 @@ def list_files(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
             shown = os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
             skipped.append(Skipped(shown, "has a file name that is not UTF-8; rename it to index it"))
             continue
+        if path.is_symlink() and not path.exists():
+            skipped.append(Skipped(rel.as_posix(), "is a broken link (what it points to does not exist)"))
+            continue
         try:
             resolved = path.resolve()
             resolved.relative_to(real_root)

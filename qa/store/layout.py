@@ -32,7 +32,8 @@ FORMAT_VERSION = 7
 # opening a text is its title. 11: a saved page's date from its markup only (not "© 2024" in its footer).
 # 12: a page's declared charset is read; UTF-8 with a stray Windows-1252 byte stays UTF-8 ("utf-8+cp1252").
 # 13: a saved page's table row is article text, whatever words its cells hold ("register-based").
-INGEST_VERSION = 13
+# 14: UTF-16 without its byte-order mark is read (it was refused as binary).
+INGEST_VERSION = 14
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -81,6 +81,7 @@ def add_bad_files(corpus: Path, outside: Path) -> dict[str, str]:
     (corpus / "huge.txt").write_text("Harbour authority report\n\n" + huge, encoding="utf-8")
     outside.write_text(LATIN1_ARTICLE.replace("Montréal", "Quebec City"), encoding="utf-8")
     os.symlink(outside, corpus / "escape.txt")
+    os.symlink(corpus / "deleted-since.txt", corpus / "dangling.txt")  # a link to a file that is gone
     os.mkfifo(corpus / "pipe.txt")  # reading it would block forever
     # A name that is not UTF-8 (a Latin-1 name from an old archive), holding a good article.
     bad_name = os.fsencode(corpus) + b"/caf\xe9-report.txt"
@@ -107,6 +108,7 @@ def add_bad_files(corpus: Path, outside: Path) -> dict[str, str]:
         DUPLICATE: f"same bytes as {KNOWN_SOURCE}",
         "huge.txt": f"over max_file_bytes={MAX_FILE_BYTES}",
         "escape.txt": "symlink to a file outside the corpus",
+        "dangling.txt": "a link to a file that does not exist",
         "pipe.txt": "a FIFO named .txt",
         ODD_NAME: "a file name that is not UTF-8",
     }
@@ -182,6 +184,7 @@ def test_each_bad_file_is_indexed_correctly_or_skipped_with_a_reason(
     skipped_because("empty.txt", "empty")
     skipped_because("huge.txt", "limit")
     skipped_because("escape.txt", "outside")
+    skipped_because("dangling.txt", "broken link")
     skipped_because("pipe.txt", "not a regular file")
     skipped_because("fake.pdf", "not a PDF")
     skipped_because("blank.html", "empty")

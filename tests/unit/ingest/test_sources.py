@@ -137,6 +137,12 @@ def test_utf16_with_bom_is_decoded_and_reported(tmp_path: Path, codec: str) -> N
     assert not doc.text.startswith("\ufeff")
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_is_read_not_called_binary(tmp_path: Path, codec: str) -> None:
+    doc = write_and_read(tmp_path, "u16.txt", ARTICLE.encode(codec))
+    assert doc.encoding == codec and doc.text == ARTICLE
+
+
 def test_cp1252_bytes_are_decoded_as_cp1252_and_say_so(tmp_path: Path) -> None:
     original = "The café’s “special” costs €5 – naïve prices.\r\nSecond line."
     doc = write_and_read(tmp_path, "win.txt", original.encode("cp1252"))
