@@ -111,6 +111,9 @@ eval-conversations: install
 	@echo "held out (never used to choose anything): bench/conversations-held-out.jsonl"
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --conversations bench/conversations-held-out.jsonl
+	@echo "a user's conversations (stop 37; written before any answer was seen): bench/conversations-user.jsonl"
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --conversations bench/conversations-user.jsonl
 
 CV_GRID ?= default
 cv: install

@@ -110,7 +110,14 @@ def test_eval_over_two_named_corpora_reports_folds(tmp_path: Path, monkeypatch: 
 
 
 @pytest.mark.parametrize(
-    "name", ["news-questions.jsonl", "conversations.jsonl", "conversations-held-out.jsonl", "short-questions.jsonl"]
+    "name",
+    [
+        "news-questions.jsonl",
+        "conversations.jsonl",
+        "conversations-held-out.jsonl",
+        "conversations-user.jsonl",
+        "short-questions.jsonl",
+    ],
 )
 def test_the_committed_question_sets_pass_their_checks(name: str) -> None:
     """Gold answers verbatim in their articles, questions in a reader's words (bench/check_set.py)."""
