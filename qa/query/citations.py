@@ -6,6 +6,7 @@ Nothing here touches the disk or the model; `engine.py` feeds it scores and text
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -62,6 +63,9 @@ def sentence_joins(text: str, spans: Sequence[tuple[int, int]]) -> Callable[[int
     return join
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s")
+
+
 def opens_next(sentence: str) -> bool:
     """What heads the text after it: a heading (`reads_as_answer` false, and not a question). A
     lead-in that ends with a colon stays: it can hold the answer ("... to be carried on MSNBC:")."""
@@ -110,7 +114,12 @@ def evidence_window(
                     grow_before = False
     # It does not end on what opens the next part of the text (`text` given): the next section's
     # heading ("Lower course and delta").
-    while text is not None and hi > lo and spans[hi][0] >= highlight[1]:
+    while text is not None and hi > lo and spans[hi][0] >= highlight[1] and join(hi - 1) == 1:
+        # set apart by a blank line, after a sentence that leads into nothing (a list's items follow
+        # its lead-in: "The tour visits three cities:" / "- Paris" / "- Lyon" are kept)
+        before = text[spans[hi - 1][0] : spans[hi - 1][1]].rstrip()
+        if before.endswith((":", "：")) or _LIST_ITEM.match(before):
+            break
         if not opens_next(text[spans[hi][0] : spans[hi][1]]):
             break
         hi -= 1

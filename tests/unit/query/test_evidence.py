@@ -275,3 +275,17 @@ def test_an_excerpt_does_not_end_on_what_opens_the_next_part(tail: str) -> None:
     (start, end), (hs, he) = evidence_window(spans, join, 1, max_chars=150, fill_chars=150, text=text)
     assert text[hs:he] == parts[1]
     assert text[start:end].endswith("in the 1980s." if tail.startswith("Lower") else tail)
+
+
+def test_an_excerpt_keeps_the_items_of_a_list_after_its_lead_in() -> None:
+    """The heading rule cut a list's short items one by one, leaving "...are three bands:" alone."""
+    parts = ("The festival opens on Friday in the old town.", "The headliners are three bands:", "The Blue Notes",
+             "Harbour Brass", "Silver Strings")  # fmt: skip
+    text = f"{parts[0]}\n\n{parts[1]}\n{parts[2]}\n{parts[3]}\n{parts[4]}\n"
+    spans = _sentences(text, *parts)
+    (start, end), _ = evidence_window(spans, sentence_joins(text, spans), 1, max_chars=200, fill_chars=200, text=text)
+    assert text[start:end].endswith("Silver Strings")
+    items = "\n\n".join(("The tour visits three cities:", "- Paris", "- Lyon", "- Nice"))
+    spans = _sentences(items, "The tour visits three cities:", "- Paris", "- Lyon", "- Nice")
+    (start, end), _ = evidence_window(spans, sentence_joins(items, spans), 0, max_chars=200, fill_chars=200, text=items)
+    assert items[start:end].endswith("- Nice"), "items set apart by blank lines are a list too"
