@@ -35,35 +35,43 @@ _DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
+# What browsers read a declared label as (the WHATWG Encoding Standard): a legacy label names the
+# superset its pages are really written in ("iso-8859-1" pages hold Windows-1252 quotes).
+_AS_BROWSERS_READ = {
+    "latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254", "tis-620": "cp874",
+    "iso8859-11": "cp874", "gb2312": "gb18030", "gbk": "gb18030", "shift_jis": "cp932", "euc_kr": "cp949",
+    "big5": "big5hkscs", "utf-16": "utf-8", "utf-16-le": "utf-8", "utf-16-be": "utf-8",
+}  # fmt: skip
+
+
 def declared_charset(raw: bytes) -> str | None:
-    """The Python codec of the charset a saved page declares in its first 4 KB, if it names one."""
+    """The Python codec of the text charset a saved page declares in its first 4 KB (as browsers
+    read it), if it names one ("base64" or an unknown label: None)."""
     m = _DECLARED.search(raw[:4096])
     if not m:
         return None
     try:
-        return codecs.lookup(m.group(1).decode("ascii")).name
+        info = codecs.lookup(m.group(1).decode("ascii"))
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True):
+        return None  # base64, hex, rot13: codecs, not charsets
+    return _AS_BROWSERS_READ.get(info.name, info.name)
 
 
 def _mostly_utf8(raw: bytes) -> str | None:
     """UTF-8 with a few stray single bytes (a Windows-1252 quote pasted in): each stray byte read as
     Windows-1252, the rest as UTF-8; None when the bytes are not mostly UTF-8 (read whole as 1252)."""
-    budget = len(_UTF8_SEQUENCE.findall(raw)) - 1  # fewer strays than UTF-8 characters
-    parts: list[str] = []
-    pos = 0
-    while True:
-        try:
-            parts.append(raw[pos:].decode("utf-8"))
-            return "".join(parts)
-        except UnicodeDecodeError as err:
-            budget -= 1
-            if budget < 0:
-                return None
-            parts.append(raw[pos : pos + err.start].decode("utf-8"))
-            byte = raw[pos + err.start : pos + err.start + 1]
-            parts.append(byte.decode("cp1252", errors="ignore") or byte.decode("latin-1"))
-            pos += err.start + 1
+    text = raw.decode("utf-8", errors="surrogateescape")  # a stray byte b becomes U+DC00 + b
+    strays = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    if strays >= len(_UTF8_SEQUENCE.findall(raw)):  # fewer strays than UTF-8 characters
+        return None
+    return text.translate(_STRAY)
+
+
+# Each stray byte (a lone surrogate of surrogateescape) as Windows-1252 reads it (Latin-1 where 1252
+# has no character).
+_STRAY = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0x100)}
 
 
 def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -109,10 +117,10 @@ def _utf16_without_mark(raw: bytes) -> tuple[str, str]:
 
 def _other(raw: bytes, declared: str | None) -> tuple[str, str]:
     """Bytes that are not UTF-8: in the charset declared, else mostly UTF-8, else Windows-1252."""
-    if declared and declared not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+    if declared and declared != "utf-8":
         try:
             return raw.decode(declared), declared
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             pass
     mixed = _mostly_utf8(raw)
     if mixed is not None:

@@ -32,8 +32,9 @@ FORMAT_VERSION = 7
 # opening a text is its title. 11: a saved page's date from its markup only (not "© 2024" in its footer).
 # 12: a page's declared charset is read; UTF-8 with a stray Windows-1252 byte stays UTF-8 ("utf-8+cp1252").
 # 13: a saved page's table row is article text, whatever words its cells hold ("register-based").
-# 14: UTF-16 without its byte-order mark is read (it was refused as binary).
-INGEST_VERSION = 14
+# 14: UTF-16 without its byte-order mark is read (it was refused as binary). 15: a declared charset is
+# read as browsers read its label (iso-8859-1 as Windows-1252, gb2312 as GB18030, shift_jis as cp932).
+INGEST_VERSION = 15
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

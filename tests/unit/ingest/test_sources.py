@@ -984,3 +984,14 @@ def test_a_short_or_asking_first_line_is_the_title_only_when_it_reads_as_one(
     path = tmp_path / "a.txt"
     path.write_text(f"{first}\n\n{lede}\n\nA second paragraph follows here, as articles have.\n", encoding="utf-8")
     assert read_document(path, tmp_path).title == title
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "ascii", "base64", "no-such-charset"])
+def test_a_declared_label_is_read_as_browsers_read_it(tmp_path: Path, label: str) -> None:
+    """'iso-8859-1' pages hold Windows-1252 quotes (read as iso-8859-1 they became control characters,
+    and a page was refused as binary); a page declaring 'base64' ended the whole build in a LookupError."""
+    para = "<p>The mayor said the city\x92s new bridge would open in May, at a cost of \x93twelve million\x94.</p>"
+    head = f'<html><head><meta charset="{label}"><title>Bridge</title></head>'
+    page = f"{head}<body><article>{para * 4}</article></body></html>"
+    doc = write_and_read(tmp_path, "bridge.html", page.encode("latin-1"))
+    assert "the city’s new bridge" in doc.text and "“twelve million”" in doc.text
