@@ -106,7 +106,8 @@ def build_index(
                 prev_files.get(s, {}).get("sha256") == sha or prev_skipped.get(s, {}).get("sha256") == sha
                 for s, sha in shas.items()
             )
-            and set(prev_files) | set(prev_skipped) == set(shas)
+            # (an indexed file that cannot be read now keeps its version: nothing to write for it)
+            and set(prev_files) | set(prev_skipped) == set(shas) | (set(unreadable) & set(prev_files))
         ):
             skipped += [Skipped(s, v["reason"]) for s, v in prev_skipped.items()]
             for stale in index_dir.glob(f"{STAGING_PREFIX}*"):  # a stopped build's, now of no use
@@ -155,7 +156,7 @@ def build_index(
                 for src, part in old_parts(folder, list(moved), staging, moved).items():
                     parts[src] = part
                     staging.record(src, shas[src], part, embedded=False)
-                    added.append(src)
+                    (changed if src in prev_files else added).append(src)
             todo = [(s, sha) for s, sha in todo if s not in parts]
             # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
             # files at a time, or on Ray): each file's text and vectors are staged as they come, and

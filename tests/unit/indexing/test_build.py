@@ -730,3 +730,34 @@ def test_a_renamed_or_moved_file_is_taken_over_not_embedded_again(seeds_copy: Pa
     model = FakeEmbedder()
     build(seeds_copy, built, model)
     assert model.encoded > 0
+
+
+def test_an_indexed_file_that_stays_unreadable_leaves_the_index_up_to_date(
+    seeds_copy: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every qa index wrote a new generation while one indexed file could not be read."""
+    import errno
+
+    target = seeds_copy / "001_c6d03c536ddbb592.txt"
+    real = Path.read_bytes
+
+    def locked(self: Path) -> bytes:
+        if self.name == target.name:
+            raise OSError(errno.EACCES, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)
+    live = live_generation(built)
+    report = build(seeds_copy, built)
+    assert report.up_to_date and live_generation(built) == live, "a new generation for nothing"
+    assert any(s.source == target.name and "cannot be read" in s.reason for s in report.skipped)
+    assert target.name in manifest_of(built)["files"]
+
+
+def test_a_file_renamed_onto_a_name_the_index_held_is_changed_not_added(seeds_copy: Path, built: Path) -> None:
+    gone, moved = "002_299aeecd3ab3c2fd.txt", "003_6b273f736953578d.txt"
+    (seeds_copy / gone).unlink()
+    (seeds_copy / moved).rename(seeds_copy / gone)
+    model = FakeEmbedder()
+    report = build(seeds_copy, built, model)
+    assert model.encoded == 0 and report.changed == [gone] and report.removed == [moved] and report.added == []
