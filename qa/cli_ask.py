@@ -32,8 +32,10 @@ def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
             content = args.questions_file.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise UsageError(f"--questions-file {args.questions_file} does not exist.") from None
-        except UnicodeDecodeError as err:
-            at = args.questions_file.read_bytes()[: err.start].count(b"\n") + 1
+        except UnicodeDecodeError:
+            from qa.ingest.decode import bad_line
+
+            at = bad_line(args.questions_file.read_bytes())
             raise UsageError(f"--questions-file {args.questions_file}:{at} is not UTF-8; save it as UTF-8.") from None
         except OSError as err:
             raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err.strerror}.") from None

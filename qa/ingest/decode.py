@@ -129,3 +129,14 @@ def _other(raw: bytes, declared: str | None) -> tuple[str, str]:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
+
+
+def bad_line(raw: bytes) -> int:
+    """The 1-based line of the first bytes of `raw` that are not UTF-8 (a leading BOM counted as
+    nothing), for a one-line error about a questions file; 0 when it is all UTF-8."""
+    body = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return body[: err.start].count(b"\n") + 1
+    return 0

@@ -45,7 +45,9 @@ def line_key(line: str) -> str:
 DATELINE_PARSES = 12  # lines of a text dateparser may read (beyond the patterns of is_date_line)
 # A table cell that is a figure: a short cell that opens with an amount, a share, a score or a date
 # ("63", "4.5%", "$1,200", "72 (up 3)"); "© 2024 Gazette" and "Call 555-1234" do not.
-_FIGURE_CELL = re.compile(r"^[-+−~≈]?[$€£¥]?\d.{0,15}$")
+_FIGURE_CELL = re.compile(
+    r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? )?[-+−~≈]?[$€£¥]?\d.{0,15}$", re.IGNORECASE
+)  # ("June 12", "Sept. 3" too)
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?$")  # |---|:---:|
 
 
@@ -87,6 +89,8 @@ def _own_title(
     nxt = next((j for j in range(i + 1, len(spans)) if kinds[j] not in ("blank", "meta")), None)
     if not (1 <= words <= 2 and len(line) <= 60 and nxt in prose and line[:1].isupper()) or nxt is None:
         return False
+    if line.isupper():
+        return False  # a dateline in capitals ("WASHINGTON", above "WASHINGTON (AP) — The Senate ...")
     # The text opens on its subject ("Kraków is a city ...", "The axolotl (Ambystoma mexicanum) is"):
     # a dateline ("Pittsburgh", "BAAR, SWITZERLAND") or a credit ("Staff Reports") is not named there.
     opening = {w.casefold() for w in word_list(text_of(nxt))[:_OPENING_WORDS]}

@@ -207,6 +207,8 @@ def test_eval_with_a_questions_file_that_is_not_json_is_a_one_line_error(tmp_pat
     result = run_qa(tmp_path, "eval", "--corpus", str(SEEDS), "--questions", "q.jsonl")
     assert_one_line_error(result, "q.jsonl:2", "not UTF-8")  # it was a UnicodeDecodeError traceback
     assert_one_line_error(run_qa(tmp_path, "ask", "--questions-file", "q.jsonl"), "q.jsonl:2", "not UTF-8")
+    (tmp_path / "q.jsonl").write_bytes(b'\xef\xbb\xbf{"question": "ok"}\n{"question": "caf\xe9?"}\n')  # a BOM
+    assert_one_line_error(run_qa(tmp_path, "ask", "--questions-file", "q.jsonl"), "q.jsonl:2", "not UTF-8")
     (tmp_path / "q.jsonl").write_text('{"question": "ok"}\n', encoding="utf-8")
     assert_one_line_error(run_qa(tmp_path, "eval", "--corpus", "nowhere", "--questions", "q.jsonl"), "no such folder")
 

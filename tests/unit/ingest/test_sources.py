@@ -919,6 +919,7 @@ def test_a_table_in_a_text_article_is_article_text(tmp_path: Path) -> None:
         "| School     | 2023 | 2024 |\n|------------|------|------|\n| Harlow     | 72   | 75   |\n"
         "| Pine Grove | 63   | 62   |\n"
     )
+    dated = "| June 12 | Opening concert | Hall |\n| June 13 | Jazz night | Harbour |\n| June 14 | Gala | Square |\n"
     intro = "Reading scores rose at most of the district's elementary schools this year, the report said.\n\n"
     menu = "Home | News | Sports\nAbout | Contact | Jobs\nTerms | Privacy | Help\n\n"
     footer = (
@@ -936,6 +937,11 @@ def test_a_table_in_a_text_article_is_article_text(tmp_path: Path) -> None:
         assert "About | Contact" not in cited, "a menu of three lines without figures is no table"
         assert "Fax 555" not in cited, "a footer whose lines hold figures in their text, not as cells, is no table"
         assert doc.title is None or "|" not in doc.title, "a table's row is no title"
+    path = tmp_path / "festival.txt"
+    path.write_text(intro + dated + outro, encoding="utf-8")
+    doc = read_document(path, tmp_path)
+    cited = " ".join(doc.text[a:b] for a, b in doc.regions)
+    assert "| June 13 | Jazz night |" in cited, "dates month first are figures"
 
 
 ENCYCLOPAEDIA = (
@@ -975,8 +981,9 @@ def test_a_clean_article_keeps_its_sections_after_a_list_or_table(tmp_path: Path
         ),
         ("Pittsburgh", "Brock Nelson scored twice to lift the Islanders over the Pittsburgh Penguins.", None),
         ("Staff Reports", "Police arrested six people on Monday during a narcotics investigation at a home.", None),
+        ("WASHINGTON", "WASHINGTON (AP) — The Senate passed the spending bill late on Friday night.", None),
     ],
-    ids=["two-word name", "name with its qualifier", "headline that asks", "dateline", "credit"],
+    ids=["two-word name", "name with its qualifier", "headline that asks", "dateline", "credit", "capitals dateline"],
 )
 def test_a_short_or_asking_first_line_is_the_title_only_when_it_reads_as_one(
     tmp_path: Path, first: str, lede: str, title: str | None
