@@ -66,13 +66,19 @@ def children_running(module: str) -> list[int]:
     return pids
 
 
-def test_a_killed_worker_fails_the_build_and_the_old_index_serves(settings: Settings) -> None:
+def built_then_added(settings: Settings) -> Path:
+    """The seeds built by a worker, then an article added (long enough to be caught embedding);
+    returns the live generation."""
     build_in_worker(settings)
-    live = generation_dir(settings.index_dir)
     (Path(settings.seeds_dir) / "added.txt").write_text(
         "Added article\n\nPublished on: 2024/01/02\n\n" + "A sentence about harbours and ferries. " * 400,
         encoding="utf-8",
     )
+    return generation_dir(settings.index_dir)
+
+
+def test_a_killed_worker_fails_the_build_and_the_old_index_serves(settings: Settings) -> None:
+    live = built_then_added(settings)
     killed: list[int] = []
 
     def kill_when_embedding(line: str) -> None:
@@ -92,11 +98,7 @@ def test_a_killed_worker_fails_the_build_and_the_old_index_serves(settings: Sett
 
 
 def test_a_caller_that_stops_waiting_kills_the_worker(settings: Settings) -> None:
-    build_in_worker(settings)
-    (Path(settings.seeds_dir) / "added.txt").write_text(
-        "Added article\n\nPublished on: 2024/01/02\n\n" + "A sentence about harbours and ferries. " * 400,
-        encoding="utf-8",
-    )
+    built_then_added(settings)
 
     def interrupted(line: str) -> None:
         if line.startswith("embedding "):
@@ -115,12 +117,7 @@ def test_a_server_that_stops_stops_its_rebuild(settings: Settings) -> None:
     the server's shutdown, ends it as a stopped build)."""
     from qa.worker import stop_builds
 
-    build_in_worker(settings)
-    live = generation_dir(settings.index_dir)
-    (Path(settings.seeds_dir) / "added.txt").write_text(
-        "Added article\n\nPublished on: 2024/01/02\n\n" + "A sentence about harbours and ferries. " * 400,
-        encoding="utf-8",
-    )
+    live = built_then_added(settings)
     stopped: list[int] = []
 
     def server_stops(line: str) -> None:
