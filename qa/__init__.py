@@ -20,6 +20,7 @@ from qa.errors import (
     IndexInvalidError,
     IndexMissingError,
     IndexWriteError,
+    ModelError,
     QAError,
     RayClusterError,
     UsageError,
@@ -124,15 +125,32 @@ def cannot_write(index_dir: Path, err: OSError) -> str:
     )
 
 
+def __getattr__(name: str) -> Any:
+    """`qa.Engine` and `qa.BuildReport` for type hints, imported only when asked for (`import qa`
+    stays light: the CLI's cold start)."""
+    if name == "Engine":
+        from qa.query.engine import Engine
+
+        return Engine
+    if name == "BuildReport":
+        from qa.indexing.report import BuildReport
+
+        return BuildReport
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")
+
+
 __all__ = [
     "Answer",
+    "BuildReport",
     "Citation",
     "Conversation",
     "CorpusError",
+    "Engine",
     "Highlight",
     "IndexInvalidError",
     "IndexMissingError",
     "IndexWriteError",
+    "ModelError",
     "QAError",
     "RayClusterError",
     "Settings",

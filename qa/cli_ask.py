@@ -101,8 +101,12 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
         raise UsageError("Choose one of --markdown and --json.")
     from qa.query.validate import check_dates, clean_question
 
-    for q in args.questions:  # a question given as an argument must not be blank
-        clean_question(q)
+    for n, q in enumerate(args.questions, 1):  # a question given as an argument must not be blank
+        try:
+            clean_question(q)
+        except UsageError as err:
+            several = len(args.questions) > 1
+            raise UsageError(f"Question {n} of {len(args.questions)}: {err}" if several else str(err)) from None
     lines = list(_iter_questions(args))
     interactive = not any(lines) and args.questions_file is None and sys.stdin.isatty()
     if not any(lines) and args.questions_file is None and not interactive:

@@ -269,7 +269,9 @@ def build_app(service: Service) -> gr.Blocks:
         `history`: the conversation's earlier questions, oldest first (a follow-up)."""
         try:
             n = _k(k)
-            return service.ask(question, n, history=history or [], **_filters(source, since, until)).to_dict()
+            # The API's filters are the Python API's: "All articles" is the chat's menu entry, not a glob.
+            filters = {"source": source or None, "since": _text(since), "until": _text(until)}
+            return service.ask(question, n, history=[] if history is None else history, **filters).to_dict()
         except QAError as err:
             raise refusal(err) from None
 

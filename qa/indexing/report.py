@@ -28,7 +28,7 @@ class BuildReport:
         if self.up_to_date:
             return f"Index {self.index_dir} is up to date: {files} files, {self.chunks} chunks."
         return (
-            f"Indexed {files} files into {self.index_dir} in {self.seconds:.1f} s: "
+            f"Indexed {files} file{'' if files == 1 else 's'} into {self.index_dir} in {self.seconds:.1f} s: "
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged; {self.chunks} chunks."
             + (f" {len(self.resumed)} files were embedded by an earlier build that stopped." if self.resumed else "")

@@ -32,6 +32,12 @@ class Conversation:
         self.turns: list[Answer] = []
 
     def ask(self, question: str, k: int | None = None, **filters: Any) -> Answer:
+        """`engine.ask(question, k, **filters)` with this conversation's earlier questions as its
+        history; the answer becomes a turn. Filters: `source`, `since`, `until`."""
+        if "history" in filters:
+            raise UsageError(
+                "A Conversation keeps its own history; for another, call engine.ask(question, history=[...])."
+            )
         answer = self.engine.ask(question, k, history=[t.question for t in self.turns], **filters)
         self.turns.append(answer)
         return answer
@@ -41,4 +47,5 @@ class Conversation:
         self.turns.clear()
 
     def markdown(self) -> str:
+        """The conversation as Markdown notes: each question, its answer, every citation quoted."""
         return markdown([t.to_dict() for t in self.turns])

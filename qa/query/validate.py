@@ -76,6 +76,10 @@ def check_date(name: str, value: str | dt.date | None) -> str | None:
         return None
     if isinstance(value, dt.date):  # a datetime.date (or datetime) from Python callers
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    if isinstance(value, str):
+        value = value.strip()  # " 2024-01-01 " from a form or a script, as the HTTP API always took it
+        if not value:
+            return None
     if not isinstance(value, str) or not _DATE.match(value) or not _is_calendar_date(value):
         raise UsageError(f"The {name} date {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-01-31.")
     return value

@@ -236,3 +236,19 @@ def test_a_bare_follow_up_to_a_subject_no_article_holds_abstains(engine: Engine,
     answer = engine.ask(follow_up, 3, history=[earlier])
     assert answer.query != answer.question, "premise: a bare follow-up keeps the conversation"
     assert answer.abstained and not answer.citations, f"answered from {[c.source for c in answer.citations]}"
+
+
+def test_a_conversation_refuses_a_history_of_its_own_in_one_line(engine: Engine) -> None:
+    """Conversation(e).ask("q", history=[...]) ended in a TypeError (history given twice)."""
+    with pytest.raises(UsageError, match="keeps its own history"):
+        Conversation(engine).ask(FOLLOW_UP, history=[FIRST])
+
+
+def test_only_the_turns_a_follow_up_can_carry_are_read(engine: Engine) -> None:
+    """A history of 20 items of 5 MB took 14 s to clean; only the last three can be carried."""
+    import time
+
+    t0 = time.perf_counter()
+    answer = engine.ask(FOLLOW_UP, 3, history=["b " * 2_500_000] * 20 + [FIRST])
+    assert time.perf_counter() - t0 < 5
+    assert answer == engine.ask(FOLLOW_UP, 3, history=[FIRST])

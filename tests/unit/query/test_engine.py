@@ -318,6 +318,11 @@ def test_question_in_another_script_is_kept(engine: Engine) -> None:
     assert engine.ask("김정은 Putin  comrade ").question == "김정은 Putin comrade"
 
 
+def test_a_date_filter_with_spaces_around_it_is_that_date(engine: Engine) -> None:
+    """" 2024-01-01 " was taken by the HTTP API and refused by Python and the CLI."""
+    assert engine.ask(QUESTIONS[2], 5, since=" 2024-01-01 ") == engine.ask(QUESTIONS[2], 5, since="2024-01-01")
+
+
 @pytest.mark.parametrize("k", [0, -1, 2.5, True, "3"])
 def test_k_below_one_or_not_whole_is_a_usage_error(engine: Engine, k: Any) -> None:
     with pytest.raises(UsageError, match="k must be"):
