@@ -193,6 +193,22 @@ _SHOPPING = re.compile(
     r"|(?:through|via|from) (?:our |these )?links?)\b",
     re.IGNORECASE,
 )
+# What a news site asks of its reader, inside or below the article: a metered paywall's count, a call
+# for support, a call for tips or pictures; and a wire story's own credits ("Reporting by ...;
+# Editing by ..."), which name no one the story is about.
+_READER_ASK = re.compile(
+    r"\b(?:you(?:'|’)ve|you have) (?:read|reached|used) (?:\d+|all) of (?:your |the )?(?:\d+ )?free\b"
+    r"|\bfree (?:articles?|stories) (?:left|remaining)\b"
+    r"|\b(?:needs?|relies on) your (?:support|subscription)\b|\bsupport (?:local|independent|quality) journalism\b"
+    r"|\b(?:do you have|have you got|got) a (?:story|tip|news tip|picture|photo)\b"
+    r"|\bsend (?:us|in) your (?:photos|pictures|videos|stories|story|tips?)\b"
+    r"|\b(?:e-?mail|whatsapp|message|contact) us (?:at|on)\b",
+    re.IGNORECASE,
+)
+_WIRE_CREDIT = re.compile(
+    r"^\W*(?:additional )?(?:reporting|writing|editing|edited|compiled|produced) by\b|^\W*news provided by\b",
+    re.IGNORECASE,
+)
 _POINTER_WORDS = _UI_WORDS | {"see", "also", "watch", "recommended", "editor's", "editors", "picks", "must"}
 _POINTING = frozenset(["see", "read", "watch", "listen", "related", "more", "also", "recommended", "trending"])
 
@@ -266,7 +282,9 @@ def running_text(sentence: str) -> bool:
 
 
 # Reasons that hold even for a line that reads like a sentence ("You must be logged in to ...").
-STRONG_REASONS = frozenset({"copyright", "account prompt", "social prompt", "consent notice", "disclosure"})
+STRONG_REASONS = frozenset(
+    {"copyright", "account prompt", "social prompt", "consent notice", "disclosure", "reader prompt"}
+)
 
 
 def sentence_like(line: str, n: int) -> bool:
@@ -312,6 +330,8 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "image file name"  # "airpods-pro-2.jpg", what a printed page shows of a missing picture
     if n <= 8 and _CONTINUES.search(line):
         return "pointer"  # "Story continues below gallery"
+    if n <= 40 and (_READER_ASK.search(line) or _WIRE_CREDIT.match(line)):
+        return "reader prompt"  # "You've read 3 of your 4 free articles", "Reporting by ...; Editing by ..."
     if n <= 40 and _DISCLOSURE.search(line) and _SHOPPING.search(line):
         return "disclosure"  # "Disclosure: ZDNet may earn a commission from some of the products ..."
     pointer = _POINTER.match(line)

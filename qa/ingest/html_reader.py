@@ -80,6 +80,16 @@ def _regions(paragraphs: list[str], start: int, dominant: str) -> tuple[tuple[in
     return article_regions(labelled)
 
 
+def _outlet(sitename: str | None, title: str | None) -> str | None:
+    """trafilatura's site name, unless it is the headline (it takes a part of <title> with a "." in
+    it: "Council approves $18.6 million replacement ..." was an outlet) or too long for a name."""
+    if not sitename or len(sitename.split()) > 8:
+        return None
+    if title and sitename.casefold() == title.casefold():
+        return None
+    return sitename
+
+
 def _metadata(found: Any, name: str) -> str | None:
     value = getattr(found, name, None)
     if not isinstance(value, str):
@@ -136,7 +146,7 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         sha256=sha256,
         title=title,
         published=published if published and len(published) == 10 else None,
-        outlet=_metadata(found, "sitename"),
+        outlet=_outlet(_metadata(found, "sitename"), title),
         url=_metadata(found, "url"),
         author=_metadata(found, "author"),
         encoding=encoding,

@@ -34,7 +34,9 @@ FORMAT_VERSION = 7
 # 13: a saved page's table row is article text, whatever words its cells hold ("register-based").
 # 14: UTF-16 without its byte-order mark is read (it was refused as binary). 15: a declared charset is
 # read as browsers read its label (iso-8859-1 as Windows-1252, gb2312 as GB18030, shift_jis as cp932).
-INGEST_VERSION = 15
+# 16: what a site asks of its reader (a paywall's count, tips, support) and a wire story's credits are
+# chrome; a site name that is the headline is no outlet.
+INGEST_VERSION = 16
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -198,3 +198,14 @@ def test_a_table_row_of_a_page_is_article_text(tmp_path: Path) -> None:
     doc = read_document(write(tmp_path, "lua.html", page), tmp_path)
     cited = " ".join(doc.text[a:b] for a, b in doc.regions)
     assert "register-based virtual machine" in doc.text and "register-based virtual machine" in cited
+
+
+def test_a_site_name_that_is_the_headline_is_no_outlet(tmp_path: Path) -> None:
+    """trafilatura takes the part of <title> with a "." for the site's name: "$18.6 million" made the
+    headline the outlet."""
+    head = "Council approves $18.6 million replacement for Mill Street Bridge"
+    story = "<p>The council voted on Tuesday to replace the Mill Street bridge, which has been closed since May.</p>"
+    page = f"<html><head><title>{head} | Harlow</title></head><body><article><h1>{head}</h1>{story * 4}"
+    page += "</article></body></html>"
+    doc = read_document(write(tmp_path, "bridge.html", page), tmp_path)
+    assert doc.outlet != head

@@ -1002,3 +1002,22 @@ def test_a_declared_label_is_read_as_browsers_read_it(tmp_path: Path, label: str
     page = f"{head}<body><article>{para * 4}</article></body></html>"
     doc = write_and_read(tmp_path, "bridge.html", page.encode("latin-1"))
     assert "the city’s new bridge" in doc.text and "“twelve million”" in doc.text
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # A journalist's saved pages (a user's test): these were cited as answers.
+        ("Reporting by Jan de Vries in Rotterdam; Editing by Mark Potter", "reader prompt"),
+        ("You've read 3 of your 4 free articles this month.", "reader prompt"),
+        ("Do you have a story for the Sun Online news team? Email us at tips@the-sun.co.uk", "reader prompt"),
+        ("Send us your photos and videos of the storm by emailing pictures@nsb.co.uk", "reader prompt"),
+        ("News provided by PR Wirecast Inc", "reader prompt"),
+        # ... and news that reads alike.
+        ("The union said reporting by the ministry was wrong.", None),
+        ("Police said the man had sent them his photos.", None),
+        ("The paper said readers had read all of its reports on the strike.", None),
+    ],
+)
+def test_what_a_news_site_asks_of_its_reader_is_chrome(line: str, reason: str | None) -> None:
+    assert chrome_reason(line) == reason
