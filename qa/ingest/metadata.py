@@ -235,3 +235,16 @@ def outlet_from_line(line: str) -> str | None:
     if m:
         return _clean_name(m.group("name"))
     return None
+
+
+_SITE_SUFFIX = re.compile(r"^(.*\S)\s+[-–—|·:]\s+([^-–—|·:]{2,60})$")
+
+
+def headline_and_site(title: str | None, headline: str | None, outlet: str | None) -> tuple[str | None, str | None]:
+    """A page's <title> "<headline> - <site>" (what a browser prints into a PDF) as the headline the
+    text holds and the site's name (the outlet, if there is none yet); otherwise as it is. The
+    headline line was then neither the title nor article text, and was highlighted as the answer."""
+    site = _SITE_SUFFIX.match(title or "")
+    if site and headline and site.group(1).casefold() == headline.casefold():
+        return headline, outlet or site.group(2)
+    return title, outlet

@@ -339,14 +339,15 @@ def _link_share(line: str, linked: list[bool]) -> tuple[int, int]:
 def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
     """The `Document` of a PDF file. Raises UnreadableFileError with a one-line reason."""
     from qa.ingest.analyse import analyse
+    from qa.ingest.metadata import headline_and_site
 
     text, starts, links, pdf_title = pdf_text(source, raw)
     doc = analyse(source, text, sha256, links=links)
-    # The file's own title first: a browser sets it to the page's <title> (the 90 shared pages
-    # printed by Chromium: it names the article on 66, the headline rules of the page text on 16),
-    # unless it is a file name a word processor left there.
+    # The file's own title first (a browser sets it to the page's <title>: it names the article on 66
+    # of the 90 shared pages, the headline rules on 16), unless a word processor left a file name.
     title = pdf_title if pdf_title and not _FILE_NAME.search(pdf_title) else doc.title or pdf_title
-    return replace(doc, format=FORMAT, title=title, page_starts=tuple(starts))
+    title, outlet = headline_and_site(title, doc.title, doc.outlet)
+    return replace(doc, format=FORMAT, title=title, outlet=outlet, page_starts=tuple(starts))
 
 
 def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], str | None]:

@@ -35,8 +35,9 @@ FORMAT_VERSION = 7
 # 14: UTF-16 without its byte-order mark is read (it was refused as binary). 15: a declared charset is
 # read as browsers read its label (iso-8859-1 as Windows-1252, gb2312 as GB18030, shift_jis as cp932).
 # 16: what a site asks of its reader (a paywall's count, tips, support) and a wire story's credits are
-# chrome; a site name that is the headline is no outlet.
-INGEST_VERSION = 16
+# chrome; a site name that is the headline is no outlet. 17: a printed page titled "<headline> - <site>"
+# takes the headline as its title and the site as its outlet.
+INGEST_VERSION = 17
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

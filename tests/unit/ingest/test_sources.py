@@ -1021,3 +1021,12 @@ def test_a_declared_label_is_read_as_browsers_read_it(tmp_path: Path, label: str
 )
 def test_what_a_news_site_asks_of_its_reader_is_chrome(line: str, reason: str | None) -> None:
     assert chrome_reason(line) == reason
+
+
+def test_a_printed_page_s_title_is_its_headline_and_the_site_its_outlet() -> None:
+    from qa.ingest.metadata import headline_and_site
+
+    head = "Margaret Ellison, engineer who designed the Carrow Estuary Bridge, dies at 91"
+    assert headline_and_site(f"{head} - The Westbrook Gazette", head, None) == (head, "The Westbrook Gazette")
+    assert headline_and_site(f"{head} | Gazette", head, "Westbrook Gazette") == (head, "Westbrook Gazette")
+    assert headline_and_site("Budget: the details", "Budget talks", None) == ("Budget: the details", None)
