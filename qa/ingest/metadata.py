@@ -64,6 +64,9 @@ def find_date(line: str) -> tuple[str, int, int] | None:
 _TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 
 
+_SEGMENTS = re.compile(r"\s[|·•]\s")
+
+
 def is_date_line(line: str) -> bool:
     """A short line that states a date as a label ("Published on: ...", "date 2025-05-21").
 
@@ -71,6 +74,11 @@ def is_date_line(line: str) -> bool:
     is not one: "by" directly before the date is the preposition, not a byline, and a line that goes
     on for several words after its date and ends like a sentence is prose.
     """
+    parts = _SEGMENTS.split(line)
+    if len(parts) > 1 and _DATE_LABEL.search(parts[0]):
+        # "Published Feb. 11, 2025 at 6:45 a.m. | Updated Feb. 12, 2025": its first part, labelled (an
+        # exhibition's "29 November 2018 | 20 January 2019" is the article's)
+        return is_date_line(parts[0])
     found = find_date(line)
     if found is None or len(word_list(line)) > 12:
         return False

@@ -36,8 +36,9 @@ FORMAT_VERSION = 7
 # read as browsers read its label (iso-8859-1 as Windows-1252, gb2312 as GB18030, shift_jis as cp932).
 # 16: what a site asks of its reader (a paywall's count, tips, support) and a wire story's credits are
 # chrome; a site name that is the headline is no outlet. 17: a printed page titled "<headline> - <site>"
-# takes the headline as its title and the site as its outlet.
-INGEST_VERSION = 17
+# takes the headline as its title and the site as its outlet. 18: "Published <date> | Updated <date>"
+# is a date line (its first part, labelled).
+INGEST_VERSION = 18
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

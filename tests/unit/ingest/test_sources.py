@@ -829,6 +829,9 @@ def test_page_furniture_of_shopping_pages_is_chrome(line: str, reason: str | Non
         ("2024: 100 Days", None),
         ("24 Hours 2024", None),
         ("Hace 2 días 2024", None),
+        # a printed page's date line with its update (the PDF was undated)
+        ("Published Feb. 11, 2025 at 6:45 a.m. | Updated Feb. 12, 2025 at 9:10 p.m.", "2025-02-11"),
+        ("29 November 2018 | 20 January 2019", None),  # an exhibition's dates: the article's text
     ],
 )
 def test_a_date_line_states_an_absolute_date(line: str, date: str | None) -> None:
