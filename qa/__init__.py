@@ -125,18 +125,20 @@ def cannot_write(index_dir: Path, err: OSError) -> str:
     )
 
 
-def __getattr__(name: str) -> Any:
-    """`qa.Engine` and `qa.BuildReport` for type hints, imported only when asked for (`import qa`
-    stays light: the CLI's cold start)."""
-    if name == "Engine":
-        from qa.query.engine import Engine
+if not TYPE_CHECKING:  # (for a type checker the names are the imports above: a misspelt one is an error)
 
-        return Engine
-    if name == "BuildReport":
-        from qa.indexing.report import BuildReport
+    def __getattr__(name: str) -> Any:
+        """`qa.Engine` and `qa.BuildReport` for type hints, imported only when asked for (`import qa`
+        stays light: the CLI's cold start)."""
+        if name == "Engine":
+            from qa.query.engine import Engine
 
-        return BuildReport
-    raise AttributeError(f"module 'qa' has no attribute {name!r}")
+            return Engine
+        if name == "BuildReport":
+            from qa.indexing.report import BuildReport
+
+            return BuildReport
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
 
 
 __all__ = [

@@ -205,6 +205,8 @@ _READER_ASK = re.compile(
     r"|\b(?:e-?mail|whatsapp|message|contact) us (?:at|on)\b",
     re.IGNORECASE,
 )
+_YOU = re.compile(r"\byou(?:r|'|’|\b)", re.IGNORECASE)
+_QUOTE_MARK = re.compile(r"[\"“”«»„]")
 _WIRE_CREDIT = re.compile(
     r"^\W*(?:additional )?(?:reporting|writing|editing|edited|compiled|produced) by\b|^\W*news provided by\b",
     re.IGNORECASE,
@@ -297,6 +299,19 @@ def addresses_reader(line: str) -> bool:
     return bool(_READER_ADDRESS.search(line) or _IMPERATIVE_START.search(line))
 
 
+def _asks_reader(line: str, sentence: bool) -> bool:
+    """A site's own words to its reader, or a wire story's credits; not news that quotes or reports
+    such words ("'Email us at ...,' the scam message read", "Reporting by the BBC found ...")."""
+    if _QUOTE_MARK.search(line):
+        return False
+    if _WIRE_CREDIT.match(line):
+        return not TERMINAL.search(line) or ";" in line  # "Reporting by X in Y; Editing by Z"
+    if not _READER_ASK.search(line):
+        return False
+    # A sentence must speak to the reader ("you"); "Residents were told to contact us at ..." reports.
+    return bool(_YOU.search(line)) if sentence else bool(_READER_ADDRESS.search(line))
+
+
 def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
     """Why `line` is site chrome wherever it appears, or None. Long prose lines are never chrome."""
     words = word_list(line)
@@ -330,7 +345,7 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "image file name"  # "airpods-pro-2.jpg", what a printed page shows of a missing picture
     if n <= 8 and _CONTINUES.search(line):
         return "pointer"  # "Story continues below gallery"
-    if n <= 40 and (_READER_ASK.search(line) or _WIRE_CREDIT.match(line)):
+    if n <= 40 and _asks_reader(line, sentence):
         return "reader prompt"  # "You've read 3 of your 4 free articles", "Reporting by ...; Editing by ..."
     if n <= 40 and _DISCLOSURE.search(line) and _SHOPPING.search(line):
         return "disclosure"  # "Disclosure: ZDNet may earn a commission from some of the products ..."

@@ -85,8 +85,8 @@ def _outlet(sitename: str | None, title: str | None) -> str | None:
     it: "Council approves $18.6 million replacement ..." was an outlet) or too long for a name."""
     if not sitename or len(sitename.split()) > 8:
         return None
-    if title and sitename.casefold() == title.casefold():
-        return None
+    if title and sitename.casefold() == title.casefold() and len(sitename.split()) > 5:
+        return None  # (a page whose <title> is only its site's name, "Kent Online", keeps it)
     return sitename
 
 

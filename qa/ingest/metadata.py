@@ -75,7 +75,12 @@ def is_date_line(line: str) -> bool:
     on for several words after its date and ends like a sentence is prose.
     """
     parts = _SEGMENTS.split(line)
-    if len(parts) > 1 and _DATE_LABEL.search(parts[0]):
+    if (
+        len(parts) > 1
+        and _DATE_LABEL.search(parts[0])
+        and find_date(parts[0]) is not None
+        and all(find_date(p) is not None or len(word_list(p)) <= 5 for p in parts[1:])  # "5 min read"
+    ):
         # "Published Feb. 11, 2025 at 6:45 a.m. | Updated Feb. 12, 2025": its first part, labelled (an
         # exhibition's "29 November 2018 | 20 January 2019" is the article's)
         return is_date_line(parts[0])
@@ -245,14 +250,24 @@ def outlet_from_line(line: str) -> str | None:
     return None
 
 
-_SITE_SUFFIX = re.compile(r"^(.*\S)\s+[-–—|·:]\s+([^-–—|·:]{2,60})$")
+_SITE_SUFFIX = re.compile(r"^(.*\S)\s+[-–—|·]\s+([^-–—|·:]{2,60})$")
+_NAME_WORD = r"(?:[A-Z0-9][\w.&'’]*|of|the|and|for|on|in|de|la|le|die|der)"
+_SITE_NAME = re.compile(rf"^{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,5}}$")  # "The Westbrook Gazette", "BBC News"
 
 
-def headline_and_site(title: str | None, headline: str | None, outlet: str | None) -> tuple[str | None, str | None]:
+def headline_and_site(
+    title: str | None, headline: str | None, outlet: str | None, text: str = ""
+) -> tuple[str | None, str | None]:
     """A page's <title> "<headline> - <site>" (what a browser prints into a PDF) as the headline the
     text holds and the site's name (the outlet, if there is none yet); otherwise as it is. The
-    headline line was then neither the title nor article text, and was highlighted as the answer."""
+    headline line was then neither the title nor article text, and was highlighted as the answer.
+    The rest is a site's name only if it reads as one (capitalised words) and the text does not go
+    on with it below the headline (a subtitle, "Climate Change 2023 - Synthesis Report", or a headline
+    wrapped before its dash)."""
     site = _SITE_SUFFIX.match(title or "")
-    if site and headline and site.group(1).casefold() == headline.casefold():
-        return headline, outlet or site.group(2)
-    return title, outlet
+    if not (site and headline and site.group(1).casefold() == headline.casefold()):
+        return title, outlet
+    name = site.group(2).strip()
+    if not _SITE_NAME.match(name) or name.casefold() in text[: 4 * len(title or "") + 400].casefold():
+        return title, outlet
+    return headline, outlet or name

@@ -346,7 +346,7 @@ def read_pdf(source: str, raw: bytes, sha256: str) -> Any:
     # The file's own title first (a browser sets it to the page's <title>: it names the article on 66
     # of the 90 shared pages, the headline rules on 16), unless a word processor left a file name.
     title = pdf_title if pdf_title and not _FILE_NAME.search(pdf_title) else doc.title or pdf_title
-    title, outlet = headline_and_site(title, doc.title, doc.outlet)
+    title, outlet = headline_and_site(title, doc.title, doc.outlet, text)
     return replace(doc, format=FORMAT, title=title, outlet=outlet, page_starts=tuple(starts))
 
 

@@ -62,8 +62,8 @@ def earlier_questions(history: Any) -> list[str]:
     earlier: list[str] = []
     for h in reversed(check_history(history)):
         try:
-            # (cut before cleaning: what is cleaned away is at most escapes and control characters)
-            earlier.append(clean_question(h[: 4 * MAX_QUESTION_CHARS], cut=True))
+            # (white space collapsed and cut before the character-by-character cleaning)
+            earlier.append(clean_question(" ".join(h.split())[: 4 * MAX_QUESTION_CHARS], cut=True))
         except UsageError:
             continue
         if len(earlier) == MAX_TURNS:

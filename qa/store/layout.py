@@ -37,8 +37,9 @@ FORMAT_VERSION = 7
 # 16: what a site asks of its reader (a paywall's count, tips, support) and a wire story's credits are
 # chrome; a site name that is the headline is no outlet. 17: a printed page titled "<headline> - <site>"
 # takes the headline as its title and the site as its outlet. 18: "Published <date> | Updated <date>"
-# is a date line (its first part, labelled).
-INGEST_VERSION = 18
+# is a date line (its first part, labelled). 19: a reader prompt is no news sentence that quotes or
+# reports one; "<headline> - <subtitle>" of a printed report is no site.
+INGEST_VERSION = 19
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -209,3 +209,7 @@ def test_a_site_name_that_is_the_headline_is_no_outlet(tmp_path: Path) -> None:
     page += "</article></body></html>"
     doc = read_document(write(tmp_path, "bridge.html", page), tmp_path)
     assert doc.outlet != head
+    site = "<html><head><title>Kent Online</title><meta property='og:site_name' content='Kent Online'></head>"
+    kent = write(tmp_path, "kent.html", f"{site}<body><article>{story * 4}</article></body></html>")
+    doc = read_document(kent, tmp_path)
+    assert doc.outlet == "Kent Online", "a page titled with its site's name keeps it as the outlet"

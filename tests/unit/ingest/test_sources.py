@@ -832,6 +832,9 @@ def test_page_furniture_of_shopping_pages_is_chrome(line: str, reason: str | Non
         # a printed page's date line with its update (the PDF was undated)
         ("Published Feb. 11, 2025 at 6:45 a.m. | Updated Feb. 12, 2025 at 9:10 p.m.", "2025-02-11"),
         ("29 November 2018 | 20 January 2019", None),  # an exhibition's dates: the article's text
+        ("By Jane Smith | March 3, 2024", "2024-03-03"),
+        ("Source: Reuters | 3 March 2024", "2024-03-03"),
+        ("Posted March 3, 2024 · The old harbour of Quendor reopened on Monday, the port authority said.", None),
     ],
 )
 def test_a_date_line_states_an_absolute_date(line: str, date: str | None) -> None:
@@ -1020,6 +1023,11 @@ def test_a_declared_label_is_read_as_browsers_read_it(tmp_path: Path, label: str
         ("The union said reporting by the ministry was wrong.", None),
         ("Police said the man had sent them his photos.", None),
         ("The paper said readers had read all of its reports on the strike.", None),
+        ('"Email us at the address below to claim your prize," the scam message read, police said.', None),
+        ("Reporting by the BBC found that dozens of care homes had failed inspections.", None),
+        ("Compiled by the Office for National Statistics, the figures show a rise.", None),
+        ("The new grant scheme will support local journalism in towns across Wales.", None),
+        ("Residents were told to contact us at the town hall on Monday, officials said.", None),
     ],
 )
 def test_what_a_news_site_asks_of_its_reader_is_chrome(line: str, reason: str | None) -> None:
@@ -1033,3 +1041,10 @@ def test_a_printed_page_s_title_is_its_headline_and_the_site_its_outlet() -> Non
     assert headline_and_site(f"{head} - The Westbrook Gazette", head, None) == (head, "The Westbrook Gazette")
     assert headline_and_site(f"{head} | Gazette", head, "Westbrook Gazette") == (head, "Westbrook Gazette")
     assert headline_and_site("Budget: the details", "Budget talks", None) == ("Budget: the details", None)
+    report = "Climate Change 2023 - Synthesis Report"  # a subtitle the text goes on with, not a site
+    assert headline_and_site(report, "Climate Change 2023", None, "Climate Change 2023\nSynthesis Report\n") == (
+        report,
+        None,
+    )
+    wrapped = "Harbour reopens after repairs - and ferries return"
+    assert headline_and_site(wrapped, "Harbour reopens after repairs", None) == (wrapped, None)
