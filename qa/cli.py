@@ -48,6 +48,12 @@ def _env_port() -> int:
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviated options: `qa index --seed DIR` was taken for --seeds, a typo of --see... for
+        # something else would be too.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         """One line, with the usage hint, exit 2 (argparse's own convention)."""
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -265,3 +265,10 @@ def test_a_terminal_that_is_not_utf8_gets_escapes_not_a_traceback(tmp_path: Path
         assert "Caf\\xe9" in result.stdout or "Caf\\u00e9" in result.stdout
     shown = json.loads(run_qa(tmp_path, "documents", "--json", env=ascii_terminal).stdout)
     assert shown["title"] == "Café prize for José Müller", "--json stays JSON that reads back the same"
+
+
+def test_an_abbreviated_option_is_a_typo_not_the_option(tmp_path: Path) -> None:
+    """`qa index --seed DIR` was taken for --seeds in silence."""
+    result = run_qa(tmp_path, "index", "--seed", "elsewhere")
+    assert_one_line_error(result, "unrecognized arguments: --seed")
+    assert result.returncode == 2
