@@ -134,10 +134,20 @@ def build_index(
             # (journaled, qa/indexing/staging.py) are taken as they are; the rest are made.
             same = {s: part for s, (sha, part) in earlier.items() if shas.get(s) == sha}
             parts = {s: same[s] for s in unchanged if s in same}
-            for folder in shard_dirs(*prev) if prev else []:
-                for src, part in old_parts(folder, [s for s in unchanged if s not in parts], staging).items():
-                    parts[src] = part
-                    staging.record(src, shas[src], part, embedded=False)
+
+            def take_over(
+                keep: list[str], sha_of: Callable[[str], str], renamed: dict[str, str] | None = None
+            ) -> list[str]:
+                """What the live index holds for `keep` (as `renamed`), staged as it is: no re-embedding."""
+                taken = []
+                for folder in shard_dirs(*prev) if prev else []:  # (old_parts of nothing reads nothing)
+                    for src, part in old_parts(folder, keep, staging, renamed).items():
+                        parts[src] = part
+                        staging.record(src, sha_of(src), part, embedded=False)
+                        taken.append(src)
+                return taken
+
+            take_over([s for s in unchanged if s not in parts], shas.__getitem__)
             staging.checkpoint()
             kept = set(unchanged)
             todo = [(s, shas[s]) for s in sorted(shas) if s not in kept]
@@ -152,11 +162,8 @@ def build_index(
             # the old name is taken over, not embedded again (a rename re-embedded the file).
             gone = {v.get("sha256"): s for s, v in prev_files.items() if s not in shas}
             moved = {gone[sha]: s for s, sha in todo if sha in gone and _suffix(gone[sha]) == _suffix(s)}
-            for folder in shard_dirs(*prev) if prev and moved else []:
-                for src, part in old_parts(folder, list(moved), staging, moved).items():
-                    parts[src] = part
-                    staging.record(src, shas[src], part, embedded=False)
-                    (changed if src in prev_files else added).append(src)
+            for src in take_over(list(moved), shas.__getitem__, moved):
+                (changed if src in prev_files else added).append(src)
             todo = [(s, sha) for s, sha in todo if s not in parts]
             # Read, analyse, chunk and embed the new and changed files (here a batch of BATCH_BYTES of
             # files at a time, or on Ray): each file's text and vectors are staged as they come, and
@@ -183,11 +190,7 @@ def build_index(
             # version the index holds, under its old hash, so the next build reads it again; recorded
             # as skipped with these bytes, it stayed out of the index until its bytes changed.
             missing = unreadable + [sk.source for sk in not_made if transient(sk.reason)]
-            missing = [s for s in missing if s in prev_files and s not in parts]
-            for folder in shard_dirs(*prev) if prev and missing else []:
-                for src, part in old_parts(folder, missing, staging).items():
-                    parts[src] = part
-                    staging.record(src, prev_files[src]["sha256"], part, embedded=False)
+            take_over([s for s in missing if s in prev_files and s not in parts], lambda s: prev_files[s]["sha256"])
             staging.checkpoint()
             skipped += not_made
             skip_records = {

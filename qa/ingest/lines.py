@@ -83,18 +83,18 @@ def _own_title(
     ("... but how did he fall into obscurity?"); a page's text opens with a menu's words instead."""
     if i + 2 >= len(spans) or spans[i + 1][0] != spans[i + 1][1]:
         return False  # no blank line below
-    words = len(word_list(re.sub(r"\([^)]*\)", "", line)))
-    if line.rstrip("\"'”’").endswith("?") and words <= 40 and len(line) <= 300:
+    named = word_list(re.sub(r"\([^)]*\)", "", line))  # "Victoria (Australia)": its name
+    if line.rstrip("\"'”’").endswith("?") and len(named) <= 40 and len(line) <= 300:
         return True
     nxt = next((j for j in range(i + 1, len(spans)) if kinds[j] not in ("blank", "meta")), None)
-    if not (1 <= words <= 2 and len(line) <= 60 and nxt in prose and line[:1].isupper()) or nxt is None:
+    if nxt is None or not (1 <= len(named) <= 2 and len(line) <= 60 and nxt in prose and line[:1].isupper()):
         return False
     if line.isupper():
         return False  # a dateline in capitals ("WASHINGTON", above "WASHINGTON (AP) — The Senate ...")
     # The text opens on its subject ("Kraków is a city ...", "The axolotl (Ambystoma mexicanum) is"):
     # a dateline ("Pittsburgh", "BAAR, SWITZERLAND") or a credit ("Staff Reports") is not named there.
     opening = {w.casefold() for w in word_list(text_of(nxt))[:_OPENING_WORDS]}
-    return all(w.casefold() in opening for w in word_list(re.sub(r"\([^)]*\)", "", line)))  # "Victoria (Australia)"
+    return all(w.casefold() in opening for w in named)
 
 
 def classify_lines(text: str, markdown: bool = False) -> list[Line]:
