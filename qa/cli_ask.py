@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from qa.answer import where
 from qa.errors import QAError, UsageError
+from qa.ingest.decode import read_utf8
 from qa.query.validate import blank
 
 if TYPE_CHECKING:
@@ -29,14 +30,9 @@ def _iter_questions(args: argparse.Namespace) -> Iterator[str]:
     yield from args.questions
     if args.questions_file is not None:
         try:
-            content = args.questions_file.read_text(encoding="utf-8-sig")
+            content = read_utf8(args.questions_file, "--questions-file ")
         except FileNotFoundError:
             raise UsageError(f"--questions-file {args.questions_file} does not exist.") from None
-        except UnicodeDecodeError:
-            from qa.ingest.decode import bad_line
-
-            at = bad_line(args.questions_file.read_bytes())
-            raise UsageError(f"--questions-file {args.questions_file}:{at} is not UTF-8; save it as UTF-8.") from None
         except OSError as err:
             raise UsageError(f"Cannot read --questions-file {args.questions_file}: {err.strerror}.") from None
         yield ""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import UsageError
-from qa.ingest.decode import bad_line
+from qa.ingest.decode import read_utf8
 
 # `qa eval` asks for as many citations as a reader gets (Settings.k, QA_K; 5 by default), because the
 # citations themselves depend on k: more of them merge more hits into the first excerpt and late
@@ -46,12 +46,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise UsageError(f"--questions {path} does not exist.")
     rows = []
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        at = bad_line(path.read_bytes())
-        raise UsageError(f"{path}:{at} is not UTF-8 text; save the file as UTF-8.") from None
-    for n, line in enumerate(content.split("\n"), 1):
+    for n, line in enumerate(read_utf8(path).split("\n"), 1):
         if not line.strip():
             continue
         try:

@@ -7,8 +7,9 @@ import codecs
 import hashlib
 import re
 import unicodedata
+from pathlib import Path
 
-from qa.errors import CorpusError
+from qa.errors import CorpusError, UsageError
 
 
 def sha256_bytes(raw: bytes) -> str:
@@ -131,12 +132,13 @@ def _other(raw: bytes, declared: str | None) -> tuple[str, str]:
         return raw.decode("latin-1"), "latin-1"
 
 
-def bad_line(raw: bytes) -> int:
-    """The 1-based line of the first bytes of `raw` that are not UTF-8 (a leading BOM counted as
-    nothing), for a one-line error about a questions file; 0 when it is all UTF-8."""
+def read_utf8(path: Path, named: str = "") -> str:
+    """A questions file's text (UTF-8, a BOM dropped); one that is not UTF-8 is a one-line UsageError
+    naming the line (`named` before the path: "--questions-file ")."""
+    raw = path.read_bytes()
     body = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        body.decode("utf-8")
+        return normalise_newlines(body.decode("utf-8"))  # as read_text does
     except UnicodeDecodeError as err:
-        return body[: err.start].count(b"\n") + 1
-    return 0
+        at = body[: err.start].count(b"\n") + 1
+        raise UsageError(f"{named}{path}:{at} is not UTF-8 text; save it as UTF-8.") from None
