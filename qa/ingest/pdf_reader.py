@@ -4,11 +4,9 @@ A news article printed to PDF from a browser carries the browser's header and fo
 (date and time, the page title, the URL, "1/3"). A line that recurs at the top or the bottom of most
 pages, digits aside, is such a running line and is dropped. A PDF wraps each paragraph at the
 margin, so lines that run to the page's usual full width are joined to the next one with a space
-(`paragraphs`). The pages' paragraphs, joined with a blank line between pages, are the document text
-that citations slice (the same for the same
-bytes; `qa text SOURCE` prints it); the line rules of plain text (qa/ingest/lines.py) then find the
-article regions and the metadata in it, as they do in text copied from a whole page.
-`page_starts` gives where each page begins in that text, for the `pages` of a citation.
+(`paragraphs`). The pages' paragraphs, a blank line between pages, are the document text citations
+slice (`qa text SOURCE`); the line rules of plain text (qa/ingest/lines.py) find its article regions
+and metadata. `page_starts`: where each page begins in it, for a citation's `pages`.
 
 A paragraph whose characters lie mostly under the page's link annotations (a browser prints each
 link as one) is a menu, a list of related stories or a teaser: link density, the oldest signal of
@@ -16,7 +14,7 @@ boilerplate on the web (boilerpipe, jusText), which a PDF keeps and text copied 
 paragraphs stay in the text but are not article regions (`analyse(..., links=...)`).
 
 Refused with a one-line reason: a file that does not start like a PDF, an encrypted PDF that opens
-only with a password, a malformed one, and a scanned one with no text layer.
+only with a password, a malformed one, one with no pages, and a scanned one with no text layer.
 """
 
 from __future__ import annotations
@@ -79,8 +77,11 @@ def _wide(ch: str) -> bool:
 
 
 def paragraphs(lines: list[str]) -> list[str]:
-    """A page's visual lines joined back into paragraphs (see `paragraph_groups`)."""
-    return [_join([lines[i] for i in group]) for group in paragraph_groups(lines)]
+    """A page's visual lines joined back into paragraphs: a PDF wraps each paragraph at the margin,
+    so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
+    usual full line width (the 90th percentile of its lines' widths, a wide CJK character counting
+    two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
+    return [_join([lines[i] for i in group]) for group in _groups(lines)[0]]
 
 
 def _unspaced(ch: str) -> bool:
@@ -103,16 +104,8 @@ def _join(lines: list[str]) -> str:
     return text
 
 
-def paragraph_groups(lines: list[str]) -> list[list[int]]:
-    """The numbers of the lines that make each paragraph: a PDF wraps each paragraph at the margin,
-    so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
-    usual full line width (the 90th percentile of its lines' widths, a wide CJK character counting
-    two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
-    return _groups(lines)[0]
-
-
 def _groups(lines: list[str], shapes: list[Shape] | None = None) -> tuple[list[list[int]], bool]:
-    """`paragraph_groups`, and whether the last line runs to the margin (its paragraph goes on).
+    """The line numbers of each of `paragraphs`, and whether the last line runs to the margin (its paragraph goes on).
     `shapes`: each line's `Shape` on the page, when its characters' boxes are known: a line also
     wraps when the next line's first word would not have fitted in the room left at its end (a long
     word pushed down: 'began dating. "My' | 'partner to whom I am married')."""
@@ -278,6 +271,12 @@ def _linked(boxes: Any, rects: list[tuple[float, float, float, float]]) -> list[
     return [bool(v) for v in under]
 
 
+# A page tree of no pages, no page object (PDFium's error code, left from the last file that failed,
+# cannot say). In a compressed object stream neither shows: "malformed" then.
+_NO_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
+_A_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
+
+
 def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], list[Any], str | None]:
     """Each page's text layer, whether each of its characters lies under a link (`_linked`), each
     character's box (`_boxes`), and the file's title. Raises UnreadableFileError with a one-line
@@ -290,6 +289,8 @@ def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], l
         except Exception as err:  # PDFium's errors on a malformed file; none must stop a build
             if "password" in str(err).lower():
                 raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
+            if _NO_PAGES.search(raw) and not _A_PAGE.search(raw):  # PDFium loads no document without pages
+                raise UnreadableFileError(source, "has no pages; export or print the article to PDF again") from None
             raise UnreadableFileError(source, "the PDF cannot be read (it is malformed or truncated)") from None
         try:
             pages, links, boxes = [], [], []

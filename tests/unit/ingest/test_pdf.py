@@ -269,8 +269,9 @@ def test_paragraphs_that_are_mostly_link_text_are_not_article(tmp_path: Path) ->
         (b"<html>not a pdf</html>", "is not a PDF"),
         (b"%PDF-1.4\n" + b"\x00garbage" * 50, "cannot be read|no text layer"),
         (make_pdf([[], []]), "no text layer"),
+        (make_pdf([]), "has no pages"),
     ],
-    ids=["not a PDF", "malformed", "scanned (no text)"],
+    ids=["not a PDF", "malformed", "scanned (no text)", "no pages"],
 )
 def test_a_pdf_that_cannot_be_used_is_refused_in_one_line(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.pdf"
