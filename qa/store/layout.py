@@ -38,8 +38,9 @@ FORMAT_VERSION = 7
 # chrome; a site name that is the headline is no outlet. 17: a printed page titled "<headline> - <site>"
 # takes the headline as its title and the site as its outlet. 18: "Published <date> | Updated <date>"
 # is a date line (its first part, labelled). 19: a reader prompt is no news sentence that quotes or
-# reports one; "<headline> - <subtitle>" of a printed report is no site.
-INGEST_VERSION = 19
+# reports one; "<headline> - <subtitle>" of a printed report is no site. 20: a saved page's table
+# caption is a line before the table, no longer its first row; a PDF with no pages says so.
+INGEST_VERSION = 20
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -198,6 +198,11 @@ def test_a_table_row_of_a_page_is_article_text(tmp_path: Path) -> None:
     doc = read_document(write(tmp_path, "lua.html", page), tmp_path)
     cited = " ".join(doc.text[a:b] for a, b in doc.regions)
     assert "register-based virtual machine" in doc.text and "register-based virtual machine" in cited
+    # a caption is a line before the table, not a first row under a rule of its own
+    captioned = page.replace("<table>", "<table><caption>Lua <b>releases</b></caption>")
+    doc = read_document(write(tmp_path, "lua.html", captioned), tmp_path)
+    assert "\n\nLua releases\n\n| Version | Year | Notable changes |\n\n|---|---|---|\n\n| 5.0 |" in doc.text, doc.text
+    assert doc.text.count("|---|---|---|") == 1
 
 
 def test_a_site_name_that_is_the_headline_is_no_outlet(tmp_path: Path) -> None:
