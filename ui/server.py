@@ -107,7 +107,8 @@ class Guard:
 class ApiDefaults:
     """ASGI layer: a raw HTTP call of a named endpoint (`POST /gradio_api/call/ask` with `{"data":
     [...]}`) that leaves out trailing parameters gets their defaults, as gradio_client fills them in.
-    Gradio itself refuses such a call with an empty error and a traceback in the log.
+    Gradio itself refuses such a call with an empty error and a traceback in the log. A call with more
+    values than the endpoint takes is refused (422, {"detail": ...}): Gradio dropped them in silence.
     `defaults`: for each API name, its parameters' defaults after the required first one."""
 
     def __init__(self, app: Any, defaults: dict[str, list[Any]]) -> None:
@@ -128,7 +129,10 @@ class ApiDefaults:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        body = self.filled(body, self.defaults[name])
+        body, error = self.filled(body, self.defaults[name], name)
+        if error:  # Gradio would drop the extra values in silence: a caller's mistake, answered
+            await self.refuse(send, error)
+            return
         sent = False
 
         async def replay() -> Any:
@@ -143,20 +147,33 @@ class ApiDefaults:
         await self.app({**scope, "headers": headers}, replay, send)
 
     @staticmethod
-    def filled(body: bytes, defaults: list[Any]) -> bytes:
+    def filled(body: bytes, defaults: list[Any], name: str = "") -> tuple[bytes, str | None]:
+        """The body with the left-out parameters filled in, or a one-line error for too many."""
         import json
 
         try:
             payload = json.loads(body)
         except ValueError:
-            return body  # not JSON: Gradio answers it as it does
+            return body, None  # not JSON: Gradio answers it as it does
         data = payload.get("data", []) if isinstance(payload, dict) else None
-        if not isinstance(data, list) or len(data) >= 1 + len(defaults):
-            return body
+        if isinstance(data, list) and len(data) > 1 + len(defaults):
+            return body, f'/{name} takes at most {1 + len(defaults)} values in "data", not {len(data)}.'
+        if not isinstance(data, list) or len(data) == 1 + len(defaults):
+            return body, None
         # No question at all is an empty one: refused in one line, as Gradio would not (a traceback).
         data = data or [""]
         payload["data"] = data + defaults[len(data) - 1 :]
-        return json.dumps(payload).encode()
+        return json.dumps(payload).encode(), None
+
+    @staticmethod
+    async def refuse(send: Any, error: str) -> None:
+        """A 422 answer with the error as FastAPI words one: {"detail": "..."}."""
+        import json
+
+        body = json.dumps({"detail": error}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 422, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 @dataclass

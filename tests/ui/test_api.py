@@ -167,6 +167,7 @@ def test_a_raw_http_call_with_only_the_question_is_answered(live_server: LiveSer
     """`POST /gradio_api/call/ask` with the question alone: the other parameters take their defaults
     (Gradio itself refused such a call with an empty error and a traceback in the server's log)."""
     import json
+    import urllib.error
     import urllib.request
 
     def post(data: list) -> str:
@@ -189,6 +190,11 @@ def test_a_raw_http_call_with_only_the_question_is_answered(live_server: LiveSer
         assert len(d["citations"]) <= (5 if len(data) == 1 else 2)
         for c in d["citations"]:
             check_against_file(live_server, c)
+    # More values than /ask takes: refused at once (Gradio dropped them in silence and answered).
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        post(["Who did Im Chon-il meet in Moscow?", 2, "", "", "", [], "extra"])
+    assert refused.value.code == 422
+    assert json.loads(refused.value.read()) == {"detail": '/ask takes at most 6 values in "data", not 7.'}
     # No question at all is an empty one: one line, no traceback in the log (Gradio logged one).
     for data in ([],):
         stream = post(data)
