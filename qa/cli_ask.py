@@ -84,6 +84,23 @@ def render(answer: Answer) -> str:
     return "\n".join(out)
 
 
+def _check_questions(questions: list[str]) -> None:
+    """A mistake in the input is reported (and fails the command) before the index and model load,
+    naming the question among several: a questions file of hundreds of lines said only "The question
+    is empty"."""
+    from qa.query.validate import clean_question
+
+    for n, q in enumerate(questions, 1):
+        try:
+            clean_question(q)
+        except UsageError as err:
+            if len(questions) == 1:
+                raise
+            shown = " ".join(q.split())
+            shown = f" ({shown if len(shown) <= 40 else shown[:40] + '...'!r})" if shown else ""
+            raise UsageError(f"Question {n} of {len(questions)}{shown}: {err}") from None
+
+
 def _ask(engine: Engine, question: str, args: argparse.Namespace, history: list[str]) -> Answer:
     return engine.ask(question, args.k, source=args.source, since=args.since, until=args.until, history=history)
 
@@ -95,14 +112,9 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
         raise UsageError("--markdown exports a conversation; add --conversation.")
     if args.markdown and args.json:
         raise UsageError("Choose one of --markdown and --json.")
-    from qa.query.validate import check_dates, clean_question
+    from qa.query.validate import check_dates
 
-    for n, q in enumerate(args.questions, 1):  # a question given as an argument must not be blank
-        try:
-            clean_question(q)
-        except UsageError as err:
-            several = len(args.questions) > 1
-            raise UsageError(f"Question {n} of {len(args.questions)}: {err}" if several else str(err)) from None
+    _check_questions(args.questions)  # (a question given as an argument must not be blank either)
     lines = list(_iter_questions(args))
     interactive = not any(lines) and args.questions_file is None and sys.stdin.isatty()
     if not any(lines) and args.questions_file is None and not interactive:
@@ -112,15 +124,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
     questions = [q for g in groups for q in g]
     if not questions and not interactive:
         raise UsageError('No question given; run qa ask "your question" (or --questions-file FILE).')
-    # A mistake in the input is reported (and fails the command) before the index and model load,
-    # naming the question: a questions file of hundreds of lines said only "The question is empty".
-    for n, q in enumerate(questions, 1):
-        try:
-            clean_question(q)
-        except UsageError as err:
-            shown = " ".join(q.split())
-            shown = shown if len(shown) <= 40 else shown[:40] + "..."
-            raise UsageError(f"Question {n} of {len(questions)} ({shown!r}): {err}") from None
+    _check_questions(questions)
     check_dates(args.since, args.until)
     engine = qa.load(args.index, ray=ray)
     if not interactive:
