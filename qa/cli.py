@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Ask questions of a folder of articles; get exact, cited excerpts back.",
     )
-    parser.add_argument("--version", action="version", version="qa 0.1.0")
+    from qa import __version__
+
+    parser.add_argument("--version", action="version", version=f"qa {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p_index = sub.add_parser("index", help="build or update the index from a folder of articles")
