@@ -207,8 +207,6 @@ def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]
         return None, f"cannot be read ({err.strerror})", 0
     except UnreadableFileError as err:
         return None, err.reason, 0
-    if not doc.regions:
-        return None, "has no article text", 0
     return doc, "", len(raw)
 
 

@@ -67,10 +67,18 @@ def list_files(root: Path, max_bytes: int) -> tuple[list[Path], list[Skipped]]:
 
 
 def read_document(path: Path, root: Path, raw: bytes | None = None) -> Document:
-    """Read and analyse one file. Raises `UnreadableFileError` (the file and the reason) if it cannot be used."""
+    """Read and analyse one file. Raises `UnreadableFileError` (the file and the reason) if it cannot
+    be used: unreadable, empty, or without a line of article text (a menu, a list of links). A build
+    and an upload read a file with this, so an upload is refused for what a build would skip."""
     source = relative_source(path, root)
-    if raw is None:
-        raw = path.read_bytes()
+    document = document_of(path, source, path.read_bytes() if raw is None else raw)
+    if not document.regions:
+        raise UnreadableFileError(source, "has no article text")
+    return document
+
+
+def document_of(path: Path, source: str, raw: bytes) -> Document:
+    """The `Document` of a file's bytes, article text or not (`read_document` asks for some)."""
     if not raw.strip():
         raise UnreadableFileError(source, "the file is empty")
     if path.suffix.lower() in PDF_SUFFIXES:

@@ -31,8 +31,10 @@ def service(tmp_path: Path) -> Service:
         ("broken.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50, "cannot be read|no text layer"),
         ("login.html", LOGIN.encode(), "no article text"),
         ("junk.txt", bytes(range(256)) * 40, "binary"),
+        ("menu.txt", b"Home\nNews\nSport\nLog in\n", "no article text"),
+        ("blank.pdf", make_pdf([]), "has no pages"),
     ],
-    ids=["scanned PDF", "broken PDF", "page without an article", "binary text"],
+    ids=["scanned PDF", "broken PDF", "page without an article", "binary text", "text without an article", "no pages"],
 )
 def test_a_file_the_rebuild_would_skip_is_refused_and_not_stored(
     service: Service, tmp_path: Path, name: str, content: bytes, reason: str

@@ -11,7 +11,7 @@ import pytest
 import qa
 from qa.config import Settings
 from qa.errors import UnreadableFileError
-from qa.ingest.files import read_document
+from qa.ingest.files import document_of, read_document
 from qa.ingest.pdf_reader import _goes_on, paragraphs, running_lines
 from tests.conftest import FakeEmbedder
 
@@ -197,7 +197,7 @@ def test_a_full_line_is_not_joined_to_a_block_above_it_or_in_other_type(tmp_path
     for placed, joined in cases:
         path = tmp_path / "harbour.pdf"
         path.write_bytes(make_pdf([lines], placed=placed))
-        text = read_document(path, tmp_path).text
+        text = document_of(path, path.name, path.read_bytes()).text
         shown = placed[0][1]
         assert (f"and the {shown}" in text) == joined, text
 

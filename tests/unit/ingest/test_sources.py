@@ -14,7 +14,7 @@ from qa.errors import CorpusError, UnreadableFileError
 from qa.ingest.boilerplate import chrome_reason, dominant_script
 from qa.ingest.decode import decode
 from qa.ingest.document import Document
-from qa.ingest.files import read_document
+from qa.ingest.files import document_of, read_document
 from qa.ingest.metadata import is_dateline
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the same folder as conftest.SEEDS
@@ -26,7 +26,7 @@ SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the same folder as conf
 def write_and_read(tmp_path: Path, name: str, raw: bytes) -> Document:
     path = tmp_path / name
     path.write_bytes(raw)
-    return read_document(path, tmp_path)
+    return document_of(path, name, raw)  # the text as read, article or not
 
 
 def reference_text(path: Path) -> str:
@@ -106,7 +106,7 @@ def test_utf8_text_equals_what_python_universal_newlines_reads(tmp_path: Path, n
     assert text == reference_text(path)
     assert "\r" not in text
     assert not text.startswith("\ufeff")
-    assert read_document(path, tmp_path).text == reference_text(path)
+    assert document_of(path, name, raw).text == reference_text(path)
 
 
 def test_bom_is_removed_and_offsets_count_from_the_first_real_character(tmp_path: Path) -> None:
