@@ -25,10 +25,14 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PIP_INSTALL) -e . || $(PIP_INSTALL) --no-cache-dir -e .
 	touch $@
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the Ray
-# extra is installed so that the tests of `qa index --ray` run on a real local cluster.
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+# The test extras (pytest, ruff, mypy, Playwright; the Ray extra so that the tests of `qa index --ray`
+# run on a real local cluster): all `make lint` needs. The browser tests also drive Debian's Chromium
+# (Playwright's own browser download is not used), which needs root or sudo once.
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PIP_INSTALL) -e '.[test,ray]' || $(PIP_INSTALL) --no-cache-dir -e '.[test,ray]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-dev
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@
 
@@ -63,12 +67,12 @@ ask: install
 index: install
 	$(QA) index
 
-lint: install-test
+lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check qa ui tests bench
 	$(VENV)/bin/mypy qa ui
 
 ## The whole suite: lint, types, unit, integration, UI, and the reliability cases in their short form.
-test: lint
+test: install-test lint
 	$(PY) -m pytest -q
 
 ## The reliability cases of tests/reliability, long: 100 SIGKILLs of a rebuild, 10 rebuilds under 50

@@ -17,10 +17,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.eval_conversations import CONVERSATION_KINDS  # noqa: E402
+
 NEWS = ROOT.parent / "shared" / "benchmarks" / "news-pages"
 CORPORA = {"seeds": ROOT / "seeds", "news-pages": NEWS / "text"}
 KINDS = {"who", "what", "when", "where", "why", "how", "how-many", "which", "two-sentence", "unanswerable"}
-KINDS |= {"first", "followup", "switch", "offtopic"}  # the turns of bench/conversations.jsonl
+KINDS |= set(CONVERSATION_KINDS)  # the turns of bench/conversations*.jsonl
 KINDS |= {"rare-name", "absent-name", "off-topic", "foreign"}  # bench/short-questions.jsonl
 COPY_RUN = 5  # a question sharing this many consecutive words with its article is not paraphrased
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-ANSWER_FORMAT = 1
 NOT_IN_SOURCES = "Not in the sources: none of the indexed articles answers this question."
 
 

@@ -19,7 +19,9 @@ class Conversation:
 
     >>> chat = Conversation(qa.load("embeddings/"))
     >>> chat.ask("What did Sergey Kislyak tell TASS?").query
-    >>> chat.ask("What did he add?").query      # searched with "Sergey Kislyak TASS"
+    'What did Sergey Kislyak tell TASS?'
+    >>> chat.ask("What did he add?").query      # searched with the earlier question's words
+    'What did he add? (Sergey Kislyak tell TASS)'
     >>> print(chat.markdown())
     """
 

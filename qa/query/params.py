@@ -1,7 +1,9 @@
-"""Every query-time constant of retrieval in one frozen value: the fusion weights (qa/query/fusion.py),
-the evidence and highlight choices, the second stage and the candidate pool. `Engine.params` holds
-one; bench/cv.py chooses them by cross-validation with `dataclasses.replace`, and
-docs/MEASUREMENTS.md reports what each choice did on held-out folds."""
+"""The ranking's query-time constants in one frozen value: the fusion weights (qa/query/fusion.py),
+the evidence and highlight choices, the second stage, late interaction's weights and the candidate
+pool. `Engine.params` holds one; bench/cv.py chooses them by cross-validation with
+`dataclasses.replace`, and docs/MEASUREMENTS.md reports what each choice did on held-out folds. Not
+here: the excerpt sizes (qa/query/citations.py), the follow-up rules (qa/query/conversation.py), and
+how many first citations late interaction may read (`Settings.late_top`, a user's speed setting)."""
 
 from __future__ import annotations
 
