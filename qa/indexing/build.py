@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings
 from qa.errors import CorpusError
-from qa.indexing.parts import BATCH_DONE, MakeParts, Work, local_parts, old_parts
+from qa.indexing.parts import BATCH_DONE, CANNOT_READ, MakeParts, Work, local_parts, old_parts, transient
 from qa.indexing.plan import live_shards, previous, settings_key, shard_count
 from qa.indexing.report import BuildReport
 from qa.indexing.staging import PREFIX as STAGING_PREFIX
@@ -35,11 +35,6 @@ CHECKPOINT_SECONDS = 5.0
 
 def _suffix(source: str) -> str:
     return Path(source).suffix.lower()  # what decides how a file is read (a .txt renamed .md reads otherwise)
-
-
-def transient(reason: str) -> bool:
-    """A reason to skip a file that may not hold at the next build: it is read again then."""
-    return reason.startswith(("cannot be read (", "changed while the index was built"))
 
 
 def build_index(
@@ -74,7 +69,7 @@ def build_index(
         try:
             raw = path.read_bytes()
         except OSError as err:
-            skipped.append(Skipped(src, f"cannot be read ({err.strerror})"))
+            skipped.append(Skipped(src, CANNOT_READ.format(err.strerror)))
             unreadable.append(src)
             continue
         shas[src] = sha256_bytes(raw)

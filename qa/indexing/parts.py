@@ -192,6 +192,17 @@ Outcome = tuple[str, "Made | None", str]
 BATCH_DONE: Outcome = ("", None, "")
 
 
+# The reasons a file is skipped that may not hold at the next build (moved away or locked for a
+# moment, changed while read): it keeps its indexed version and is read again then (`transient`).
+CHANGED_WHILE_READ = "changed while the index was built; run `qa index` again"
+CANNOT_READ = "cannot be read ({})"
+
+
+def transient(reason: str) -> bool:
+    """Whether a reason to skip a file is one of those above."""
+    return reason == CHANGED_WHILE_READ or reason.startswith(CANNOT_READ.split("{", 1)[0])
+
+
 def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
     """File `src` read and analysed: its document (None if it is skipped), why it is skipped, its size."""
     from qa.errors import UnreadableFileError
@@ -201,10 +212,10 @@ def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]
     try:
         raw = (seeds / src).read_bytes()
         if sha256_bytes(raw) != sha:
-            return None, "changed while the index was built; run `qa index` again", 0
+            return None, CHANGED_WHILE_READ, 0
         doc = read_document(seeds / src, seeds, raw=raw)
     except OSError as err:
-        return None, f"cannot be read ({err.strerror})", 0
+        return None, CANNOT_READ.format(err.strerror), 0
     except UnreadableFileError as err:
         return None, err.reason, 0
     return doc, "", len(raw)
