@@ -65,13 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask questions of a folder of articles; get exact, cited excerpts back.",
     )
     from qa import __version__
+    from qa.ingest.document import SUFFIXES
 
     parser.add_argument("--version", action="version", version=f"qa {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p_index = sub.add_parser("index", help="build or update the index from a folder of articles")
     p_index.add_argument(
-        "--seeds", type=Path, help="folder of .txt/.md/.html/.htm/.pdf articles (env QA_SEEDS_DIR; default seeds/)"
+        "--seeds", type=Path, help=f"folder of {'/'.join(SUFFIXES)} articles (env QA_SEEDS_DIR; default seeds/)"
     )
     p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
     p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")

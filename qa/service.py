@@ -20,7 +20,7 @@ from qa.answer import Answer
 from qa.config import Settings
 from qa.errors import IndexMissingError, QAError, UnreadableFileError, UsageError
 from qa.ingest.decode import sha256_bytes
-from qa.ingest.document import SUFFIXES
+from qa.ingest.document import SUFFIXES, suffix_list
 from qa.ingest.files import read_document
 from qa.store.layout import with_own_seeds
 
@@ -38,7 +38,7 @@ def safe_filename(name: str) -> str:
     base = unicodedata.normalize("NFC", base)
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in SUFFIXES:
-        raise UsageError(f"{base or 'The file'} is not an article file; upload a .txt, .md, .html, .htm or .pdf file.")
+        raise UsageError(f"{base or 'The file'} is not an article file; upload a {suffix_list()} file.")
     stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")[:100]
     if not stem:
         stem = "article"

@@ -21,7 +21,7 @@ import gradio as gr
 
 from qa.answer import where
 from qa.errors import QAError
-from qa.ingest.document import SUFFIXES
+from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query.conversation import markdown
 from qa.query.validate import check_k
 from qa.service import MAX_UPLOAD_BYTES, Service
@@ -300,7 +300,7 @@ def build_app(service: Service) -> gr.Blocks:
                 )
                 rebuild_btn = gr.Button(f"Rebuild index from {service.settings.seeds_dir}/", elem_id="qa-rebuild")
                 files = gr.File(
-                    label="Add articles (.txt, .md, saved pages .html, .pdf)",
+                    label=f"Add articles ({suffix_list('and')}: text, saved web pages, PDFs)",
                     file_types=list(SUFFIXES),
                     file_count="multiple",
                     elem_id="qa-upload",

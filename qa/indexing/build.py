@@ -18,7 +18,7 @@ from qa.indexing.staging import PREFIX as STAGING_PREFIX
 from qa.indexing.staging import Staging
 from qa.indexing.writer import ShardJob, run_here, write_generation
 from qa.ingest.decode import sha256_bytes
-from qa.ingest.document import Skipped
+from qa.ingest.document import Skipped, suffix_list
 from qa.ingest.files import list_files, relative_source
 from qa.store.codes6 import packed_width
 from qa.store.generation import build_lock, publish
@@ -198,7 +198,7 @@ def build_index(
                 log(f"skipped {sk.source}: {sk.reason}")
             if not parts:
                 raise CorpusError(
-                    f"No usable articles (.txt, .md, .html, .pdf) under {seeds}; add some (or pass --seeds DIR). "
+                    f"No usable articles ({suffix_list()}) under {seeds}; add some (or pass --seeds DIR). "
                     "The previous index, if any, is unchanged."
                 )
             keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}

@@ -13,6 +13,11 @@ PDF_SUFFIXES = (".pdf",)  # qa/ingest/pdf_reader.py: the text layer without runn
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
 
 
+def suffix_list(last: str = "or") -> str:
+    """The suffixes read, for messages: ".txt, .md, .html, .htm or .pdf"."""
+    return f"{', '.join(SUFFIXES[:-1])} {last} {SUFFIXES[-1]}"
+
+
 @dataclass(frozen=True)
 class Document:
     """One source file, decoded, with its metadata and the character spans of its article text."""
