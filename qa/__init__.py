@@ -9,7 +9,6 @@ engine.ask("When?", history=["Who visited Pyongyang?"])   # a follow-up; or qa.C
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +77,7 @@ def build(
     from qa.indexing.build import build_index
     from qa.store.layout import with_own_seeds
 
-    given = seeds_dir is not None or settings is not None or bool(os.environ.get("QA_SEEDS_DIR"))
+    given = seeds_dir is not None or settings is not None
     settings = (settings or Settings.from_env()).with_(
         seeds_dir=Path(seeds_dir) if seeds_dir is not None else None,
         index_dir=Path(index_dir) if index_dir is not None else None,

@@ -177,7 +177,7 @@ def _settings(args: argparse.Namespace) -> object:
         shards=getattr(args, "shards", None),
     )
     # no folder given: the one the index was built from (qa serve --index X rebuilt X from seeds/)
-    return with_own_seeds(settings, getattr(args, "seeds", None) is not None or bool(os.environ.get("QA_SEEDS_DIR")))
+    return with_own_seeds(settings, getattr(args, "seeds", None) is not None)
 
 
 def _build_notes(message: str) -> None:

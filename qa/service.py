@@ -8,7 +8,6 @@ the new one. The model is loaded once and shared by all engines.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import unicodedata
@@ -50,7 +49,7 @@ class Service:
         self, settings: Settings | None = None, embedder: Embedder | None = None, *, ray: str | None = None
     ) -> None:
         # no folder given: the one the index was built from (rebuilds and uploads go there)
-        self.settings = settings or with_own_seeds(Settings.from_env(), bool(os.environ.get("QA_SEEDS_DIR")))
+        self.settings = settings or with_own_seeds(Settings.from_env())
         self.ray = ray  # a sharded index's shards held on Ray (qa/store/ray_shards.py), or None
         # With the packaged model, rebuilds run in a worker process (qa/worker.py) so that questions
         # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,12 @@ def seeds_record(settings: Settings) -> str:
     return str(Path(settings.seeds_dir).resolve())
 
 
-def with_own_seeds(settings: Settings, given: bool) -> Settings:
-    """`settings` with the articles folder its index was built from, when no folder was `given`
-    (no --seeds, no QA_SEEDS_DIR): `qa serve --index X` for an index built from another folder
-    rebuilt it from seeds/ and dropped every article of its own. An index without the record, or
-    whose folder is gone, keeps the default."""
+def with_own_seeds(settings: Settings, given: bool = False) -> Settings:
+    """`settings` with the articles folder its index was built from, when no folder was `given` (a
+    --seeds flag, an argument) nor set in QA_SEEDS_DIR: `qa serve --index X` for an index built from
+    another folder rebuilt it from seeds/ and dropped every article of its own. An index without the
+    record, or whose folder is gone, keeps the default."""
+    given = given or bool(os.environ.get("QA_SEEDS_DIR", "").strip())
     recorded = None if given else recorded_seeds(settings.index_dir)
     if recorded is None or not recorded.is_dir():
         return settings
