@@ -10,11 +10,18 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer import NOT_IN_SOURCES, NOTHING_TO_LOOK_FOR, Answer, compose, no_article_matches, not_in_sources
+from qa.answer import (
+    NOT_IN_SOURCES,
+    NOTHING_TO_LOOK_FOR,
+    Answer,
+    Citation,
+    compose,
+    no_article_matches,
+    not_in_sources,
+)
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
@@ -24,6 +31,7 @@ from qa.query.citations import Hit, evidence_window, make_citation, merge_hits, 
 from qa.query.fusion import SentenceScores
 from qa.query.highlight import answering, compute_idf
 from qa.query.params import RetrievalParams
+from qa.query.scored import Carried, Chosen, Scored
 from qa.query.validate import DateLike, check_dates, check_k, clean_question, filter_articles
 from qa.query.word_evidence import WordEvidence
 from qa.store import search
@@ -54,18 +62,6 @@ def _side_pool() -> ThreadPoolExecutor:
         if _side is None:
             _side = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="qa-follow-up")
         return _side
-
-
-@dataclass(frozen=True)
-class Scored:
-    passages: Any  # np.ndarray of candidate passage ids
-    passage_scores: Any  # their fused scores, in [0, 1]
-    sentence_scores: Any  # fusion.SentenceScores: of the candidates' sentences (0 for any other)
-    best_cosine: float  # the highest sentence cosine among the candidates
-    text: str  # what was searched
-    tokens: list[str]  # its BM25 tokens
-    coverage: float  # the share of them the corpus uses at all
-    frequencies: Any  # how many passages use each of them
 
 
 def _neighbours(ids: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
@@ -181,41 +177,60 @@ class Engine:
             qv_ready.set_exception(err)
             raise
         qv_ready.set_result(qv)
-        own = scored = self._score(q, qv, doc_mask)
-        # Confidence that the corpus answers at all: the closest single sentence (raw cosine), times
-        # the share of the question's words the corpus uses at all (and, once the first citation is
-        # known, that share counting words its article holds in another form, times the square root
-        # of how much of the question's word weight the article holds: qa/query/word_evidence.py).
-        # The cosine alone is fooled by questions the model cannot read (another language) or that
-        # share only a topic; the word shares alone by paraphrase (README, "Abstention").
-        coverage = scored.coverage
-        searched = scored  # whose words the cited article should hold
-        cosine = max(0.0, scored.best_cosine)
-        confidence = cosine * coverage
-        query = q
-        by_searched = False  # judged by the words searched rather than the question's own (below)
-        if terms:
-            # A follow-up: the search that carries the conversation is kept only when the corpus
-            # answers it clearly better; the question's own words still decide the word share.
-            assert side is not None
-            carried, within, carried_states = side.result()
-            by_searched = conversation.judged_by_searched(q, coverage)
-            carried_confidence = max(0.0, carried.best_cosine) * (carried.coverage if by_searched else coverage)
-            if conversation.carried_wins(q, carried_confidence, confidence) and conversation.names_in(
-                q, self._best_article(carried)
-            ):
-                # The carried words find the conversation's article; the question's own words find
-                # the passage in it (carried words would pull back to the earlier answer's passage).
-                cosine, confidence, query, scored, searched, states = (
-                    max(0.0, carried.best_cosine),
-                    carried_confidence,
-                    carried_query,
-                    within if within is not None else carried,
-                    carried,
-                    carried_states,
-                )
-        sent = scored.sentence_scores
+        own = self._score(q, qv, doc_mask)
+        chosen = self._choose(q, own, side, carried_query, states)
+        citations = self._cite(chosen, q, k)
+        query, confidence = chosen.query, chosen.confidence
+        if citations:
+            coverage, share = self._word_evidence.shares(
+                own, chosen.searched, citations[0].source, len(chunks), by_searched=chosen.by_searched
+            )
+            confidence = chosen.cosine * coverage * share**0.5
+        if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
+            return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
+        if not citations or confidence < self.settings.min_confidence:
+            text = not_in_sources(source, since, until, undated)
+            return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
+        if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
+            # Read against what was searched: a follow-up's own words are too few to read a passage
+            # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709). `states`
+            # are those of the text searched, from the run that encoded it (None: read here).
+            reader, read = self._late_reader, self.settings.late_top
+            citations = late.rerank(citations, query, self.embedder, reader, self.params, read, chosen.states)
+        return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
+    def _choose(self, q: str, own: Scored, side: Future[Carried] | None, carried_query: str, states: Any) -> Chosen:
+        """The search the answer comes from: the question's own, or a follow-up's carried one (`side`)
+        when the corpus answers that clearly better; the question's own words still decide the word
+        share. Confidence that the corpus answers at all: the closest single sentence (raw cosine),
+        times the share of the question's words the corpus uses at all (and, once the first citation
+        is known, that share counting words its article holds in another form, times the square root
+        of how much of the question's word weight the article holds: qa/query/word_evidence.py). The
+        cosine alone is fooled by questions the model cannot read (another language) or that share
+        only a topic; the word shares alone by paraphrase (README, "Abstention")."""
+        cosine = max(0.0, own.best_cosine)
+        alone = Chosen(own, own, cosine, cosine * own.coverage, q, states)
+        if side is None:
+            return alone
+        carried, within, carried_states = side.result()
+        by_searched = conversation.judged_by_searched(q, own.coverage)
+        carried_cosine = max(0.0, carried.best_cosine)
+        carried_confidence = carried_cosine * (carried.coverage if by_searched else own.coverage)
+        if not conversation.carried_wins(q, carried_confidence, alone.confidence) or not conversation.names_in(
+            q, self._best_article(carried)
+        ):
+            return alone
+        # The carried words find the conversation's article; the question's own words find the
+        # passage in it (carried words would pull back to the earlier answer's passage).
+        ranks = within if within is not None else carried
+        return Chosen(ranks, carried, carried_cosine, carried_confidence, carried_query, carried_states, by_searched)
+
+    def _cite(self, chosen: Chosen, q: str, k: int) -> tuple[Citation, ...]:
+        """The citations of the chosen search's best passages: second stage, excerpts, merging."""
+        import numpy as np
+
+        scored = chosen.scored
+        sent = scored.sentence_scores
         order = np.argsort(-scored.passage_scores, kind="stable")[: self.params.ranked_for(k)]
         passages = scored.passages[order]
         # Second stage, over the best passages only: their sentences are re-scored with what their text
@@ -234,35 +249,11 @@ class Engine:
         # default: cross-validation found that a cut costs answers held by a lower citation).
         if spans and self.settings.min_relative_score > 0:
             spans = [sp for sp in spans if sp.score >= self.settings.min_relative_score * spans[0].score]
-        citations = tuple(
-            make_citation(
-                n,
-                span,
-                self.data.documents[span.source],
-                query,
-                self._citation_idf,
-                span.highlight,
-                also_in=self._also_in[span.source],
-            )
-            for n, span in enumerate(spans, 1)
+        docs, idf, also_in = self.data.documents, self._citation_idf, self._also_in
+        return tuple(
+            make_citation(n, sp, docs[sp.source], chosen.query, idf, sp.highlight, also_in=also_in[sp.source])
+            for n, sp in enumerate(spans, 1)
         )
-        if citations:
-            coverage, share = self._word_evidence.shares(
-                own, searched, citations[0].source, len(chunks), by_searched=by_searched and searched is not own
-            )
-            confidence = cosine * coverage * share**0.5
-        if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
-            return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
-        if not citations or confidence < self.settings.min_confidence:
-            text = not_in_sources(source, since, until, undated)
-            return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
-        if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
-            # Read against what was searched: a follow-up's own words are too few to read a passage
-            # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709). `states`
-            # are those of the text searched, from the run that encoded it (None: read here).
-            reader, read = self._late_reader, self.settings.late_top
-            citations = late.rerank(citations, query, self.embedder, reader, self.params, read, states)
-        return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
     def _reads_late(self) -> bool:
         """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""
@@ -283,7 +274,7 @@ class Engine:
 
     def _carried(
         self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray]
-    ) -> tuple[Scored, Scored | None, np.ndarray | None]:
+    ) -> Carried:
         """A follow-up's carried search (run beside the question's own, see `_side_pool`), and the
         question's own search inside the article the carried search found (used if the carried
         search wins): carried words find the conversation's article, the question's own words the
