@@ -203,7 +203,7 @@ def transient(reason: str) -> bool:
     return reason == CHANGED_WHILE_READ or reason.startswith(CANNOT_READ.split("{", 1)[0])
 
 
-def analyse(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
+def read_seed(seeds: Path, src: str, sha: str) -> tuple[Document | None, str, int]:
     """File `src` read and analysed: its document (None if it is skipped), why it is skipped, its size."""
     from qa.errors import UnreadableFileError
     from qa.ingest.decode import sha256_bytes
@@ -247,7 +247,7 @@ def local_parts(work: Work) -> Iterator[Outcome]:
     batch: dict[str, Document] = {}
     batch_bytes = 0
     for i, (src, sha) in enumerate(work.todo):
-        doc, reason, size = analyse(work.seeds, src, sha)
+        doc, reason, size = read_seed(work.seeds, src, sha)
         if doc is None:
             yield src, None, reason
         else:

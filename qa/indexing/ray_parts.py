@@ -5,7 +5,7 @@ Ray Data's `map_batches` over an actor pool (one actor per CPU of the cluster, e
 packaged model once: Ray Data's documented batch inference) is given jobs of about `JOB_BYTES` of
 files, named by path; an actor reads them from the corpus folder (on a cluster, storage every node
 shares, as the index folder is), and returns what each file contributes (`parts.Made`, or why it is
-skipped), made by the same code as a local build (`parts.analyse`, `parts.make`) with the same
+skipped), made by the same code as a local build (`parts.read_seed`, `parts.make`) with the same
 backend. The driver stages each file's part as it arrives (qa/indexing/staging.py) and writes the
 generation as a local build does, its shards as Ray tasks (`RayBuild.run_tasks`): the index is the
 local build's, file for file. A worker that dies has its job retried by Ray; a job Ray cannot
