@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.config import Settings
-from qa.errors import QAError
+from qa.errors import QAError, UsageError
 from qa.store.search import Found, Request
 
 DEFAULT_TIMEOUT = 10.0
@@ -61,7 +61,7 @@ def shard_timeout() -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 3600:
-        raise QAError(f"QA_RAY_SHARD_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10.")
+        raise UsageError(f"QA_RAY_SHARD_TIMEOUT={raw!r} is not a number of seconds up to 3600; set it to e.g. 10.")
     return value
 
 

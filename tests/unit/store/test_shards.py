@@ -205,7 +205,7 @@ def test_the_shard_timeout_is_a_positive_number_of_seconds(
 
     monkeypatch.setenv("QA_RAY_SHARD_TIMEOUT", raw)
     if seconds is None:
-        with pytest.raises(qa.QAError, match="QA_RAY_SHARD_TIMEOUT"):
+        with pytest.raises(qa.UsageError, match="QA_RAY_SHARD_TIMEOUT"):
             shard_timeout()
     else:
         assert shard_timeout() == seconds
