@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 MODEL_FILE = Path(__file__).with_name("line_model.json")
 
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 _TERMINAL = re.compile(r"(?:[.!?…。！？][\"”’')\]」』]*|[\"”])\s*$")
 _BULLET = re.compile(r"^(?:[*+•·◦▪‣–—»›>-]|o(?=\s)|\d{1,3}[.)])\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")

@@ -30,6 +30,7 @@ from typing import Any
 
 from qa.answer import where
 from qa.errors import UsageError
+from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
 from qa.query.validate import MAX_QUESTION_CHARS, clean_question
 
@@ -41,7 +42,6 @@ WITHIN_ARTICLE = True
 MAX_TURNS = 3  # earlier questions whose words may be carried, most recent first
 MAX_TERMS = 12
 
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 
 
 def check_history(history: Any) -> list[str]:
