@@ -120,9 +120,24 @@ def names_in(question: str, article: str) -> bool:
     return all(n.casefold() in text or n.casefold().rstrip("s") in text for n in own_names(question))
 
 
+# Words that point back to something said before.
+_POINTS_BACK = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs|it|its|there)\b", re.IGNORECASE)
+
+
+def starts_thread(question: str) -> bool:
+    """Whether a question names its subject and points back at nothing ("Where was Fritz von
+    Weizsäcker stabbed?"): the questions before it are of another subject, and a follow-up after it
+    carries no words from them. ("Where did the Taliban say it went down?" names something but
+    leans on the crash asked about before it.)"""
+    return bool(own_names(question)) and not _POINTS_BACK.search(question)
+
+
 def carried_terms(question: str, history: Sequence[str]) -> list[str]:
     """The content words of the last `MAX_TURNS` earlier questions, most recent first, that the
-    question does not already use: what a follow-up leaves out ("he", "there", "that deal")."""
+    question does not already use: what a follow-up leaves out ("he", "there", "that deal"). They
+    go back no further than the last question that started a thread (`starts_thread`): after
+    questions about Taylor Swift's label, then "Where was Fritz von Weizsäcker stabbed?", "How old is
+    the suspect?" was searched with Swift's words too and answered from her article."""
     stop = english_stop_words()
     own = {w.casefold() for w in _WORD.findall(question)}
     seen: set[str] = set()
@@ -134,6 +149,9 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
                 continue
             seen.add(key)
             out.append(word)
+        if starts_thread(earlier):
+            break  # words before it are of another subject
+
     return out[:MAX_TERMS]
 
 

@@ -20,6 +20,7 @@ from qa.query.conversation import (
     names_in,
     own_names,
     search_text,
+    starts_thread,
 )
 from qa.query.engine import Engine
 from tests.conftest import FakeEmbedder
@@ -30,7 +31,7 @@ FOLLOW_UP = "What did he add?"
 
 
 def test_carried_terms_are_the_earlier_content_words_most_recent_first() -> None:
-    history = ["Where did Kim Jong-un meet Putin?", "Which Russian senator told TASS about the visit?"]
+    history = ["Where did Kim Jong-un meet Putin?", "Which Russian senator told TASS about their visit?"]
     terms = carried_terms("What did he add about the visit?", history)
     assert terms[:4] == ["Russian", "senator", "told", "TASS"], terms
     assert "visit" not in terms, "a word the question already has is not carried again"
@@ -38,6 +39,23 @@ def test_carried_terms_are_the_earlier_content_words_most_recent_first() -> None
     assert terms.index("TASS") < terms.index("Putin"), "the most recent question comes first"
     assert carried_terms("Why?", []) == []
     assert search_text("Why?", ["TASS"]) == "Why? (TASS)" and search_text("Why?", []) == "Why?"
+
+
+def test_carried_terms_go_back_to_the_question_that_started_the_thread() -> None:
+    """A question that names its subject and points back at nothing starts a thread: the words of
+    the questions before it are another subject's (a user's "How old is the suspect?" was searched
+    with the Taylor Swift questions' words as well as the stabbing's, and cited her article)."""
+    swift = ["Who bought Taylor Swift's old record label Big Machine?", "Which politicians backed her?"]
+    stabbing = "Where was Fritz von Weizsäcker stabbed?"
+    assert carried_terms("How old is the suspect?", [*swift, stabbing]) == ["Fritz", "von", "Weizsäcker", "stabbed"]
+    # A question that names something but leans on the one before it goes on with the same thread.
+    crash = [
+        "How many American troops died in the helicopter crash in Afghanistan?",
+        "Where did the Taliban say it went down?",
+    ]
+    assert "crash" in carried_terms("Who spoke for them?", crash)
+    assert not starts_thread(crash[1]) and starts_thread(stabbing)
+    assert not starts_thread("Which politicians backed her?"), "no name of its own"
 
 
 @pytest.mark.parametrize("bad", ["one string", [1, 2], {"q": 1}, 7])
