@@ -115,8 +115,20 @@ def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | N
         return head + f'<div class="qa-source">{esc(text)}</div>'
     s, e = c["start_char"], c["end_char"]
     hs, he = c["highlight"]["start_char"], c["highlight"]["end_char"]
+    note = ""
+    if text[s:e] != c["text"]:
+        # The article was changed and the index rebuilt since this answer: its offsets are of the
+        # old text. The passage is marked where it is now, if it is still there word for word.
+        at = text.find(c["text"]) if c["text"] else -1
+        if at < 0:
+            note = "This article has changed since the answer: the cited passage is no longer in it."
+            body = f'<p class="qa-meta qa-changed">{esc(note)}</p>{esc(text)}'
+            return head + f'<div class="qa-source" id="qa-source">{body}</div>'
+        s, e, hs, he = at, at + (e - s), hs + at - s, he + at - s
+        note = "This article has changed since the answer; the cited passage is marked where it is now."
+        note = f'<p class="qa-meta qa-changed">{esc(note)}</p>'
     body = esc(text[:s]) + f'<span id="qa-cited">{_marked(text, s, e, hs, he)}</span>' + esc(text[e:])
-    return head + f'<div class="qa-source" id="qa-source">{body}</div>'
+    return head + f'<div class="qa-source" id="qa-source">{note}{body}</div>'
 
 
 def _marked(text: str, s: int, e: int, hs: int, he: int) -> str:

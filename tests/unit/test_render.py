@@ -47,7 +47,7 @@ def test_the_cited_passage_is_marked_paragraph_by_paragraph() -> None:
     text = "Title\n\nFirst para of the story.\n\nSecond para, the answer is here. More.\n\nLast.\n"
     s, e = text.index("First"), text.index("More.") + len("More.")
     hs, he = text.index("the answer"), text.index(" More.")
-    c = {"start_char": s, "end_char": e, "highlight": {"start_char": hs, "end_char": he}}
+    c = {"start_char": s, "end_char": e, "text": text[s:e], "highlight": {"start_char": hs, "end_char": he}}
     out = source_html("a.txt", "Title", text, c)
     boxes = re.findall(r'<span class="qa-cited">(.*?)</span>', out)
     # One box per paragraph: none drawn over the blank line between them (it showed as an empty box).
@@ -57,3 +57,23 @@ def test_the_cited_passage_is_marked_paragraph_by_paragraph() -> None:
     ]
     plain = re.sub(r"<[^>]+>", "", out.split('class="qa-source"', 1)[1].split(">", 1)[1])
     assert plain.replace("</div", "").startswith(text.rstrip("\n")), "the article's text is unchanged"
+
+
+def test_a_citation_of_an_article_changed_since_is_marked_where_its_passage_is_now() -> None:
+    """A card from before a rebuild opened after its article was edited: its offsets are of the old
+    text (the passage was marked from mid-word in a user's chat)."""
+    import re
+
+    from ui.render import source_html
+
+    old = "Title\n\nThe ferry leaves at dawn. The answer is here. More.\n"
+    s, e = old.index("The answer"), old.index("More.") + len("More.")
+    hs, he = s, old.index(" More.")
+    c = {"start_char": s, "end_char": e, "text": old[s:e], "highlight": {"start_char": hs, "end_char": he}}
+    new = old.replace("Title\n\n", "Title\n\nA new first paragraph was added.\n\n")
+    out = source_html("a.txt", "Title", new, c)
+    assert re.findall(r'<mark class="qa-evidence">(.*?)</mark>', out) == ["The answer is here."]
+    assert "changed since the answer; the cited passage is marked where it is now" in out
+    gone = source_html("a.txt", "Title", new.replace("The answer is here.", "No answer."), c)
+    assert "qa-evidence" not in gone and "no longer in it" in gone
+    assert "changed" not in source_html("a.txt", "Title", old, c), "an unchanged article has no note"
