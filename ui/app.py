@@ -9,11 +9,15 @@ them with safe defaults.
 from __future__ import annotations
 
 import atexit
+import contextvars
 import os
+import queue
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,24 +215,46 @@ def build_app(service: Service) -> gr.Blocks:
                 return source_html(c["source"], c.get("title"), text, c)
         return "<p class='qa-meta'>That citation is no longer shown.</p>"
 
-    def rebuild_clicked(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, str, Any]:  # noqa: B008
-        progress(None, desc="Reading seeds/")
-        try:
-            # The build's notes ("embedding 40 passages ...") as the progress text; a build in this
-            # process (a test's fake model) shows its progress bar instead.
-            report = service.rebuild(progress=True, log=lambda line: progress(None, desc=line))
-        except QAError as err:
-            say(f"rebuild: {err}")  # in the server log, as the API's refusals are
-            return f"⚠ {message_html(err)}", documents_html(service.documents()), gr.update()
-        skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
-        return esc(report.summary()) + skipped, documents_html(service.documents()), gr.update(choices=sources())
+    def rebuild_clicked() -> Iterator[tuple[str, Any, Any]]:
+        yield from rebuilding("")
 
-    def upload(
-        files: list[Any] | None,
-        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008
-    ) -> tuple[str, str, Any, None]:
+    def rebuilding(before: str) -> Iterator[tuple[str, Any, Any]]:
+        """A rebuild with its notes ("embedding 40 passages ...") streamed into the status line as it
+        runs, then its report; the article list and the source filter stay usable meanwhile (only
+        the status line shows the event's progress) and change when the new index serves."""
+        notes: queue.Queue[str | None] = queue.Queue()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["report"] = service.rebuild(progress=True, log=notes.put)
+            except BaseException as err:
+                outcome["error"] = err
+            finally:
+                notes.put(None)
+
+        # (the context carries Gradio's progress tracking to a build in this process: a test's fake model)
+        threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True).start()
+        folder = esc(f"{service.settings.seeds_dir}/")
+        yield f"{before}Rebuilding from {folder} ...", gr.update(), gr.update()
+        while (line := notes.get()) is not None:
+            yield f"{before}Rebuilding from {folder}: {esc(line)} ...", gr.update(), gr.update()
+        err = outcome.get("error")
+        if isinstance(err, QAError):
+            say(f"rebuild: {err}")  # in the server log, as the API's refusals are
+            yield f"{before}⚠ {message_html(err)}", documents_html(service.documents()), gr.update()
+            return
+        if err is not None:
+            raise err
+        report = outcome["report"]
+        skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
+        status = before + esc(report.summary()) + skipped
+        yield status, documents_html(service.documents()), gr.update(choices=sources())
+
+    def upload(files: list[Any] | None) -> Iterator[tuple[str, str, Any, None]]:
         if not files:
-            return "", documents_html(service.documents()), gr.update(), None
+            yield "", documents_html(service.documents()), gr.update(), None
+            return
         messages = []
         stored = 0
         for f in files:
@@ -250,12 +276,11 @@ def build_app(service: Service) -> gr.Blocks:
         # The file box is cleared either way: what was stored is listed in the sidebar.
         if stored and service.rebuilding:
             messages.append("a rebuild is running now; press Rebuild when it ends to index what was added")
-            return "<br>".join(messages), documents_html(service.documents()), gr.update(), None
-        if stored:
-            status, docs, choices = rebuild_clicked(progress)
-            messages.append(status)
-            return "<br>".join(messages), docs, choices, None
-        return "<br>".join(messages), documents_html(service.documents()), gr.update(), None
+        elif stored:
+            for status, docs, choices in rebuilding("<br>".join(messages) + "<br>"):
+                yield status, docs, choices, None
+            return
+        yield "<br>".join(messages), documents_html(service.documents()), gr.update(), None
 
     def ask_api(
         question: str,
@@ -353,11 +378,20 @@ def build_app(service: Service) -> gr.Blocks:
         cite_pick.input(open_source, [cite_pick, last], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_JS
         )
+        # Only the status line shows a rebuild's progress: the article list and the source filter
+        # (outputs too) were greyed out behind spinners for the whole rebuild.
         rebuild_btn.click(
-            rebuild_clicked, None, [status, docs_view, source], api_visibility="private", concurrency_id="index"
+            rebuild_clicked,
+            None,
+            [status, docs_view, source],
+            api_visibility="private",
+            concurrency_id="index",
+            show_progress_on=[status],
         )
         upload_outputs = [status, docs_view, source, files]
-        files.upload(upload, files, upload_outputs, api_visibility="private", concurrency_id="index")
+        files.upload(
+            upload, files, upload_outputs, api_visibility="private", concurrency_id="index", show_progress_on=[status]
+        )
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
         gr.api(rebuild_api, api_name="rebuild", concurrency_id="index")  # type: ignore[attr-defined]
         app.load(lists, None, [docs_view, source], api_visibility="private")

@@ -175,6 +175,32 @@ def test_rebuild_button_reports_the_index(page: Any, artifacts: Path) -> None:
     page.screenshot(path=str(artifacts / "after-rebuild.png"), full_page=True)
 
 
+def test_a_rebuild_shows_its_notes_and_leaves_the_sidebar_usable(
+    page: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    """During a rebuild the status line says what the build is doing ("embedding 900 passages ..."),
+    and the source filter and article list are not greyed out behind spinners (a user's 195 s
+    rebuild showed only a timer, and the filter could not be opened)."""
+    import re
+
+    big = live_server.seeds / "big-harbour-report.txt"
+    rows = (f"Paragraph {i}: the council of town {i} met on Monday about ferry line {i}." for i in range(2500))
+    big.write_text("Harbour report\n\n" + "\n\n".join(rows) + "\n", encoding="utf-8")
+    try:
+        page.locator("#qa-rebuild").click()
+        noted = "/embedding \\d+ passages/.test(document.querySelector('#qa-status').innerText)"
+        page.wait_for_function(noted, timeout=120_000)
+        assert live_server.service.rebuilding, "the note came while the build ran"
+        assert not re.search(r"\d\.\ds", page.locator("#qa-source-filter").inner_text()), "no timer over the filter"
+        assert not re.search(r"\d\.\ds", page.locator("#qa-docs").inner_text()), "no timer over the list"
+        page.screenshot(path=str(artifacts / "during-rebuild.png"), full_page=True)
+        page.wait_for_function("/Indexed/.test(document.querySelector('#qa-status').innerText)", timeout=300_000)
+        assert "big-harbour-report.txt" in page.locator("#qa-docs").inner_text()
+    finally:
+        big.unlink()
+        live_server.service.rebuild()
+
+
 def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page: Any, artifacts: Path) -> None:
     page.locator("#qa-new").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
