@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from qa.indexing.report import BuildReport
     from qa.query.engine import Engine
 
-MAX_UPLOAD_BYTES = 2_000_000
+# 2 MiB: the chat's upload box (Gradio) words its own limit in MiB, as "2 Mb" (2,000,000 was "1.9 Mb").
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 def safe_filename(name: str) -> str:

@@ -325,7 +325,7 @@ def build_app(service: Service) -> gr.Blocks:
                 )
                 rebuild_btn = gr.Button(f"Rebuild index from {service.settings.seeds_dir}/", elem_id="qa-rebuild")
                 files = gr.File(
-                    label=f"Add articles ({suffix_list('and')}: text, saved web pages, PDFs)",
+                    label=f"Add articles ({suffix_list('and')}: text, saved web pages, PDFs; up to {MAX_UPLOAD_BYTES // 2**20} MB each)",
                     file_types=list(SUFFIXES),
                     file_count="multiple",
                     elem_id="qa-upload",

@@ -300,7 +300,7 @@ def launch(
         server_name=host,
         server_port=port,
         show_error=False,
-        # In bytes, so the server refuses exactly what Service.add_article would ("2mb" is 2 MiB).
+        # In bytes, so the server refuses exactly what Service.add_article would.
         max_file_size=MAX_UPLOAD_BYTES,
         allowed_paths=[],
         css=CSS,
