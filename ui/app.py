@@ -324,8 +324,9 @@ def build_app(service: Service) -> gr.Blocks:
                     1, max(10, service.settings.k), value=service.settings.k, step=1, label="Citations", elem_id="qa-k"
                 )
                 rebuild_btn = gr.Button(f"Rebuild index from {service.settings.seeds_dir}/", elem_id="qa-rebuild")
+                limit = MAX_UPLOAD_BYTES // 2**20
                 files = gr.File(
-                    label=f"Add articles ({suffix_list('and')}: text, saved web pages, PDFs; up to {MAX_UPLOAD_BYTES // 2**20} MB each)",
+                    label=f"Add articles ({suffix_list('and')}: text, saved web pages, PDFs; up to {limit} MB each)",
                     file_types=list(SUFFIXES),
                     file_count="multiple",
                     elem_id="qa-upload",
