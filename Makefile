@@ -118,6 +118,9 @@ eval-conversations: install
 	@echo "a user's conversations (stop 37; written before any answer was seen): bench/conversations-user.jsonl"
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --conversations bench/conversations-user.jsonl
+	@echo "long chats that change subject and come back (stop 38; written before any answer was seen): bench/conversations-long.jsonl"
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --conversations bench/conversations-long.jsonl
 
 CV_GRID ?= default
 cv: install

@@ -116,6 +116,7 @@ def test_eval_over_two_named_corpora_reports_folds(tmp_path: Path, monkeypatch: 
         "conversations.jsonl",
         "conversations-held-out.jsonl",
         "conversations-user.jsonl",
+        "conversations-long.jsonl",
         "short-questions.jsonl",
     ],
 )
