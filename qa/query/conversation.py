@@ -126,18 +126,31 @@ _POINTS_BACK = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs|
 
 def starts_thread(question: str) -> bool:
     """Whether a question names its subject and points back at nothing ("Where was Fritz von
-    Weizsäcker stabbed?"): the questions before it are of another subject, and a follow-up after it
-    carries no words from them. ("Where did the Taliban say it went down?" names something but
-    leans on the crash asked about before it.)"""
+    Weizsäcker stabbed?"): it may have changed the subject (`thread_start`). ("Where did the Taliban
+    say it went down?" names something but leans on the crash asked about before it.)"""
     return bool(own_names(question)) and not _POINTS_BACK.search(question)
+
+
+def thread_start(earlier: Sequence[str]) -> int | None:
+    """Where the conversation's last thread may start among the earlier questions a follow-up carries
+    (`earlier`, oldest first, at most `MAX_TURNS`): the position of the last question that
+    `starts_thread`, if questions older than it are carried too (None otherwise). Whether it did
+    change the subject the corpus says (`Engine._carried`): when the words of all the earlier
+    questions lead to an article that does not name what it names, the older ones were about
+    something else (after questions about Taylor Swift's label, then "Where was Fritz von Weizsäcker
+    stabbed?", "How old is the suspect?" was searched with Swift's words too and answered from her
+    article), and the follow-up carries the words from it on only; "Did Putin agree?" after a
+    question about Kislyak's words, in an article that names Putin, goes on with the same thread."""
+    window = list(earlier)[-MAX_TURNS:]
+    for i in range(len(window) - 1, 0, -1):
+        if starts_thread(window[i]):
+            return len(list(earlier)) - len(window) + i
+    return None
 
 
 def carried_terms(question: str, history: Sequence[str]) -> list[str]:
     """The content words of the last `MAX_TURNS` earlier questions, most recent first, that the
-    question does not already use: what a follow-up leaves out ("he", "there", "that deal"). They
-    go back no further than the last question that started a thread (`starts_thread`): after
-    questions about Taylor Swift's label, then "Where was Fritz von Weizsäcker stabbed?", "How old is
-    the suspect?" was searched with Swift's words too and answered from her article."""
+    question does not already use: what a follow-up leaves out ("he", "there", "that deal")."""
     stop = english_stop_words()
     own = {w.casefold() for w in _WORD.findall(question)}
     seen: set[str] = set()
@@ -149,9 +162,6 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
                 continue
             seen.add(key)
             out.append(word)
-        if starts_thread(earlier):
-            break  # words before it are of another subject
-
     return out[:MAX_TERMS]
 
 

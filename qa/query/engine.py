@@ -169,8 +169,10 @@ class Engine:
             doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
         terms = conversation.carried_terms(q, earlier) if earlier else []
         carried_query = conversation.search_text(q, terms)
+        start = conversation.thread_start(earlier) if terms else None
+        thread = None if start is None else (earlier[start], conversation.carried_terms(q, earlier[start:]))
         qv_ready: Future[np.ndarray] = Future()
-        side = _side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready) if terms else None
+        side = _side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready, thread) if terms else None
         try:  # the question's token states too, from the same run, when late interaction may read it
             qv, states = encode_one(self.embedder, q, self._reads_late())
         except BaseException as err:
@@ -178,7 +180,7 @@ class Engine:
             raise
         qv_ready.set_result(qv)
         own = self._score(q, qv, doc_mask)
-        chosen = self._choose(q, own, side, carried_query, states)
+        chosen = self._choose(q, own, side, states)
         citations = self._cite(chosen, q, k)
         query, confidence = chosen.query, chosen.confidence
         if citations:
@@ -199,7 +201,7 @@ class Engine:
             citations = late.rerank(citations, query, self.embedder, reader, self.params, read, chosen.states)
         return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
-    def _choose(self, q: str, own: Scored, side: Future[Carried] | None, carried_query: str, states: Any) -> Chosen:
+    def _choose(self, q: str, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:
         """The search the answer comes from: the question's own, or a follow-up's carried one (`side`)
         when the corpus answers that clearly better; the question's own words still decide the word
         share. Confidence that the corpus answers at all: the closest single sentence (raw cosine),
@@ -213,6 +215,7 @@ class Engine:
         if side is None:
             return alone
         carried, within, carried_states = side.result()
+        carried_query = carried.text
         by_searched = conversation.judged_by_searched(q, own.coverage)
         carried_cosine = max(0.0, carried.best_cosine)
         carried_confidence = carried_cosine * (carried.coverage if by_searched else own.coverage)
@@ -273,12 +276,20 @@ class Engine:
                 yield hit
 
     def _carried(
-        self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray]
+        self,
+        carried_query: str,
+        doc_mask: np.ndarray | None,
+        q: str,
+        qv_ready: Future[np.ndarray],
+        thread: tuple[str, list[str]] | None = None,
     ) -> Carried:
         """A follow-up's carried search (run beside the question's own, see `_side_pool`), and the
         question's own search inside the article the carried search found (used if the carried
         search wins): carried words find the conversation's article, the question's own words the
-        passage in it (carried words would pull back to the earlier answer's passage)."""
+        passage in it (carried words would pull back to the earlier answer's passage). `thread`: the
+        question that may have started the conversation's last thread and the words carried from it
+        on (conversation.thread_start), searched instead when the article all the earlier words lead
+        to does not name what that question names."""
         import numpy as np
 
         # The int8 copy (Engine.__init__): with the carried search no longer the longer of the two, a
@@ -286,6 +297,10 @@ class Engine:
         # cores), and its answers are those of the full model within one turn of bench/conversations.jsonl.
         cv, states = encode_one(self._carried_embedder, carried_query, self._reads_late())
         carried = self._score(carried_query, cv, doc_mask)
+        if thread is not None and thread[1] and not conversation.names_in(thread[0], self._best_article(carried)):
+            carried_query = conversation.search_text(q, thread[1])
+            cv, states = encode_one(self._carried_embedder, carried_query, self._reads_late())
+            carried = self._score(carried_query, cv, doc_mask)
         best = _best_passage(carried)
         if not conversation.WITHIN_ARTICLE or best is None:
             return carried, None, states

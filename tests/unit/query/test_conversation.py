@@ -21,6 +21,7 @@ from qa.query.conversation import (
     own_names,
     search_text,
     starts_thread,
+    thread_start,
 )
 from qa.query.engine import Engine
 from tests.conftest import FakeEmbedder
@@ -41,21 +42,38 @@ def test_carried_terms_are_the_earlier_content_words_most_recent_first() -> None
     assert search_text("Why?", ["TASS"]) == "Why? (TASS)" and search_text("Why?", []) == "Why?"
 
 
-def test_carried_terms_go_back_to_the_question_that_started_the_thread() -> None:
-    """A question that names its subject and points back at nothing starts a thread: the words of
-    the questions before it are another subject's (a user's "How old is the suspect?" was searched
-    with the Taylor Swift questions' words as well as the stabbing's, and cited her article)."""
+def test_a_thread_may_start_at_the_last_question_that_names_its_subject_and_points_back_at_nothing() -> None:
     swift = ["Who bought Taylor Swift's old record label Big Machine?", "Which politicians backed her?"]
     stabbing = "Where was Fritz von Weizsäcker stabbed?"
-    assert carried_terms("How old is the suspect?", [*swift, stabbing]) == ["Fritz", "von", "Weizsäcker", "stabbed"]
+    assert thread_start([*swift, stabbing]) == 2
+    assert carried_terms("How old is the suspect?", [stabbing]) == ["Fritz", "von", "Weizsäcker", "stabbed"]
     # A question that names something but leans on the one before it goes on with the same thread.
     crash = [
         "How many American troops died in the helicopter crash in Afghanistan?",
         "Where did the Taliban say it went down?",
     ]
-    assert "crash" in carried_terms("Who spoke for them?", crash)
-    assert not starts_thread(crash[1]) and starts_thread(stabbing)
+    assert not starts_thread(crash[1]) and starts_thread(stabbing) and thread_start(crash) is None
     assert not starts_thread("Which politicians backed her?"), "no name of its own"
+    assert thread_start([stabbing]) is None, "nothing older is carried: no thread to cut"
+    assert thread_start(["a?", "b?", "c?", "Who is Sergey Kislyak?"]) == 3, "positions in the whole history"
+
+
+def test_a_follow_up_carries_no_words_from_before_a_change_of_subject(engine: Engine, corpus: Path) -> None:
+    """When the words of all the earlier questions lead to an article that does not name what the
+    last thread's first question names, the older questions were about something else (a user's
+    "How old is the suspect?" was searched with the words of earlier questions about Taylor Swift
+    and answered from her article)."""
+    footprints = [
+        "What happened to the bronze footprints in Dalian?",
+        "Who removed the bronze footprints of Kim Jong-un and Xi Jinping in Dalian?",
+    ]
+    answer = engine.ask(FOLLOW_UP, 3, history=[*footprints, "Who is Sergey Kislyak?"])
+    assert answer.query == "What did he add? (Sergey Kislyak)", answer.query
+    assert answer.citations[0].source.startswith("002_"), "Kislyak's article"
+    check_answer(answer, corpus, 3)
+    # The same question naming something the conversation's article names goes on with the thread.
+    follow = engine.ask(FOLLOW_UP, 3, history=["What did Sergey Kislyak tell TASS?", "Did Putin agree?"])
+    assert "TASS" in follow.query and follow.citations[0].source.startswith("002_"), follow.query
 
 
 @pytest.mark.parametrize("bad", ["one string", [1, 2], {"q": 1}, 7])
