@@ -271,8 +271,8 @@ def _linked(boxes: Any, rects: list[tuple[float, float, float, float]]) -> list[
     return [bool(v) for v in under]
 
 
-# A page tree of no pages, no page object (PDFium's error code, left from the last file that failed,
-# cannot say). In a compressed object stream neither shows: "malformed" then.
+# A page tree of no pages, no page object (PDFium's error, left from the last file that failed, cannot
+# say: after an encrypted file it still read "password"). In a compressed object stream neither shows.
 _NO_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
 _A_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
 
@@ -287,10 +287,10 @@ def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], l
         try:
             pdf = pdfium.PdfDocument(raw)
         except Exception as err:  # PDFium's errors on a malformed file; none must stop a build
-            if "password" in str(err).lower():
-                raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
             if _NO_PAGES.search(raw) and not _A_PAGE.search(raw):  # PDFium loads no document without pages
                 raise UnreadableFileError(source, "has no pages; export or print the article to PDF again") from None
+            if "password" in str(err).lower() and b"/Encrypt" in raw:  # (the error may be an earlier file's)
+                raise UnreadableFileError(source, "is an encrypted PDF; save a copy without a password") from None
             raise UnreadableFileError(source, "the PDF cannot be read (it is malformed or truncated)") from None
         try:
             pages, links, boxes = [], [], []

@@ -65,6 +65,9 @@ def make_pdf(
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    if encrypt:  # the standard security handler with a user password (its /U matches no empty one)
+        info += f" /Encrypt << /Filter /Standard /V 1 /R 2 /O <{'11' * 32}> /U <{'22' * 32}> /P -4 >>"
+        info += f" /ID [<{'33' * 16}> <{'33' * 16}>]"
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
 
@@ -270,8 +273,9 @@ def test_paragraphs_that_are_mostly_link_text_are_not_article(tmp_path: Path) ->
         (b"%PDF-1.4\n" + b"\x00garbage" * 50, "cannot be read|no text layer"),
         (make_pdf([[], []]), "no text layer"),
         (make_pdf([]), "has no pages"),
+        (make_pdf(BODY, encrypt=True), "is an encrypted PDF"),
     ],
-    ids=["not a PDF", "malformed", "scanned (no text)", "no pages"],
+    ids=["not a PDF", "malformed", "scanned (no text)", "no pages", "encrypted"],
 )
 def test_a_pdf_that_cannot_be_used_is_refused_in_one_line(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.pdf"
@@ -282,6 +286,19 @@ def test_a_pdf_that_cannot_be_used_is_refused_in_one_line(tmp_path: Path, conten
     # the build reads the file and the reason from the error's fields, not from its message
     assert err.value.source == "bad.pdf" and str(err.value) == f"bad.pdf: {err.value.reason}"
     assert re.search(reason, err.value.reason)
+
+
+def test_a_pdf_is_refused_for_its_own_reason_not_the_last_failed_files(tmp_path: Path) -> None:
+    """PDFium's error is left from the last file that failed: a PDF with no pages read after an
+    encrypted one was called encrypted, and that reason recorded at every build."""
+    reasons = []
+    for name, content in [("locked.pdf", make_pdf(BODY, encrypt=True)), ("empty.pdf", make_pdf([]))] * 2:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(UnreadableFileError) as err:
+            read_document(path, tmp_path)
+        reasons.append(err.value.reason.split(";")[0])
+    assert reasons == ["is an encrypted PDF", "has no pages"] * 2
 
 
 def test_pdf_citations_carry_their_pages_and_slice_the_extracted_text(tmp_path: Path) -> None:
