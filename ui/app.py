@@ -228,8 +228,12 @@ def build_app(service: Service) -> gr.Blocks:
         def run() -> None:
             try:
                 outcome["report"] = service.rebuild(progress=True, log=notes.put)
-            except BaseException as err:
+            except QAError as err:
                 outcome["error"] = err
+                say(f"rebuild: {err}")  # in the server log, as the API's refusals are (the tab may be gone)
+            except Exception as err:
+                outcome["error"] = err
+                say(f"rebuild failed: {type(err).__name__}: {err}; the previous index is still serving")
             finally:
                 notes.put(None)
 
@@ -241,11 +245,12 @@ def build_app(service: Service) -> gr.Blocks:
             yield f"{before}Rebuilding from {folder}: {esc(line)} ...", gr.update(), gr.update()
         err = outcome.get("error")
         if isinstance(err, QAError):
-            say(f"rebuild: {err}")  # in the server log, as the API's refusals are
             yield f"{before}⚠ {message_html(err)}", documents_html(service.documents()), gr.update()
             return
-        if err is not None:
-            raise err
+        if err is not None:  # a bug, said in one line here and in the server log: the old index serves on
+            failed = f"The rebuild failed ({type(err).__name__}); the previous index is still serving (server log)."
+            yield f"{before}⚠ {esc(failed)}", documents_html(service.documents()), gr.update()
+            return
         report = outcome["report"]
         skipped = "".join(f"<br>skipped {esc(s.source)}: {esc(s.reason)}" for s in report.skipped)
         status = before + esc(report.summary()) + skipped

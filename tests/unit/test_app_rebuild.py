@@ -1,0 +1,66 @@
+"""The chat's Rebuild button (ui/app.py): its notes stream into the status line, and a rebuild that
+fails says so in one line while the previous index serves on."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.config import Settings
+from qa.errors import UsageError
+from qa.service import Service
+from tests.conftest import SEEDS, FakeEmbedder
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Service:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    svc = Service(Settings(seeds_dir=seeds, index_dir=tmp_path / "index"), embedder=FakeEmbedder())
+    svc.rebuild()
+    return svc
+
+
+def handler(service: Service, name: str) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    from ui.app import build_app
+
+    app = build_app(service)
+    fns = app.fns.values() if isinstance(app.fns, dict) else app.fns
+    return next(f.fn for f in fns if getattr(f.fn, "__name__", "") == name)
+
+
+def test_a_rebuild_streams_its_notes_then_its_report(service: Service) -> None:
+    (Path(service.settings.seeds_dir) / "note.txt").write_text(
+        "Ferry notes\n\nThe quorvian ferry leaves the old harbour at 8:15 every morning in summer.\n"
+    )
+    steps = [status for status, *_ in handler(service, "rebuild_clicked")()]
+    assert steps[0].startswith("Rebuilding from ") and all("Rebuilding" in s for s in steps[:-1])
+    assert "1 added" in steps[-1], steps
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (UsageError("A rebuild is already running; wait for it to finish."), "A rebuild is already running"),
+        (RuntimeError("disk on fire"), "The rebuild failed (RuntimeError); the previous index is still serving"),
+    ],
+)
+def test_a_failed_rebuild_is_one_line_and_the_old_index_serves(
+    service: Service, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], error: Exception, shown: str
+) -> None:
+    before = service.ask("When does the ferry leave?", 3)
+
+    def fail(*_a: Any, **_k: Any) -> Any:
+        raise error
+
+    rebuild = handler(service, "rebuild_clicked")
+    monkeypatch.setattr(service, "rebuild", fail)  # the fault; what is tested is the chat's handling
+    *_, (status, _docs, _choices) = rebuild()
+    assert status.startswith("⚠") and shown in status and "\n" not in status
+    log = capfd.readouterr().err
+    assert "Traceback" not in log and "qa: rebuild" in log, "said in the server log too (the tab may be gone)"
+    assert service.ask("When does the ferry leave?", 3) == before
