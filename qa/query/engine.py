@@ -13,15 +13,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer import (
-    NOT_IN_SOURCES,
-    NOTHING_TO_LOOK_FOR,
-    Answer,
-    Citation,
-    compose,
-    no_article_matches,
-    not_in_sources,
-)
+from qa import answer as _answer
+from qa.answer import NOT_IN_SOURCES, NOTHING_TO_LOOK_FOR, Answer, Citation, compose
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
@@ -47,21 +40,6 @@ if TYPE_CHECKING:
 
 # How many of the closest passages an abstention shows, for the reader to judge.
 NEAREST = 3
-
-# A follow-up is searched twice (alone and with what the conversation carries). The carried search
-# runs on these threads while the question's own runs on the caller's: ONNX Runtime, FAISS and numpy
-# release the GIL, so with a free core a follow-up costs about one search and a half instead of two
-# (bench/run.py's follow-up row). One thread per core, up to 4, for follow-ups asked at once.
-_side: ThreadPoolExecutor | None = None
-_side_lock = threading.Lock()
-
-
-def _side_pool() -> ThreadPoolExecutor:
-    global _side
-    with _side_lock:
-        if _side is None:
-            _side = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="qa-follow-up")
-        return _side
 
 
 def _neighbours(ids: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
@@ -111,6 +89,8 @@ class Engine:
         # The confidence's word shares (qa/query/word_evidence.py); its lemmatiser loads beside the model.
         self._word_evidence = WordEvidence(data.tokens, data.lexical.words, lambda s: data.documents[s].text)
         threading.Thread(target=word_evidence.preload, name="qa-lemmas", daemon=True).start()
+        self._side: ThreadPoolExecutor | None = None
+        self._side_lock = threading.Lock()
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
 
     def _citation_idf(self) -> dict[str, float]:
@@ -159,7 +139,7 @@ class Engine:
         allowed, undated = filter_articles(self.data.documents, source, since, until)
         chunks = self.data.chunks
         if allowed is not None and not allowed:
-            return Answer(q, True, no_article_matches(source, since, until, undated), query=q)
+            return Answer(q, True, _answer.no_article_matches(source, since, until, undated), query=q)
         if not chunks:
             return Answer(q, True, NOT_IN_SOURCES, query=q)
 
@@ -172,7 +152,7 @@ class Engine:
         start = conversation.thread_start(earlier) if terms else None
         thread = None if start is None else (earlier[start], conversation.carried_terms(q, earlier[start:]))
         qv_ready: Future[np.ndarray] = Future()
-        side = _side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready, thread) if terms else None
+        side = self._side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready, thread) if terms else None
         try:  # the question's token states too, from the same run, when late interaction may read it
             qv, states = encode_one(self.embedder, q, self._reads_late())
         except BaseException as err:
@@ -191,7 +171,7 @@ class Engine:
         if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
             return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
-            text = not_in_sources(source, since, until, undated)
+            text = _answer.not_in_sources(source, since, until, undated)
             return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
             # Read against what was searched: a follow-up's own words are too few to read a passage
@@ -258,6 +238,17 @@ class Engine:
             for n, sp in enumerate(spans, 1)
         )
 
+    def _side_pool(self) -> ThreadPoolExecutor:
+        """The threads a follow-up's carried search runs on while the question's own runs on the
+        caller's (a follow-up is searched twice: alone and with what the conversation carries). ONNX
+        Runtime, FAISS and numpy release the GIL, so with a free core a follow-up costs about one
+        search and a half instead of two (bench/run.py's follow-up row). One thread per core, up to 4,
+        for follow-ups asked at once; made at the first follow-up, gone with the engine."""
+        with self._side_lock:
+            if self._side is None:
+                self._side = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="qa-follow-up")
+            return self._side
+
     def _reads_late(self) -> bool:
         """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""
         return (
@@ -283,7 +274,7 @@ class Engine:
         qv_ready: Future[np.ndarray],
         thread: tuple[str, list[str]] | None = None,
     ) -> Carried:
-        """A follow-up's carried search (run beside the question's own, see `_side_pool`), and the
+        """A follow-up's carried search (run beside the question's own, see `Engine._side_pool`), and the
         question's own search inside the article the carried search found (used if the carried
         search wins): carried words find the conversation's article, the question's own words the
         passage in it (carried words would pull back to the earlier answer's passage). `thread`: the
