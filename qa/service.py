@@ -55,6 +55,9 @@ class Service:
         # With the packaged model, rebuilds run in a worker process (qa/worker.py) so that questions
         # never wait for them; an embedder passed in (a test's fake) builds in the calling thread.
         self.build_in_worker = embedder is None
+        from qa.worker import Workers
+
+        self.workers = Workers()  # its rebuild's worker, stopped with the server (ui/server.py)
         if embedder is None:
             from qa.embed.create import create
 
@@ -128,7 +131,7 @@ class Service:
             if self.build_in_worker:
                 from qa.worker import build_in_worker
 
-                report = build_in_worker(self.settings, log)
+                report = build_in_worker(self.settings, log, self.workers)
             else:
                 report = qa.build(settings=self.settings, embedder=self.embedder, progress=progress, log=log)
             new = self._load()

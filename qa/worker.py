@@ -41,37 +41,46 @@ NICE = 10
 _CHILD = "import sys; del sys.path[0]; from qa.worker import main; raise SystemExit(main(int(sys.argv[1])))"
 
 
-# The build workers this process has running: a server that stops kills them (stop_builds), or its
-# rebuild went on for a minute after `kill`, holding the process open, and published after it.
-_LIVE: set[subprocess.Popen[bytes]] = set()
-_LIVE_LOCK = threading.Lock()
+class Workers:
+    """The build workers a server has running: a server that stops kills them (`stop`), or its
+    rebuild went on for a minute after `kill`, holding the process open, and published after it."""
+
+    def __init__(self) -> None:
+        self._live: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def started(self, child: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            self._live.add(child)
+        return child
+
+    def ended(self, child: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._live.discard(child)
+
+    def stop(self) -> None:
+        """Kill every build worker: the builds end as stopped builds do (the previous index
+        unchanged, what was embedded kept for the next build to go on from)."""
+        with self._lock:
+            children = list(self._live)
+        for child in children:
+            with contextlib.suppress(OSError):
+                child.kill()
 
 
-def _started(child: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
-    with _LIVE_LOCK:
-        _LIVE.add(child)
-    return child
-
-
-def stop_builds() -> None:
-    """Kill every build worker of this process: the builds end as stopped builds do (the previous
-    index unchanged, what was embedded kept for the next build to go on from)."""
-    with _LIVE_LOCK:
-        children = list(_LIVE)
-    for child in children:
-        with contextlib.suppress(OSError):
-            child.kill()
-
-
-def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
+def build_in_worker(
+    settings: Settings, log: Callable[[str], None] = lambda _m: None, workers: Workers | None = None
+) -> BuildReport:
     """Build or update the index of `settings` in a child process; returns its report. If this
     thread stops waiting (an error, Ctrl-C), the child is killed: it never builds on unobserved,
-    holding the index's build lock."""
+    holding the index's build lock. `workers`: where the child is registered while it runs (a
+    server's, to stop it with the server)."""
     from qa.indexing.report import BuildReport
 
+    workers = workers or Workers()
     read_fd, write_fd = os.pipe()
     try:
-        child = _started(
+        child = workers.started(
             subprocess.Popen(
                 [sys.executable, "-c", _CHILD, str(write_fd)],
                 stdin=subprocess.PIPE,
@@ -106,8 +115,7 @@ def build_in_worker(settings: Settings, log: Callable[[str], None] = lambda _m: 
         child.wait()
         raise
     finally:
-        with _LIVE_LOCK:
-            _LIVE.discard(child)
+        workers.ended(child)
     if result is None:
         raise QAError(
             f"The index build stopped before it finished (worker exit code {code}); the previous index "

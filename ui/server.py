@@ -208,7 +208,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(outer: Any, config: Any) -> Any:
+def _server(outer: Any, config: Any, service: Service | None) -> Any:
     """uvicorn's server, stopping Gradio's open streams first: a browser tab keeps a heartbeat stream
     open that ends only when Gradio's stop event is set, so without it Ctrl-C would wait for every
     tab to close. A rebuild under way is stopped first. Shutdown also waits at most 2 s for other
@@ -220,9 +220,8 @@ def _server(outer: Any, config: Any) -> Any:
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: Any = None) -> None:
-            from qa.worker import stop_builds
-
-            stop_builds()  # a rebuild's request then ends (as a stopped build) before the 2 s are up
+            if service is not None:
+                service.workers.stop()  # a rebuild's request then ends (as a stopped build) before the 2 s are up
             for app in gradio_apps:
                 stop = getattr(app, "stop_event", None)
                 if stop is not None:
@@ -308,7 +307,7 @@ def launch(
         footer_links=["api"],
     )
     config = uvicorn.Config(outer, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
-    server = _server(outer, config)
+    server = _server(outer, config, service)
     url = address(host, port)
     if block:
         server.run(sockets=[sock])
@@ -341,6 +340,4 @@ def serve(service: Service, host: str = "127.0.0.1", port: int = 7860) -> None:
     finally:
         # A rebuild under way ends with the server (killed, as a stopped build: the previous index
         # stays): it held the process open for a minute after `kill` and published after it.
-        from qa.worker import stop_builds
-
-        stop_builds()
+        service.workers.stop()

@@ -113,19 +113,20 @@ def test_a_caller_that_stops_waiting_kills_the_worker(settings: Settings) -> Non
 
 def test_a_server_that_stops_stops_its_rebuild(settings: Settings) -> None:
     """`kill` of `qa serve` during a rebuild: the worker built on for a minute, holding the server's
-    process open, and published a new generation after the server had stopped (stop_builds, called by
+    process open, and published a new generation after the server had stopped (Workers.stop, called by
     the server's shutdown, ends it as a stopped build)."""
-    from qa.worker import stop_builds
+    from qa.worker import Workers
 
     live = built_then_added(settings)
     stopped: list[int] = []
+    workers = Workers()
 
     def server_stops(line: str) -> None:
         if line.startswith("embedding ") and not stopped:
             stopped.extend(children_running("qa.worker"))
-            stop_builds()
+            workers.stop()
 
     with pytest.raises(QAError, match="stopped before it finished"):
-        build_in_worker(settings, server_stops)
+        build_in_worker(settings, server_stops, workers)
     assert stopped and children_running("qa.worker") == []
     assert generation_dir(settings.index_dir) == live, "the stopped rebuild published"
