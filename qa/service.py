@@ -118,15 +118,21 @@ class Service:
             raise UsageError(f"{source} has changed since it was indexed; rebuild the index.")
         return data
 
-    def rebuild(self, progress: bool = False, log: Callable[[str], None] = lambda _m: None) -> BuildReport:
-        """Update the index from the seeds folder and switch to it. One rebuild at a time.
+    def rebuild(
+        self, progress: bool = False, log: Callable[[str], None] = lambda _m: None, *, wait: bool = False
+    ) -> BuildReport:
+        """Update the index from the seeds folder and switch to it. One rebuild at a time: another
+        is refused, or (`wait`: an upload's, whose files must be indexed) runs after it.
 
         `progress` shows a progress bar when the build runs in this process; a worker's build
         reports through `log` only."""
         import qa
 
         if not self._rebuild_lock.acquire(blocking=False):
-            raise UsageError("A rebuild is already running; wait for it to finish.")
+            if not wait:
+                raise UsageError("A rebuild is already running; wait for it to finish.")
+            log("waiting for the rebuild under way to finish")
+            self._rebuild_lock.acquire()
         try:
             if self.build_in_worker:
                 from qa.worker import build_in_worker

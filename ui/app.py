@@ -167,8 +167,9 @@ def build_app(service: Service) -> gr.Blocks:
             return history, "", None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
         history.append({"role": "assistant", "content": answer_html(d)})
         cites = d["citations"] or d["nearest"]
-        if not alone:
-            asked.append(question)
+        # Asked again without the conversation: the reader said its words were wrong here, so the
+        # conversation goes on from this question (its next follow-up carried the older words again).
+        asked = [question] if alone else [*asked, question]
         turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
         carried = d["query"] != d["question"]
         pick = gr.update(choices=[_choice(c) for c in cites], value=None)
@@ -218,16 +219,17 @@ def build_app(service: Service) -> gr.Blocks:
     def rebuild_clicked() -> Iterator[tuple[str, Any, Any]]:
         yield from rebuilding("")
 
-    def rebuilding(before: str) -> Iterator[tuple[str, Any, Any]]:
+    def rebuilding(before: str, wait: bool = False) -> Iterator[tuple[str, Any, Any]]:
         """A rebuild with its notes ("embedding 40 passages ...") streamed into the status line as it
         runs, then its report; the article list and the source filter stay usable meanwhile (only
-        the status line shows the event's progress) and change when the new index serves."""
+        the status line shows the event's progress) and change when the new index serves. `wait`:
+        after a rebuild under way, instead of being refused (an upload's)."""
         notes: queue.Queue[str | None] = queue.Queue()
         outcome: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                outcome["report"] = service.rebuild(progress=True, log=notes.put)
+                outcome["report"] = service.rebuild(progress=True, log=notes.put, wait=wait)
             except QAError as err:
                 outcome["error"] = err
                 say(f"rebuild: {err}")  # in the server log, as the API's refusals are (the tab may be gone)
@@ -279,10 +281,8 @@ def build_app(service: Service) -> gr.Blocks:
                 # Stored in seeds/ or refused: the upload's temporary copy is not kept or served.
                 forget_upload(path)
         # The file box is cleared either way: what was stored is listed in the sidebar.
-        if stored and service.rebuilding:
-            messages.append("a rebuild is running now; press Rebuild when it ends to index what was added")
-        elif stored:
-            for status, docs, choices in rebuilding("<br>".join(messages) + "<br>"):
+        if stored:  # indexed now, or after a rebuild under way (one from another tab, or an upload's)
+            for status, docs, choices in rebuilding("<br>".join(messages) + "<br>", wait=True):
                 yield status, docs, choices, None
             return
         yield "<br>".join(messages), documents_html(service.documents()), gr.update(), None
@@ -321,7 +321,12 @@ def build_app(service: Service) -> gr.Blocks:
             with gr.Column(scale=1, min_width=340):
                 gr.Markdown("### Articles")
                 docs_view = gr.HTML(documents_html(service.documents()), elem_id="qa-docs")
-                source = gr.Dropdown(sources(), value=ALL, label="Source", elem_id="qa-source-filter")
+                # A value not among the choices is a glob of file names ("00[12]_*"), as in `qa ask
+                # --source`, or an article removed since it was picked: answered "no indexed article
+                # matches", where Gradio refused it with a traceback and an error over the chat.
+                source = gr.Dropdown(
+                    sources(), value=ALL, label="Source", elem_id="qa-source-filter", allow_custom_value=True
+                )
                 with gr.Row():
                     since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", elem_id="qa-since")
                     until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="qa-until")
@@ -395,8 +400,16 @@ def build_app(service: Service) -> gr.Blocks:
             show_progress_on=[status],
         )
         upload_outputs = [status, docs_view, source, files]
+        # "multiple": a file added while the last upload is still being indexed waits its turn (by
+        # default Gradio dropped the event, and the file with it, in silence).
         files.upload(
-            upload, files, upload_outputs, api_visibility="private", concurrency_id="index", show_progress_on=[status]
+            upload,
+            files,
+            upload_outputs,
+            api_visibility="private",
+            concurrency_id="index",
+            show_progress_on=[status],
+            trigger_mode="multiple",
         )
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
         gr.api(rebuild_api, api_name="rebuild", concurrency_id="index")  # type: ignore[attr-defined]

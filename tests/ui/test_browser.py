@@ -201,6 +201,48 @@ def test_a_rebuild_shows_its_notes_and_leaves_the_sidebar_usable(
         live_server.service.rebuild()
 
 
+def test_two_uploads_in_a_row_are_both_indexed_and_a_removed_filtered_article_is_a_plain_answer(
+    page: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A file added while the last upload was still being indexed was dropped in silence (Gradio
+    ignored the second event); an article picked in the source filter, then removed and rebuilt away,
+    left the filter blank and an error badge over the chat (a traceback in the log)."""
+    files = []
+    for name, town in (("ferry-one.txt", "Quendor"), ("ferry-two.txt", "Belvast")):
+        f = tmp_path / name
+        f.write_text(f"Ferry news\n\nThe {town} ferry now leaves the old harbour at 7:40 every morning.\n")
+        files.append(f)
+    upload = page.locator("#qa-upload input[type=file]")
+    upload.set_input_files(str(files[0]))
+    page.wait_for_function("/added ferry-one/.test(document.querySelector('#qa-status').innerText)", timeout=60_000)
+    upload.set_input_files(str(files[1]))  # while the first is being indexed
+    page.wait_for_function(
+        "/added ferry-two/.test(document.querySelector('#qa-status').innerText)"
+        " && /Indexed/.test(document.querySelector('#qa-status').innerText)",
+        timeout=180_000,
+    )
+    try:
+        assert (live_server.seeds / "ferry-one.txt").exists() and (live_server.seeds / "ferry-two.txt").exists()
+        docs = page.locator("#qa-docs").inner_text()
+        assert "ferry-one.txt" in docs and "ferry-two.txt" in docs
+        page.reload()
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+        page.locator("#qa-source-filter input").click()
+        page.get_by_role("option", name="ferry-two.txt").click()
+        (live_server.seeds / "ferry-two.txt").unlink()
+        page.locator("#qa-rebuild").click()
+        page.wait_for_function("/1 removed/.test(document.querySelector('#qa-status').innerText)", timeout=180_000)
+        answer = ask(page, "When does the Belvast ferry leave?")
+        assert "no indexed article matches the filters (source 'ferry-two.txt')" in answer.inner_text()
+        assert page.locator("#qa-chat .error, #qa-question .error").count() == 0
+    finally:
+        for name in ("ferry-one.txt", "ferry-two.txt"):
+            (live_server.seeds / name).unlink(missing_ok=True)
+        live_server.service.rebuild()
+        page.reload()
+        page.wait_for_selector("#qa-question textarea", timeout=60_000)
+
+
 def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page: Any, artifacts: Path) -> None:
     page.locator("#qa-new").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)

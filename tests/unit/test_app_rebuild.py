@@ -64,3 +64,18 @@ def test_a_failed_rebuild_is_one_line_and_the_old_index_serves(
     log = capfd.readouterr().err
     assert "Traceback" not in log and "qa: rebuild" in log, "said in the server log too (the tab may be gone)"
     assert service.ask("When does the ferry leave?", 3) == before
+
+
+def test_asking_again_without_the_conversation_starts_it_afresh_from_that_question(service: Service) -> None:
+    """The reader said the conversation's words were wrong for that question: the next follow-up
+    carries its words only (it went on carrying the older ones)."""
+    from ui.app import ALL
+
+    respond, alone = handler(service, "respond"), handler(service, "ask_alone")
+    first, second = "What did Sergey Kislyak tell TASS?", "Where is the New Amnok River Bridge?"
+    out = respond(first, [], ALL, "", "", 3, [], [])
+    out = respond(second, out[0], ALL, "", "", 3, out[4], out[5])
+    assert out[4] == [first, second]
+    again = alone(out[0], out[2], ALL, "", "", 3, out[4], out[5])
+    assert again[4] == [second] and again[2]["query"] == second
+    assert len(again[5]) == 3 and again[5][-1]["asked_alone"], "the export keeps every turn"
