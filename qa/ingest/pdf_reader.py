@@ -36,9 +36,11 @@ _DIGITS = re.compile(r"\d+")
 _BREAK_HYPHEN = {0xFFFE: "-", 0x02: "-"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\uffff]")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]」』）】]*\s*$")
-# A title that is a file's name, not the document's ("Microsoft Word - report.docx", "untitled").
+# A title that is a file's name or address, not the document's ("Microsoft Word - report.docx",
+# "untitled", "file:///tmp/page.html?i10c...": a browser titles a page without <title> by its URL).
 _FILE_NAME = re.compile(
-    r"^(?:microsoft \w+ - |untitled\b)|\.(?:docx?|odt|rtf|pdf|txt|html?|pages|indd|pptx?|xlsx?)$", re.IGNORECASE
+    r"^(?:microsoft \w+ - |untitled\b|[a-z][a-z0-9+.-]*://)|\.(?:docx?|odt|rtf|pdf|txt|html?|pages|indd|pptx?|xlsx?)$",
+    re.IGNORECASE,
 )
 
 
@@ -77,10 +79,9 @@ def _wide(ch: str) -> bool:
 
 
 def paragraphs(lines: list[str]) -> list[str]:
-    """A page's visual lines joined back into paragraphs: a PDF wraps each paragraph at the margin,
-    so a line that runs (nearly) to the margin continues on the next one. The margin is the page's
-    usual full line width (the 90th percentile of its lines' widths, a wide CJK character counting
-    two), and a line of fewer than six words (two wide characters making one) is not wrapped prose."""
+    """A page's visual lines joined back into paragraphs: a line that runs (nearly) to the margin, the
+    page's usual full line width (the 90th percentile of its lines' widths, a wide CJK character
+    counting two), goes on on the next; a line of under six words (two wide characters one) is no prose."""
     return [_join([lines[i] for i in group]) for group in _groups(lines)[0]]
 
 
@@ -271,8 +272,7 @@ def _linked(boxes: Any, rects: list[tuple[float, float, float, float]]) -> list[
     return [bool(v) for v in under]
 
 
-# A page tree of no pages, no page object (PDFium's error, left from the last file that failed, cannot
-# say: after an encrypted file it still read "password"). In a compressed object stream neither shows.
+# No pages, no page object (PDFium's error is the last failed file's: "password" after an encrypted one)
 _NO_PAGES = re.compile(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
 _A_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
 

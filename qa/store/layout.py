@@ -40,8 +40,9 @@ FORMAT_VERSION = 7
 # takes the headline as its title and the site as its outlet. 18: "Published <date> | Updated <date>"
 # is a date line (its first part, labelled). 19: a reader prompt is no news sentence that quotes or
 # reports one; "<headline> - <subtitle>" of a printed report is no site. 20: a saved page's table
-# caption is a line before the table, no longer its first row; a PDF with no pages says so.
-INGEST_VERSION = 20
+# caption is a line before the table, no longer its first row; a PDF with no pages says so. 21: a
+# PDF's title that is an address (file:///..., a browser's for a page without <title>) is no title.
+INGEST_VERSION = 21
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -211,8 +211,9 @@ def test_a_full_line_is_not_joined_to_a_block_above_it_or_in_other_type(tmp_path
         ("Harbour reopens | The Quendor Courier", "Harbour reopens | The Quendor Courier"),
         ("Microsoft Word - harbour.docx", "Harbour reopens after two years of repairs"),
         (None, "Harbour reopens after two years of repairs"),
+        ("file:///tmp/h5/duvet-msn.html?i10c.ua=1", "Harbour reopens after two years of repairs"),
     ],
-    ids=["the page's title", "a word processor's file name", "none"],
+    ids=["the page's title", "a word processor's file name", "none", "the page's address"],
 )
 def test_the_title_is_the_files_own_unless_it_names_a_file(tmp_path: Path, title: str | None, expected: str) -> None:
     """A browser sets a printed page's Title to the page's <title>, which names the article better
