@@ -188,10 +188,15 @@ _ENDS = re.compile(r"[.!…:;。！]\W*$")
 def reads_as_answer(sentence: str, title: str | None = None) -> bool:
     """False for what asks or titles rather than answers: a question ("How did this happen?"), a
     heading (a few words, no figure, no sentence's end: "What the experts say"), or the article's
-    `title` (a headline can read as a sentence: "Browns player on Rudolph's role in fight: He asked for it")."""
+    `title` or its start (a headline can read as a sentence: "Browns player on Rudolph's role in
+    fight: He asked for it")."""
     sentence = sentence.strip()
-    if title and " ".join(sentence.split()) == " ".join(title.split()):
-        return False
+    if title:
+        # The title, or its start repeated over a picture ("Putin Visits North Korea, China Keeps
+        # Distance..." of a headline that goes on): a title, not an answer.
+        said, titled = " ".join(sentence.split()).rstrip(".…").casefold(), " ".join(title.split()).casefold()
+        if said == titled.rstrip(".…") or (len(said.split()) >= 4 and titled.startswith(said)):
+            return False
     if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
         return False
     return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))

@@ -252,6 +252,15 @@ def test_the_highlight_is_never_the_article_s_title() -> None:
     assert answering(text, spans, [0.9, 0.5], (0, len(text)), first) == first, "premise: a headline reads as an answer"
     a, b = answering(text, spans, [0.9, 0.5], (0, len(text)), first, title)
     assert text[a:b] == lede
+    # Nor its start repeated over a picture ("Putin Visits North Korea, China Keeps Distance..."),
+    # while a sentence that merely opens as the title does is an answer.
+    from qa.query.highlight import reads_as_answer
+
+    headline = "Putin Visits North Korea, China Keeps Distance... Unusual Trends in North Korea-China Relations"
+    assert not reads_as_answer("Putin Visits North Korea, China Keeps Distance...", headline)
+    assert not reads_as_answer("Putin Visits North Korea, China Keeps Distance", headline)
+    assert reads_as_answer("Putin visits North Korea next week, officials said.", headline)
+    assert reads_as_answer("Putin Visits", headline) is reads_as_answer("Putin Visits"), "too short to say"
 
 
 @pytest.mark.parametrize(
