@@ -8,11 +8,8 @@ them with safe defaults.
 
 from __future__ import annotations
 
-import atexit
 import contextvars
-import os
 import queue
-import shutil
 import sys
 import tempfile
 import threading
@@ -30,6 +27,7 @@ from qa.query.conversation import markdown
 from qa.query.validate import check_k
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import answer_html, documents_html, esc, message_html, source_html
+from ui.uploads import forget_upload, upload_folder
 
 ALL = "All articles"
 # Example questions about the shipped seeds, each with the seed that answers it: offered only when
@@ -90,16 +88,6 @@ def refusal(err: QAError) -> gr.Error:
     return gr.Error(str(err), print_exception=False)
 
 
-def forget_upload(path: Path) -> None:
-    """Delete an upload's temporary copy, if it lies in this server's upload folder."""
-    folder = Path(upload_folder()).resolve()
-    try:
-        if path.resolve().is_relative_to(folder):
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
 def _choice(c: dict[str, Any]) -> str:
     return f"[{c['n']}] {c['source']} · {where(c)}"
 
@@ -113,20 +101,6 @@ API_DEFAULTS: dict[str, list[Any]] = {"ask": [None, "", "", "", None]}
 def say(line: str) -> None:
     """One line to the server's log (stderr)."""
     print(f"qa: {line}", file=sys.stderr, flush=True)
-
-
-_UPLOADS: list[str] = []
-
-
-def upload_folder() -> str:
-    """This server's private folder for files being uploaded (Gradio keeps them there until the
-    handler runs): created once per process, readable by its owner only, removed at exit."""
-    if not _UPLOADS:
-        folder = tempfile.mkdtemp(prefix="qa-uploads-")
-        _UPLOADS.append(folder)
-        atexit.register(shutil.rmtree, folder, True)
-    os.environ["GRADIO_TEMP_DIR"] = _UPLOADS[0]
-    return _UPLOADS[0]
 
 
 def build_app(service: Service) -> gr.Blocks:

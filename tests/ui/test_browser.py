@@ -138,7 +138,7 @@ def test_uploaded_hostile_article_is_indexed_and_renders_inert(
 
 def test_a_new_tab_after_an_upload_lists_the_new_article(page: Any, live_server: LiveServer, artifacts: Path) -> None:
     """The article list and the source filter are read when a page loads, not when the app was made."""
-    from ui.app import upload_folder
+    from ui.uploads import upload_folder
 
     assert (live_server.seeds / "harbour.txt").exists(), "runs after the upload test"
     tab = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
