@@ -279,8 +279,7 @@ _A_PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
 
 def page_layers(source: str, raw: bytes) -> tuple[list[str], list[list[bool]], list[Any], str | None]:
     """Each page's text layer, whether each of its characters lies under a link (`_linked`), each
-    character's box (`_boxes`), and the file's title. Raises UnreadableFileError with a one-line
-    reason."""
+    character's box (`_boxes`), and the file's title; an UnreadableFileError (one line) if unread."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:

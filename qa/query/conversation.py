@@ -141,10 +141,10 @@ def thread_start(earlier: Sequence[str]) -> int | None:
     stabbed?", "How old is the suspect?" was searched with Swift's words too and answered from her
     article), and the follow-up carries the words from it on only; "Did Putin agree?" after a
     question about Kislyak's words, in an article that names Putin, goes on with the same thread."""
-    window = list(earlier)[-MAX_TURNS:]
-    for i in range(len(window) - 1, 0, -1):
-        if starts_thread(window[i]):
-            return len(list(earlier)) - len(window) + i
+    first = max(0, len(earlier) - MAX_TURNS)  # the oldest carried
+    for i in range(len(earlier) - 1, first, -1):
+        if starts_thread(earlier[i]):
+            return i
     return None
 
 
