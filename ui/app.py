@@ -254,10 +254,13 @@ def build_app(service: Service) -> gr.Blocks:
             finally:
                 # Stored in seeds/ or refused: the upload's temporary copy is not kept or served.
                 forget_upload(path)
-        # The file box is cleared either way: what was stored is listed in the sidebar.
+        # The file box is cleared either way (what was stored is listed in the sidebar), at once: a
+        # clear at the end of the rebuild also emptied a file the reader had added meanwhile.
         if stored:  # indexed now, or after a rebuild under way (one from another tab, or an upload's)
+            cleared: Any = None
             for status, docs, choices in rebuilding("<br>".join(messages) + "<br>", wait=True):
-                yield status, docs, choices, None
+                yield status, docs, choices, cleared
+                cleared = gr.update()
             return
         yield "<br>".join(messages), documents_html(service.documents()), gr.update(), None
 
