@@ -66,6 +66,11 @@ def sentence_joins(text: str, spans: Sequence[tuple[int, int]]) -> Callable[[int
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s")
 
 
+def leads_in(sentence: str) -> bool:
+    """Whether `sentence` introduces what follows it (ends with a colon): a list's lead-in, a quote's."""
+    return sentence.rstrip().endswith((":", "："))
+
+
 def opens_next(sentence: str) -> bool:
     """What heads the text after it: a heading (`reads_as_answer` false, and not a question). A
     lead-in that ends with a colon stays: it can hold the answer ("... to be carried on MSNBC:")."""
@@ -96,6 +101,10 @@ def evidence_window(
     lo = hi = best
     if pair is not None and abs(pair - best) == 1 and join(min(pair, best)) > 0:
         lo, hi = min(pair, best), max(pair, best)
+    elif text is not None and best + 1 < len(spans) and join(best) > 0 and leads_in(text[slice(*spans[best])]):
+        # A lead-in ("The tour's dates:", "He wrote:") answers with what it introduces, unless that
+        # is a question ("Seven questions ahead of the debate:" / "WHO LEADS?").
+        hi = best if text[slice(*spans[best + 1])].rstrip("\"'”’)»").endswith(("?", "？")) else best + 1
     highlight = (spans[lo][0], spans[hi][1])
     for level, limit in ((2, max_chars), (1, min(max_chars, fill_chars))):
         grow_after = grow_before = spans[hi][1] - spans[lo][0] < limit
@@ -118,7 +127,7 @@ def evidence_window(
         # set apart by a blank line, after a sentence that leads into nothing (a list's items follow
         # its lead-in: "The tour visits three cities:" / "- Paris" / "- Lyon" are kept)
         before = text[spans[hi - 1][0] : spans[hi - 1][1]].rstrip()
-        if before.endswith((":", "：")) or _LIST_ITEM.match(before):
+        if leads_in(before) or _LIST_ITEM.match(before):
             break
         if not opens_next(text[spans[hi][0] : spans[hi][1]]):
             break

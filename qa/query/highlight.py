@@ -199,6 +199,8 @@ def reads_as_answer(sentence: str, title: str | None = None) -> bool:
             return False
     if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
         return False
+    if sentence.partition("\n")[0].rstrip().endswith((":", "：")) and "\n" in sentence:
+        return True  # a lead-in with what it introduces ("The headliners are three bands:" / "The Blue Notes")
     return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
 
 
