@@ -7,7 +7,7 @@ import re
 from qa.ingest import article_lines
 from qa.ingest.boilerplate import MD_HEADING, URL, word_list
 from qa.ingest.document import Document
-from qa.ingest.lines import article_regions, classify_lines, link_text
+from qa.ingest.lines import Line, article_regions, classify_lines, link_text
 from qa.ingest.metadata import (
     SOURCE_LINE,
     byline,
@@ -16,7 +16,12 @@ from qa.ingest.metadata import (
     is_revision_date,
     is_url_line,
     outlet_from_line,
+    stamp_date,
 )
+
+# Where a page's date stamp stands when no date line says it: among the lines just above the
+# article's first paragraph (the headline, the byline) and its first lines.
+STAMP_ABOVE, STAMP_INSIDE = 8, 3
 
 
 def _capitalised_words(name: str) -> int:
@@ -32,6 +37,18 @@ def _preferred_spelling(name: str, text: str) -> str:
         if not variant.isupper() and _capitalised_words(variant) > _capitalised_words(best):
             best = variant
     return best
+
+
+def _stamped(lines: list[Line], article: list[Line]) -> str | None:
+    """The article's date from a date stamp near its start (`stamp_date`: "Chris Davies - Nov 19,
+    2019, 10:31 pm CST"), when no date line states it. A stamp of when the page changed ("Updated
+    1:39 am EST, Wednesday, November 20, 2019") is not when it was published: None rather than that."""
+    first = next((i for i, ln in enumerate(article) if ln.kind == "content"), None)
+    if first is None:
+        return None
+    near = [ln for ln in lines[:first] if ln.kind != "blank"][-STAMP_ABOVE:]
+    near += [ln for ln in article[first:] if ln.kind != "blank"][:STAMP_INSIDE]
+    return next((d for ln in near if not is_revision_date(ln.text) and (d := stamp_date(ln.text))), None)
 
 
 def analyse(
@@ -71,6 +88,8 @@ def analyse(
             m = URL.search(line.text)
             if m:
                 url = m.group(0).rstrip(".,;")
+    if published is None:
+        published = _stamped(lines, article)
     # Outlet: a "Source:" line first, then a byline's, then a copyright line (one with a year or "all
     # rights reserved" before a bare one), then a labelled link, then a footer.
     for line in lines:

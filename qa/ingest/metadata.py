@@ -184,6 +184,29 @@ def is_revision_date(line: str) -> bool:
     return found is not None and bool(_REVISION_LABEL.search(line[: found[1]]))
 
 
+# What a date stamp holds besides its dates and times: a label, a weekday, "am", a time zone.
+_STAMP_WORDS = 6
+_CLOCK_WORDS = re.compile(
+    r"^(?:(?i:[ap]m|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)|[A-Z]{2,4})$"
+)
+
+
+def stamp_date(line: str) -> str | None:
+    """The first date of a line that is a date stamp in another form than a labelled date line: a
+    byline's ("Chris Davies - Nov 19, 2019, 10:31 pm CST", "By Jason Cipriani | November 18, 2019 --
+    19:14 GMT | Topic: Hardware", "PUBLISHED WED, NOV 20 2019•4:29 AM EST"). A line is one when,
+    without its dates, times, weekdays and time zones, at most a few words are left, and it does not
+    go on like a sentence after its date: a caption or a sentence that mentions a date says more."""
+    found = find_date(line)
+    if found is None or (TERMINAL.search(line) and len(word_list(_TIME.sub(" ", line[found[2] :]))) >= 3):
+        return None  # a sentence that goes on after its date: "By June 5, 2020, the two sides had met."
+    rest = line
+    for pattern in _DATE_PATTERNS:
+        rest = pattern.sub(" ", rest)
+    words = [w for w in word_list(_TIME.sub(" ", rest)) if not _CLOCK_WORDS.match(w)]
+    return found[0] if len(words) <= _STAMP_WORDS else None
+
+
 def is_url_line(line: str) -> bool:
     """A line that is a link, optionally with a short label ("Arirang news https://...")."""
     m = URL.search(line)
