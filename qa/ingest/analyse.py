@@ -40,15 +40,22 @@ def _preferred_spelling(name: str, text: str) -> str:
 
 
 def _stamped(lines: list[Line], article: list[Line]) -> str | None:
-    """The article's date from a date stamp near its start (`stamp_date`: "Chris Davies - Nov 19,
-    2019, 10:31 pm CST"), when no date line states it. A stamp of when the page changed ("Updated
-    1:39 am EST, Wednesday, November 20, 2019") is not when it was published: None rather than that."""
+    """The article's date as stated next to its start: the nearest date line or date stamp
+    (`stamp_date`: "Chris Davies - Nov 19, 2019, 10:31 pm CST") above its first paragraph, else among
+    its first lines. Before any other date line of the page: a site header's date or clock, a footer's,
+    an embedded post's stamp or an event's dates lie further away. A stamp of when the page changed
+    ("Updated 1:39 am EST, Wednesday, November 20, 2019") is not when it was published."""
     first = next((i for i, ln in enumerate(article) if ln.kind == "content"), None)
     if first is None:
         return None
-    near = [ln for ln in lines[:first] if ln.kind != "blank"][-STAMP_ABOVE:]
-    near += [ln for ln in article[first:] if ln.kind != "blank"][:STAMP_INSIDE]
-    return next((d for ln in near if not is_revision_date(ln.text) and (d := stamp_date(ln.text))), None)
+    above = [ln for ln in lines[:first] if ln.kind != "blank"][-STAMP_ABOVE:]
+    inside = [ln for ln in article[first:] if ln.kind != "blank"][:STAMP_INSIDE]
+    for ln in [*reversed(above), *inside]:
+        # (a date line in another language is read by dateparser only where the lines' classifier did)
+        said = dateline_date(ln.text) if ln.kind == "meta" else None
+        if not is_revision_date(ln.text) and (date := said or stamp_date(ln.text)):
+            return date
+    return None
 
 
 def analyse(
@@ -69,7 +76,7 @@ def analyse(
     if moved and not markdown:  # a whole page: the headline next to the article, not the page's first heading
         title = heading
 
-    published = None
+    published = _stamped(lines, article)
     url = None
     outlet = None
     author = None
@@ -88,8 +95,6 @@ def analyse(
             m = URL.search(line.text)
             if m:
                 url = m.group(0).rstrip(".,;")
-    if published is None:
-        published = _stamped(lines, article)
     # Outlet: a "Source:" line first, then a byline's, then a copyright line (one with a year or "all
     # rights reserved" before a bare one), then a labelled link, then a footer.
     for line in lines:

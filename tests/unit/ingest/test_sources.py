@@ -769,6 +769,23 @@ def test_a_byline_s_date_stamp_dates_the_article(tmp_path: Path, stamp: str, pub
     assert doc.published == published
 
 
+def test_the_date_next_to_the_article_wins_over_the_page_s_other_dates(tmp_path: Path) -> None:
+    """A site header's date of the day it was saved, above the headline, and an embedded post's stamp
+    inside the article were taken before the byline's date (the first date line of the page won)."""
+    text = (
+        "Wednesday, November 20, 2019\nMenu\nPolitics\nOpinion\nSearch\n\n"
+        "Senators weigh a new drug pricing bill\n\n"
+        "by Madeline Fry | November 18, 2019 12:01 PM\n\n"
+        "Senators from both parties met on Monday to weigh a bill that would cap what older patients pay "
+        "for prescription drugs, aides said.\n\n"
+        "— Jane Roe (@janeroe) November 4, 2019\n\n"
+        "The bill is expected to reach a vote before the end of the year, according to two aides.\n\n"
+        "Privacy Policy\nTerms of Use\n"
+    )
+    doc = write_and_read(tmp_path, "bill.txt", text.encode())
+    assert doc.published == "2019-11-18"
+
+
 def test_dates_inside_body_sentences_do_not_become_published(tmp_path: Path) -> None:
     doc = write_and_read(tmp_path, "court.txt", BODY_MENTIONS_ARTICLE.encode())
     assert doc.published is None
