@@ -93,9 +93,15 @@ def is_date_line(line: str) -> bool:
     label = _DATE_LABEL.search(line)
     if label and label.group(1).lower() == "by" and not line[label.end() : start].strip():
         label = None
-    if TERMINAL.search(line) and len(word_list(_TIME.sub(" ", line[end:]))) >= 3:
+    if _goes_on(line, end):
         return False
     return bool(label) or len(rest_words) <= 2
+
+
+def _goes_on(line: str, end: int) -> bool:
+    """Whether `line` ends like a sentence three words or more after its date (ending at `end`): prose
+    that mentions a date ("By June 5, 2020, the two sides had met three times.")."""
+    return bool(TERMINAL.search(line)) and len(word_list(_TIME.sub(" ", line[end:]))) >= 3
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -175,7 +181,10 @@ _ROLE = re.compile(
 )
 
 
-_REVISION_LABEL = re.compile(r"\b(updated|modified|revised|edited)\b", re.IGNORECASE)
+_REVISION_LABEL = re.compile(
+    r"\b(updated?|modified|revised|edited|mis à jour|actuali[sz]ado|atualizado|aktualisiert|aggiornato|bijgewerkt)\b",
+    re.IGNORECASE,
+)
 
 
 def is_revision_date(line: str) -> bool:
@@ -184,22 +193,22 @@ def is_revision_date(line: str) -> bool:
     return found is not None and bool(_REVISION_LABEL.search(line[: found[1]]))
 
 
-# What a date stamp holds besides its dates and times: a label, a weekday, "am", a time zone.
+# What a date stamp holds besides its dates and times: a weekday, "am", a time zone ("EST", "PT", "UTC").
 _STAMP_WORDS = 6
 _CLOCK_WORDS = re.compile(
-    r"^(?:(?i:[ap]m|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)|[A-Z]{2,4})$"
+    r"^(?:(?i:[ap]m|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)|[A-Z]{1,4}T|UTC|Z)$"
 )
 
 
 def stamp_date(line: str) -> str | None:
-    """The first date of a line that is a date stamp in another form than a labelled date line: a
-    byline's ("Chris Davies - Nov 19, 2019, 10:31 pm CST", "By Jason Cipriani | November 18, 2019 --
-    19:14 GMT | Topic: Hardware", "PUBLISHED WED, NOV 20 2019•4:29 AM EST"). A line is one when,
-    without its dates, times, weekdays and time zones, at most a few words are left, and it does not
-    go on like a sentence after its date: a caption or a sentence that mentions a date says more."""
+    """The first date of a line that is a byline's date stamp in another form than a date line: with
+    a time of day or a date label, and at most a few other words ("Chris Davies - Nov 19, 2019, 10:31
+    pm CST", "By Jason Cipriani | November 18, 2019 -- 19:14 GMT | Topic: Hardware", "PUBLISHED WED,
+    NOV 20 2019•4:29 AM EST"). A date with a name or a few words and neither is a caption or a
+    headline ("Boris Johnson on November 9, 2019"), one that goes on like a sentence after it prose."""
     found = find_date(line)
-    if found is None or (TERMINAL.search(line) and len(word_list(_TIME.sub(" ", line[found[2] :]))) >= 3):
-        return None  # a sentence that goes on after its date: "By June 5, 2020, the two sides had met."
+    if found is None or _goes_on(line, found[2]) or not (_TIME.search(line) or _DATE_LABEL.search(line)):
+        return None
     rest = line
     for pattern in _DATE_PATTERNS:
         rest = pattern.sub(" ", rest)

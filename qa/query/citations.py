@@ -14,7 +14,7 @@ from typing import Protocol
 from qa.answer import Citation, Highlight
 from qa.chunking import line_of
 from qa.ingest.boilerplate import running_text
-from qa.query.highlight import best_sentence, reads_as_answer
+from qa.query.highlight import best_sentence, is_question, leads_in, reads_as_answer
 from qa.query.params import RetrievalParams
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
@@ -66,16 +66,24 @@ def sentence_joins(text: str, spans: Sequence[tuple[int, int]]) -> Callable[[int
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s")
 
 
-def leads_in(sentence: str) -> bool:
-    """Whether `sentence` introduces what follows it (ends with a colon): a list's lead-in, a quote's."""
-    return sentence.rstrip().endswith((":", "："))
+def _introduces(text: str, spans: Sequence[tuple[int, int]], join: Callable[[int], int], i: int, limit: int) -> bool:
+    """Whether sentence i leads in to the next and that one belongs in its highlight: on the next line,
+    anything but a question ("The headliners are three bands:" / "The Blue Notes"); after a blank line,
+    only what reads as an answer, not a heading ("Here is what we know:" / "Background"); and the two
+    within `limit` characters."""
+    if i + 1 >= len(spans) or not join(i) or not leads_in(text[slice(*spans[i])]):
+        return False
+    after = text[slice(*spans[i + 1])]
+    if spans[i + 1][1] - spans[i][0] > limit or is_question(after):
+        return False
+    return join(i) == 2 or reads_as_answer(after)
 
 
 def opens_next(sentence: str) -> bool:
     """What heads the text after it: a heading (`reads_as_answer` false, and not a question). A
     lead-in that ends with a colon stays: it can hold the answer ("... to be carried on MSNBC:")."""
     sentence = sentence.strip()
-    return not (sentence.endswith(("?", "？")) or reads_as_answer(sentence))
+    return not (is_question(sentence) or reads_as_answer(sentence))
 
 
 def evidence_window(
@@ -101,10 +109,10 @@ def evidence_window(
     lo = hi = best
     if pair is not None and abs(pair - best) == 1 and join(min(pair, best)) > 0:
         lo, hi = min(pair, best), max(pair, best)
-    elif text is not None and best + 1 < len(spans) and join(best) > 0 and leads_in(text[slice(*spans[best])]):
-        # A lead-in ("The tour's dates:", "He wrote:") answers with what it introduces, unless that
-        # is a question ("Seven questions ahead of the debate:" / "WHO LEADS?").
-        hi = best if text[slice(*spans[best + 1])].rstrip("\"'”’)»").endswith(("?", "？")) else best + 1
+        if spans[hi][1] - spans[lo][0] > max_chars:  # two long sentences: the evidence alone
+            lo = hi = best
+    elif text is not None and _introduces(text, spans, join, best, max_chars):
+        hi = best + 1  # a lead-in ("The tour's dates:", "He wrote:") answers with what it introduces
     highlight = (spans[lo][0], spans[hi][1])
     for level, limit in ((2, max_chars), (1, min(max_chars, fill_chars))):
         grow_after = grow_before = spans[hi][1] - spans[lo][0] < limit

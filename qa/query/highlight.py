@@ -185,6 +185,16 @@ _FIGURE = re.compile(r"\d")
 _ENDS = re.compile(r"[.!…:;。！]\W*$")
 
 
+def leads_in(sentence: str) -> bool:
+    """Whether `sentence` introduces what follows it (ends with a colon): a list's lead-in, a quote's."""
+    return sentence.rstrip().endswith((":", "："))
+
+
+def is_question(sentence: str) -> bool:
+    """Whether `sentence` asks ("How did this happen?", "“Why now?”")."""
+    return sentence.rstrip().rstrip("\"'”’)»").endswith(("?", "？"))
+
+
 def reads_as_answer(sentence: str, title: str | None = None) -> bool:
     """False for what asks or titles rather than answers: a question ("How did this happen?"), a
     heading (a few words, no figure, no sentence's end: "What the experts say"), or the article's
@@ -197,9 +207,10 @@ def reads_as_answer(sentence: str, title: str | None = None) -> bool:
         said, titled = " ".join(sentence.split()).rstrip(".…").casefold(), " ".join(title.split()).casefold()
         if said == titled.rstrip(".…") or (len(said.split()) >= 4 and titled.startswith(said)):
             return False
-    if sentence.rstrip("\"'”’)»").endswith(("?", "？")):
+    if is_question(sentence):
         return False
-    if sentence.partition("\n")[0].rstrip().endswith((":", "：")) and "\n" in sentence:
+    head, newline, _ = sentence.partition("\n")
+    if newline and leads_in(head):
         return True  # a lead-in with what it introduces ("The headliners are three bands:" / "The Blue Notes")
     return running_text(sentence) or bool(_FIGURE.search(sentence) or _ENDS.search(sentence))
 

@@ -750,6 +750,13 @@ def test_body_sentences_mentioning_chrome_words_or_dates_are_kept(tmp_path: Path
         ("Nov 18, 2019 at 9:24 pm ET • 2 min read", "2019-11-18"),
         ("Updated 1:39 am EST, Wednesday, November 20, 2019", None),  # when it changed, not when published
         ("Prince Andrew and Boris Johnson attend the Festival of Remembrance on November 9, 2019", None),  # a caption
+        ("Boris Johnson on November 9, 2019", None),  # a short caption: no time, no label
+        ("Photo: Getty Images, November 9, 2019", None),
+        ("President Trump speaks on Nov. 19, 2019, in Washington.", None),
+        ("— Jane Doe (@janedoe) November 4, 2019", None),  # an embedded post's stamp
+        ("February 1, 2019 Ilana Muhlstein, MS, RDN", None),  # a date by a name: perhaps when it was revised
+        ("Last update Nov 20, 2019 at 10:31 pm", None),
+        ("Mis à jour le 20 nov. 2019 à 10:31", None),
     ],
 )
 def test_a_byline_s_date_stamp_dates_the_article(tmp_path: Path, stamp: str, published: str | None) -> None:

@@ -294,15 +294,19 @@ def test_an_excerpt_does_not_end_on_what_opens_the_next_part(tail: str) -> None:
         ("The headliners are three bands:", "The Blue Notes", "both"),
         ("On X, Eveleth wrote:", "“The rocket is ready.”", "both"),
         ("Seven big questions ahead of the debate:", "WHO IS THE FRONT-RUNNER?", "lead-in"),
+        ("Here is what we know so far:", "\nBackground", "lead-in"),  # a heading after a blank line
+        ("Here is what we know so far:", "\nThe storm formed over the Gulf on Friday.", "both"),
+        ("The band's 2020 tour dates:", "June 1 - West Palm Beach, Florida. " * 12, "lead-in"),  # over the limit
     ],
 )
 def test_a_lead_in_is_highlighted_with_what_it_introduces(lead_in: str, after: str, marked: str) -> None:
     """A sentence ending in a colon does not answer alone: "... tour dates:" was the highlight and the
     first date, the answer, was left unmarked below it. A question after it is not taken in."""
     text = f"The band met in 1970.\n\n{lead_in}\n{after}\nThe band is touring again.\n"
+    after = after.strip()
     spans = _sentences(text, "The band met in 1970.", lead_in, after, "The band is touring again.")
     _, (hs, he) = evidence_window(spans, sentence_joins(text, spans), 1, max_chars=200, fill_chars=200, text=text)
-    assert text[hs:he] == (f"{lead_in}\n{after}" if marked == "both" else lead_in)
+    assert text[hs:he] == (text[text.index(lead_in) : text.index(after) + len(after)] if marked == "both" else lead_in)
     assert reads_as_answer(text[hs:he]), "the highlight stays (Engine._window's `answering` keeps what reads so)"
     _, (hs, he) = evidence_window(spans, sentence_joins(text, spans), 1, max_chars=200, fill_chars=200)
     assert text[hs:he] == lead_in, "without the text, nothing to read the sentences by"
