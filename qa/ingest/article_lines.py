@@ -269,19 +269,26 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
     if not lede_lines:
         return True, None
     lede: set[str] = set().union(*(_title_words(article[i].text) for i in lede_lines))
-    best, best_share = None, 0.0
-    for i in reversed([i for i in range(lede_lines[0]) if lines[i].kind != "blank"][-TITLE_WINDOW:]):
+    window = [i for i in range(lede_lines[0]) if lines[i].kind != "blank"][-TITLE_WINDOW:]
+    found: list[tuple[int, str, float, int]] = []
+    for i in reversed(window):
         text = lines[i].text.strip()
         n = word_units(text)
         if _BULLET.match(text) or not 3 <= n <= 30 or len(text) > 250 or text.endswith((".", ",", ";", ":")):
             continue
         words = _title_words(text)
         shared = len(words & lede)
-        share = shared / len(words) if words else 0.0
         # One shared word is chance ("Monday 6:30PM" over a lede that says Monday); a time of day is
         # a byline's stamp, not a headline.
-        if shared < TITLE_SHARED or _CLOCK.search(text):
-            continue
-        if share > best_share:
-            best, best_share = text, share
-    return True, best if best_share >= TITLE_OVERLAP else None
+        if shared >= TITLE_SHARED and not _CLOCK.search(text):
+            found.append((i, text, shared / len(words), shared))
+    # A news page sets its headline above the byline or the date; what stands between them and the lede
+    # is a video's or a picture's title ("Video shows dramatic rescue of kidnapped girl").
+    stamp = max((i for i in window if lines[i].kind == "meta"), default=None)
+    found = [c for c in found if c[2] >= TITLE_OVERLAP]
+    if stamp is not None and any(c[0] < stamp for c in found):
+        found = [c for c in found if c[0] < stamp]
+    # The headline says most of what the lede says, in few other words: shared words x their share
+    # (a tag "Dancing With the Stars" shares two words, all of its own; the headline eight of nine).
+    best = max(found, key=lambda c: c[3] * c[2], default=None)  # a tie: the first, nearest the lede
+    return True, best[1] if best else None

@@ -42,7 +42,8 @@ FORMAT_VERSION = 7
 # reports one; "<headline> - <subtitle>" of a printed report is no site. 20: a saved page's table
 # caption is a line before the table, no longer its first row; a PDF with no pages says so. 21: a
 # PDF's title that is an address (file:///..., a browser's for a page without <title>) is no title.
-# 22: a byline's date stamp near the article's start dates it ("Chris Davies - Nov 19, 2019, 10:31 pm CST").
+# 22: the date stated nearest the article's start, a byline's stamp too ("Chris Davies - Nov 19, 2019,
+# 10:31 pm CST"), dates it; whole-page text's headline stands above its byline.
 INGEST_VERSION = 22
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

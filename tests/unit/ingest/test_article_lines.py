@@ -87,6 +87,21 @@ def test_a_bylines_time_stamp_or_a_line_sharing_one_word_with_the_lede_is_no_hea
         assert analyse("page.txt", untitled, "0" * 64).title is None
 
 
+def test_the_headline_stands_above_the_byline_and_says_most_of_the_lede() -> None:
+    """A video's title between the byline and the lede ("Quendor harbour breakwater rebuilding begins")
+    and a short tag above the headline ("Quendor harbour") share the lede's words too; the headline
+    was lost to whichever shared the larger part of its own few words."""
+    site = ["The Daily Courier", "Latest from the Courier", *MENU]
+    headline = "Engineers start rebuilding Quendor breakwater two years after storm wrecked it"
+    video = "Quendor harbour breakwater rebuilding begins"
+    byline = ["By Mira Holt", "March 4, 2024 10:31 AM"]
+    text = page(site, TEASERS, ["Quendor harbour", headline, *byline], [video], ARTICLE)
+    assert analyse("page.txt", text, "0" * 64).title == headline
+    # without a byline or a date, nothing says where the headline stands: the one saying most of the lede
+    text = page(site, TEASERS, ["Quendor harbour", headline, video], ARTICLE)
+    assert analyse("page.txt", text, "0" * 64).title == headline
+
+
 def test_a_clean_article_keeps_every_line() -> None:
     text = page(["Harbour wall rebuilt after storm"], ARTICLE)
     kept = regions_text(text)
