@@ -283,23 +283,42 @@ def outlet_from_line(line: str) -> str | None:
 
 
 _SITE_SUFFIX = re.compile(r"^(.*\S)\s+[-–—|·]\s+([^-–—|·:]{2,60})$")
-_NAME_WORD = r"(?:[A-Z0-9][\w.&'’]*|of|the|and|for|on|in|de|la|le|die|der)"
-_SITE_NAME = re.compile(rf"^{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,5}}$")  # "The Westbrook Gazette", "BBC News"
+# A site's name: up to six capitalised words, figures or brands with one ("9to5Mac", "my6sense"),
+# English or French function words between, and at most one other lower-case word ("The Westbrook
+# Gazette", "BBC News", "Kabar tentang Dunia Islam", "Moneycontrol.com"), not a subtitle ("Anastassiades'
+# light installation for FLOS").
+_SITE_WORD = re.compile(r"^(?:[A-Z0-9]|[a-z]+\d)[\w.&'’]*$")
+_SITE_JOINS = frozenset(("of", "the", "and", "for", "on", "in", "de", "la", "le", "die", "der", "&"))
+# How far into a printed page's text its headline is looked for (under the print header, a menu).
+_HEADLINE_REACH = 3000
 
 
 def headline_and_site(
     title: str | None, headline: str | None, outlet: str | None, text: str = ""
 ) -> tuple[str | None, str | None]:
-    """A page's <title> "<headline> - <site>" (what a browser prints into a PDF) as the headline the
-    text holds and the site's name (the outlet, if there is none yet); otherwise as it is. The
-    headline line was then neither the title nor article text, and was highlighted as the answer.
-    The rest is a site's name only if it reads as one (capitalised words) and the text does not go
-    on with it below the headline (a subtitle, "Climate Change 2023 - Synthesis Report", or a headline
-    wrapped before its dash)."""
+    """A page's <title> "<headline> - <site>" (what a browser prints into a PDF) as the headline and
+    the site's name (the outlet, if there is none yet); otherwise as it is. The headline line was then
+    neither the title nor article text, and was highlighted as the answer. It is one when the text's
+    own headline (`headline`) is the part before the dash, or the text prints that part near its top;
+    the rest is a site's name only if it reads as one and the text does not go on with it after the
+    headline (a subtitle, "Climate Change 2023 - Synthesis Report", or a headline wrapped before its
+    dash; a one-page print's header repeats the whole title above the headline)."""
     site = _SITE_SUFFIX.match(title or "")
-    if not (site and headline and site.group(1).casefold() == headline.casefold()):
+    if not site or not _site_name(name := site.group(2).strip()):
         return title, outlet
-    name = site.group(2).strip()
-    if not _SITE_NAME.match(name) or name.casefold() in text[: 4 * len(title or "") + 400].casefold():
+    head, top = site.group(1), text[:_HEADLINE_REACH]
+    # Where the text prints it as a line of its own (perhaps wrapped), and what follows that line.
+    line = re.compile(r"(?:^|\n)[ \t]*" + r"\s+".join(map(re.escape, head.split())) + r"[ \t]*(?=\n|$)", re.I)
+    after = [" ".join(top[m.end() : m.end() + len(name) + 8].split()).casefold() for m in line.finditer(top)]
+    if headline and head.casefold() == headline.casefold() and not after:
+        after = [""]  # the text's own headline (read from lines the text joins otherwise)
+    if not any(not a.startswith(name.casefold()) for a in after):
         return title, outlet
-    return headline, outlet or name
+    return headline if headline and head.casefold() == headline.casefold() else head, outlet or name
+
+
+def _site_name(name: str) -> bool:
+    """Whether `name` reads as a site's name (`_SITE_WORD`, `_SITE_JOINS`)."""
+    words = name.split()
+    others = [w for w in words[1:] if not _SITE_WORD.match(w) and w not in _SITE_JOINS]
+    return 0 < len(words) <= 6 and bool(_SITE_WORD.match(words[0])) and len(others) <= 1

@@ -1092,3 +1092,19 @@ def test_a_printed_page_s_title_is_its_headline_and_the_site_its_outlet() -> Non
     )
     wrapped = "Harbour reopens after repairs - and ferries return"
     assert headline_and_site(wrapped, "Harbour reopens after repairs", None) == (wrapped, None)
+    # The text's headline rules found another line (or none), but the page prints the title's headline
+    # as a line of its own (under a one-page print's header that repeats the whole title): 15 of the
+    # 90 shared pages printed to PDF had no outlet and their site's name in the title.
+    head = "Bike & Style book with soundtrack review"
+    text = f"12/6/26, 10:15 PM {head} | MoreBikes\nMenu\n\n{head}\n\nThe book comes with a record.\n"
+    assert headline_and_site(f"{head} | MoreBikes", None, None, text) == (head, "MoreBikes")
+    head = "Sejarah Pecahnya Islam jadi Sunni dan Syi’ah"
+    assert headline_and_site(f"{head} | Kabar tentang Dunia Islam", "Oleh Admin", None, f"{head}\n\nTeks.\n") == (
+        head,
+        "Kabar tentang Dunia Islam",
+    )
+    subtitled = "Milan Design Week 2018 | Anastassiades' light installation for FLOS"  # a subtitle, not a site
+    text = "Milan Design Week 2018\n| Michael Anastassiades’ light installation for FLOS\n"
+    assert headline_and_site(subtitled, None, None, text) == (subtitled, None)
+    longer = "Harbour reopens | The Quendor Courier"  # its headline only begins the printed one
+    assert headline_and_site(longer, None, None, "Harbour reopens after two years\n") == (longer, None)
