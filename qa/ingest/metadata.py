@@ -232,14 +232,20 @@ _RIGHTS_RESERVED = (
 )
 
 
+_VENDOR = re.compile(r"(?:^|[\s,|–—-]+)(?i:(?:web ?)?(?:site )?(?:designed|powered|built|hosted|developed) by)\b.*$")
+
+
 def _clean_name(name: str) -> str | None:
     name = re.sub(r"\(.*?\)|\bwww\.\S+", " ", name)
     name = name.split(" | ")[0]  # "Los Angeles Times | Terms of Service | Privacy Policy": footer links
     name = re.sub(_RIGHTS_RESERVED, " ", name, flags=re.IGNORECASE)
     name = re.sub(r"^(?:\s*(?:©|\(c\)|copyright\b))+", "", name.strip(), flags=re.IGNORECASE)  # "© Copyright X"
     name = re.sub(r"^\W*(?:\d{4}(?:\s*[-–—]\s*\d{4})?\W+)?|[\s.,;:|–—-]+$", "", name.strip())  # "© 2005-2019 X"
-    # The name ends at a year after it: "Copyright Gannett 2018", "© Phys.org 2003 - 2019 powered by ...".
+    # The name ends at a year after it: "Copyright Gannett 2018", "© Phys.org 2003 - 2019 powered by ...",
+    # and at the web vendor's credit: "© 2019 KWCH - Powered by Frankly"; "© 2019 - Designed by Gray
+    # Digital Media" names the vendor alone.
     name = re.sub(r"[\s,]+(?:19|20)\d\d\b.*$", "", name)
+    name = _VENDOR.sub("", name)
     name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
     words = word_list(name)
     if not words or len(words) > 8 or not any(ch.isupper() for ch in name):
