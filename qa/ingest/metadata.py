@@ -153,9 +153,16 @@ _BYLINE = re.compile(
 )
 
 
+_BYLINE_TAIL = re.compile(
+    r"(?:\s*[-–—|,•·]\s*\d|\s+\S+@\S+|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b).*$"
+)
+
+
 def byline(line: str) -> tuple[str, str | None] | None:
-    """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None."""
-    m = _BYLINE.match(line.strip())
+    """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None. Its date
+    stamp, contact or publishing label is no part of it ("By Justine Coleman - 11/18/19 11:04 PM EST",
+    "By Megan Rowe meganr@spokesman.com", "Von Moritz Bachmann publiziert am 25. September 2018")."""
+    m = _BYLINE.match(_BYLINE_TAIL.sub("", line.strip()))
     if not m or line.rstrip().endswith(("?", "!")):
         return None
     name, outlet = m.group("name"), m.group("outlet")
