@@ -31,7 +31,10 @@ _MONTHS = {
 }
 _MONTH_RE = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE_PATTERNS = [
-    re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})\b"),
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?!\d)"),  # 2019-11-19T12:48Z
+    # Day first with dots ("18.11.2019", as every country that writes dots does); with slashes only
+    # when one of the two can only be the day ("21/06/2014", "11/19/2019"): "05/06/2019" is either.
+    re.compile(r"(?<![\w.])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d{2})(?!\d)"),
     re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*년\s*(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"),
     re.compile(_MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
     re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
@@ -50,6 +53,11 @@ def find_date(line: str) -> tuple[str, int, int] | None:
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(line):
             g = m.groupdict()
+            if g.get("a"):
+                a, b = int(g["a"]), int(g["b"])
+                if g["sep"] == "/" and (a > 12) == (b > 12):
+                    continue  # which is the month cannot be told
+                g["d"], g["m"] = (g["b"], g["a"]) if g["sep"] == "/" and b > 12 else (g["a"], g["b"])
             month = int(g["m"]) if g.get("m") else _MONTHS[g["mon"].lower().rstrip(".")]
             try:
                 day = dt.date(int(g["y"]), month, int(g["d"]))

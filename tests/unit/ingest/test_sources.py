@@ -813,6 +813,24 @@ def test_the_date_next_to_the_article_wins_over_the_page_s_other_dates(tmp_path:
     assert doc.published == "2019-11-18"
 
 
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("21:17 18.11.2019Get short URL", "2019-11-18"),  # day first with dots, a word glued on
+        ("21/06/2014 Tony Carter", "2014-06-21"),
+        ("11/19/2019 by Lars Brandle", "2019-11-19"),
+        ("05/06/2019", None),  # May 6 or 5 June: not to be guessed
+        ("v1.2.2019", None),
+        ("By Tim Childers 2019-11-19T12:48:14Z", "2019-11-19"),
+    ],
+)
+def test_numeric_dates_are_read_only_when_their_order_is_certain(line: str, date: str | None) -> None:
+    from qa.ingest.metadata import find_date
+
+    found = find_date(line)
+    assert (found[0] if found else None) == date
+
+
 def test_dates_inside_body_sentences_do_not_become_published(tmp_path: Path) -> None:
     doc = write_and_read(tmp_path, "court.txt", BODY_MENTIONS_ARTICLE.encode())
     assert doc.published is None
