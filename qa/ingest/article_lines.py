@@ -263,13 +263,19 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
     if not inside or article == lines:
         return False, None
     above = [i for i in range(inside[0]) if lines[i].kind not in ("blank", "meta")]
-    if any(lines[i].kind == "title" for i in above[-1 - NEAR_TITLE :]):
-        return False, None
+    titled = [i for i in above[-1 - NEAR_TITLE :] if lines[i].kind == "title"]
     lede_lines = [i for i in inside if _TERMINAL.search(article[i].text)][:LEDE_LINES]
     if not lede_lines:
-        return True, None
+        return not titled, None
     lede: set[str] = set().union(*(_title_words(article[i].text) for i in lede_lines))
     window = [i for i in range(lede_lines[0]) if lines[i].kind != "blank"][-TITLE_WINDOW:]
+    if titled:
+        # A title line right above the text keeps the file's first line as its title, unless it names
+        # nothing the lede tells and a line between does: a site's "back to the overview" link, then
+        # the headline ("Zurück zur Übersicht" / "Take C.A.R.E. - comwrap auf der DMEXCO 2018").
+        if len(_title_words(lines[titled[-1]].text) & lede) >= TITLE_SHARED:
+            return False, None
+        window = [i for i in window if i > titled[-1]]
     found: list[tuple[int, str, float, int]] = []
     for i in reversed(window):
         text = lines[i].text.strip()
@@ -291,4 +297,6 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
     # The headline says most of what the lede says, in few other words: shared words x their share
     # (a tag "Dancing With the Stars" shares two words, all of its own; the headline eight of nine).
     best = max(found, key=lambda c: c[3] * c[2], default=None)  # a tie: the first, nearest the lede
+    if titled and best is None:
+        return False, None
     return True, best[1] if best else None
