@@ -15,6 +15,7 @@ from qa.ingest.metadata import (
     is_dated_copyright,
     is_revision_date,
     is_url_line,
+    labelled,
     outlet_from_line,
     stamp_date,
 )
@@ -39,6 +40,11 @@ def _preferred_spelling(name: str, text: str) -> str:
     return best
 
 
+def _article_end(article: list[Line]) -> int:
+    """Where the article's last line of text ends (`article` as `article_lines.select` labels it)."""
+    return max((ln.end for ln in article if ln.kind == "content"), default=0)
+
+
 def _stamped(lines: list[Line], article: list[Line]) -> str | None:
     """The article's date as stated next to its start: the nearest date line or date stamp
     (`stamp_date`: "Chris Davies - Nov 19, 2019, 10:31 pm CST") above its first paragraph, else among
@@ -49,7 +55,8 @@ def _stamped(lines: list[Line], article: list[Line]) -> str | None:
     if first is None:
         return None
     above = [ln for ln in lines[:first] if ln.kind != "blank"][-STAMP_ABOVE:]
-    inside = [ln for ln in article[first:] if ln.kind != "blank"][:STAMP_INSIDE]
+    end = _article_end(article)
+    inside = [ln for ln in article[first:] if ln.kind != "blank" and ln.start < end][:STAMP_INSIDE]
     for ln in [*reversed(above), *inside]:
         # (a date line in another language is read by dateparser only where the lines' classifier did)
         said = dateline_date(ln.text) if ln.kind == "meta" else None
@@ -77,6 +84,9 @@ def analyse(
         title = heading
 
     published = _stamped(lines, article)
+    # Below the article only a labelled date ("Published: Nov. 19, 2019") dates it: a bare one there is
+    # a footer's clock or a comment's stamp ("20/11/2019 / 11:54 am").
+    end = _article_end(article)
     url = None
     outlet = None
     author = None
@@ -89,7 +99,7 @@ def analyse(
             author = by[0]
             if by[1]:
                 candidates.append((0.5, by[1]))  # after a "Source:" line, before a copyright line
-        if published is None and not is_revision_date(line.text):
+        if published is None and not is_revision_date(line.text) and (line.start < end or labelled(line.text)):
             published = dateline_date(line.text)
         if url is None:
             m = URL.search(line.text)

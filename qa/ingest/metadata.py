@@ -75,6 +75,11 @@ _TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 _SEGMENTS = re.compile(r"\s[|·•]\s")
 
 
+def labelled(line: str) -> bool:
+    """Whether a date line says what its date is ("Published: ...", "Source: Aboluo, August 13, 2024")."""
+    return bool(_DATE_LABEL.search(line))
+
+
 def is_date_line(line: str) -> bool:
     """A short line that states a date as a label ("Published on: ...", "date 2025-05-21").
 

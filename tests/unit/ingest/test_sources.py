@@ -831,6 +831,27 @@ def test_numeric_dates_are_read_only_when_their_order_is_certain(line: str, date
     assert (found[0] if found else None) == date
 
 
+@pytest.mark.parametrize(
+    ("below", "published"),
+    [
+        ("20/11/2019 / 11:54 am", None),  # a footer's clock (the day the page was saved)
+        ("Stephanie September 17, 2014 - 1:01 pm", None),  # a reader's comment
+        ("Published: Nov. 19, 2019, 6:18 p.m.", "2019-11-19"),
+        ("Source: Aboluo, August 13, 2024", "2024-08-13"),
+    ],
+)
+def test_below_the_article_only_a_labelled_date_dates_it(tmp_path: Path, below: str, published: str | None) -> None:
+    text = (
+        "Menu\nSports\nBusiness\nSearch\n\n"
+        "Audi unveils its electric sedan concept in Los Angeles\n\n"
+        "Audi showed its new electric sedan concept at the Los Angeles auto show on Tuesday, with a range of "
+        "more than 400 miles on a single charge, the carmaker said in a statement.\n\n"
+        "The car will go on sale in Europe first, followed by the United States a year later, it said.\n\n"
+        f"{below}\n\nPrivacy Policy\nTerms of Use\n"
+    )
+    assert write_and_read(tmp_path, "audi.txt", text.encode()).published == published
+
+
 def test_dates_inside_body_sentences_do_not_become_published(tmp_path: Path) -> None:
     doc = write_and_read(tmp_path, "court.txt", BODY_MENTIONS_ARTICLE.encode())
     assert doc.published is None
