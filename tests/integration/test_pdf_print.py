@@ -52,7 +52,9 @@ def test_a_chromium_pdf_reads_back_as_its_article(printed: tuple[Path, list[str]
     pdf, paragraphs, title = printed
     doc = read_document(pdf, pdf.parent)
     assert doc.format == "pdf" and len(doc.page_starts) >= 2, "premise: the article runs over pages"
-    assert doc.title == f"{title} | The Daily", "the title is the page's, which Chromium gives the PDF"
+    # The page's <title> (Chromium gives it the PDF) "<headline> | <site>": its headline, printed as a
+    # line of its own, and the site's name as the outlet.
+    assert (doc.title, doc.outlet) == (title, "The Daily"), "the title is the page's headline, its site the outlet"
     kept = squash(" ".join(doc.text[a:b] for a, b in doc.regions))
     for p in paragraphs:
         assert squash(p) in kept, f"a paragraph is not in the article regions: {p[:50]}"
