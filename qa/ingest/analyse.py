@@ -23,6 +23,8 @@ from qa.ingest.metadata import (
 # Where a page's date stamp stands when no date line says it: among the lines just above the
 # article's first paragraph (the headline, the byline) and its first lines.
 STAMP_ABOVE, STAMP_INSIDE = 8, 3
+# The lines below the article's last that may still state its date (its foot: a source line, a dateline).
+FOOT_LINES = 3
 
 
 def _capitalised_words(name: str) -> int:
@@ -84,9 +86,12 @@ def analyse(
         title = heading
 
     published = _stamped(lines, article)
-    # Below the article only a labelled date ("Published: Nov. 19, 2019") dates it: a bare one there is
-    # a footer's clock or a comment's stamp ("20/11/2019 / 11:54 am").
+    # Below the article a date line dates it at its foot ("Source: Aboluo, August 13, 2024") or when it
+    # says what its date is ("Published: Monday, November 18th, 2019"); a bare one further down is a
+    # teaser's, a comment's stamp or a footer's clock ("20/11/2019 / 11:54 am").
     end = _article_end(article)
+    foot = [ln.start for ln in lines if ln.kind != "blank" and ln.start >= end][:FOOT_LINES]
+    end = foot[-1] + 1 if foot else end
     url = None
     outlet = None
     author = None

@@ -235,9 +235,10 @@ def select(lines: list[Line], weights: np.ndarray | None = None) -> list[Line]:
     return out
 
 
-# The headline of a whole page: searched among this many non-blank lines above the article, it is the
-# heading-like line that shares most of its words with the article's first LEDE_LINES lines (a
-# headline names what the lede tells), at least TITLE_OVERLAP of them; none: no title, not a guess.
+# The headline of a whole page: searched among this many non-blank lines above the article, it is a
+# heading-like line sharing at least TITLE_SHARED words and TITLE_OVERLAP of its words with the
+# article's first LEDE_LINES lines (a headline names what the lede tells); one above the byline or date
+# line if any is; of those, the most shared words times their share. None: no title, not a guess.
 TITLE_WINDOW = 40
 LEDE_LINES = 5
 TITLE_OVERLAP = 0.3
@@ -263,19 +264,13 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
     if not inside or article == lines:
         return False, None
     above = [i for i in range(inside[0]) if lines[i].kind not in ("blank", "meta")]
-    titled = [i for i in above[-1 - NEAR_TITLE :] if lines[i].kind == "title"]
+    if any(lines[i].kind == "title" for i in above[-1 - NEAR_TITLE :]):
+        return False, None
     lede_lines = [i for i in inside if _TERMINAL.search(article[i].text)][:LEDE_LINES]
     if not lede_lines:
-        return not titled, None
+        return True, None
     lede: set[str] = set().union(*(_title_words(article[i].text) for i in lede_lines))
     window = [i for i in range(lede_lines[0]) if lines[i].kind != "blank"][-TITLE_WINDOW:]
-    if titled:
-        # A title line right above the text keeps the file's first line as its title, unless it names
-        # nothing the lede tells and a line between does: a site's "back to the overview" link, then
-        # the headline ("Zurück zur Übersicht" / "Take C.A.R.E. - comwrap auf der DMEXCO 2018").
-        if len(_title_words(lines[titled[-1]].text) & lede) >= TITLE_SHARED:
-            return False, None
-        window = [i for i in window if i > titled[-1]]
     found: list[tuple[int, str, float, int]] = []
     for i in reversed(window):
         text = lines[i].text.strip()
@@ -297,6 +292,4 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
     # The headline says most of what the lede says, in few other words: shared words x their share
     # (a tag "Dancing With the Stars" shares two words, all of its own; the headline eight of nine).
     best = max(found, key=lambda c: c[3] * c[2], default=None)  # a tie: the first, nearest the lede
-    if titled and best is None:
-        return False, None
     return True, best[1] if best else None

@@ -76,8 +76,12 @@ _SEGMENTS = re.compile(r"\s[|·•]\s")
 
 
 def labelled(line: str) -> bool:
-    """Whether a date line says what its date is ("Published: ...", "Source: Aboluo, August 13, 2024")."""
-    return bool(_DATE_LABEL.search(line))
+    """Whether a date line says what its date is ("Published: ...", "Date: ..."): not a byline's or a
+    comment's "By ..." / "Posted by ..."."""
+    label = _DATE_LABEL.search(line)
+    if not label or label.group(1).lower() == "by":
+        return False
+    return not line[label.end() :].lstrip(" :").lower().startswith("by ")
 
 
 def is_date_line(line: str) -> bool:
@@ -146,12 +150,17 @@ def is_dateline(line: str) -> bool:
     return is_date_line(line) or (maybe_dateline(line) and _parsed(line) is not None)
 
 
+_NUMERIC_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}(?!\d)")
+
+
 def dateline_date(line: str) -> str | None:
     """The date a date line states, as YYYY-MM-DD: an English one by the patterns above, another
     language's by dateparser ("12. Juni 2024", "27 de mayo de 2024"); None if `line` is none."""
     if is_date_line(line):
         found = find_date(line)
         return found[0] if found else None
+    if _NUMERIC_DATE.search(line):
+        return None  # figures whose order `find_date` could not tell ("05/06/2019"): dateparser would guess
     parsed = _parsed(line) if maybe_dateline(line) else None
     return parsed.isoformat() if parsed else None
 
@@ -166,16 +175,28 @@ _BYLINE = re.compile(
 )
 
 
-_BYLINE_TAIL = re.compile(
-    r"(?:\s*[-–—|,•·]\s*\d|\s+\S+@\S+|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b).*$"
-)
+# What may follow a byline's name: a date stamp ("- 11/18/19 11:04 PM EST"), an e-mail address, a
+# publishing label ("publiziert am ..."). Only such a tail is cut: "By Christmas Eve, 12 people had
+# died" stays a sentence.
+_BYLINE_CONTACT = re.compile(r"\s+\S+@\S+.*$|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b.*$")
+_BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
+_SHORT_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2}\b")
+
+
+def _byline_head(line: str) -> str:
+    """`line` without a byline's tail (`_BYLINE_CONTACT`, or a stamp that holds a date or a time)."""
+    line = _BYLINE_CONTACT.sub("", line)
+    m = _BYLINE_STAMP.search(line)
+    if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _SHORT_DATE.match(m["stamp"])):
+        return line[: m.start()]
+    return line
 
 
 def byline(line: str) -> tuple[str, str | None] | None:
     """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None. Its date
     stamp, contact or publishing label is no part of it ("By Justine Coleman - 11/18/19 11:04 PM EST",
     "By Megan Rowe meganr@spokesman.com", "Von Moritz Bachmann publiziert am 25. September 2018")."""
-    m = _BYLINE.match(_BYLINE_TAIL.sub("", line.strip()))
+    m = _BYLINE.match(_byline_head(line.strip()))
     if not m or line.rstrip().endswith(("?", "!")):
         return None
     name, outlet = m.group("name"), m.group("outlet")
@@ -338,9 +359,19 @@ def headline_and_site(
     after = [" ".join(top[m.end() : m.end() + len(name) + 8].split()).casefold() for m in line.finditer(top)]
     if headline and head.casefold() == headline.casefold() and not after:
         after = [""]  # the text's own headline (read from lines the text joins otherwise)
-    if not any(not a.startswith(name.casefold()) for a in after):
+    if not after or any(a.startswith(name.casefold()) for a in after):
+        return title, outlet  # not printed, or printed going on with it: a subtitle ("- Synthesis Report")
+    # A site names itself elsewhere on the page too (its logo, a footer, a copyright line); a section
+    # ("| Opinion") may as well, a subtitle or a date ("- 12 March 2019") not.
+    if find_date(name) or _YEAR.search(name) or not _named_elsewhere(name, head, text):
         return title, outlet
     return headline if headline and head.casefold() == headline.casefold() else head, outlet or name
+
+
+def _named_elsewhere(name: str, head: str, text: str) -> bool:
+    """Whether a line of `text` other than one holding the headline `head` names `name`."""
+    said, named = " ".join(head.split()).casefold(), name.casefold()
+    return any(named in ln.casefold() and said not in " ".join(ln.split()).casefold() for ln in text.splitlines())
 
 
 def _site_name(name: str) -> bool:

@@ -218,14 +218,22 @@ def test_eval_with_a_questions_file_that_is_not_json_is_a_one_line_error(tmp_pat
 
 
 def test_help_lists_the_commands_and_is_fast(tmp_path: Path) -> None:
-    t0 = time.perf_counter()
+    """`qa --help` loads none of the heavy libraries (what made it slow; a wall-clock bound here failed
+    on a loaded machine: timings live in bench/)."""
     result = run_qa(tmp_path, "--help")
-    seconds = time.perf_counter() - t0
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     for command in ("index", "ask", "eval"):
         assert command in result.stdout, f"--help does not mention {command}"
-    assert seconds < 2, f"qa --help took {seconds:.2f} s"
+    heavy = ("torch", "faiss", "onnxruntime", "gradio", "sentence_transformers", "numpy", "bm25s")
+    script = (
+        "import sys, runpy\n"
+        "sys.argv = ['qa', '--help']\n"
+        "try:\n    runpy.run_module('qa', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "LOADED []" in loaded.stdout, loaded.stdout[-300:] + loaded.stderr[-300:]
 
 
 def test_a_ray_address_nothing_answers_at_is_a_one_line_error_at_once() -> None:

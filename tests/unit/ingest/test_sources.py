@@ -642,6 +642,8 @@ def test_posted_date_and_byline_article(tmp_path: Path) -> None:
         ("By Megan Rowe meganr@spokesman.com(509) 459-5000", "Megan Rowe"),
         ("Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann"),
         ("By June 5, 2020, the two sides had met three times.", None),
+        ("By Christmas Eve, 12 people had died and hundreds more were missing.", None),  # a sentence
+        ("By Popular Demand - 2 New Shows", None),
     ],
 )
 def test_a_byline_s_stamp_or_contact_is_no_part_of_the_author(line: str, author: str | None) -> None:
@@ -820,34 +822,42 @@ def test_the_date_next_to_the_article_wins_over_the_page_s_other_dates(tmp_path:
         ("21/06/2014 Tony Carter", "2014-06-21"),
         ("11/19/2019 by Lars Brandle", "2019-11-19"),
         ("05/06/2019", None),  # May 6 or 5 June: not to be guessed
+        ("3/4/2019 10:31 AM", None),
         ("v1.2.2019", None),
         ("By Tim Childers 2019-11-19T12:48:14Z", "2019-11-19"),
     ],
 )
 def test_numeric_dates_are_read_only_when_their_order_is_certain(line: str, date: str | None) -> None:
-    from qa.ingest.metadata import find_date
+    from qa.ingest.metadata import dateline_date, find_date
 
     found = find_date(line)
     assert (found[0] if found else None) == date
+    if date is None:
+        assert dateline_date(line) is None, "nor guessed by dateparser (day first)"
 
 
 @pytest.mark.parametrize(
-    ("below", "published"),
+    ("foot", "below", "published"),
     [
-        ("20/11/2019 / 11:54 am", None),  # a footer's clock (the day the page was saved)
-        ("Stephanie September 17, 2014 - 1:01 pm", None),  # a reader's comment
-        ("Published: Nov. 19, 2019, 6:18 p.m.", "2019-11-19"),
-        ("Source: Aboluo, August 13, 2024", "2024-08-13"),
+        ("", "20/11/2019 / 11:54 am", None),  # a footer's clock (the day the page was saved)
+        ("", "Stephanie September 17, 2014 - 1:01 pm", None),  # a reader's comment
+        ("", "Posted by Stephanie on September 17, 2014", None),
+        ("", "Published: Nov. 19, 2019, 6:18 p.m.", "2019-11-19"),  # labelled
+        ("Source: Aboluo, August 13, 2024", "", "2024-08-13"),  # at the article's foot
+        ("November 19, 2019", "Published: Nov. 2, 2019", "2019-11-19"),  # its foot's, not a teaser's below
     ],
 )
-def test_below_the_article_only_a_labelled_date_dates_it(tmp_path: Path, below: str, published: str | None) -> None:
+def test_below_the_article_its_foot_or_a_labelled_date_dates_it(
+    tmp_path: Path, foot: str, below: str, published: str | None
+) -> None:
     text = (
         "Menu\nSports\nBusiness\nSearch\n\n"
         "Audi unveils its electric sedan concept in Los Angeles\n\n"
         "Audi showed its new electric sedan concept at the Los Angeles auto show on Tuesday, with a range of "
         "more than 400 miles on a single charge, the carmaker said in a statement.\n\n"
         "The car will go on sale in Europe first, followed by the United States a year later, it said.\n\n"
-        f"{below}\n\nPrivacy Policy\nTerms of Use\n"
+        f"{foot}\n\nShare this article\nFacebook\nTwitter\nEmail\nLeave a comment\n\n{below}\n\n"
+        "Privacy Policy\nTerms of Use\n"
     )
     assert write_and_read(tmp_path, "audi.txt", text.encode()).published == published
 
@@ -1141,8 +1151,9 @@ def test_a_printed_page_s_title_is_its_headline_and_the_site_its_outlet() -> Non
     from qa.ingest.metadata import headline_and_site
 
     head = "Margaret Ellison, engineer who designed the Carrow Estuary Bridge, dies at 91"
-    assert headline_and_site(f"{head} - The Westbrook Gazette", head, None) == (head, "The Westbrook Gazette")
-    assert headline_and_site(f"{head} | Gazette", head, "Westbrook Gazette") == (head, "Westbrook Gazette")
+    page = f"{head}\n\nThe engineer died on Monday.\n\n© 2024 The Westbrook Gazette\n"
+    assert headline_and_site(f"{head} - The Westbrook Gazette", head, None, page) == (head, "The Westbrook Gazette")
+    assert headline_and_site(f"{head} | Gazette", head, "Westbrook Gazette", page) == (head, "Westbrook Gazette")
     assert headline_and_site("Budget: the details", "Budget talks", None) == ("Budget: the details", None)
     report = "Climate Change 2023 - Synthesis Report"  # a subtitle the text goes on with, not a site
     assert headline_and_site(report, "Climate Change 2023", None, "Climate Change 2023\nSynthesis Report\n") == (
@@ -1155,13 +1166,22 @@ def test_a_printed_page_s_title_is_its_headline_and_the_site_its_outlet() -> Non
     # as a line of its own (under a one-page print's header that repeats the whole title): 15 of the
     # 90 shared pages printed to PDF had no outlet and their site's name in the title.
     head = "Bike & Style book with soundtrack review"
-    text = f"12/6/26, 10:15 PM {head} | MoreBikes\nMenu\n\n{head}\n\nThe book comes with a record.\n"
+    text = f"12/6/26, 10:15 PM {head} | MoreBikes\nMenu\n\n{head}\n\nThe book comes with a record.\n© MoreBikes\n"
     assert headline_and_site(f"{head} | MoreBikes", None, None, text) == (head, "MoreBikes")
     head = "Sejarah Pecahnya Islam jadi Sunni dan Syi’ah"
-    assert headline_and_site(f"{head} | Kabar tentang Dunia Islam", "Oleh Admin", None, f"{head}\n\nTeks.\n") == (
+    text = f"{head}\n\nTeks.\n\nKabar tentang Dunia Islam\n"
+    assert headline_and_site(f"{head} | Kabar tentang Dunia Islam", "Oleh Admin", None, text) == (
         head,
         "Kabar tentang Dunia Islam",
     )
+    # A site names itself elsewhere on the page; a section, a subtitle or a date does not, and a
+    # subtitle printed under the headline anywhere keeps the title whole.
+    for title in ("Budget 2020 | Opinion", "Minutes - 12 March 2019", "Review: Parasite - A Bold New Film"):
+        head = title.rsplit(" ", 2)[0] if "|" not in title else "Budget 2020"
+        head = title.split(" - ")[0] if " - " in title else head
+        assert headline_and_site(title, None, None, f"{head}\n\nThe text.\n") == (title, None)
+    cover = "Climate Change 2023\nSynthesis Report\n\nClimate Change 2023\n\nThe report finds ...\nSynthesis Report"
+    assert headline_and_site(report, None, None, cover) == (report, None)
     subtitled = "Milan Design Week 2018 | Anastassiades' light installation for FLOS"  # a subtitle, not a site
     text = "Milan Design Week 2018\n| Michael Anastassiades’ light installation for FLOS\n"
     assert headline_and_site(subtitled, None, None, text) == (subtitled, None)
