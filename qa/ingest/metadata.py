@@ -331,7 +331,7 @@ def outlet_from_line(line: str) -> str | None:
 
 _SITE_SUFFIX = re.compile(r"^(.*\S)\s+[-–—|·]\s+([^-–—|·:]{2,60})$")
 # A site's name: up to six capitalised words, figures or brands with one ("9to5Mac", "my6sense"),
-# English or French function words between, and at most one other lower-case word ("The Westbrook
+# English, French or German function words between, and at most one other lower-case word ("The Westbrook
 # Gazette", "BBC News", "Kabar tentang Dunia Islam", "Moneycontrol.com"), not a subtitle ("Anastassiades'
 # light installation for FLOS").
 _SITE_WORD = re.compile(r"^(?:[A-Z0-9]|[a-z]+\d)[\w.&'’]*$")
