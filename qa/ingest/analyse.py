@@ -47,17 +47,17 @@ def _article_end(article: list[Line]) -> int:
     return max((ln.end for ln in article if ln.kind == "content"), default=0)
 
 
-def _stamped(lines: list[Line], article: list[Line]) -> str | None:
+def _stamped(lines: list[Line], article: list[Line], end: int) -> str | None:
     """The article's date as stated next to its start: the nearest date line or date stamp
     (`stamp_date`: "Chris Davies - Nov 19, 2019, 10:31 pm CST") above its first paragraph, else among
     its first lines. Before any other date line of the page: a site header's date or clock, a footer's,
     an embedded post's stamp or an event's dates lie further away. A stamp of when the page changed
-    ("Updated 1:39 am EST, Wednesday, November 20, 2019") is not when it was published."""
+    ("Updated 1:39 am EST, Wednesday, November 20, 2019") is not when it was published. `end`: where
+    the article's text ends (`_article_end`)."""
     first = next((i for i, ln in enumerate(article) if ln.kind == "content"), None)
     if first is None:
         return None
     above = [ln for ln in lines[:first] if ln.kind != "blank"][-STAMP_ABOVE:]
-    end = _article_end(article)
     inside = [ln for ln in article[first:] if ln.kind != "blank" and ln.start < end][:STAMP_INSIDE]
     for ln in [*reversed(above), *inside]:
         # (a date line in another language is read by dateparser only where the lines' classifier did)
@@ -85,11 +85,11 @@ def analyse(
     if moved and not markdown:  # a whole page: the headline next to the article, not the page's first heading
         title = heading
 
-    published = _stamped(lines, article)
+    end = _article_end(article)
+    published = _stamped(lines, article, end)
     # Below the article a date line dates it at its foot ("Source: Aboluo, August 13, 2024") or when it
     # says what its date is ("Published: Monday, November 18th, 2019"); a bare one further down is a
     # teaser's, a comment's stamp or a footer's clock ("20/11/2019 / 11:54 am").
-    end = _article_end(article)
     foot = [ln.start for ln in lines if ln.kind != "blank" and ln.start >= end][:FOOT_LINES]
     end = foot[-1] + 1 if foot else end
     url = None

@@ -281,12 +281,11 @@ def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:
         shared = len(words & lede)
         # One shared word is chance ("Monday 6:30PM" over a lede that says Monday); a time of day is
         # a byline's stamp, not a headline.
-        if shared >= TITLE_SHARED and not _CLOCK.search(text):
+        if shared >= TITLE_SHARED and shared / len(words) >= TITLE_OVERLAP and not _CLOCK.search(text):
             found.append((i, text, shared / len(words), shared))
     # A news page sets its headline above the byline or the date; what stands between them and the lede
     # is a video's or a picture's title ("Video shows dramatic rescue of kidnapped girl").
     stamp = max((i for i in window if lines[i].kind == "meta"), default=None)
-    found = [c for c in found if c[2] >= TITLE_OVERLAP]
     if stamp is not None and any(c[0] < stamp for c in found):
         found = [c for c in found if c[0] < stamp]
     # The headline says most of what the lede says, in few other words: shared words x their share
