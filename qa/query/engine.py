@@ -175,10 +175,12 @@ class Engine:
             return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
             # Read against what was searched: a follow-up's own words are too few to read a passage
-            # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709). `states`
-            # are those of the text searched, from the run that encoded it (None: read here).
+            # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709), but
+            # only they vote (`pieces`: the carried words would pull back to the earlier answer).
+            # `chosen.states` are those of the text searched, from the run that encoded it (None: read here).
             reader, read = self._late_reader, self.settings.late_top
-            citations = late.rerank(citations, query, self.embedder, reader, self.params, read, chosen.states)
+            pieces = late.own_pieces(states) if query != q else None
+            citations = late.rerank(citations, query, self.embedder, reader, self.params, read, chosen.states, pieces)
         return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
     def _choose(self, q: str, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:

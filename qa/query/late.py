@@ -15,7 +15,12 @@ becomes (score / first score) + `late` x (MaxSim - best MaxSim). Constants chose
 cross-validation split by article (docs/MEASUREMENTS.md, "Late interaction"); the citations' text is read by the
 int8 copy of the model when there is one, which ranked as well as the full model in those folds.
 The question is read by the full model (its states come from the run that made its vector), a
-follow-up searched with carried words by the int8 copy (from the carried search's own run).
+follow-up searched with carried words by the int8 copy (from the carried search's own run). A carried
+follow-up ("What did the Arab League call the move?" + the conversation's words) is read whole, so
+that its "he" and "the move" have their context, but MaxSim is averaged over its own word pieces
+only (`own_pieces`, the question's lead the carried words follow): the carried words would vote for
+the passage that answered the earlier question (four conversation sets: follow-ups 7 won, 2 lost;
+docs/MEASUREMENTS.md, "Follow-up questions").
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ def maxsim(question: np.ndarray, text: np.ndarray) -> float:
     return float((question @ text.T).max(axis=1).mean())
 
 
+def own_pieces(own_states: np.ndarray | None) -> int | None:
+    """How many word pieces a question's own words are, from its token states ([CLS] and [SEP]
+    included); None when there are none to count."""
+    return None if own_states is None else max(1, len(own_states) - 2)
+
+
 def rerank(
     citations: Sequence[Citation],
     question: str,
@@ -57,11 +68,14 @@ def rerank(
     params: RetrievalParams,
     top: int,
     question_states: np.ndarray | None = None,
+    own: int | None = None,
 ) -> tuple[Citation, ...]:
     """`citations` with the close ones at the top re-ordered (see the module), renumbered from 1.
     The re-ordered ones' `score` becomes first score x their combined value. `question_states`:
     the token states of `question` when the caller already has them from the run that encoded it
-    (by `reader`, or by the int8 copy for a carried follow-up); else `reader` reads it here."""
+    (by `reader`, or by the int8 copy for a carried follow-up); else `reader` reads it here. `own`:
+    MaxSim is averaged over the first `own` word pieces of `question` only (a follow-up's own words,
+    the carried ones after them); None: over all."""
     cits = tuple(citations)
     if params.late <= 0 or top < 2 or len(cits) < 2 or cits[0].score <= 0:
         return cits
@@ -71,6 +85,8 @@ def rerank(
     if len(close) < 2:
         return cits
     q = _unit_inner(reader.token_states([question])[0] if question_states is None else question_states)
+    if own is not None:
+        q = q[:own]
     sims = [maxsim(q, _unit_inner(s)) for s in passages_reader.token_states([c.text for c in close])]
     best = max(sims)
     # Floored at the window's bottom, or the next citation's score if that is higher (when `top`

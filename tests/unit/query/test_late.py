@@ -145,3 +145,25 @@ def test_a_follow_ups_carried_text_is_read_once_by_the_model_that_searched_it(co
                 carried += 1
                 assert model.read.count(answer.query) == 1, model.read
     assert carried, "no follow-up was searched with carried words: the test proves nothing"
+
+
+def test_a_carried_follow_up_is_read_whole_but_only_its_own_words_vote() -> None:
+    """A follow-up searched with the conversation's words is read with them (they give its words
+    their context) but MaxSim is averaged over its own word pieces: the carried words would vote for
+    the passage that answered the earlier question."""
+    follow_up = "Which harbour did the ferry leave?"
+    carried = f"{follow_up} (tourists bought postcards old town square)"
+    cits = (
+        citation(1, "Tourists bought postcards in the old town square.", 0.80),
+        citation(2, "The ferry left the harbour at dawn.", 0.79),
+    )
+    fake = FakeEmbedder()
+    params = RetrievalParams(late=3.0, late_window=0.2)
+    (own_states,) = fake.token_states([follow_up])
+    own = late.own_pieces(own_states)
+    assert own == len(follow_up.split()), own
+    by_all = late.rerank(cits, carried, fake, fake, params, 3)
+    by_own = late.rerank(cits, carried, fake, fake, params, 3, own=own)
+    assert by_all[0].source == "001.txt", "the carried words did not vote: the test proves nothing"
+    assert by_own[0].source == "002.txt", "the follow-up's own words did not decide"
+    assert late.own_pieces(None) is None
