@@ -11,7 +11,11 @@ from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 URL = re.compile(r"\bhttps?://[^\s<>\"'）)\]]+", re.IGNORECASE)
-TERMINAL = re.compile(r"(?:[.!?…][\"”’')\]]*|[\"”])\s*$")
+# Emoji, pictographs and arrows a line may end on after its last sentence ("... on KLOOK! 🙂",
+# "Check them out below~⬇️"): the sentence still ends there.
+_SYMBOLS = "\u2190-\u2bff\u20e3\u200d\ufe0e\ufe0f\U0001f000-\U0001faff"
+TERMINAL = re.compile(rf"(?:[.!?…][\"”’')\]]*|[\"”])[\s{_SYMBOLS}]*$")
+TRAILING_SYMBOLS = re.compile(rf"[\s{_SYMBOLS}]+$")
 
 # Words that make up site chrome: a line made only of these is navigation, not article text.
 _UI_WORDS = frozenset(

@@ -11,6 +11,7 @@ from qa.ingest.boilerplate import (
     MD_HEADING,
     STRONG_REASONS,
     TERMINAL,
+    TRAILING_SYMBOLS,
     chrome_reason,
     dominant_script,
     is_prose,
@@ -155,13 +156,14 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
         if i == first_line and _own_title(line, i, spans, kinds, prose_idx, lambda j: text[spans[j][0] : spans[j][1]]):
             title_idx = i
             break
-        if is_prose(line) and line.rstrip().endswith((".", "!", "?", "”", '"')):
+        ending = TRAILING_SYMBOLS.sub("", line)  # "... on KLOOK! 🙂" ends a sentence
+        if is_prose(line) and ending.endswith((".", "!", "?", "”", '"')):
             break
         if markdown and MD_HEADING.match(line):
             title_idx = i
             break
         n = len(word_list(line))
-        if 3 <= n <= 40 and len(line) <= 300 and not line.rstrip().endswith((".", ",", ";")):
+        if 3 <= n <= 40 and len(line) <= 300 and not ending.endswith((".", ",", ";")):
             title_idx = i
             break
     if markdown and title_idx is None:

@@ -43,8 +43,9 @@ FORMAT_VERSION = 7
 # caption is a line before the table, no longer its first row; a PDF with no pages says so. 21: a
 # PDF's title that is an address (file:///..., a browser's for a page without <title>) is no title.
 # 22: the date stated nearest the article's start, a byline's stamp too ("Chris Davies - Nov 19, 2019,
-# 10:31 pm CST"), dates it; whole-page text's headline stands above its byline.
-INGEST_VERSION = 22
+# 10:31 pm CST"), dates it; whole-page text's headline stands above its byline. 23: a first line that
+# ends its sentence before an emoji ("... on KLOOK! 🙂") is the article's first sentence, not its title.
+INGEST_VERSION = 23
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

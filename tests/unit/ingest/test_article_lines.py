@@ -111,6 +111,22 @@ def test_a_file_s_own_title_stays_when_a_standfirst_shares_the_lede_s_words() ->
     assert analyse("page.txt", text, "0" * 64).title == "A quiet revolution"
 
 
+@pytest.mark.parametrize("end", [" 🙂", " ⬇️", "❤️ 🎄"])
+def test_a_first_sentence_ending_before_an_emoji_is_article_text_not_the_title(end: str) -> None:
+    """A text that opens on its first sentence, an emoji after its full stop or exclamation mark, has
+    no title: that sentence is the article's and is indexed (it was taken for the title, and a
+    question about the show it names found nothing)."""
+    lede = (
+        "Visitors who booked through the harbour office came to the Quendor Theatre to watch the "
+        "Tale of the Breakwater and have left their reviews of the show here!"
+    )
+    doc = analyse("review.txt", page([lede + end], ARTICLE), "0" * 64)
+    assert doc.title is None, doc.title
+    assert any(lede in doc.text[a:b] for a, b in doc.regions), "the first sentence is not indexed"
+    titled = analyse("review.txt", page(["Harbour wall rebuilt after storm 🙂"], ARTICLE), "0" * 64)
+    assert titled.title == "Harbour wall rebuilt after storm 🙂", "a headline ending on an emoji is still one"
+
+
 def test_a_clean_article_keeps_every_line() -> None:
     text = page(["Harbour wall rebuilt after storm"], ARTICLE)
     kept = regions_text(text)
