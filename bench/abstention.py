@@ -1,9 +1,10 @@
 """Choose the abstention signal by cross-validation, split by article, and report held-out folds.
 
 The confidence qa abstains on is (closest sentence's cosine) x (share of the question's words the
-corpus uses) x (share of the question's idf weight that the first cited article holds) ** E. This
-script chooses E, and the threshold with it, so that answerable questions are not refused while
-questions the corpus does not answer are:
+corpus uses) x (share of the question's idf weight that the first cited article holds) ** E, times U
+when the question brings a name the corpus uses in no form (qa/query/word_evidence.py,
+`unknown_name`). This script chooses E and U, and the threshold with them, so that answerable
+questions are not refused while questions the corpus does not answer are:
 
 - answerable: the news set (bench/news-questions.jsonl over seeds + the news pages' bodies), the first
   turns of bench/conversations.jsonl that have a source, and the SQuAD subset;
@@ -16,9 +17,9 @@ questions the corpus does not answer are:
 Five folds, by article (news: the stable hash of `qa eval --folds 5`; SQuAD: one article each;
 conversation first turns by their article's hash too, off-topic ones and probes round robin). For
 each fold and each E, the threshold is the highest (step
-0.01) with at most 0.5 % false abstention on the other folds' answerable questions; E is the one whose
-training folds abstain most on the three unanswerable groups (each weighted alike); both are then
-scored on the held-out fold.
+0.01, from 0.02) with at most 0.5 % false abstention on the other folds' answerable questions; E and U
+are the pair whose training folds abstain most on the three unanswerable groups (each weighted
+alike); all three are then scored on the held-out fold.
 
     .venv/bin/python bench/abstention.py
 """
@@ -38,23 +39,29 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from cv import FOLDS, MAX_FALSE_ABSTENTION, THRESHOLDS, engine_for, news_set, squad_set  # noqa: E402
+from cv import FOLDS, MAX_FALSE_ABSTENTION, engine_for, news_set, squad_set  # noqa: E402
 
 from qa.eval_conversations import load_conversations  # noqa: E402
 from qa.evaluate import assign_folds, load_questions  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+NAME_FACTORS = (1.0, 0.8, 0.7, 0.6, 0.5, 0.3)
+SETTINGS = [(e, u) for e in EXPONENTS for u in NAME_FACTORS]
+# From 0.02: with a factor below 1 the threshold that keeps false abstention at 0.5 % falls below 0.10.
+THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.02, 0.55, 0.01))
 GROUPS = ("news unanswerable", "SQuAD unanswerable", "off-topic")
 
 
 def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
-    """Each question's confidence without the article share, and the share, by the engine's own code.
+    """Each question's confidence without the article share, the share, and whether it brings a name
+    the corpus uses in no form, by the engine's own code.
     The engine decides on the first stage's first citation, before late interaction may re-order
     them (qa/query/late.py), so the engines here run with it off: the first citation is that one."""
     out = []
     evidence = engine._word_evidence
-    real_shares = evidence.shares
+    real_shares, real_unknown = evidence.shares, evidence.unknown_name
     seen: list[float] = []
+    unknown: list[bool] = []
 
     def shares(*args: Any, **kwargs: Any) -> tuple[float, float]:
         # The engine's own word shares, the article share recorded and left out of its confidence,
@@ -63,23 +70,40 @@ def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[di
         seen.append(share)
         return coverage, 1.0
 
-    evidence.shares = shares
+    def unknown_name(*args: Any) -> bool:
+        # Recorded, and left out of the confidence like the share.
+        unknown.append(real_unknown(*args))
+        return False
+
+    evidence.shares, evidence.unknown_name = shares, unknown_name  # type: ignore[method-assign]
     try:
         for q in questions:
             seen.clear()
+            unknown.clear()
             a = engine.ask(q["question"])
             share = seen[-1] if seen else 0.0
-            out.append({"group": group, "fold": q["fold"], "base": a.confidence, "share": share, "q": q["question"]})
+            name = bool(unknown and unknown[-1])
+            out.append(
+                {
+                    "group": group,
+                    "fold": q["fold"],
+                    "base": a.confidence,
+                    "share": share,
+                    "unknown": name,
+                    "q": q["question"],
+                }
+            )
     finally:
-        evidence.shares = real_shares
+        evidence.shares, evidence.unknown_name = real_shares, real_unknown  # type: ignore[method-assign]
     return out
 
 
-def confidence(r: dict[str, Any], e: float) -> float:
-    return float(r["base"] * r["share"] ** e)
+def confidence(r: dict[str, Any], setting: tuple[float, float]) -> float:
+    e, u = setting
+    return float(r["base"] * r["share"] ** e * (u if r["unknown"] else 1.0))
 
 
-def threshold(rows: list[dict[str, Any]], e: float) -> float:
+def threshold(rows: list[dict[str, Any]], e: tuple[float, float]) -> float:
     conf = [confidence(r, e) for r in rows if r["group"] == "answerable"]
     best = THRESHOLDS[0]
     for t in THRESHOLDS:
@@ -88,7 +112,7 @@ def threshold(rows: list[dict[str, Any]], e: float) -> float:
     return best
 
 
-def rates(rows: list[dict[str, Any]], e: float, t: float) -> dict[str, float]:
+def rates(rows: list[dict[str, Any]], e: tuple[float, float], t: float) -> dict[str, float]:
     out = {}
     for g in ("answerable", *GROUPS):
         conf = [confidence(r, e) for r in rows if r["group"] == g]
@@ -132,38 +156,49 @@ def main() -> None:
 
     counts = ", ".join(f"{g} {sum(r['group'] == g for r in rows)}" for g in ("answerable", *GROUPS))
     print(f"{len(rows)} questions: {counts}")
-    held: dict[float, list[dict[str, float]]] = {e: [] for e in EXPONENTS}
+    held: dict[tuple[float, float], list[dict[str, float]]] = {st: [] for st in SETTINGS}
     picks = []
     for f in range(FOLDS):
         train = [r for r in rows if r["fold"] != f]
         test = [r for r in rows if r["fold"] == f]
         scored = []
-        for e in EXPONENTS:
-            t = threshold(train, e)
-            objective = statistics.fmean(rates(train, e, t)[g] for g in GROUPS)
-            scored.append((objective, e, t))
-            held[e].append({**rates(test, e, threshold(train, e)), "t": t})
-        objective, e, t = max(scored, key=lambda s: (round(s[0], 9), -s[1]))
-        picks.append((e, t, rates(test, e, t)))
-    print("held-out fold by fold (E and threshold picked on the other folds):")
-    print("  fold  E     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
-    for f, (e, t, r) in enumerate(picks):
-        print(f"  {f:<4}  {e:<4}  {t:<9.2f}  {r['answerable']:<16.3f}  " + "  ".join(f"{r[g]:>18.3f}" for g in GROUPS))
-    print("every E, held-out means (stdev over folds):")
-    print("  E     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
-    for e in EXPONENTS:
-        ts = [h["t"] for h in held[e]]
+        for st in SETTINGS:
+            t = threshold(train, st)
+            objective = statistics.fmean(rates(train, st, t)[g] for g in GROUPS)
+            scored.append((objective, st, t))
+            held[st].append({**rates(test, st, t), "t": t})
+        # Ties go to the smaller E and to the factor nearest 1 (the milder change).
+        objective, st, t = max(scored, key=lambda s: (round(s[0], 9), -s[1][0], s[1][1]))
+        picks.append((st, t, rates(test, st, t)))
+    print("held-out fold by fold (E, U and threshold picked on the other folds):")
+    print("  fold  E     U     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
+    for f, ((e, u), t, r) in enumerate(picks):
+        print(
+            f"  {f:<4}  {e:<4}  {u:<4}  {t:<9.2f}  {r['answerable']:<16.3f}  "
+            + "  ".join(f"{r[g]:>18.3f}" for g in GROUPS)
+        )
+    print(
+        "  mean of the picks' held-out folds: "
+        + ", ".join(f"{g} {statistics.fmean(p[2][g] for p in picks):.3f}" for g in ("answerable", *GROUPS))
+    )
+    print("every E and U, held-out means (stdev over folds):")
+    print("  E     U     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
+    for st in SETTINGS:
+        ts = [h["t"] for h in held[st]]
 
-        def m(g: str, e: float = e) -> str:
-            vals = [h[g] for h in held[e] if not np.isnan(h[g])]
+        def m(g: str, st: tuple[float, float] = st) -> str:
+            vals = [h[g] for h in held[st] if not np.isnan(h[g])]
             return f"{statistics.fmean(vals):.3f} ({statistics.pstdev(vals):.3f})"
 
         groups = "  ".join(f"{m(g):>18}" for g in GROUPS)
-        print(f"  {e:<4}  {min(ts):.2f}-{max(ts):.2f}  {m('answerable'):<16}  {groups}")
-    print("on all folds (the shipped threshold for the shipped E):")
-    for e in EXPONENTS:
-        t = threshold(rows, e)
-        print(f"  E {e}: threshold {t:.2f}, " + ", ".join(f"{g} {v:.3f}" for g, v in rates(rows, e, t).items()))
+        print(f"  {st[0]:<4}  {st[1]:<4}  {min(ts):.2f}-{max(ts):.2f}  {m('answerable'):<16}  {groups}")
+    print("on all folds (the threshold each setting gets from every question):")
+    for st in SETTINGS:
+        t = threshold(rows, st)
+        print(
+            f"  E {st[0]} U {st[1]}: threshold {t:.2f}, "
+            + ", ".join(f"{g} {v:.3f}" for g, v in rates(rows, st, t).items())
+        )
 
 
 if __name__ == "__main__":

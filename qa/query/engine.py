@@ -168,6 +168,8 @@ class Engine:
                 own, chosen.searched, citations[0].source, len(chunks), by_searched=chosen.by_searched
             )
             confidence = chosen.cosine * coverage * share**0.5
+            if self._word_evidence.unknown_name(own, citations[0].source):
+                confidence *= word_evidence.UNKNOWN_NAME
         if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
             return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:

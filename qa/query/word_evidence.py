@@ -17,6 +17,15 @@ rare name lost a quarter of its coverage and most of its article share to its ve
 Inflections are judged by their lemma (simplemma, MIT: a dictionary lemmatiser, no model), only for
 the words the article does not hold as they are.
 
+A name the question brings that the corpus uses in no form ("What did Okafor write?" over articles
+that never mention him) lowers the confidence by `UNKNOWN_NAME` (`unknown_name`): the corpus cannot
+answer a question about someone or something it never names, yet the question's other words ("write")
+and its form can match a sentence well. In no form: none of its BM25 tokens occurs in any passage, and
+the first cited article holds no near form of it either: the name glued into another script's run
+("のKindleデスクトップ"), a demonym or plural of a word it holds ("Victorians", "Koreans"), or a
+misspelling of one (within one edit, two for names over seven letters: "Primier League", "Sentanta").
+Chosen with the threshold by bench/abstention.py's folds (docs/MEASUREMENTS.md, "Abstention signals").
+
 An English function word ("when", "did") that the corpus never uses counts in neither share: in a
 folder of three short articles, "When did the library reopen?" lost half its coverage and most of its
 article share to "when" and "did", and abstained with the answering sentence nearest. A corpus of any
@@ -33,6 +42,9 @@ from typing import Any
 
 _lock = threading.Lock()
 _CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
+_LETTERS = re.compile(r"[^\W\d_]+")
+UNKNOWN_NAME = 0.7  # the confidence's factor for a name the corpus uses in no form (bench/abstention.py)
+NEAR_SUFFIX = 3  # letters a near form may add to or lack at the end ("Victoria" / "Victorians")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -60,6 +72,12 @@ class WordEvidence:
         self, tokens: Callable[[str], list[str]], words: Callable[[str], list[str]], article_text: Callable[[str], str]
     ) -> None:
         self._words = words
+        self._tokens = tokens
+        # The casefolded text and letter runs of an article: made when a name the corpus lacks asks.
+        self._article_folded = functools.lru_cache(maxsize=64)(lambda source: article_text(source).casefold())
+        self._article_words = functools.lru_cache(maxsize=64)(
+            lambda source: frozenset(_LETTERS.findall(self._article_folded(source)))
+        )
         # An article's BM25 tokens and the lemmas of its words: made when it is first cited.
         self._article_tokens = functools.lru_cache(maxsize=1024)(lambda source: frozenset(tokens(article_text(source))))
         self._article_lemmas = functools.lru_cache(maxsize=256)(
@@ -116,6 +134,39 @@ class WordEvidence:
         share = float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
         return float(coverage), share
 
+    def unknown_name(self, own: Any, source: str) -> bool:
+        """Whether the question (`own`: its search, with `text`, `tokens` and their passage
+        `frequencies`) brings a name the corpus uses in no form: no passage holds any of its BM25
+        tokens, and article `source` (the first cited) holds no near form of it (module docstring)."""
+        from qa.query.conversation import own_names
+
+        frequency = dict(zip(own.tokens, own.frequencies, strict=True))
+        for name in own_names(own.text):
+            tokens = self._tokens(name)
+            if not tokens or any(frequency.get(t, 1) > 0 for t in tokens):
+                continue  # a stop word, or a word the corpus uses
+            if not any(self._near_form(word, source) for word in _LETTERS.findall(name.casefold())):
+                return True
+        return False
+
+    def _near_form(self, word: str, source: str) -> bool:
+        """Whether article `source` holds `word` (casefolded letters) in a near form: inside a longer run
+        of letters, with up to NEAR_SUFFIX letters more or fewer at the end, or misspelt."""
+        if len(word) < 4:
+            return False
+        if word in self._article_folded(source):
+            return True
+        edits = 1 if len(word) <= 7 else 2
+        for held in self._article_words(source):
+            if abs(len(held) - len(word)) > max(NEAR_SUFFIX, edits) or held[0] != word[0]:
+                continue
+            shorter, longer = sorted((held, word), key=len)
+            if len(shorter) >= 4 and longer.startswith(shorter):
+                return True
+            if abs(len(held) - len(word)) <= edits and _within_edits(word, held, edits):
+                return True
+        return False
+
     def _counted(self, text: str, tokens: Sequence[str], known: Any, content_only: bool = False) -> Any:
         """Which of `text`'s BM25 tokens count as evidence: all but the English function words that
         neither the corpus nor the article uses (`known`), or (`content_only`) all but the function
@@ -136,3 +187,16 @@ class WordEvidence:
             ]
         )
         return counted if counted.any() else np.ones(len(tokens), dtype=bool)
+
+
+def _within_edits(a: str, b: str, k: int) -> bool:
+    """Whether `a` becomes `b` by at most `k` insertions, deletions or substitutions (Levenshtein)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > k:
+            return False
+        previous = current
+    return previous[-1] <= k
