@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from qa.query.engine import Engine
 from qa.query.word_evidence import WordEvidence, lemma
 from qa.store.lexical import Lexical
 
@@ -90,3 +91,66 @@ def _idf(n: int, f: int) -> float:
     import math
 
     return math.log1p((n - f + 0.5) / (f + 0.5))
+
+
+NAMES = {
+    "sky.txt": "Sky won the Premier League rights after Setanta Sports collapsed; Victoria's suburbs cheered.",
+    "kindle.txt": "のKindleデスクトップアプリをインストールすると、ショートカットが使えなくなります。",
+}
+
+
+@pytest.fixture
+def names() -> WordEvidence:
+    lex = Lexical.tokenizer()
+    return WordEvidence(lex.tokens, lex.words, NAMES.__getitem__)
+
+
+def asked(text: str, unknown: set[str]) -> SimpleNamespace:
+    """A question's search whose tokens in `unknown` no passage holds (frequency 0), the rest used."""
+    tokens = Lexical.tokenizer().tokens(text)
+    return SimpleNamespace(text=text, tokens=tokens, frequencies=[0 if t in unknown else 3 for t in tokens])
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown", "source", "expected"),
+    [
+        ("What did Okafor write?", {"okafor"}, "sky.txt", True),  # named nowhere, nothing near it
+        ("What did Okafor write?", set(), "sky.txt", False),  # some passage names him
+        ("Who held the Primier League rights?", {"primier"}, "sky.txt", False),  # one edit from Premier
+        ("What did Sentanta Sports plan?", {"sentanta"}, "sky.txt", False),  # Setanta, one letter less
+        ("How many Victorians are Buddhist?", {"victorian"}, "sky.txt", False),  # Victoria + "ns"
+        ("Which hotkey does Kindle for PC set up?", {"kindl"}, "kindle.txt", False),  # glued into Japanese
+        ("Which hotkey does Kindle for PC set up?", {"kindl"}, "sky.txt", True),
+        ("what did the premier league say?", {"premier"}, "kindle.txt", False),  # no capitalised name
+        ("Who is Ruggiero at Sky?", {"ruggiero"}, "sky.txt", True),
+    ],
+)
+def test_a_name_the_corpus_never_uses_in_any_form(
+    names: WordEvidence, question: str, unknown: set[str], source: str, expected: bool
+) -> None:
+    assert names.unknown_name(asked(question, unknown), source) is expected
+
+
+def test_within_edits_counts_insertions_deletions_and_substitutions() -> None:
+    from qa.query.word_evidence import _within_edits
+
+    assert _within_edits("primier", "premier", 1) and not _within_edits("primeier", "premier", 1)
+    assert _within_edits("primeier", "premier", 2) and _within_edits("leage", "league", 1)
+    assert not _within_edits("okafor", "oxford", 2) and _within_edits("abc", "abc", 0)
+
+
+def test_the_engine_lowers_the_confidence_of_a_question_naming_what_no_article_does(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the seeds (fake model), "Kislyak" is named and "Okafor" is not: the same question about
+    the one who is not loses `UNKNOWN_NAME` of its confidence, the other keeps it."""
+    from qa.query import word_evidence
+
+    asked_about = {}
+    for factor in (1.0, word_evidence.UNKNOWN_NAME):
+        monkeypatch.setattr(word_evidence, "UNKNOWN_NAME", factor)
+        for name in ("Kislyak", "Okafor"):
+            asked_about[factor, name] = engine.ask(f"What did {name} tell TASS about the visit?").confidence
+    low = word_evidence.UNKNOWN_NAME
+    assert asked_about[low, "Okafor"] == pytest.approx(low * asked_about[1.0, "Okafor"]) and low < 1
+    assert asked_about[low, "Kislyak"] == asked_about[1.0, "Kislyak"] > 0
