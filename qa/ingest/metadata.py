@@ -320,8 +320,9 @@ def outlet_from_line(line: str) -> str | None:
             return None  # a picture's credit ("(Image: © NASA/ESA)", "Image copyright Getty Images")
         return _clean_name(rest)
     if is_url_line(line):
-        label = URL.sub(" ", line)
-        return _clean_name(label) if word_list(label) else None
+        # "BBC News – https://bbc.co.uk" names its site; "Link to KLOOK website – https://..." does not.
+        label = _clean_name(URL.sub(" ", line)) if word_list(URL.sub(" ", line)) else None
+        return label if label and _site_name(label) else None
     # A footer prompt such as "... connect with the Korea JoongAng Daily".
     m = re.search(r"(?:^|\b(?:connect|follow|join)\s+)with\s+the\s+(?P<name>[A-Z][^.!?]{2,60})$", line.strip())
     if m:

@@ -45,7 +45,9 @@ FORMAT_VERSION = 7
 # 22: the date stated nearest the article's start, a byline's stamp too ("Chris Davies - Nov 19, 2019,
 # 10:31 pm CST"), dates it; whole-page text's headline stands above its byline. 23: a first line that
 # ends its sentence before an emoji ("... on KLOOK! 🙂") is the article's first sentence, not its title.
-INGEST_VERSION = 23
+# 24: a labelled link names the outlet only when its label reads as a site's name ("Link to KLOOK
+# website – https://..." does not).
+INGEST_VERSION = 24
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -608,6 +608,21 @@ def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str
     assert outlet_from_line(line) == outlet
 
 
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("BBC News – https://www.bbc.co.uk/news", "BBC News"),
+        ("The Westbrook Gazette: https://westbrook.example/", "The Westbrook Gazette"),
+        ("Link to KLOOK website – https://www.klook.com/activity/9596-the-palace/", None),  # a link, no site
+        ("Read the full report at https://example.org/report.pdf", None),
+    ],
+)
+def test_a_labelled_links_label_is_the_outlet_only_when_it_reads_as_a_sites_name(line: str, outlet: str | None) -> None:
+    from qa.ingest.metadata import outlet_from_line
+
+    assert outlet_from_line(line) == outlet
+
+
 BYLINE_ARTICLE = """New ferry route links Jeju and Mokpo
 
 By Jane Doe
