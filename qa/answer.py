@@ -145,10 +145,16 @@ class Answer:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
+def is_question(sentence: str) -> bool:
+    """Whether `sentence` asks ("How did this happen?", "“Why now?”", closing quotes and spaces after
+    its question mark in any order)."""
+    return sentence.rstrip(" \t\n\"'”’)»").endswith(("?", "？"))
+
+
 def _states(sentence: str, prose: Callable[[str], bool]) -> bool:
     """Whether a sentence can carry an answer on after the first: running text that is not itself a
     question (a subheading such as "Who pays the cost of a tariff?")."""
-    return prose(sentence) and not sentence.rstrip(" \"'”’)»").endswith(("?", "？"))
+    return prose(sentence) and not is_question(sentence)
 
 
 def compose(

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from qa.answer import Citation, Highlight
+from qa.answer import Citation, Highlight, is_question
 from qa.chunking import line_of
 from qa.ingest.boilerplate import running_text
-from qa.query.highlight import best_sentence, is_question, leads_in, reads_as_answer
+from qa.query.highlight import best_sentence, leads_in, reads_as_answer
 from qa.query.params import RetrievalParams
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.

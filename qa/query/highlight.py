@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
+from qa.answer import is_question
 from qa.chunking import sentence_spans
 from qa.ingest.boilerplate import running_text
 
@@ -188,11 +189,6 @@ _ENDS = re.compile(r"[.!…:;。！]\W*$")
 def leads_in(sentence: str) -> bool:
     """Whether `sentence` introduces what follows it (ends with a colon): a list's lead-in, a quote's."""
     return sentence.rstrip().endswith((":", "："))
-
-
-def is_question(sentence: str) -> bool:
-    """Whether `sentence` asks ("How did this happen?", "“Why now?”")."""
-    return sentence.rstrip().rstrip("\"'”’)»").endswith(("?", "？"))
 
 
 def reads_as_answer(sentence: str, title: str | None = None) -> bool:

@@ -3,7 +3,9 @@ paragraph."""
 
 from __future__ import annotations
 
-from qa.answer import Citation, Highlight, compose, where
+import pytest
+
+from qa.answer import Citation, Highlight, compose, is_question, where
 
 
 def test_one_line_is_a_line_and_several_are_a_range() -> None:
@@ -57,3 +59,20 @@ def test_chinese_and_japanese_sentences_read_as_running_text() -> None:
         _cite(3, "jp.txt", "新しい車"),
     )
     assert compose(cites, prose=is_prose) == f"{cites[0].highlight.text} [1] {cites[1].highlight.text} [2]"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asks"),
+    [
+        ("How did this happen?", True),
+        ("“Why now?”", True),
+        ('He asked: "Why now?" ', True),
+        ('Why now? "', True),  # a space before the closing quote (the highlight's copy missed it)
+        ("他们为什么离开？", True),
+        ("The ferry left at dawn.", False),
+        ("Is it? No, it is not.", False),
+    ],
+)
+def test_a_question_is_told_by_its_last_mark_whatever_quotes_and_spaces_follow(sentence: str, asks: bool) -> None:
+    """One test of asking for the answer paragraph and the highlight alike (qa/answer.py)."""
+    assert is_question(sentence) is asks
