@@ -180,14 +180,13 @@ _BYLINE = re.compile(
 # died" stays a sentence.
 _BYLINE_CONTACT = re.compile(r"\s+\S+@\S+.*$|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b.*$")
 _BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
-_SHORT_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2}\b")
 
 
 def _byline_head(line: str) -> str:
     """`line` without a byline's tail (`_BYLINE_CONTACT`, or a stamp that holds a date or a time)."""
     line = _BYLINE_CONTACT.sub("", line)
     m = _BYLINE_STAMP.search(line)
-    if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _SHORT_DATE.match(m["stamp"])):
+    if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _NUMERIC_DATE.match(m["stamp"])):
         return line[: m.start()]
     return line
 

@@ -654,6 +654,8 @@ def test_posted_date_and_byline_article(tmp_path: Path) -> None:
     ("line", "author"),
     [
         ("By Justine Coleman - 11/18/19 11:04 PM EST", "Justine Coleman"),
+        ("By Justine Coleman - 11/18/19", "Justine Coleman"),
+        ("Von Moritz Bachmann | 18.11.19", "Moritz Bachmann"),  # the same stamps as a dateline's, any order
         ("By Megan Rowe meganr@spokesman.com(509) 459-5000", "Megan Rowe"),
         ("Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann"),
         ("By June 5, 2020, the two sides had met three times.", None),
