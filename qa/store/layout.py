@@ -46,8 +46,8 @@ FORMAT_VERSION = 7
 # 10:31 pm CST"), dates it; whole-page text's headline stands above its byline. 23: a first line that
 # ends its sentence before an emoji ("... on KLOOK! 🙂") is the article's first sentence, not its title.
 # 24: a labelled link names the outlet only when its label reads as a site's name ("Link to KLOOK
-# website – https://..." does not).
-INGEST_VERSION = 24
+# website – https://..." does not). 25: a byline's numeric stamp in day-first order too ("| 18.11.19").
+INGEST_VERSION = 25
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"
