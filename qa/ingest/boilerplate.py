@@ -11,9 +11,9 @@ from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 URL = re.compile(r"\bhttps?://[^\s<>\"'）)\]]+", re.IGNORECASE)
-# Emoji, pictographs and arrows a line may end on after its last sentence ("... on KLOOK! 🙂",
-# "Check them out below~⬇️"): the sentence still ends there.
-_SYMBOLS = "\u2190-\u2bff\u20e3\u200d\ufe0e\ufe0f\U0001f000-\U0001faff"
+# Emoji and pictographs a line may end on after its last sentence ("... on KLOOK! 🙂", "below~⬇️"):
+# the sentence still ends there. (Not arrows or shapes such as "↗", "▶": those end a link's label.)
+_SYMBOLS = "\u2600-\u27bf\u2b00-\u2bff\u20e3\u200d\ufe0e\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f"
 TERMINAL = re.compile(rf"(?:[.!?…][\"”’')\]]*|[\"”])[\s{_SYMBOLS}]*$")
 TRAILING_SYMBOLS = re.compile(rf"[\s{_SYMBOLS}]+$")
 

@@ -297,6 +297,17 @@ def _clean_name(name: str) -> str | None:
 _CREDIT = re.compile(r"\b(?:image|photo|photograph|picture|pic|credit|illustration|video|graphic)s?\b", re.IGNORECASE)
 
 
+def _names_host(label: str, url: str) -> bool:
+    """Whether `label` is the name of `url`'s site: squeezed to letters and figures (a leading "the"
+    dropped), it starts with a part of the host of three letters or more, or is the start of one
+    ("BBC News" and www.bbc.co.uk, "Sky News" and news.sky.com, "The Verge" and theverge.com)."""
+    squeezed = re.sub(r"[^a-z0-9]", "", label.casefold())
+    names = {squeezed, squeezed[3:] if squeezed.startswith("the") else squeezed} - {""}
+    host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
+    parts = [p for p in host.split(".")[:-1] if len(p) >= 3 and p not in ("www", "com", "org", "net", "gov", "edu")]
+    return any(n.startswith(p) or p.startswith(n) for n in names if len(n) >= 3 for p in parts)
+
+
 def is_dated_copyright(line: str) -> bool:
     """A copyright line with a year or "all rights reserved": the page's own footer, more likely
     than a bare "© Name" (which is often a picture's credit)."""
@@ -319,9 +330,11 @@ def outlet_from_line(line: str) -> str | None:
             return None  # a picture's credit ("(Image: © NASA/ESA)", "Image copyright Getty Images")
         return _clean_name(rest)
     if is_url_line(line):
-        # "BBC News – https://bbc.co.uk" names its site; "Link to KLOOK website – https://..." does not.
+        # "BBC News – https://bbc.co.uk" names its site; "Link to KLOOK website – https://...", "Read
+        # More https://..." do not: the label is the outlet when it reads as the address's site's name.
+        m = URL.search(line)
         label = _clean_name(URL.sub(" ", line)) if word_list(URL.sub(" ", line)) else None
-        return label if label and _site_name(label) else None
+        return label if m and label and _site_name(label) and _names_host(label, m.group(0)) else None
     # A footer prompt such as "... connect with the Korea JoongAng Daily".
     m = re.search(r"(?:^|\b(?:connect|follow|join)\s+)with\s+the\s+(?P<name>[A-Z][^.!?]{2,60})$", line.strip())
     if m:

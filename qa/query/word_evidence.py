@@ -18,13 +18,12 @@ Inflections are judged by their lemma (simplemma, MIT: a dictionary lemmatiser, 
 the words the article does not hold as they are.
 
 A name the question brings that the corpus uses in no form ("What did Okafor write?" over articles
-that never mention him) lowers the confidence by `UNKNOWN_NAME` (`unknown_name`): the corpus cannot
-answer a question about someone or something it never names, yet the question's other words ("write")
-and its form can match a sentence well. In no form: none of its BM25 tokens occurs in any passage, and
-the first cited article holds no near form of it either: the name glued into another script's run
-("のKindleデスクトップ"), a demonym or plural of a word it holds ("Victorians", "Koreans"), or a
-misspelling of one (within one edit, two for names over seven letters: "Primier League", "Sentanta").
-Chosen with the threshold by bench/abstention.py's folds (docs/MEASUREMENTS.md, "Abstention signals").
+that never mention him) lowers the confidence by `UNKNOWN_NAME` (`unknown_name`; the names and their
+near forms: qa/query/names.py): the corpus cannot answer a question about someone or something it
+never names, yet the question's other words ("write") and its form can match a sentence well. In no
+form: none of its BM25 tokens occurs in any passage, and the first cited article holds no near form
+of it (accents, a demonym or plural, a misspelling, glued into another script). Chosen with the
+threshold by bench/abstention.py's folds (docs/MEASUREMENTS.md, "Abstention signals").
 
 An English function word ("when", "did") that the corpus never uses counts in neither share: in a
 folder of three short articles, "When did the library reopen?" lost half its coverage and most of its
@@ -40,11 +39,11 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from qa.query.names import ArticleForms, name_heads
+
 _lock = threading.Lock()
 _CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
-_LETTERS = re.compile(r"[^\W\d_]+")
 UNKNOWN_NAME = 0.7  # the confidence's factor for a name the corpus uses in no form (bench/abstention.py)
-NEAR_SUFFIX = 3  # letters a near form may add to or lack at the end ("Victoria" / "Victorians")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -73,11 +72,8 @@ class WordEvidence:
     ) -> None:
         self._words = words
         self._tokens = tokens
-        # The casefolded text and letter runs of an article: made when a name the corpus lacks asks.
-        self._article_folded = functools.lru_cache(maxsize=64)(lambda source: article_text(source).casefold())
-        self._article_words = functools.lru_cache(maxsize=64)(
-            lambda source: frozenset(_LETTERS.findall(self._article_folded(source)))
-        )
+        # An article's folded text and words: made when a name the corpus lacks asks about it.
+        self._article_forms = functools.lru_cache(maxsize=16)(lambda source: ArticleForms(article_text(source)))
         # An article's BM25 tokens and the lemmas of its words: made when it is first cited.
         self._article_tokens = functools.lru_cache(maxsize=1024)(lambda source: frozenset(tokens(article_text(source))))
         self._article_lemmas = functools.lru_cache(maxsize=256)(
@@ -138,32 +134,14 @@ class WordEvidence:
         """Whether the question (`own`: its search, with `text`, `tokens` and their passage
         `frequencies`) brings a name the corpus uses in no form: no passage holds any of its BM25
         tokens, and article `source` (the first cited) holds no near form of it (module docstring)."""
-        from qa.query.conversation import own_names
+        from qa.query.conversation import function_word
 
         frequency = dict(zip(own.tokens, own.frequencies, strict=True))
-        for name in own_names(own.text):
+        for name in name_heads(own.text):
             tokens = self._tokens(name)
-            if not tokens or any(frequency.get(t, 1) > 0 for t in tokens):
-                continue  # a stop word, or a word the corpus uses
-            if not any(self._near_form(word, source) for word in _LETTERS.findall(name.casefold())):
-                return True
-        return False
-
-    def _near_form(self, word: str, source: str) -> bool:
-        """Whether article `source` holds `word` (casefolded letters) in a near form: inside a longer run
-        of letters, with up to NEAR_SUFFIX letters more or fewer at the end, or misspelt."""
-        if len(word) < 4:
-            return False
-        if word in self._article_folded(source):
-            return True
-        edits = 1 if len(word) <= 7 else 2
-        for held in self._article_words(source):
-            if abs(len(held) - len(word)) > max(NEAR_SUFFIX, edits) or held[0] != word[0]:
-                continue
-            shorter, longer = sorted((held, word), key=len)
-            if len(shorter) >= 4 and longer.startswith(shorter):
-                return True
-            if abs(len(held) - len(word)) <= edits and _within_edits(word, held, edits):
+            if function_word(name) or not tokens or any(frequency.get(t, 1) > 0 for t in tokens):
+                continue  # a function word, a stop word, or a word the corpus uses
+            if not self._article_forms(source).near(name):
                 return True
         return False
 
@@ -187,16 +165,3 @@ class WordEvidence:
             ]
         )
         return counted if counted.any() else np.ones(len(tokens), dtype=bool)
-
-
-def _within_edits(a: str, b: str, k: int) -> bool:
-    """Whether `a` becomes `b` by at most `k` insertions, deletions or substitutions (Levenshtein)."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > k:
-            return False
-        previous = current
-    return previous[-1] <= k

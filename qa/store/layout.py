@@ -47,7 +47,9 @@ FORMAT_VERSION = 7
 # ends its sentence before an emoji ("... on KLOOK! 🙂") is the article's first sentence, not its title.
 # 24: a labelled link names the outlet only when its label reads as a site's name ("Link to KLOOK
 # website – https://..." does not). 25: a byline's numeric stamp in day-first order too ("| 18.11.19").
-INGEST_VERSION = 25
+# 26: a labelled link's label is the outlet only when it names the address's site ("Read More
+# https://...", "Link To KLOOK Website" do not); arrows and shapes at a line's end are no emoji.
+INGEST_VERSION = 26
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

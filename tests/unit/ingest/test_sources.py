@@ -614,7 +614,13 @@ def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str
         ("BBC News – https://www.bbc.co.uk/news", "BBC News"),
         ("The Westbrook Gazette: https://westbrook.example/", "The Westbrook Gazette"),
         ("Link to KLOOK website – https://www.klook.com/activity/9596-the-palace/", None),  # a link, no site
+        ("Link To KLOOK Website – https://www.klook.com/activity/9596/", None),
         ("Read the full report at https://example.org/report.pdf", None),
+        ("Read More https://westbrook.example/story", None),
+        ("Follow us on Twitter https://twitter.com/westbrook", None),
+        ("Sky News: https://news.sky.com/story/1", "Sky News"),
+        ("The Verge https://www.theverge.com/2019/11/20/x", "The Verge"),
+        ("CNN.com – http://edition.cnn.com/2019", "CNN.com"),
     ],
 )
 def test_a_labelled_links_label_is_the_outlet_only_when_it_reads_as_a_sites_name(line: str, outlet: str | None) -> None:

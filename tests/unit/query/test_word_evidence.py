@@ -132,11 +132,55 @@ def test_a_name_the_corpus_never_uses_in_any_form(
 
 
 def test_within_edits_counts_insertions_deletions_and_substitutions() -> None:
-    from qa.query.word_evidence import _within_edits
+    from qa.query.names import within_edits
 
-    assert _within_edits("primier", "premier", 1) and not _within_edits("primeier", "premier", 1)
-    assert _within_edits("primeier", "premier", 2) and _within_edits("leage", "league", 1)
-    assert not _within_edits("okafor", "oxford", 2) and _within_edits("abc", "abc", 0)
+    assert within_edits("primier", "premier", 1) and not within_edits("primeier", "premier", 1)
+    assert within_edits("primeier", "premier", 2) and within_edits("leage", "league", 1)
+    assert not within_edits("okafor", "oxford", 2) and within_edits("abc", "abc", 0)
+
+
+@pytest.mark.parametrize(
+    ("question", "heads"),
+    [
+        ("What did Okafor tell Reuters?", ["Okafor", "Reuters"]),
+        ("How many goals did Kwame Mensah Jr. score?", ["Mensah"]),  # a run, judged by its surname
+        ("What did Mr. Mensah and Dr. Okonkwo do?", ["Mensah", "Okonkwo"]),
+        ("Where did Apple CEO Tim Cook speak?", ["Cook"]),
+        ("How Much Did The New Laptop Cost?", []),  # Title Case: the capitals name nothing
+        ("WHAT DID THE MAYOR SAY ABOUT THE NEW BUILDING?", []),
+        ("¿Qué dijo la alcaldesa sobre el nuevo edificio?", []),  # the first word after "¿"
+        ("Was it Özil's goal? Did Ørsted pay?", ["Özil", "Ørsted"]),  # "Did" starts a sentence
+        ("Did the U.S. Senate vote? J. Smith said so.", ["Senate", "Smith"]),  # abbreviations end none
+        ("Which Korea's ports, and Japan's, reopened?", ["Korea", "Japan"]),
+    ],
+)
+def test_a_questions_names_are_runs_of_capitals_judged_by_their_last_word(question: str, heads: list[str]) -> None:
+    from qa.query.names import name_heads
+
+    assert name_heads(question) == heads
+
+
+@pytest.mark.parametrize(
+    ("article", "name", "near"),
+    [
+        ("Çağlar Söyüncü signed on Friday.", "Soyuncu", True),  # accents folded
+        ("Mayor Helen Mueller said no.", "Müller", True),  # ü folds to u, one letter from "ue"
+        ("Coach O'Brien praised the defence.", "OBrien", True),  # apostrophes folded away
+        ("Ørsted will build the farm.", "Orsted", True),
+        ("A woman from the senator's office spoke.", "Oman", False),  # not inside an English word
+        ("A woman from the senator's office spoke.", "Nato", False),
+        ("のKindleデスクトップアプリ", "Kindle", True),  # glued into another script
+        ("Victoria's suburbs cheered.", "Victorians", True),
+        ("Korea reopened its ports.", "Koreans", True),
+        ("Koreans reopened their ports.", "Korea", True),
+        ("The Premier League rights went to Sky.", "Primier", True),
+        ("The Premier League rights went to Sky.", "Okafor", False),
+    ],
+)
+def test_an_article_holds_a_name_in_a_near_form(article: str, name: str, near: bool) -> None:
+    from qa.query.names import ArticleForms
+
+    assert ArticleForms(article).near(name) is near
 
 
 def test_the_engine_lowers_the_confidence_of_a_question_naming_what_no_article_does(
