@@ -32,6 +32,7 @@ from qa.answer import where
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
+from qa.query.names import name_runs
 from qa.query.validate import MAX_QUESTION_CHARS, clean_question
 
 # Chosen by bench/conversations.py's folds (docs/MEASUREMENTS.md, "Follow-up questions"): how much
@@ -99,16 +100,10 @@ def leans_back(question: str) -> bool:
     return bool(_PRONOUN.search(question)) and not own_names(question)
 
 
-# A name: a capitalised word after the question's first ("What is the capital of France?").
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’.-]*")
-_POSSESSIVE = re.compile(r"(?:['’]s?|\.)$")
-
-
 def own_names(question: str) -> list[str]:
-    """The names a question brings of its own: capitalised words after the first, without a
-    possessive ending ("Korea's" -> "Korea")."""
-    names = (_POSSESSIVE.sub("", w) for w in _NAME.findall(question.strip()))
-    return [w for w in names if len(w) > 1]
+    """The names a question brings of its own: the words of its runs of capitals after the first
+    word, without a possessive ending ("Korea's" -> "Korea"; qa/query/names.py)."""
+    return [word for run in name_runs(question) for word in run]
 
 
 def names_in(question: str, article: str) -> bool:

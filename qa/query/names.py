@@ -65,8 +65,10 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def name_heads(question: str) -> list[str]:
-    """The last word of each name the question brings (module docstring), possessive dropped."""
+def name_runs(question: str) -> list[list[str]]:
+    """The names a question brings: runs of capitalised words after its first word (and after a
+    sentence's end inside it), possessive dropped, honorifics left out; none in a Title Case or
+    capitals question (module docstring)."""
     words = question.split()
     capitalised = [False] * len(words)
     starts = True  # the question's first word, or a word after a sentence's end
@@ -74,21 +76,41 @@ def name_heads(question: str) -> list[str]:
         word = raw.strip(_EDGE)
         capitalised[i] = not starts and word[:1].isupper() and any(c.isalpha() for c in word)
         starts = _ends_sentence(raw, word) or not word  # "¿" alone: the next word starts
-    long_words = [w.strip(_EDGE) for i, w in enumerate(words) if i and sum(c.isalpha() for c in w) >= 4]
-    if len(long_words) >= 3 and all(w[:1].isupper() for w in long_words):
-        return []  # Title Case or capitals: the capitals say nothing
-    heads: list[str] = []
+    if _title_case(words[1:]):
+        return []  # the capitals say nothing
+    runs: list[list[str]] = []
     run: list[str] = []
     for i, raw in enumerate([*words, ""]):
         word = raw.strip(_EDGE)
         if i < len(words) and capitalised[i] and word.rstrip(".").casefold() not in HONORIFICS:
-            run.append(re.sub(r"(?:['’]s?)$", "", word).rstrip("."))
+            name = re.sub(r"(?:['’]s?)$", "", word).rstrip(".")
+            if len(name) > 1:
+                run.append(name)
             if not raw.endswith((",", ";", ":")):
                 continue
         if run:
-            heads.append(run[-1])
+            runs.append(run)
         run = []
-    return [h for h in heads if len(h) > 1]
+    return runs
+
+
+def name_heads(question: str) -> list[str]:
+    """The last word of each name the question brings: a surname, a compound's head."""
+    return [run[-1] for run in name_runs(question)]
+
+
+def _title_case(words: list[str]) -> bool:
+    """Whether a question's words after the first are in Title Case or capitals: every one is
+    capitalised, function words too ("How Much Did The New Laptop Cost?"; "And South Korea's Kospi?"
+    is names)."""
+    from qa.ingest.boilerplate import english_stop_words
+
+    words = [w.strip(_EDGE) for w in words if any(c.isalpha() for c in w)]
+    return (
+        len(words) >= 3
+        and all(w[:1].isupper() for w in words)
+        and any(w.casefold() in english_stop_words() for w in words)
+    )
 
 
 def _ends_sentence(raw: str, word: str) -> bool:

@@ -150,6 +150,9 @@ def test_names_are_capitalised_words_after_the_first_without_possessives() -> No
     assert own_names("And South Korea's Kospi?") == ["South", "Korea", "Kospi"]
     assert own_names("What was the Americans' record?") == ["Americans"]
     assert own_names("Who won? Tell me.") == [] and own_names("When?") == []
+    assert own_names("¿Qué dijo Özil?") == ["Özil"], "the word after ¿ starts; capitals of any script"
+    assert own_names("How Much Did The New Laptop Cost?") == [], "Title Case names nothing"
+    assert own_names("What did Mr. Mensah say?") == ["Mensah"], "an honorific is no name"
     assert names_in("What was the Americans' record?", "The American team lost.")
     assert not names_in("What is the capital of France?", "Police arrested a man in Addison.")
 
