@@ -13,6 +13,8 @@ from qa.store.lexical import Lexical
 ARTICLES = {
     "a.txt": "Commenting on the report, Eveleth wrote on X that the two countries do not trust each other.",
     "b.txt": "Eveleth, an analyst based in Virginia, spoke at a conference about satellites.",
+    "sky.txt": "Sky won the Premier League rights after Setanta Sports collapsed; Victoria's suburbs cheered.",
+    "kindle.txt": "のKindleデスクトップアプリをインストールすると、ショートカットが使えなくなります。",
 }
 
 
@@ -93,22 +95,9 @@ def _idf(n: int, f: int) -> float:
     return math.log1p((n - f + 0.5) / (f + 0.5))
 
 
-NAMES = {
-    "sky.txt": "Sky won the Premier League rights after Setanta Sports collapsed; Victoria's suburbs cheered.",
-    "kindle.txt": "のKindleデスクトップアプリをインストールすると、ショートカットが使えなくなります。",
-}
-
-
-@pytest.fixture
-def names() -> WordEvidence:
-    lex = Lexical.tokenizer()
-    return WordEvidence(lex.tokens, lex.words, NAMES.__getitem__)
-
-
 def asked(text: str, unknown: set[str]) -> SimpleNamespace:
     """A question's search whose tokens in `unknown` no passage holds (frequency 0), the rest used."""
-    tokens = Lexical.tokenizer().tokens(text)
-    return SimpleNamespace(text=text, tokens=tokens, frequencies=[0 if t in unknown else 3 for t in tokens])
+    return searched(text, [0 if t in unknown else 3 for t in Lexical.tokenizer().tokens(text)])
 
 
 @pytest.mark.parametrize(
@@ -126,9 +115,9 @@ def asked(text: str, unknown: set[str]) -> SimpleNamespace:
     ],
 )
 def test_a_name_the_corpus_never_uses_in_any_form(
-    names: WordEvidence, question: str, unknown: set[str], source: str, expected: bool
+    evidence: WordEvidence, question: str, unknown: set[str], source: str, expected: bool
 ) -> None:
-    assert names.unknown_name(asked(question, unknown), source) is expected
+    assert evidence.unknown_name(asked(question, unknown), source) is expected
 
 
 def test_within_edits_counts_insertions_deletions_and_substitutions() -> None:
