@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import lru_cache
 
 from qa.ingest.boilerplate import TERMINAL, URL, english_stop_words, word_list
@@ -298,14 +299,21 @@ _CREDIT = re.compile(r"\b(?:image|photo|photograph|picture|pic|credit|illustrati
 
 
 def _names_host(label: str, url: str) -> bool:
-    """Whether `label` is the name of `url`'s site: squeezed to letters and figures (a leading "the"
-    dropped), it starts with a part of the host of three letters or more, or is the start of one
-    ("BBC News" and www.bbc.co.uk, "Sky News" and news.sky.com, "The Verge" and theverge.com)."""
-    squeezed = re.sub(r"[^a-z0-9]", "", label.casefold())
-    names = {squeezed, squeezed[3:] if squeezed.startswith("the") else squeezed} - {""}
+    """Whether `label` is the name of `url`'s site: squeezed to letters and figures (accents folded,
+    a leading article dropped), it starts with the host's own name (the part before its public
+    suffix, hyphens dropped), or is its start ("BBC News" and www.bbc.co.uk, "Sky News" and
+    news.sky.com, "The Verge" and theverge.com, "El País" and elpais.com; not "Video" and
+    video.foxnews.com)."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", label.casefold()) if not unicodedata.combining(c))
+    squeezed = re.sub(r"[^a-z0-9]", "", folded)
+    article = re.match(r"(?:the|le|la|les|el|il|lo|die|der|das|de)\s+", folded)
+    names = {squeezed, re.sub(r"[^a-z0-9]", "", folded[article.end() :]) if article else squeezed}
     host = re.sub(r"^[a-z]+://", "", url.casefold()).split("/")[0].split(":")[0]
-    parts = [p for p in host.split(".")[:-1] if len(p) >= 3 and p not in ("www", "com", "org", "net", "gov", "edu")]
-    return any(n.startswith(p) or p.startswith(n) for n in names if len(n) >= 3 for p in parts)
+    parts = [p for p in host.split(".") if p][:-1]  # without the top-level domain
+    if len(parts) > 1 and parts[-1] in ("co", "com", "org", "net", "gov", "edu", "ac", "ne", "or", "go"):
+        parts = parts[:-1]  # "co.uk", "com.tr"
+    own = re.sub(r"[^a-z0-9]", "", parts[-1]) if parts else ""
+    return len(own) >= 2 and any(len(n) >= 3 and (n.startswith(own) or own.startswith(n)) for n in names)
 
 
 def is_dated_copyright(line: str) -> bool:

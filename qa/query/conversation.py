@@ -23,6 +23,7 @@ export as `qa ask --conversation --markdown` and the chat's button.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -32,7 +33,7 @@ from qa.answer import where
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
-from qa.query.names import name_runs
+from qa.query.names import fold, name_runs
 from qa.query.validate import MAX_QUESTION_CHARS, clean_question
 
 # Chosen by bench/conversations.py's folds (docs/MEASUREMENTS.md, "Follow-up questions"): how much
@@ -106,13 +107,18 @@ def own_names(question: str) -> list[str]:
     return [word for run in name_runs(question) for word in run]
 
 
+@functools.lru_cache(maxsize=32)
+def _folded(article: str) -> str:
+    return fold(article)
+
+
 def names_in(question: str, article: str) -> bool:
     """Whether the article the conversation's words lead to mentions every name the question brings
     of its own (as written, or without a plural s): a follow-up that names something the article
     never does ("What is the capital of France?" after three questions about an arrest) asks about
     something else, and is searched alone."""
-    text = article.casefold()
-    return all(n.casefold() in text or n.casefold().rstrip("s") in text for n in own_names(question))
+    text = _folded(article)
+    return all(fold(n) in text or fold(n).rstrip("s") in text for n in own_names(question))
 
 
 # Words that point back to something said before.

@@ -2,16 +2,19 @@
 unknown-name factor, qa/query/word_evidence.py).
 
 A name is a run of capitalised words after the question's first ("What did Mayor Helen Müller say?":
-"Mayor Helen Müller"), judged by its last word, the surname or head ("Timothy Cook" where the article
-says "Tim Cook", "Kwame Mensah Jr.": an honorific is no part of it). A question in Title Case or
-capitals ("How Much Did The New Laptop Cost?") names nothing by its capitals.
+"Mayor Helen Müller"), judged by its last word that is no function word, the surname or head
+("Timothy Cook" where the article says "Tim Cook"; "Theresa May": "Theresa"). Titles and company
+forms ("Mr", "Jr.", "Ltd", "FC") are no part of a name. A question in Title Case or capitals ("How
+Much Did The New Laptop Cost?") names nothing by its capitals.
 
 An article holds a name in a near form when, both folded (case, accents, "ø", "ł", apostrophes:
-"Caglar Soyuncu" / "Çağlar Söyüncü", "OBrien" / "O'Brien"), it holds it as a word or glued into
-another script's run ("のKindleデスクトップ"), or a word that is it with up to `NEAR_SUFFIX` letters
-more or fewer at the end (a demonym or plural: "Victorians" / "Victoria", "Koreans" / "Korea"), or
-a misspelling of one, within one edit (two for names over seven letters; same first letter:
-"Primier" / "Premier", "Muller" / "Mueller").
+"Caglar Soyuncu" / "Çağlar Söyüncü", "OBrien" / "O'Brien") and each part of a hyphenated name on its
+own ("Sánchez-Galán"), it holds it as a word or glued into another script's run ("のKindleデスクトップ");
+or a word that is it with a demonym's or plural's ending added or taken away ("Victorians" /
+"Victoria", "Koreans" / "Korea", "Vietnamese", "Iraqi"); or, for a name of five letters or more, a
+misspelling of one, within one edit (two for names over seven letters; same first letter: "Primier" /
+"Premier", "Muller" / "Mueller", "Путин" / "Путина"). "Modi" is not held by "modify", "Iran" not by
+"iron".
 """
 
 from __future__ import annotations
@@ -19,44 +22,22 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cached_property
 
-NEAR_SUFFIX = 3  # letters a near form may add to or lack at the end ("Victoria" / "Victorians")
-# Titles before or after a name, never the name itself.
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "rev",
-        "fr",
-        "sr",
-        "jr",
-        "st",
-        "gen",
-        "col",
-        "capt",
-        "lt",
-        "sgt",
-        "gov",
-        "sen",
-        "rep",
-        "pres",
-    ]
-)
+# Endings a demonym or a plural adds to a place's or a name's word ("Victoria" + "ns").
+DEMONYM_ENDINGS = ("s", "es", "n", "an", "ns", "ans", "ian", "ians", "ese", "i", "is")
+# Titles before or after a name and companies' legal forms: never the name itself.
+_TITLE_WORDS = """mr mrs ms miss mx dr prof sir dame lord lady rev fr sr jr st gen col capt lt sgt gov sen rep pres
+ltd inc plc llc llp lp corp co fc afc sc ag gmbh sa nv bv ab asa oy spa srl pty"""
+TITLES = frozenset(_TITLE_WORDS.split())
 _EDGE = "¿¡\"'“”‘’«»()[]{},;:!?…"
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FOLDED = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
 _APOSTROPHES = re.compile(r"['’]")
-_FOLDED_WORD = re.compile(r"[a-z]+")
+# Words of the folded text: runs of Latin letters (so a name glued into another script's run is one),
+# and runs of other letters (Cyrillic, Greek, ...).
+_FOLDED_WORD = re.compile(r"[a-z]+|[^\W\da-z_]+")
 
 
 def fold(text: str) -> str:
@@ -82,7 +63,7 @@ def name_runs(question: str) -> list[list[str]]:
     run: list[str] = []
     for i, raw in enumerate([*words, ""]):
         word = raw.strip(_EDGE)
-        if i < len(words) and capitalised[i] and word.rstrip(".").casefold() not in HONORIFICS:
+        if i < len(words) and capitalised[i] and word.rstrip(".").casefold() not in TITLES:
             name = re.sub(r"(?:['’]s?)$", "", word).rstrip(".")
             if len(name) > 1:
                 run.append(name)
@@ -94,9 +75,21 @@ def name_runs(question: str) -> list[list[str]]:
     return runs
 
 
-def name_heads(question: str) -> list[str]:
-    """The last word of each name the question brings: a surname, a compound's head."""
-    return [run[-1] for run in name_runs(question)]
+def name_heads(question: str, counts: Callable[[str], bool] | None = None) -> list[str]:
+    """The last word of each name the question brings that counts (by default: that is no English
+    function word): a surname, a compound's head ("Theresa May": "Theresa" where "may" is a stop word)."""
+    if counts is None:
+        from qa.ingest.boilerplate import english_stop_words
+
+        def counts(word: str) -> bool:
+            return word.casefold() not in english_stop_words()
+
+    heads = []
+    for run in name_runs(question):
+        words = [w for w in run if counts(w)]
+        if words:
+            heads.append(words[-1])
+    return heads
 
 
 def _title_case(words: list[str]) -> bool:
@@ -121,7 +114,7 @@ def _ends_sentence(raw: str, word: str) -> bool:
     if not raw.rstrip("\"'”’)]").endswith("."):
         return True
     bare = word.rstrip(".")
-    return len(bare) > 1 and "." not in bare and bare.casefold() not in HONORIFICS
+    return len(bare) > 1 and "." not in bare and bare.casefold() not in TITLES
 
 
 class ArticleForms:
@@ -142,18 +135,22 @@ class ArticleForms:
         return out
 
     def near(self, name: str) -> bool:
-        """Whether the article holds `name` in a near form (module docstring)."""
-        word = fold(name)
-        if len(word) < 4 or not word.isalpha():
-            return False
+        """Whether the article holds `name` in a near form (module docstring): each part of it."""
+        parts = _FOLDED_WORD.findall(fold(name))
+        return bool(parts) and all(self._near_word(part) for part in parts)
+
+    def _near_word(self, word: str) -> bool:
         words = self._words
         if _has(words, word):
-            return True  # as a word, or glued into another script's run (a run of Latin letters there)
-        if any(len(word) - k >= 4 and _has(words, word[:-k]) for k in range(1, NEAR_SUFFIX + 1)):
-            return True  # it is a word held with letters added ("Victorians")
-        i = bisect.bisect_left(words, word)
-        if i < len(words) and words[i].startswith(word) and len(words[i]) - len(word) <= NEAR_SUFFIX:
-            return True  # a word held is it with letters added ("Koreans" for "Korea")
+            return True  # as a word, or glued into another script's run
+        if len(word) < 4:
+            return False
+        if any(word.endswith(e) and len(word) - len(e) >= 4 and _has(words, word[: -len(e)]) for e in DEMONYM_ENDINGS):
+            return True  # a word held with a demonym's ending added ("Victorians")
+        if any(_has(words, word + e) for e in DEMONYM_ENDINGS):
+            return True  # a word held is it with one added ("Koreans" for "Korea")
+        if len(word) < 5:
+            return False
         edits = 1 if len(word) <= 7 else 2
         for n in range(len(word) - edits, len(word) + edits + 1):
             if any(within_edits(word, held, edits) for held in self._by_start.get((word[0], n), ())):

@@ -137,10 +137,12 @@ class WordEvidence:
         from qa.query.conversation import function_word
 
         frequency = dict(zip(own.tokens, own.frequencies, strict=True))
-        for name in name_heads(own.text):
+        for name in name_heads(own.text, lambda word: bool(self._tokens(word)) and not function_word(word)):
             tokens = self._tokens(name)
-            if function_word(name) or not tokens or any(frequency.get(t, 1) > 0 for t in tokens):
-                continue  # a function word, a stop word, or a word the corpus uses
+            # The corpus's word counts are of stems: "Manning" counts as "man", so a stemmed name is
+            # looked for in the article only.
+            if tokens == self._words(name) and any(frequency.get(t, 1) > 0 for t in tokens):
+                continue  # a word the corpus uses
             if not self._article_forms(source).near(name):
                 return True
         return False

@@ -49,7 +49,8 @@ FORMAT_VERSION = 7
 # website – https://..." does not). 25: a byline's numeric stamp in day-first order too ("| 18.11.19").
 # 26: a labelled link's label is the outlet only when it names the address's site ("Read More
 # https://...", "Link To KLOOK Website" do not); arrows and shapes at a line's end are no emoji.
-INGEST_VERSION = 26
+# 27: ... its site's own name, before the public suffix ("El País" elpais.com, "BBC News" bbc.co.uk).
+INGEST_VERSION = 27
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -621,6 +621,9 @@ def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str
         ("Sky News: https://news.sky.com/story/1", "Sky News"),
         ("The Verge https://www.theverge.com/2019/11/20/x", "The Verge"),
         ("CNN.com – http://edition.cnn.com/2019", "CNN.com"),
+        ("El País – https://elpais.com/espana/", "El País"),
+        ("Westbrook Gazette https://www.westbrook-gazette.com/x", "Westbrook Gazette"),
+        ("Video: https://video.foxnews.com/v/1", None),  # a subdomain is not the site's name
     ],
 )
 def test_a_labelled_links_label_is_the_outlet_only_when_it_reads_as_a_sites_name(line: str, outlet: str | None) -> None:

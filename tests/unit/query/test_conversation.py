@@ -155,6 +155,7 @@ def test_names_are_capitalised_words_after_the_first_without_possessives() -> No
     assert own_names("What did Mr. Mensah say?") == ["Mensah"], "an honorific is no name"
     assert names_in("What was the Americans' record?", "The American team lost.")
     assert not names_in("What is the capital of France?", "Police arrested a man in Addison.")
+    assert names_in("And what did Muller say about teachers?", "Mayor Helen Müller said no."), "accents fold"
 
 
 def test_an_off_topic_follow_up_still_abstains(engine: Engine) -> None:
