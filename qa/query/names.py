@@ -2,8 +2,8 @@
 unknown-name factor, qa/query/word_evidence.py).
 
 A name is a run of capitalised words after the question's first ("What did Mayor Helen Müller say?":
-"Mayor Helen Müller"), judged by its last word that is no function word, the surname or head
-("Timothy Cook" where the article says "Tim Cook"; "Theresa May": "Theresa"). Titles and company
+"Mayor Helen Müller"), judged by its last word that is no stop word, the surname or head
+("Timothy Cook" where the article says "Tim Cook"). Titles and company
 forms ("Mr", "Jr.", "Ltd", "FC") are no part of a name. A question in Title Case or capitals ("How
 Much Did The New Laptop Cost?") names nothing by its capitals.
 
@@ -77,7 +77,7 @@ def name_runs(question: str) -> list[list[str]]:
 
 def name_heads(question: str, counts: Callable[[str], bool] | None = None) -> list[str]:
     """The last word of each name the question brings that counts (by default: that is no English
-    function word): a surname, a compound's head ("Theresa May": "Theresa" where "may" is a stop word)."""
+    stop word): a surname, a compound's head ("Smith" of "Smith And Will", "will" being one)."""
     if counts is None:
         from qa.ingest.boilerplate import english_stop_words
 
