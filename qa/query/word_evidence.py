@@ -44,6 +44,7 @@ from qa.query.names import ArticleForms, name_heads
 _lock = threading.Lock()
 _CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
 UNKNOWN_NAME = 0.7  # the confidence's factor for a name the corpus uses in no form (bench/abstention.py)
+ENGLISH_SHARE = 0.6  # of a lower-case question's words, for its unknown words to stand in for names
 
 
 @functools.lru_cache(maxsize=65536)
@@ -54,6 +55,13 @@ def lemma(word: str) -> str:
     with _lock:  # simplemma loads its English dictionary on the first call
         out: str = simplemma.lemmatize(word, lang="en")
     return out
+
+
+def _known_word(word: str) -> bool:
+    import simplemma
+
+    with _lock:
+        return bool(simplemma.is_known(word, lang="en"))
 
 
 def preload() -> None:
@@ -137,7 +145,10 @@ class WordEvidence:
         from qa.query.conversation import function_word
 
         frequency = dict(zip(own.tokens, own.frequencies, strict=True))
-        for name in name_heads(own.text, lambda word: bool(self._tokens(word)) and not function_word(word)):
+        names = name_heads(own.text, lambda word: bool(self._tokens(word)) and not function_word(word))
+        if not names and own.text == own.text.lower():
+            names = self._lowercase_names(own.text)
+        for name in names:
             tokens = self._tokens(name)
             # The corpus's word counts are of stems: "Manning" counts as "man", so a stemmed name is
             # looked for in the article only.
@@ -146,6 +157,18 @@ class WordEvidence:
             if not self._article_forms(source).near(name):
                 return True
         return False
+
+    def _lowercase_names(self, text: str) -> list[str]:
+        """A question typed in lower case ("what did okafor write?") shows no names by its capitals: its
+        words of three letters or more that English does not know (simplemma's dictionary) stand in
+        for them, when most of its words are English (another language's words are all unknown)."""
+        from qa.query.conversation import function_word
+
+        words = [w for w in self._words(text) if w.isalpha()]
+        unknown = [w for w in words if not (function_word(w) or _known_word(w))]
+        if len(unknown) > (1 - ENGLISH_SHARE) * len(words):
+            return []
+        return [w for w in unknown if len(w) >= 3]
 
     def _counted(self, text: str, tokens: Sequence[str], known: Any, content_only: bool = False) -> Any:
         """Which of `text`'s BM25 tokens count as evidence: all but the English function words that

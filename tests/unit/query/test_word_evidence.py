@@ -110,7 +110,10 @@ def asked(text: str, unknown: set[str]) -> SimpleNamespace:
         ("How many Victorians are Buddhist?", {"victorian"}, "sky.txt", False),  # Victoria + "ns"
         ("Which hotkey does Kindle for PC set up?", {"kindl"}, "kindle.txt", False),  # glued into Japanese
         ("Which hotkey does Kindle for PC set up?", {"kindl"}, "sky.txt", True),
-        ("what did the premier league say?", {"premier"}, "kindle.txt", False),  # no capitalised name
+        ("what did the premier league say?", {"premier"}, "kindle.txt", False),  # English words, no name
+        ("what did okafor write?", {"okafor"}, "sky.txt", True),  # typed in lower case: unknown to English
+        ("What did okafor write?", {"okafor"}, "sky.txt", False),  # a capital: names only by capitals
+        ("berapa jumlah korban jiwa dalam perang?", {"berapa", "jumlah"}, "sky.txt", False),  # not English
         ("Who is Ruggiero at Sky?", {"ruggiero"}, "sky.txt", True),
     ],
 )
