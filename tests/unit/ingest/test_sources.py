@@ -600,17 +600,7 @@ def test_a_pictures_credit_is_not_the_outlet(tmp_path: Path, credit: str) -> Non
         ("Copyright © 2019, Los Angeles Times | Terms of Service | Privacy Policy", "Los Angeles Times"),
         ("© 2019 KWCH - Powered by Frankly", "KWCH"),  # the web vendor's credit is not the outlet
         ("Copyright © 2002-2019 - Designed by Gray Digital Media - Powered by Clickability", None),
-    ],
-)
-def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str, outlet: str | None) -> None:
-    from qa.ingest.metadata import outlet_from_line
-
-    assert outlet_from_line(line) == outlet
-
-
-@pytest.mark.parametrize(
-    ("line", "outlet"),
-    [
+        # A labelled link's label is the outlet only when it reads as the name of the address's site.
         ("BBC News – https://www.bbc.co.uk/news", "BBC News"),
         ("The Westbrook Gazette: https://westbrook.example/", "The Westbrook Gazette"),
         ("Link to KLOOK website – https://www.klook.com/activity/9596-the-palace/", None),  # a link, no site
@@ -626,7 +616,9 @@ def test_a_copyright_lines_outlet_keeps_neither_the_word_nor_the_years(line: str
         ("Video: https://video.foxnews.com/v/1", None),  # a subdomain is not the site's name
     ],
 )
-def test_a_labelled_links_label_is_the_outlet_only_when_it_reads_as_a_sites_name(line: str, outlet: str | None) -> None:
+def test_a_copyright_line_or_a_labelled_link_names_the_outlet_and_nothing_else(line: str, outlet: str | None) -> None:
+    """A copyright line's outlet keeps neither the word nor the years; a link's label names the
+    outlet only when it is the name of the site the address belongs to."""
     from qa.ingest.metadata import outlet_from_line
 
     assert outlet_from_line(line) == outlet
