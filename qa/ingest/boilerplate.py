@@ -9,12 +9,14 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from qa.stories import CJK
+
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 URL = re.compile(r"\bhttps?://[^\s<>\"'）)\]]+", re.IGNORECASE)
 # Emoji and pictographs a line may end on after its last sentence ("... on KLOOK! 🙂", "below~⬇️"):
 # the sentence still ends there. (Not arrows or shapes such as "↗", "▶": those end a link's label.)
 _SYMBOLS = "\u2600-\u27bf\u2b00-\u2bff\u20e3\u200d\ufe0e\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f"
-TERMINAL = re.compile(rf"(?:[.!?…][\"”’')\]]*|[\"”])[\s{_SYMBOLS}]*$")
+TERMINAL = re.compile(rf"(?:[.!?…。！？][\"”’')\]」』）]*|[\"”」』])[\s{_SYMBOLS}]*$")
 TRAILING_SYMBOLS = re.compile(rf"[\s{_SYMBOLS}]+$")
 
 # Words that make up site chrome: a line made only of these is navigation, not article text.
@@ -228,8 +230,18 @@ def english_stop_words() -> frozenset[str]:
     return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
 
 
+_CJK_LETTER = re.compile(f"[{CJK}]")
+_CJK_PIECE = re.compile(f"[{CJK}]{{1,2}}|[^{CJK}]+")
+
+
 def word_list(line: str) -> list[str]:
-    return WORD.findall(line)
+    """The words of a line. Chinese and Japanese put no spaces between words: a run of their letters
+    counts one word per two characters, as `running_text` counts them (a paragraph of Chinese was
+    three "words", so no line of a Chinese or Japanese text read as prose and the file was skipped)."""
+    words = WORD.findall(line)
+    if not _CJK_LETTER.search(line):
+        return words
+    return [piece for w in words for piece in (_CJK_PIECE.findall(w) if _CJK_LETTER.search(w) else (w,))]
 
 
 # Japanese is written in three scripts at once: one writing system, not three.

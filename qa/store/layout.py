@@ -50,7 +50,9 @@ FORMAT_VERSION = 7
 # 26: a labelled link's label is the outlet only when it names the address's site ("Read More
 # https://...", "Link To KLOOK Website" do not); arrows and shapes at a line's end are no emoji.
 # 27: ... its site's own name, before the public suffix ("El País" elpais.com, "BBC News" bbc.co.uk).
-INGEST_VERSION = 27
+# 28: Chinese and Japanese text counts a word per two characters and ends sentences with 。！？ (such
+# files had no line of prose and were skipped as "no article text").
+INGEST_VERSION = 28
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

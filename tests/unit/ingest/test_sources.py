@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import CorpusError, UnreadableFileError
-from qa.ingest.boilerplate import chrome_reason, dominant_script
+from qa.ingest.boilerplate import chrome_reason, dominant_script, word_list
 from qa.ingest.decode import decode
 from qa.ingest.document import Document
 from qa.ingest.files import document_of, read_document
@@ -1205,3 +1205,42 @@ def test_a_printed_page_s_title_is_its_headline_and_the_site_its_outlet() -> Non
     assert headline_and_site(subtitled, None, None, text) == (subtitled, None)
     longer = "Harbour reopens | The Quendor Courier"  # its headline only begins the printed one
     assert headline_and_site(longer, None, None, "Harbour reopens after two years\n") == (longer, None)
+
+
+# Chinese and Japanese put no spaces between words: a paragraph was three "words" to the line rules,
+# so no line read as prose and such a file was skipped as "no article text".
+CJK_ARTICLES = {
+    "metro.txt": (
+        "云州地铁5号线今日开通 全长32.6公里设站21座\n\n"
+        "本报讯 11月18日上午9时，云州市地铁5号线正式开通运营。该线路北起青禾站，南至江湾码头站，全长32.6公里，"
+        "共设车站21座，其中换乘站6座。\n\n"
+        "云州轨道交通集团总经理罗建平在开通仪式上表示，5号线总投资约248亿元，从2019年3月开工建设，历时五年多完工。\n\n"
+        "票价方面，5号线继续执行现行的里程计价标准，起步价2元，全程最高票价7元。\n"
+    ),
+    "typhoon.txt": (
+        "台風14号が南浜県に上陸 住宅320棟が浸水、5万世帯で停電\n\n"
+        "大型で強い台風14号は8月29日午前4時ごろ、南浜県潮見市付近に上陸した。気象台によると、上陸時の中心気圧は"
+        "950ヘクトパスカル、最大風速は40メートルだった。\n\n"
+        "県内では28日夜から雨が強まり、山間部の千草町では29日朝までの24時間降水量が412ミリに達し、観測史上最多を記録した。\n\n"
+        "県災害対策本部のまとめでは、29日正午までに床上・床下合わせて住宅320棟が浸水した。\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CJK_ARTICLES))
+def test_a_chinese_or_japanese_article_is_read_with_its_headline_and_every_paragraph(tmp_path: Path, name: str) -> None:
+    text = CJK_ARTICLES[name]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    doc = read_document(path, tmp_path)  # raised "has no article text" before
+    headline, *paragraphs = [p for p in text.split("\n") if p]
+    assert doc.title == headline
+    for paragraph in paragraphs:
+        assert_kept(doc, paragraph)
+
+
+def test_words_of_chinese_and_japanese_count_two_characters_each() -> None:
+    pieces = ["云州", "地铁", "5", "号线", "今日", "开通", "hello-world"]
+    assert word_list("云州地铁5号线今日开通 hello-world") == pieces
+    assert len(word_list("大型で強い台風14号は8月29日午前4時ごろ、南浜県潮見市付近に上陸した。")) >= 15
+    assert word_list("Exports rose, the ministry said.") == ["Exports", "rose", "the", "ministry", "said"]
