@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short cv bench clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short eval-cjk cv bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,7 @@ eval: install
 	$(MAKE) --no-print-directory eval-news
 	$(MAKE) --no-print-directory eval-conversations
 	$(MAKE) --no-print-directory eval-short
+	$(MAKE) --no-print-directory eval-cjk
 
 eval-news: install
 	$(PY) bench/news_corpus.py >/dev/null
@@ -106,6 +107,10 @@ eval-short: install
 	$(PY) bench/news_corpus.py >/dev/null
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --questions bench/short-questions.jsonl
+
+## Chinese, Japanese and Korean: 12 made-up news articles (bench/cjk) and 57 questions in their languages
+eval-cjk: install
+	$(QA) eval --corpus cjk=bench/cjk --questions bench/cjk-questions.jsonl
 
 ## follow-up questions: each turn of bench/conversations.jsonl (and of the held-out set) with its conversation and alone
 eval-conversations: install

@@ -4,7 +4,8 @@ reader's own words (no run of five words copied from the article), ids unique.
     .venv/bin/python bench/check_set.py bench/news-questions.jsonl [more.jsonl ...]
 
 Sources are named as `qa eval --corpus NAME=DIR` stages them: `seeds/<file>` (this repo's seeds/) and
-`news-pages/<id>.txt` (../shared/benchmarks/news-pages/text, the whole page as text). For a news page
+`news-pages/<id>.txt` (../shared/benchmarks/news-pages/text, the whole page as text) and `cjk/<file>`
+(bench/cjk, made-up news in Chinese, Japanese and Korean). For a news page
 the answer must also be in the page's gold article body, so that it is article text, not a menu.
 Exits 1 and prints one line per problem.
 """
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from qa.eval_conversations import CONVERSATION_KINDS  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "benchmarks" / "news-pages"
-CORPORA = {"seeds": ROOT / "seeds", "news-pages": NEWS / "text"}
+CORPORA = {"seeds": ROOT / "seeds", "news-pages": NEWS / "text", "cjk": ROOT / "bench" / "cjk"}
 KINDS = {"who", "what", "when", "where", "why", "how", "how-many", "which", "two-sentence", "unanswerable"}
 KINDS |= set(CONVERSATION_KINDS)  # the turns of bench/conversations*.jsonl
 KINDS |= {"rare-name", "absent-name", "off-topic", "foreign"}  # bench/short-questions.jsonl

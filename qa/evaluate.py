@@ -17,6 +17,7 @@ from typing import Any
 
 from qa.errors import UsageError
 from qa.ingest.decode import read_utf8
+from qa.stories import CJK
 
 # `qa eval` asks for as many citations as a reader gets (Settings.k, QA_K; 5 by default), because the
 # citations themselves depend on k: more of them merge more hits into the first excerpt and late
@@ -33,13 +34,27 @@ def fold(text: str) -> str:
 
 def contains_answer(text: str, answers: list[str]) -> bool:
     """Whether `text` holds one of the gold `answers` as whole words (case, quotes and white space
-    folded): the gold "P" is not found in "Polynomial", nor "5" in "15"."""
+    folded): the gold "P" is not found in "Polynomial", nor "5" in "15". Next to Chinese, Japanese
+    or Korean letters any edge is a word's ("21座" in "共设车站21座", "가람시" in "가람시에")."""
     t = fold(text)
     for a in answers:
         fa = fold(a)
-        if fa and re.search(r"(?<!\w)" + re.escape(fa) + r"(?!\w)", t):
+        if fa and re.search(_edge(fa[0], _NOT_AFTER) + re.escape(fa) + _edge(fa[-1], _NOT_BEFORE), t):
             return True
     return False
+
+
+# Letters whose words have no edge the answer must stop at: Chinese and Japanese (no spaces), Korean
+# (its words carry their particles: "가람시" in "가람시에").
+_GLUED = CJK + "\uac00-\ud7af"
+# A word character of a script whose words stand apart, before or after the answer.
+_NOT_AFTER = rf"(?<![^\W{_GLUED}])"
+_NOT_BEFORE = rf"(?![^\W{_GLUED}])"
+
+
+def _edge(ch: str, look: str) -> str:
+    """The boundary an answer's first or last character needs: none for a CJK letter."""
+    return "" if re.match(f"[{_GLUED}]", ch) else look
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from qa.config import Settings
 from qa.errors import IndexInvalidError, IndexMissingError
 from qa.ingest import article_lines
 from qa.store.layout import FORMAT_VERSION, INGEST_VERSION, check_manifest, generation_dir, read_manifest
+from qa.store.lexical import TOKENS_VERSION
 from qa.store.shards import check_sharded, is_sharded
 
 
@@ -20,6 +21,7 @@ def settings_key(settings: Settings, dimension: int) -> dict[str, Any]:
         "model": {"name": settings.model_name, "dimension": dimension, "backend": settings.backend},
         "chunking": settings.chunking(),
         "passage_vectors": settings.passage_vectors,
+        "bm25_tokens": TOKENS_VERSION,
     }
 
 

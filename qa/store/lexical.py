@@ -20,12 +20,33 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from qa.stories import CJK
+
 if TYPE_CHECKING:
     import numpy as np
 
 # bm25s's own default pattern, minus the underscore (as in "\w"), so "20x10" and "98.3" stay tokens.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 _WORD = re.compile(TOKEN_PATTERN)
+# Chinese and Japanese put no spaces between words, so to the pattern above a run of their letters is
+# one word: a whole clause, which no question repeats. As Lucene's CJK analyzer does, each such run
+# is indexed and asked as its overlapping pairs of characters ("東京都庁" -> 東京 京都 都庁), and a
+# single character beside other letters stands apart (then too short to be a token). Korean too: its
+# words carry their particles ("이도현의", "이도현이"), which pairs see past (bench/cjk-questions.jsonl).
+_CJK_RUN = re.compile(f"[{CJK}\uac00-\ud7af]+")
+# What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs.
+TOKENS_VERSION = 2
+
+
+def cjk_pairs(text: str) -> str:
+    """`text` with every run of Chinese, Japanese or Korean letters written as its overlapping
+    character pairs, space-separated (other text as it is)."""
+
+    def pairs(m: re.Match[str]) -> str:
+        run = m.group(0)
+        return f" {' '.join(run[i : i + 2] for i in range(len(run) - 1)) or run} "
+
+    return _CJK_RUN.sub(pairs, text)
 EMPTY_MARKER = "empty.json"
 
 
@@ -105,6 +126,7 @@ def tokenize(texts: Iterable[str], *, stem: bool = True) -> Any:
     lengths: list[int] = []
     batches = iter(texts)
     while batch := list(islice(batches, TOKENIZE_BATCH)):
+        batch = [cjk_pairs(t) for t in batch]
         part = bm25s.tokenize(batch, token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, show_progress=False)
         words = sorted(part.vocab, key=part.vocab.__getitem__)  # bm25s numbers a batch's words 0..n-1
         to_number = np.array([number.setdefault(w, len(number)) for w in words], dtype=np.int64)
@@ -287,7 +309,12 @@ class Lexical:
         import bm25s
 
         out = bm25s.tokenize(
-            [text], token_pattern=TOKEN_PATTERN, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+            [cjk_pairs(text)],
+            token_pattern=TOKEN_PATTERN,
+            stopwords="en",
+            stemmer=stemmer,
+            return_ids=False,
+            show_progress=False,
         )
         return list(out[0]) if out else []
 
@@ -347,4 +374,6 @@ class Lexical:
 
 def describe() -> dict[str, Any]:
     """The BM25 indexes' entry in the manifest."""
-    return {"lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en"}}
+    return {
+        "lexical": {"library": "bm25s", "stemmer": "snowball english", "stopwords": "en", "cjk": "character pairs"}
+    }

@@ -118,6 +118,7 @@ def test_eval_over_two_named_corpora_reports_folds(tmp_path: Path, monkeypatch: 
         "conversations-user.jsonl",
         "conversations-long.jsonl",
         "short-questions.jsonl",
+        "cjk-questions.jsonl",
     ],
 )
 def test_the_committed_question_sets_pass_their_checks(name: str) -> None:

@@ -186,6 +186,16 @@ def test_contains_answer_matches_whole_words_only() -> None:
     assert contains_answer("Deal worth £71.6million.", ["£71.6million"])
 
 
+def test_contains_answer_finds_answers_inside_chinese_japanese_and_korean_words() -> None:
+    """Those scripts put no spaces between words (Korean words carry particles): next to their letters
+    any edge is a word's. A Latin or digit edge still needs a boundary."""
+    assert contains_answer("共设车站21座，其中换乘站6座。", ["21座"]), "no CJK answer was ever found"
+    assert contains_answer("가람시에 있는 공장", ["가람시"]), "a Korean word with its particle"
+    assert contains_answer("潮見市の市長は高田氏。", ["高田"])
+    assert not contains_answer("共设车站121座", ["21座"]), "'21' inside '121'"
+    assert not contains_answer("the 5G network", ["5"])
+
+
 def test_contains_answer_is_false_for_a_missing_or_empty_answer() -> None:
     text = "The bridge spans 480 metres."
     assert not contains_answer(text, ["520 metres"]), "an answer not in the text was found"

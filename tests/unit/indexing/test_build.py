@@ -418,6 +418,20 @@ def test_changing_chunk_settings_rebuilds_every_file(seeds_copy: Path, built: Pa
     assert again.encoded == 0
 
 
+def test_an_index_whose_bm25_tokens_were_made_otherwise_is_rebuilt(
+    seeds_copy: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions are tokenised as the code does now: an index of other tokens (before Chinese runs were
+    read as character pairs) would match none of their words, so it is built again."""
+    from qa.indexing import plan
+
+    monkeypatch.setattr(plan, "TOKENS_VERSION", plan.TOKENS_VERSION + 1)
+    report = build(seeds_copy, built, FakeEmbedder())
+    assert not report.up_to_date
+    assert sorted(report.added) == sorted(p.name for p in seeds_copy.iterdir())
+    assert manifest_of(built)["bm25_tokens"] == plan.TOKENS_VERSION
+
+
 def test_damaged_previous_index_is_rebuilt_in_full(seeds_copy: Path, built: Path) -> None:
     faiss_file = live_generation(built) / FAISS_FILE
     faiss_file.write_bytes(faiss_file.read_bytes()[:-10])

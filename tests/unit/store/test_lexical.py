@@ -214,3 +214,35 @@ def test_frequencies_count_the_passages_that_use_each_word(lexical: Lexical) -> 
     counted = [sum(t in lexical.tokens(p) for p in PASSAGES) for t in tokens]
     assert lexical.frequencies(tokens).tolist() == counted == [4, 1, 3, 0, 4]
     assert Lexical.build([]).frequencies(tokens).tolist() == [0] * len(tokens), "an empty corpus uses no word"
+
+
+def test_chinese_japanese_and_korean_runs_are_read_as_overlapping_character_pairs() -> None:
+    assert lexicon.cjk_pairs("東京都庁") == " 東京 京都 都庁 "
+    assert lexicon.cjk_pairs("iPhone版 2024年 port") == "iPhone 版  2024 年  port"  # a lone character stands apart
+    assert lexicon.cjk_pairs("The port reopened.") == "The port reopened.", "other text is left as it is"
+    tokens = Lexical.tokenizer().tokens("云州地铁5号线一共有多少个车站？")
+    assert tokens[:4] == ["云州", "州地", "地铁", "5"] and "车站" in tokens
+
+
+# Without pairs, a run of Chinese between punctuation was one token, which no question repeats, and a
+# Korean word carried its particle ("이도현의" against "이도현이"): BM25 found nothing.
+CJK_PASSAGES = [
+    "本报讯，云州市地铁5号线正式开通运营，共设车站21座。",
+    "西江大学的研究团队在碧澜湖发现一种新的淡水虾。",
+    "이도현이 20일 열린 마라톤에서 2시간 7분 15초로 우승했다.",
+    "한솔시는 내년 3월부터 시내버스를 무료로 운영한다.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("云州地铁一共有多少个车站？", 0),
+        ("碧澜湖发现了什么？", 1),
+        ("이도현의 마라톤 기록은?", 2),
+        ("한솔시 버스는 언제부터 무료인가요?", 3),
+    ],
+)
+def test_bm25_finds_chinese_and_korean_passages_by_the_words_a_question_shares(question: str, passage: int) -> None:
+    scores = Lexical.build(CJK_PASSAGES).scores(question)
+    assert int(np.argmax(scores)) == passage and scores[passage] > 0
