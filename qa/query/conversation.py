@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -147,6 +148,28 @@ def thread_start(earlier: Sequence[str]) -> int | None:
         if starts_thread(earlier[i]):
             return i
     return None
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Where a follow-up's conversation may have changed subject (`thread_start`): that question, the
+    words carried from it on, and those of the other earlier questions (if it named nothing the
+    corpus holds, it changed nothing: "Who scored their equaliser?" after "Who did Harbour City beat?",
+    then "What is the capital of Australia?", refused)."""
+
+    start: str
+    words: list[str]
+    others: list[str]
+
+
+def thread_of(question: str, earlier: Sequence[str]) -> Thread | None:
+    """The `Thread` of a follow-up `question` after `earlier` (None when no earlier question may
+    start one)."""
+    i = thread_start(earlier)
+    if i is None:
+        return None
+    others = [*earlier[:i], *earlier[i + 1 :]]
+    return Thread(earlier[i], carried_terms(question, earlier[i:]), carried_terms(question, others))
 
 
 def carried_terms(question: str, history: Sequence[str]) -> list[str]:

@@ -149,8 +149,7 @@ class Engine:
             doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
         terms = conversation.carried_terms(q, earlier) if earlier else []
         carried_query = conversation.search_text(q, terms)
-        start = conversation.thread_start(earlier) if terms else None
-        thread = None if start is None else (earlier[start], conversation.carried_terms(q, earlier[start:]))
+        thread = conversation.thread_of(q, earlier) if terms else None
         qv_ready: Future[np.ndarray] = Future()
         side = self._side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready, thread) if terms else None
         try:  # the question's token states too, from the same run, when late interaction may read it
@@ -271,31 +270,30 @@ class Engine:
                 yield hit
 
     def _carried(
-        self,
-        carried_query: str,
-        doc_mask: np.ndarray | None,
-        q: str,
-        qv_ready: Future[np.ndarray],
-        thread: tuple[str, list[str]] | None = None,
+        self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray],
+        thread: conversation.Thread | None = None,
     ) -> Carried:
         """A follow-up's carried search (run beside the question's own, see `Engine._side_pool`), and the
         question's own search inside the article the carried search found (used if the carried
         search wins): carried words find the conversation's article, the question's own words the
-        passage in it (carried words would pull back to the earlier answer's passage). `thread`: the
-        question that may have started the conversation's last thread and the words carried from it
-        on (conversation.thread_start), searched instead when the article all the earlier words lead
-        to does not name what that question names."""
+        passage in it (carried words would pull back to the earlier answer's passage). `thread`: where
+        the conversation's last thread may start (conversation.thread_of): its words searched instead
+        when the article all the earlier words lead to does not name what its first question names,
+        and the other questions' words when no article it leads to does either (a stray question)."""
         import numpy as np
 
-        # The int8 copy (Engine.__init__): with the carried search no longer the longer of the two, a
-        # follow-up costs 1.16-1.26x a question asked alone instead of 1.34x (SQuAD questions, 2
-        # cores), and its answers are those of the full model within one turn of bench/conversations.jsonl.
-        cv, states = encode_one(self._carried_embedder, carried_query, self._reads_late())
-        carried = self._score(carried_query, cv, doc_mask)
-        if thread is not None and thread[1] and not conversation.names_in(thread[0], self._best_article(carried)):
-            carried_query = conversation.search_text(q, thread[1])
-            cv, states = encode_one(self._carried_embedder, carried_query, self._reads_late())
-            carried = self._score(carried_query, cv, doc_mask)
+        def search(text: str) -> tuple[Scored, Any]:
+            # The int8 copy (Engine.__init__): a follow-up costs 1.16-1.26x a question asked alone, not
+            # 1.34x (SQuAD, 2 cores); answers within one turn of bench/conversations.jsonl's.
+            v, st = encode_one(self._carried_embedder, text, self._reads_late())
+            return self._score(text, v, doc_mask), st
+
+        carried, states = search(carried_query)
+        if thread is not None and thread.words and not conversation.names_in(thread.start, self._best_article(carried)):
+            carried, states = search(conversation.search_text(q, thread.words))
+            if thread.others and not conversation.names_in(thread.start, self._best_article(carried)):
+                # Nor does this one: a question off the corpus ("What is the capital of Australia?")
+                carried, states = search(conversation.search_text(q, thread.others))
         best = _best_passage(carried)
         if not conversation.WITHIN_ARTICLE or best is None:
             return carried, None, states

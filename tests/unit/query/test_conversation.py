@@ -21,6 +21,7 @@ from qa.query.conversation import (
     own_names,
     search_text,
     starts_thread,
+    thread_of,
     thread_start,
 )
 from qa.query.engine import Engine
@@ -74,6 +75,20 @@ def test_a_follow_up_carries_no_words_from_before_a_change_of_subject(engine: En
     # The same question naming something the conversation's article names goes on with the thread.
     follow = engine.ask(FOLLOW_UP, 3, history=["What did Sergey Kislyak tell TASS?", "Did Putin agree?"])
     assert "TASS" in follow.query and follow.citations[0].source.startswith("002_"), follow.query
+
+
+def test_a_question_off_the_corpus_does_not_change_the_conversations_subject(engine: Engine, corpus: Path) -> None:
+    """A question naming what no article names ("What is the capital of Australia?", refused) starts
+    no new subject: the follow-up after it goes on with the conversation before it (a new user's "Who
+    scored their equaliser?" was searched with "capital Australia" alone, and refused)."""
+    history = ["What did Sergey Kislyak tell TASS?", "What is the capital of Australia?"]
+    thread = thread_of(FOLLOW_UP, history)
+    assert thread is not None and thread.start == history[1]
+    assert thread.words == ["capital", "Australia"] and "TASS" in thread.others and "Australia" not in thread.others
+    answer = engine.ask(FOLLOW_UP, 3, history=history)
+    assert "TASS" in answer.query and "Australia" not in answer.query, answer.query
+    assert answer.citations[0].source.startswith("002_"), "Kislyak's article"
+    check_answer(answer, corpus, 3)
 
 
 @pytest.mark.parametrize("bad", ["one string", [1, 2], {"q": 1}, 7])
