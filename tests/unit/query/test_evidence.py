@@ -206,6 +206,14 @@ def test_number_cue_reads_whole_numbers():
     assert not cue.offers("It happened in 2019.")
 
 
+@pytest.mark.parametrize("word", ["thirteen", "nineteen", "sixteen", "sixty", "ninety", "seventy"])
+def test_number_cue_reads_every_number_word(word: str) -> None:
+    """Written-out numbers are common in news copy ("the captain is nineteen"): a new user found
+    thirteen to nineteen and sixty to ninety missing."""
+    assert cues.Cue("How old is the captain?").offers(f"The captain is {word}.")
+    assert not cues.Cue("How old is the captain?").offers("The captain is a teenager.")
+
+
 def _sentences(text: str, *parts: str) -> Any:
     import numpy as np
 
