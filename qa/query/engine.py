@@ -273,13 +273,11 @@ class Engine:
         self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray],
         thread: conversation.Thread | None = None,
     ) -> Carried:
-        """A follow-up's carried search (run beside the question's own, see `Engine._side_pool`), and the
-        question's own search inside the article the carried search found (used if the carried
-        search wins): carried words find the conversation's article, the question's own words the
-        passage in it (carried words would pull back to the earlier answer's passage). `thread`: where
-        the conversation's last thread may start (conversation.thread_of): its words searched instead
-        when the article all the earlier words lead to does not name what its first question names,
-        and the other questions' words when no article it leads to does either (a stray question)."""
+        """A follow-up's carried search (beside the question's own, `Engine._side_pool`), and the question's
+        own search inside the article it found (used if it wins): carried words find the conversation's
+        article, its own words the passage (carried ones would pull back to the earlier answer's).
+        `thread` (conversation.thread_of): its words searched when that article does not name what its
+        first question names, the others' words when that question names nothing the corpus uses."""
         import numpy as np
 
         def search(text: str) -> tuple[Scored, Any]:
@@ -291,9 +289,9 @@ class Engine:
         carried, states = search(carried_query)
         if thread is not None and thread.words and not conversation.names_in(thread.start, self._best_article(carried)):
             carried, states = search(conversation.search_text(q, thread.words))
-            if thread.others and not conversation.names_in(thread.start, self._best_article(carried)):
-                # Nor does this one: a question off the corpus ("What is the capital of Australia?")
-                carried, states = search(conversation.search_text(q, thread.others))
+            source = self._best_source(carried)
+            if thread.others and source and self._word_evidence.names_nothing_used(thread.start, carried, source):
+                carried, states = search(conversation.search_text(q, thread.others))  # it was off the corpus
         best = _best_passage(carried)
         if not conversation.WITHIN_ARTICLE or best is None:
             return carried, None, states
@@ -301,10 +299,14 @@ class Engine:
         within[int(self.data.chunk_doc[best])] = True
         return carried, self._score(q, qv_ready.result(), within), states
 
-    def _best_article(self, scored: Scored) -> str:
-        """The text of the article holding `scored`'s best passage ("" if it has none)."""
+    def _best_source(self, scored: Scored) -> str:
+        """The article holding `scored`'s best passage ("" if it has none)."""
         best = _best_passage(scored)
-        return "" if best is None else str(self.data.documents[self.data.chunks.place(best).source].text)
+        return "" if best is None else self.data.chunks.place(best).source
+
+    def _best_article(self, scored: Scored) -> str:
+        source = self._best_source(scored)
+        return str(self.data.documents[source].text) if source else ""
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.

@@ -142,21 +142,33 @@ class WordEvidence:
         """Whether the question (`own`: its search, with `text`, `tokens` and their passage
         `frequencies`) brings a name the corpus uses in no form: no passage holds any of its BM25
         tokens, and article `source` (the first cited) holds no near form of it (module docstring)."""
-        from qa.query.conversation import function_word
-
-        frequency = dict(zip(own.tokens, own.frequencies, strict=True))
-        names = name_heads(own.text, lambda word: bool(self._tokens(word)) and not function_word(word))
+        names = self._names(own.text)
         if not names and own.text == own.text.lower():
             names = self._lowercase_names(own.text)
-        for name in names:
-            tokens = self._tokens(name)
-            # The corpus's word counts are of stems: "Manning" counts as "man", so a stemmed name is
-            # looked for in the article only.
-            if tokens == self._words(name) and any(frequency.get(t, 1) > 0 for t in tokens):
-                continue  # a word the corpus uses
-            if not self._article_forms(source).near(name):
-                return True
-        return False
+        return any(self._unused(name, own, source) for name in names)
+
+    def names_nothing_used(self, text: str, searched: Any, source: str) -> bool:
+        """Whether `text` (an earlier question of a conversation) names something, and nothing it names
+        is used in any form, as `unknown_name` judges a name (`searched`: a search whose text holds
+        those names, for their passage frequencies; `source`: the article it leads to): a question
+        off the corpus ("What is the capital of Australia?"), not a misspelt or fuller name
+        ("Zelenskyy", "Joe Biden" where the article says "Zelensky", "Biden")."""
+        names = self._names(text)
+        return bool(names) and all(self._unused(name, searched, source) for name in names)
+
+    def _names(self, text: str) -> list[str]:
+        from qa.query.conversation import function_word
+
+        return name_heads(text, lambda word: bool(self._tokens(word)) and not function_word(word))
+
+    def _unused(self, name: str, searched: Any, source: str) -> bool:
+        frequency = dict(zip(searched.tokens, searched.frequencies, strict=True))
+        tokens = self._tokens(name)
+        # The corpus's word counts are of stems: "Manning" counts as "man", so a stemmed name is
+        # looked for in the article only.
+        if tokens == self._words(name) and any(frequency.get(t, 1) > 0 for t in tokens):
+            return False  # a word the corpus uses
+        return not self._article_forms(source).near(name)
 
     def _lowercase_names(self, text: str) -> list[str]:
         """A question typed in lower case ("what did okafor write?") shows no names by its capitals: its

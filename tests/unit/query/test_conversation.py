@@ -91,6 +91,17 @@ def test_a_question_off_the_corpus_does_not_change_the_conversations_subject(eng
     check_answer(answer, corpus, 3)
 
 
+
+def test_a_name_written_otherwise_than_its_article_does_still_changes_the_subject(engine: Engine) -> None:
+    """Only a question naming nothing the corpus uses in any form is off it: "Sergei Kislyak" (the
+    article says "Sergey") starts a new subject like "Sergey Kislyak" (a review: "Joe Biden" against an
+    article's "Biden" lost the new subject, and the follow-up was answered from an older one)."""
+    footprints = "Who removed the bronze footprints of Kim Jong-un and Xi Jinping in Dalian?"
+    answer = engine.ask(FOLLOW_UP, 3, history=[footprints, "What did Sergei Kislyak tell TASS?"])
+    assert "Kislyak" in answer.query and "footprints" not in answer.query, answer.query
+    assert answer.citations[0].source.startswith("002_"), "Kislyak's article"
+
+
 @pytest.mark.parametrize("bad", ["one string", [1, 2], {"q": 1}, 7])
 def test_a_history_that_is_not_a_list_of_questions_is_a_usage_error(bad: object) -> None:
     with pytest.raises(UsageError, match="history"):
