@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.ingest.boilerplate import WORD as _WORD
-from qa.ingest.boilerplate import english_stop_words
+from qa.ingest.boilerplate import english_stop_words, word_list
 
 if TYPE_CHECKING:
     import numpy as np
@@ -248,9 +248,10 @@ NEAR_TITLE = 2  # lines (a section label, a standfirst) that may stand between a
 
 
 def _title_words(text: str) -> set[str]:
-    """The words that name things: four letters or more, not English function words."""
+    """The words that name things: four letters or more, not English function words; in Chinese and
+    Japanese, every two characters (`word_list`: a run of them is no one word)."""
     stop = english_stop_words()
-    return {k for k in (w.casefold() for w in _WORD.findall(text)) if len(k) >= 4 and k not in stop}
+    return {k for k in (w.casefold() for w in word_list(text)) if (len(k) >= 4 or _CJK.match(k)) and k not in stop}
 
 
 def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:

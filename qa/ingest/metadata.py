@@ -36,7 +36,7 @@ _DATE_PATTERNS = [
     # Day first with dots ("18.11.2019", as every country that writes dots does); with slashes only
     # when one of the two can only be the day ("21/06/2014", "11/19/2019"): "05/06/2019" is either.
     re.compile(r"(?<![\w.])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d{2})(?!\d)"),
-    re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*년\s*(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[년年]\s*(?P<m>\d{1,2})\s*[월月]\s*(?P<d>\d{1,2})\s*[일日]"),  # CJK
     re.compile(_MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
     re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
 ]

@@ -989,6 +989,11 @@ def test_page_furniture_is_chrome_and_news_that_reads_alike_is_not(line: str, re
         ("By Jane Smith | March 3, 2024", "2024-03-03"),
         ("Source: Reuters | 3 March 2024", "2024-03-03"),
         ("Posted March 3, 2024 · The old harbour of Quendor reopened on Monday, the port authority said.", None),
+        # Chinese and Japanese as Korean: year, month, day (a label before it was read by nothing)
+        ("发布时间：2024年11月18日 10:25", "2024-11-18"),
+        ("更新日期：2024年11月18日", "2024-11-18"),
+        ("2024년 11월 18일", "2024-11-18"),
+        ("2024年8月29日（木）", "2024-08-29"),
     ],
 )
 def test_a_date_line_states_an_absolute_date(line: str, date: str | None) -> None:
