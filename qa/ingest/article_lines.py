@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.ingest.boilerplate import WORD as _WORD
-from qa.ingest.boilerplate import english_stop_words, word_list
+from qa.ingest.boilerplate import english_stop_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,6 +46,7 @@ MODEL_FILE = Path(__file__).with_name("line_model.json")
 _TERMINAL = re.compile(r"(?:[.!?…。！？][\"”’')\]」』]*|[\"”])\s*$")
 _BULLET = re.compile(r"^(?:[*+•·◦▪‣–—»›>-]|o(?=\s)|\d{1,3}[.)])\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SCRIPT_RUN = re.compile(rf"{_CJK.pattern}+|(?:(?!{_CJK.pattern}).)+")  # a word cut where CJK starts or ends
 
 FEATURES = (
     "bias",
@@ -248,10 +249,18 @@ NEAR_TITLE = 2  # lines (a section label, a standfirst) that may stand between a
 
 
 def _title_words(text: str) -> set[str]:
-    """The words that name things: four letters or more, not English function words; in Chinese and
-    Japanese, every two characters (`word_list`: a run of them is no one word)."""
+    """The words that name things: four letters or more, not English function words; of a run of
+    Chinese, Japanese or Korean letters (no one word), its overlapping pairs of characters, which a
+    headline and its lede share wherever the run starts ("ショートカットキー")."""
     stop = english_stop_words()
-    return {k for k in (w.casefold() for w in word_list(text)) if (len(k) >= 4 or _CJK.match(k)) and k not in stop}
+    out: set[str] = set()
+    for word in _WORD.findall(text.casefold()):
+        for part in _SCRIPT_RUN.findall(word):
+            if _CJK.match(part):
+                out.update(part[i : i + 2] for i in range(max(1, len(part) - 1)))
+            elif len(part) >= 4 and part not in stop:
+                out.add(part)
+    return out
 
 
 def headline(lines: list[Line], article: list[Line]) -> tuple[bool, str | None]:

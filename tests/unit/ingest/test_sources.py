@@ -1249,3 +1249,40 @@ def test_words_of_chinese_and_japanese_count_two_characters_each() -> None:
     assert word_list("云州地铁5号线今日开通 hello-world") == pieces
     assert len(word_list("大型で強い台風14号は8月29日午前4時ごろ、南浜県潮見市付近に上陸した。")) >= 15
     assert word_list("Exports rose, the ministry said.") == ["Exports", "rose", "the", "ministry", "said"]
+
+
+JAPANESE_PAGE = """Home ›
+ソフトウェア ›
+ソフトウェア一般 ›
+
+Kindle for PCをCtrl＋Alt＋Kのショートカットキーで立ち上がらなくする方法
+
+2018-08-16
+
+Kindle for PCをCtrl＋Alt＋Kのショートカットキーで立ち上がらなくする方法
+
+Kindle書籍を読む場合は、一般的にスマホやタブレットなどのモバイル端末で読むことが多いと思いますが、\
+何か書籍で調べながらPCで作業する場合はPCで読めると便利です。
+
+そんな用途を考慮してか、Kindleや楽天koboにはデスクトップアプリが用意されています。今回はそのKindle\
+デスクトップアプリのショートカットキーについてです。
+
+さて、このKindle for PC、Amazonがあまり力を入れていないのか操作性などあまりよくありません。設定で変更\
+できる項目も少なく、ショートカットキーの変更もできません。
+
+特に困ったのが、起動ショートカットキーに関する設定。これが非常に困ったもの。
+
+関連記事
+人気記事ランキング
+"""
+
+
+def test_a_japanese_page_keeps_its_headline_and_its_first_paragraph(tmp_path: Path) -> None:
+    """The headline shares its words with the lede as character pairs (a run of kana and kanji is no
+    one word); the lede paragraph reads as prose (it was dropped as a page header)."""
+    doc = write_and_read(tmp_path, "kindle.txt", JAPANESE_PAGE.encode())
+    assert doc.title == "Kindle for PCをCtrl＋Alt＋Kのショートカットキーで立ち上がらなくする方法"
+    assert doc.published == "2018-08-16"
+    assert_kept(doc, "Kindle書籍を読む場合は、一般的にスマホやタブレットなどのモバイル端末で読むことが多い")
+    assert_kept(doc, "特に困ったのが、起動ショートカットキーに関する設定。")
+    assert_excluded(doc, "ソフトウェア一般 ›")
