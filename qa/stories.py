@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-# Words, and each character of Japanese and Chinese text (written without spaces between words).
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and ideographs: no spaces between words
+# Words, and each character of Japanese and Chinese text (written without spaces between words): kana,
+# ideographs and the iteration mark 々 (佐々木, 人々).
+CJK = "\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is 0 modulo this: a quarter, the same ones in every copy
