@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -34,19 +35,26 @@ _WORD = re.compile(TOKEN_PATTERN)
 # single character beside other letters stands apart (then too short to be a token). Korean too: its
 # words carry their particles ("이도현의", "이도현이"), which pairs see past (bench/cjk-questions.jsonl).
 _CJK_RUN = re.compile(f"[{CJK}\uac00-\ud7af]+")
-# What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs.
-TOKENS_VERSION = 2
+# What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
+# 3: full-width forms folded.
+TOKENS_VERSION = 3
+
+
+# Full-width Latin letters and digits ("２０２４", "ＡＩ", common in Japanese news) and half-width
+# katakana read as their usual forms, as Lucene's CJK width filter does: otherwise "2024年" never
+# meets "２０２４年".
+_WIDTHS = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFFA0)}
 
 
 def cjk_pairs(text: str) -> str:
     """`text` with every run of Chinese, Japanese or Korean letters written as its overlapping
-    character pairs, space-separated (other text as it is)."""
+    character pairs, space-separated, full-width and half-width forms folded (other text as it is)."""
 
     def pairs(m: re.Match[str]) -> str:
         run = m.group(0)
         return f" {' '.join(run[i : i + 2] for i in range(len(run) - 1)) or run} "
 
-    return _CJK_RUN.sub(pairs, text)
+    return _CJK_RUN.sub(pairs, text.translate(_WIDTHS))
 EMPTY_MARKER = "empty.json"
 
 
