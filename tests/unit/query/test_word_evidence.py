@@ -44,6 +44,21 @@ def test_irregular_forms_share_a_lemma() -> None:
     assert lemma("eveleth") == "eveleth"
 
 
+def test_a_word_without_latin_letters_is_its_own_lemma_without_a_dictionary_look_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An article's words are looked up once each: a Chinese one's ~200k character pairs took 5 s in
+    the English dictionary, which knows none of them."""
+    import simplemma
+
+    def look_up(word: str, lang: str) -> str:
+        raise AssertionError(f"{word!r} was looked up")
+
+    monkeypatch.setattr(simplemma, "lemmatize", look_up)
+    words = ["云州", "東京", "서울에서", "москва", "2024"]
+    assert [lemma(w) for w in words] == words
+
+
 def test_a_word_held_in_another_form_counts_as_held(evidence: WordEvidence) -> None:
     q = "What did Eveleth write?"
     tokens = Lexical.tokenizer().tokens(q)
