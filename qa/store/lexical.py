@@ -34,10 +34,11 @@ _WORD = re.compile(TOKEN_PATTERN)
 # is indexed and asked as its overlapping pairs of characters ("東京都庁" -> 東京 京都 都庁), and a
 # single character beside other letters stands apart (then too short to be a token). Korean too: its
 # words carry their particles ("이도현의", "이도현이"), which pairs see past (bench/cjk-questions.jsonl).
-_CJK_RUN = re.compile(f"[{CJK}\uac00-\ud7af]+")
+_CJK_LETTER = f"[{CJK}\uac00-\ud7af]"
+_CJK_RUN = re.compile(f"{_CJK_LETTER}+(?:\n{_CJK_LETTER}+)*")  # a run goes on past a hard line wrap
 # What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
-# 3: full-width forms folded.
-TOKENS_VERSION = 3
+# 3: full-width forms folded; 4: a run's pairs go on past a line break.
+TOKENS_VERSION = 4
 
 
 # Full-width Latin letters and digits ("２０２４", "ＡＩ", common in Japanese news) and half-width
@@ -51,7 +52,7 @@ def cjk_pairs(text: str) -> str:
     character pairs, space-separated, full-width and half-width forms folded (other text as it is)."""
 
     def pairs(m: re.Match[str]) -> str:
-        run = m.group(0)
+        run = m.group(0).replace("\n", "")
         return f" {' '.join(run[i : i + 2] for i in range(len(run) - 1)) or run} "
 
     return _CJK_RUN.sub(pairs, text.translate(_WIDTHS))

@@ -221,6 +221,8 @@ def test_chinese_japanese_and_korean_runs_are_read_as_overlapping_character_pair
     assert lexicon.cjk_pairs("iPhone版 2024年 port") == "iPhone 版  2024 年  port"  # a lone character stands apart
     assert lexicon.cjk_pairs("The port reopened.") == "The port reopened.", "other text is left as it is"
     assert lexicon.cjk_pairs("佐々木市長") == " 佐々 々木 木市 市長 ", "the iteration mark is a letter of its run"
+    assert lexicon.cjk_pairs("地铁\n开通") == " 地铁 铁开 开通 ", "a hard-wrapped line goes on"
+    assert lexicon.cjk_pairs("地铁\n\n开通") == " 地铁 \n\n 开通 ", "a paragraph break ends the run"
     assert Lexical.tokenizer().tokens("２０２４年にＡＩ") == Lexical.tokenizer().tokens("2024年にAI"), "full width"
     tokens = Lexical.tokenizer().tokens("云州地铁5号线一共有多少个车站？")
     assert tokens[:4] == ["云州", "州地", "地铁", "5"] and "车站" in tokens
