@@ -32,6 +32,11 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.translate(_QUOTES).casefold()).strip()
 
 
+# Letters an answer may touch: Chinese, Japanese (no spaces), Korean (particles); no other word character.
+_GLUED = CJK + "\uac00-\ud7af"
+_EDGES = (rf"(?<![^\W{_GLUED}])", rf"(?![^\W{_GLUED}])")
+
+
 def contains_answer(text: str, answers: list[str]) -> bool:
     """Whether `text` holds one of the gold `answers` as whole words (case, quotes and white space
     folded): the gold "P" is not found in "Polynomial", nor "5" in "15". Next to Chinese, Japanese
@@ -39,22 +44,10 @@ def contains_answer(text: str, answers: list[str]) -> bool:
     t = fold(text)
     for a in answers:
         fa = fold(a)
-        if fa and re.search(_edge(fa[0], _NOT_AFTER) + re.escape(fa) + _edge(fa[-1], _NOT_BEFORE), t):
+        edges = ["" if re.match(f"[{_GLUED}]", c) else look for c, look in zip((fa[:1], fa[-1:]), _EDGES, strict=True)]
+        if fa and re.search(edges[0] + re.escape(fa) + edges[1], t):
             return True
     return False
-
-
-# Letters whose words have no edge the answer must stop at: Chinese and Japanese (no spaces), Korean
-# (its words carry their particles: "가람시" in "가람시에").
-_GLUED = CJK + "\uac00-\ud7af"
-# A word character of a script whose words stand apart, before or after the answer.
-_NOT_AFTER = rf"(?<![^\W{_GLUED}])"
-_NOT_BEFORE = rf"(?![^\W{_GLUED}])"
-
-
-def _edge(ch: str, look: str) -> str:
-    """The boundary an answer's first or last character needs: none for a CJK letter."""
-    return "" if re.match(f"[{_GLUED}]", ch) else look
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
