@@ -17,7 +17,7 @@ from typing import Any
 
 from qa.errors import UsageError
 from qa.ingest.decode import read_utf8
-from qa.stories import CJK
+from qa.stories import CJK, HANGUL
 
 # `qa eval` asks for as many citations as a reader gets (Settings.k, QA_K; 5 by default), because the
 # citations themselves depend on k: more of them merge more hits into the first excerpt and late
@@ -33,7 +33,7 @@ def fold(text: str) -> str:
 
 
 # Letters an answer may touch: Chinese, Japanese (no spaces), Korean (particles); no other word character.
-_GLUED = CJK + "\uac00-\ud7af"
+_GLUED = CJK + HANGUL
 _EDGES = (rf"(?<![^\W{_GLUED}])", rf"(?![^\W{_GLUED}])")
 
 

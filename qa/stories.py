@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # Words, and each character of Japanese and Chinese text (written without spaces between words): kana,
 # ideographs and the iteration mark 々 (佐々木, 人々).
 CJK = "\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HANGUL = "\uac00-\ud7af"  # Korean syllables: spaces between words, but a word carries its particles
 _WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is 0 modulo this: a quarter, the same ones in every copy

@@ -21,7 +21,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
-from qa.stories import CJK
+from qa.stories import CJK, HANGUL
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +34,7 @@ _WORD = re.compile(TOKEN_PATTERN)
 # is indexed and asked as its overlapping pairs of characters ("東京都庁" -> 東京 京都 都庁), and a
 # single character beside other letters stands apart (then too short to be a token). Korean too: its
 # words carry their particles ("이도현의", "이도현이"), which pairs see past (bench/cjk-questions.jsonl).
-_CJK_LETTER = f"[{CJK}\uac00-\ud7af]"
+_CJK_LETTER = f"[{CJK}{HANGUL}]"
 _CJK_RUN = re.compile(f"{_CJK_LETTER}+(?:\n{_CJK_LETTER}+)*")  # a run goes on past a hard line wrap
 # What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
 # 3: full-width forms folded; 4: a run's pairs go on past a line break.
