@@ -9,27 +9,10 @@ from functools import lru_cache
 
 from qa.ingest.boilerplate import TERMINAL, URL, english_stop_words, word_list
 
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
+_MONTH_NAMES = [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june")]
+_MONTH_NAMES += [("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october")]
+_MONTH_NAMES += [("nov", "november"), ("dec", "december")]
+_MONTHS = {m: i for i, names in enumerate(_MONTH_NAMES, start=1) for m in names}
 _MONTH_RE = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?!\d)"),  # 2019-11-19T12:48Z
@@ -113,6 +96,8 @@ def is_date_line(line: str) -> bool:
         label = None
     if _goes_on(line, end):
         return False
+    if not line[:start].strip() and "年" in line[start:end] and not TERMINAL.search(line):
+        return True  # "2024年11月18日　来源：云州日报": a Chinese or Japanese dateline, a source or time after it
     return bool(label) or len(rest_words) <= 2
 
 

@@ -994,6 +994,9 @@ def test_page_furniture_is_chrome_and_news_that_reads_alike_is_not(line: str, re
         ("更新日期：2024年11月18日", "2024-11-18"),
         ("2024년 11월 18일", "2024-11-18"),
         ("2024年8月29日（木）", "2024-08-29"),
+        ("2024年11月18日　来源：云州日报", "2024-11-18"),  # a dateline with its source after the date
+        ("2024年8月29日　午前9時30分", "2024-08-29"),
+        ("2024年11月18日，云州市地铁5号线正式开通运营。", None),  # a sentence that opens on a date
     ],
 )
 def test_a_date_line_states_an_absolute_date(line: str, date: str | None) -> None:
