@@ -51,7 +51,8 @@ FORMAT_VERSION = 7
 # https://...", "Link To KLOOK Website" do not); arrows and shapes at a line's end are no emoji.
 # 27: ... its site's own name, before the public suffix ("El País" elpais.com, "BBC News" bbc.co.uk).
 # 28: Chinese and Japanese text counts a word per two characters and ends sentences with 。！？ (such
-# files had no line of prose and were skipped as "no article text"); "2024年11月18日" is a date.
+# files had no line of prose and were skipped as "no article text"); "2024年11月18日" is a date, and a
+# short line that opens on it a dateline.
 INGEST_VERSION = 28
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
