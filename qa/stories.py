@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 # ideographs and the iteration mark 々 (佐々木, 人々).
 CJK = "\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HANGUL = "\uac00-\ud7af"  # Korean syllables: spaces between words, but a word carries its particles
+
+
+def char_pairs(run: str) -> list[str]:
+    """A run of letters written without spaces between words ("東京都庁") as its overlapping pairs of
+    characters (東京 京都 都庁), which two texts share wherever a word starts; a lone letter as itself."""
+    return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
 _WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
 SHINGLE = 5
 SAMPLE = 4  # keep the shingles whose hash is 0 modulo this: a quarter, the same ones in every copy

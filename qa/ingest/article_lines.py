@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
+from qa.stories import char_pairs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -257,7 +258,7 @@ def _title_words(text: str) -> set[str]:
     for word in _WORD.findall(text.casefold()):
         for part in _SCRIPT_RUN.findall(word):
             if _CJK.match(part):
-                out.update(part[i : i + 2] for i in range(max(1, len(part) - 1)))
+                out.update(char_pairs(part))
             elif len(part) >= 4 and part not in stop:
                 out.add(part)
     return out

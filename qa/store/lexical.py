@@ -21,7 +21,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
-from qa.stories import CJK, HANGUL
+from qa.stories import CJK, HANGUL, char_pairs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,8 +34,8 @@ _WORD = re.compile(TOKEN_PATTERN)
 # is indexed and asked as its overlapping pairs of characters ("東京都庁" -> 東京 京都 都庁), and a
 # single character beside other letters stands apart (then too short to be a token). Korean too: its
 # words carry their particles ("이도현의", "이도현이"), which pairs see past (bench/cjk-questions.jsonl).
-_CJK_LETTER = f"[{CJK}{HANGUL}]"
-_CJK_RUN = re.compile(f"{_CJK_LETTER}+(?:\n{_CJK_LETTER}+)*")  # a run goes on past a hard line wrap
+_PAIRED = f"[{CJK}{HANGUL}]"
+_CJK_RUN = re.compile(f"{_PAIRED}+(?:\n{_PAIRED}+)*")  # a run goes on past a hard line wrap
 # What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
 # 3: full-width forms folded; 4: a run's pairs go on past a line break.
 TOKENS_VERSION = 4
@@ -53,7 +53,7 @@ def cjk_pairs(text: str) -> str:
 
     def pairs(m: re.Match[str]) -> str:
         run = m.group(0).replace("\n", "")
-        return f" {' '.join(run[i : i + 2] for i in range(len(run) - 1)) or run} "
+        return f" {' '.join(char_pairs(run))} "
 
     return _CJK_RUN.sub(pairs, text.translate(_WIDTHS))
 EMPTY_MARKER = "empty.json"
