@@ -149,7 +149,8 @@ class WordEvidence:
         names = self._names(own.text)
         if not names and own.text == own.text.lower():
             names = self._lowercase_names(own.text)
-        return any(self._unused(name, own, source) for name in names)
+        frequency = dict(zip(own.tokens, own.frequencies, strict=True))
+        return any(self._unused(name, frequency, source) for name in names)
 
     def names_nothing_used(self, text: str, searched: Any, source: str) -> bool:
         """Whether `text` (an earlier question of a conversation) names something, and nothing it names
@@ -158,15 +159,17 @@ class WordEvidence:
         off the corpus ("What is the capital of Australia?"), not a misspelt or fuller name
         ("Zelenskyy", "Joe Biden" where the article says "Zelensky", "Biden")."""
         names = self._names(text)
-        return bool(names) and all(self._unused(name, searched, source) for name in names)
+        frequency = dict(zip(searched.tokens, searched.frequencies, strict=True))
+        return bool(names) and all(self._unused(name, frequency, source) for name in names)
 
     def _names(self, text: str) -> list[str]:
         from qa.query.conversation import function_word
 
         return name_heads(text, lambda word: bool(self._tokens(word)) and not function_word(word))
 
-    def _unused(self, name: str, searched: Any, source: str) -> bool:
-        frequency = dict(zip(searched.tokens, searched.frequencies, strict=True))
+    def _unused(self, name: str, frequency: dict[str, int], source: str) -> bool:
+        """Whether `name` is used in no form: none of its BM25 tokens in any passage (`frequency`: a
+        search's tokens and how many passages use each) and no near form in article `source`."""
         tokens = self._tokens(name)
         # The corpus's word counts are of stems: "Manning" counts as "man", so a stemmed name is
         # looked for in the article only.
