@@ -3,7 +3,8 @@
 The confidence qa abstains on is (closest sentence's cosine) x (share of the question's words the
 corpus uses) x (share of the question's idf weight that the first cited article holds) ** E, times U
 when the question brings a name the corpus uses in no form (qa/query/word_evidence.py,
-`unknown_name`). This script chooses E and U, and the threshold with them, so that answerable
+`unknown_name`), times Y when it names a year no cited article mentions
+(`missing_year`). This script chooses E, U and Y, and the threshold with them, so that answerable
 questions are not refused while questions the corpus does not answer are:
 
 - answerable: the news set (bench/news-questions.jsonl over seeds + the news pages' bodies), the first
@@ -46,7 +47,8 @@ from qa.evaluate import assign_folds, load_questions  # noqa: E402
 
 EXPONENTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NAME_FACTORS = (1.0, 0.8, 0.7, 0.6, 0.5, 0.3)
-SETTINGS = [(e, u) for e in EXPONENTS for u in NAME_FACTORS]
+YEAR_FACTORS = (1.0, 0.7, 0.5, 0.3, 0.1)
+SETTINGS = [(e, u, y) for e in EXPONENTS for u in NAME_FACTORS for y in YEAR_FACTORS]
 # From 0.02: with a factor below 1 the threshold that keeps false abstention at 0.5 % falls below 0.10.
 THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.02, 0.55, 0.01))
 GROUPS = ("news unanswerable", "SQuAD unanswerable", "off-topic")
@@ -59,9 +61,10 @@ def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[di
     them (qa/query/late.py), so the engines here run with it off: the first citation is that one."""
     out = []
     evidence = engine._word_evidence
-    real_shares, real_unknown = evidence.shares, evidence.unknown_name
+    real_shares, real_unknown, real_year = evidence.shares, evidence.unknown_name, evidence.missing_year
     seen: list[float] = []
     unknown: list[bool] = []
+    year: list[bool] = []
 
     def shares(*args: Any, **kwargs: Any) -> tuple[float, float]:
         # The engine's own word shares, the article share recorded and left out of its confidence,
@@ -75,11 +78,17 @@ def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[di
         unknown.append(real_unknown(*args))
         return False
 
+    def missing_year(*args: Any) -> bool:
+        year.append(real_year(*args))
+        return False
+
     evidence.shares, evidence.unknown_name = shares, unknown_name  # type: ignore[method-assign]
+    evidence.missing_year = missing_year  # type: ignore[method-assign]
     try:
         for q in questions:
             seen.clear()
             unknown.clear()
+            year.clear()
             a = engine.ask(q["question"])
             share = seen[-1] if seen else 0.0
             name = bool(unknown and unknown[-1])
@@ -90,20 +99,25 @@ def rows_of(engine: Any, questions: list[dict[str, Any]], group: str) -> list[di
                     "base": a.confidence,
                     "share": share,
                     "unknown": name,
+                    "year": bool(year and year[-1]),
                     "q": q["question"],
                 }
             )
     finally:
         evidence.shares, evidence.unknown_name = real_shares, real_unknown  # type: ignore[method-assign]
+        evidence.missing_year = real_year  # type: ignore[method-assign]
     return out
 
 
-def confidence(r: dict[str, Any], setting: tuple[float, float]) -> float:
-    e, u = setting
-    return float(r["base"] * r["share"] ** e * (u if r["unknown"] else 1.0))
+Setting = tuple[float, float, float]  # E, U, Y
 
 
-def threshold(rows: list[dict[str, Any]], e: tuple[float, float]) -> float:
+def confidence(r: dict[str, Any], setting: Setting) -> float:
+    e, u, y = setting
+    return float(r["base"] * r["share"] ** e * (u if r["unknown"] else 1.0) * (y if r["year"] else 1.0))
+
+
+def threshold(rows: list[dict[str, Any]], e: Setting) -> float:
     conf = [confidence(r, e) for r in rows if r["group"] == "answerable"]
     best = THRESHOLDS[0]
     for t in THRESHOLDS:
@@ -112,7 +126,7 @@ def threshold(rows: list[dict[str, Any]], e: tuple[float, float]) -> float:
     return best
 
 
-def rates(rows: list[dict[str, Any]], e: tuple[float, float], t: float) -> dict[str, float]:
+def rates(rows: list[dict[str, Any]], e: Setting, t: float) -> dict[str, float]:
     out = {}
     for g in ("answerable", *GROUPS):
         conf = [confidence(r, e) for r in rows if r["group"] == g]
@@ -156,7 +170,7 @@ def main() -> None:
 
     counts = ", ".join(f"{g} {sum(r['group'] == g for r in rows)}" for g in ("answerable", *GROUPS))
     print(f"{len(rows)} questions: {counts}")
-    held: dict[tuple[float, float], list[dict[str, float]]] = {st: [] for st in SETTINGS}
+    held: dict[Setting, list[dict[str, float]]] = {st: [] for st in SETTINGS}
     picks = []
     for f in range(FOLDS):
         train = [r for r in rows if r["fold"] != f]
@@ -167,36 +181,36 @@ def main() -> None:
             objective = statistics.fmean(rates(train, st, t)[g] for g in GROUPS)
             scored.append((objective, st, t))
             held[st].append({**rates(test, st, t), "t": t})
-        # Ties go to the smaller E and to the factor nearest 1 (the milder change).
-        objective, st, t = max(scored, key=lambda s: (round(s[0], 9), -s[1][0], s[1][1]))
+        # Ties go to the smaller E and to the factors nearest 1 (the milder change).
+        objective, st, t = max(scored, key=lambda s: (round(s[0], 9), -s[1][0], s[1][1], s[1][2]))
         picks.append((st, t, rates(test, st, t)))
-    print("held-out fold by fold (E, U and threshold picked on the other folds):")
-    print("  fold  E     U     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
-    for f, ((e, u), t, r) in enumerate(picks):
+    print("held-out fold by fold (E, U, Y and threshold picked on the other folds):")
+    print("  fold  E     U     Y     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
+    for f, ((e, u, y), t, r) in enumerate(picks):
         print(
-            f"  {f:<4}  {e:<4}  {u:<4}  {t:<9.2f}  {r['answerable']:<16.3f}  "
+            f"  {f:<4}  {e:<4}  {u:<4}  {y:<4}  {t:<9.2f}  {r['answerable']:<16.3f}  "
             + "  ".join(f"{r[g]:>18.3f}" for g in GROUPS)
         )
     print(
         "  mean of the picks' held-out folds: "
         + ", ".join(f"{g} {statistics.fmean(p[2][g] for p in picks):.3f}" for g in ("answerable", *GROUPS))
     )
-    print("every E and U, held-out means (stdev over folds):")
-    print("  E     U     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
+    print("every E, U and Y, held-out means (stdev over folds):")
+    print("  E     U     Y     threshold  false abstention  " + "  ".join(f"{g:>18}" for g in GROUPS))
     for st in SETTINGS:
         ts = [h["t"] for h in held[st]]
 
-        def m(g: str, st: tuple[float, float] = st) -> str:
+        def m(g: str, st: Setting = st) -> str:
             vals = [h[g] for h in held[st] if not np.isnan(h[g])]
             return f"{statistics.fmean(vals):.3f} ({statistics.pstdev(vals):.3f})"
 
         groups = "  ".join(f"{m(g):>18}" for g in GROUPS)
-        print(f"  {st[0]:<4}  {st[1]:<4}  {min(ts):.2f}-{max(ts):.2f}  {m('answerable'):<16}  {groups}")
+        print(f"  {st[0]:<4}  {st[1]:<4}  {st[2]:<4}  {min(ts):.2f}-{max(ts):.2f}  {m('answerable'):<16}  {groups}")
     print("on all folds (the threshold each setting gets from every question):")
     for st in SETTINGS:
         t = threshold(rows, st)
         print(
-            f"  E {st[0]} U {st[1]}: threshold {t:.2f}, "
+            f"  E {st[0]} U {st[1]} Y {st[2]}: threshold {t:.2f}, "
             + ", ".join(f"{g} {v:.3f}" for g, v in rates(rows, st, t).items())
         )
 

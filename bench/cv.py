@@ -246,9 +246,11 @@ def main() -> int:
         lines.append(f"  best on the whole {name} set: {candidates[whole]} {summarise(results[name][whole])}")
     for c, setting in enumerate(candidates):  # every setting on the whole sets, to see the curve
         figs = {name: summarise(results[name][c]) for name in sets}
-        lines.append(f"  {setting}: " + "; ".join(
-            f"{name} hit@1 {f['hit@1']:.3f} hit@3 {f['hit@3']:.3f} ev@1 {f['evidence@1']:.3f}" for name, f in figs.items()
-        ))
+        shown = (
+            f"{n} hit@1 {f['hit@1']:.3f} hit@3 {f['hit@3']:.3f} ev@1 {f['evidence@1']:.3f}"
+            for n, f in figs.items()
+        )
+        lines.append(f"  {setting}: " + "; ".join(shown))
     counts: dict[str, int] = {}
     for c in picks:
         counts[json.dumps(candidates[c])] = counts.get(json.dumps(candidates[c]), 0) + 1

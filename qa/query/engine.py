@@ -87,7 +87,10 @@ class Engine:
             members.setdefault(self._story[src], []).append(src)
         self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
         # The confidence's word shares (qa/query/word_evidence.py); its lemmatiser loads beside the model.
-        self._word_evidence = WordEvidence(data.tokens, data.lexical.words, lambda s: data.documents[s].text)
+        docs = data.documents
+        self._word_evidence = WordEvidence(
+            data.tokens, data.lexical.words, lambda s: docs[s].text, lambda s: docs[s].published
+        )
         threading.Thread(target=word_evidence.preload, name="qa-lemmas", daemon=True).start()
         self._side: ThreadPoolExecutor | None = None
         self._side_lock = threading.Lock()
@@ -167,8 +170,7 @@ class Engine:
                 own, chosen.searched, citations[0].source, len(chunks), by_searched=chosen.by_searched
             )
             confidence = chosen.cosine * coverage * share**0.5
-            if self._word_evidence.unknown_name(own, citations[0].source):
-                confidence *= word_evidence.UNKNOWN_NAME
+            confidence *= self._word_evidence.factor(own, [c.source for c in citations])  # a name or year missing
         if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
             return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
@@ -301,12 +303,10 @@ class Engine:
 
     def _best_source(self, scored: Scored) -> str:
         """The article holding `scored`'s best passage ("" if it has none)."""
-        best = _best_passage(scored)
-        return "" if best is None else self.data.chunks.place(best).source
+        return "" if (best := _best_passage(scored)) is None else self.data.chunks.place(best).source
 
     def _best_article(self, scored: Scored) -> str:
-        source = self._best_source(scored)
-        return str(self.data.documents[source].text) if source else ""
+        return str(self.data.documents[s].text) if (s := self._best_source(scored)) else ""
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
         """Fused scores for the candidate passages of one question.

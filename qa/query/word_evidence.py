@@ -25,6 +25,11 @@ form: none of its BM25 tokens occurs in any passage, and the first cited article
 of it (accents, a demonym or plural, a misspelling, glued into another script). Chosen with the
 threshold by bench/abstention.py's folds (docs/MEASUREMENTS.md, "Abstention signals").
 
+A year the question names that no cited article mentions, in its text or as the year of its date
+("Who won the Tour de France in 2021?" answered from a 2019 tennis report), lowers the confidence by
+`MISSING_YEAR` (`missing_year`): a question about a year is about that year, and an article that
+answers it says it.
+
 An English function word ("when", "did") that the corpus never uses counts in neither share: in a
 folder of three short articles, "When did the library reopen?" lost half its coverage and most of its
 article share to "when" and "did", and abstained with the answering sentence nearest. A corpus of any
@@ -45,6 +50,9 @@ _lock = threading.Lock()
 _CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 UNKNOWN_NAME = 0.7  # the confidence's factor for a name the corpus uses in no form (bench/abstention.py)
+MISSING_YEAR = 0.3  # the factor for a year no cited article mentions (bench/abstention.py)
+# A year (1500-2099), or a decade or century ("the 1990s", "the 1600s", "1899's"), as a question writes it.
+_YEAR = re.compile(r"(?<![\d.,])(1[5-9]\d\d|20\d\d)(s|['’]s)?(?!\d|[.,]\d)")
 ENGLISH_SHARE = 0.6  # of a lower-case question's words, for its unknown words to stand in for names
 
 
@@ -80,10 +88,15 @@ class WordEvidence:
     same order (qa/store/lexical.py); `article_text(source)`: the text of an indexed article."""
 
     def __init__(
-        self, tokens: Callable[[str], list[str]], words: Callable[[str], list[str]], article_text: Callable[[str], str]
+        self,
+        tokens: Callable[[str], list[str]],
+        words: Callable[[str], list[str]],
+        article_text: Callable[[str], str],
+        published: Callable[[str], str | None] = lambda source: None,
     ) -> None:
         self._words = words
         self._tokens = tokens
+        self._article_text, self._published = article_text, published
         # An article's folded text and words: made when a name the corpus lacks asks about it.
         self._article_forms = functools.lru_cache(maxsize=16)(lambda source: ArticleForms(article_text(source)))
         # An article's BM25 tokens and the lemmas of its words: made when it is first cited.
@@ -141,6 +154,31 @@ class WordEvidence:
         idf[held & (f == 0)] = 0.0
         share = float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
         return float(coverage), share
+
+    def factor(self, own: Any, sources: Sequence[str]) -> float:
+        """The confidence's factor for what the cited articles (`sources`, first first) lack of the
+        question (`own`: its search): a name the corpus uses in no form (judged by the first), a year
+        none of them mentions."""
+        unknown = UNKNOWN_NAME if self.unknown_name(own, sources[0]) else 1.0
+        return unknown * (MISSING_YEAR if self.missing_year(own.text, sources) else 1.0)
+
+    def missing_year(self, question: str, sources: Sequence[str]) -> bool:
+        """Whether `question` names a year (or a decade: "the 1990s" is any year 1990-1999) that none of
+        the articles `sources` mentions: not in its text (digits as written, or with a thousands
+        separator: "2000" may be a count, "2,000"), nor as the year of its date."""
+        wanted = []
+        for digits, decade in _YEAR.findall(question):
+            if decade:
+                prefix = digits[:2] if digits.endswith("00") else digits[:3]
+                wanted.append(re.escape(prefix) + r"\d" * (4 - len(prefix)))
+            else:
+                wanted.append(f"{digits}|{digits[0]}[,.]{digits[1:]}")
+        return any(not any(self._mentions(pattern, source) for source in sources) for pattern in wanted)
+
+    def _mentions(self, pattern: str, source: str) -> bool:
+        if re.match(pattern, self._published(source) or ""):
+            return True
+        return re.search(rf"(?<!\d)(?:{pattern})(?!\d)", self._article_text(source)) is not None
 
     def unknown_name(self, own: Any, source: str) -> bool:
         """Whether the question (`own`: its search, with `text`, `tokens` and their passage

@@ -222,3 +222,51 @@ def test_the_engine_lowers_the_confidence_of_a_question_naming_what_no_article_d
     low = word_evidence.UNKNOWN_NAME
     assert asked_about[low, "Okafor"] == pytest.approx(low * asked_about[1.0, "Okafor"]) and low < 1
     assert asked_about[low, "Kislyak"] == asked_about[1.0, "Kislyak"] > 0
+
+
+YEARS = {
+    "tour.txt": "In 2019 the band toured again; about 2,000 fans came, dressed as in the 1990s.",
+    "undated.txt": "The band toured again last summer.",
+}
+PUBLISHED = {"tour.txt": "2020-01-02", "undated.txt": None}
+
+
+@pytest.mark.parametrize(
+    ("question", "sources", "missing"),
+    [
+        ("Who toured in 2019?", ["tour.txt"], False),
+        ("Who toured in 2020?", ["tour.txt"], False),  # the year of the article's date
+        ("Who toured in 2018?", ["tour.txt"], True),
+        ("Who toured in 2018?", ["undated.txt", "tour.txt"], True),
+        ("Who toured in 2019?", ["undated.txt", "tour.txt"], False),  # a later citation's article says it
+        ("How did 2000 fans dress?", ["tour.txt"], False),  # a count, written "2,000"
+        ("Which music of the 1990s?", ["tour.txt"], False),
+        ("Which music of the 1980s?", ["tour.txt"], True),
+        ("Which music of the 1900s?", ["tour.txt"], False),  # a century: any year 1900-1999
+        ("Who toured last summer?", ["undated.txt"], False),  # no year asked
+        ("What costs 20190 dollars?", ["undated.txt"], False),  # not a year
+    ],
+)
+def test_a_year_no_cited_article_mentions(question: str, sources: list[str], missing: bool) -> None:
+    lex = Lexical.tokenizer()
+    evidence = WordEvidence(lex.tokens, lex.words, YEARS.__getitem__, PUBLISHED.__getitem__)
+    assert evidence.missing_year(question, sources) is missing
+
+
+def test_the_engine_lowers_the_confidence_of_a_question_about_a_year_no_cited_article_mentions(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the seeds (fake model): the same question asked of a year they mention (2023: the trade
+    figures) and of one they do not (1931) differ by `MISSING_YEAR` when their citations do."""
+    from qa.query import word_evidence
+
+    asked = {}
+    for factor in (1.0, word_evidence.MISSING_YEAR):
+        monkeypatch.setattr(word_evidence, "MISSING_YEAR", factor)
+        for year in ("2023", "1931"):
+            asked[factor, year] = engine.ask(f"How much trade did China and North Korea do in {year}?")
+    low = word_evidence.MISSING_YEAR
+    assert low < 1
+    assert asked[1.0, "1931"].confidence > 0
+    assert asked[low, "1931"].confidence == pytest.approx(low * asked[1.0, "1931"].confidence)
+    assert asked[low, "2023"].confidence == asked[1.0, "2023"].confidence > 0
