@@ -161,11 +161,14 @@ _BYLINE = re.compile(
 )
 
 
-# What may follow a byline's name: a date stamp ("- 11/18/19 11:04 PM EST"), an e-mail address, a
-# publishing label ("publiziert am ..."). Only such a tail is cut: "By Christmas Eve, 12 people had
-# died" stays a sentence.
+# What may follow a byline's name: a date stamp ("- 11/18/19 11:04 PM EST", "· Monday 2 September 2024
+# · 22 minute read"), an e-mail address, a publishing label ("publiziert am ..."). Only such a tail is
+# cut: "By Christmas Eve, 12 people had died" stays a sentence.
 _BYLINE_CONTACT = re.compile(r"\s+\S+@\S+.*$|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b.*$")
-_BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
+_BYLINE_STAMP = re.compile(  # a weekday or month first only after a dash, a bar or a dot: "Digby, Monday" may be a name
+    r"(?:\s*[-–—|,•·]\s*(?=\d)|(?:\s*[–—|•·]|\s+-)\s*(?=(?i:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)))"
+    r"(?P<stamp>.*)$"
+)
 
 
 def _byline_head(line: str) -> str:

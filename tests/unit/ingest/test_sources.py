@@ -662,6 +662,9 @@ def test_posted_date_and_byline_article(tmp_path: Path) -> None:
         ("By June 5, 2020, the two sides had met three times.", None),
         ("By Christmas Eve, 12 people had died and hundreds more were missing.", None),  # a sentence
         ("By Popular Demand - 2 New Shows", None),
+        ("By Jonah Whitcombe · Monday 2 September 2024 · 22 minute read", "Jonah Whitcombe"),  # a weekday first
+        ("By Mary-Jane Smith - Jan 18, 2019", "Mary-Jane Smith"),  # "-Jane" is no stamp
+        ("By Dana Whitfield, Monday Times", "Dana Whitfield"),  # an outlet, not a stamp
     ],
 )
 def test_a_byline_s_stamp_or_contact_is_no_part_of_the_author(line: str, author: str | None) -> None:
