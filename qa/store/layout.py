@@ -53,7 +53,8 @@ FORMAT_VERSION = 7
 # 28: Chinese and Japanese text counts a word per two characters and ends sentences with 。！？ (such
 # files had no line of prose and were skipped as "no article text"); "2024年11月18日" is a date, and a
 # short line that opens on it a dateline.
-INGEST_VERSION = 28
+# 29: a byline's date stamp may open on a weekday or a month after a dash, bar or dot.
+INGEST_VERSION = 29
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"
