@@ -37,8 +37,8 @@ _WORD = re.compile(TOKEN_PATTERN)
 _PAIRED = f"[{CJK}{HANGUL}]"
 _CJK_RUN = re.compile(f"{_PAIRED}+(?:\n{_PAIRED}+)*")  # a run goes on past a hard line wrap
 # What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
-# 3: full-width forms folded; 4: a run's pairs go on past a line break.
-TOKENS_VERSION = 4
+# 3: full-width forms folded; 4: a run's pairs go on past a line break; 5: accents folded.
+TOKENS_VERSION = 5
 
 
 # Full-width Latin letters and digits ("２０２４", "ＡＩ", common in Japanese news) and half-width
@@ -47,15 +47,33 @@ TOKENS_VERSION = 4
 _WIDTHS = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFFA0)}
 
 
+# Accents and other marks over Latin and Greek letters are dropped, as Lucene's ASCII folding filter
+# does, and a few letters that do not decompose are spelt out: a reader types "Weizsacker", "Muller"
+# or "Sao Paulo" for "Weizsäcker", "Müller" and "São Paulo" (the model's own tokenizer already drops
+# accents). Not other scripts' marks: Russian "й" is not "и", nor Japanese "が" "か"; Hangul syllables
+# are put back together by NFC.
+_MARKS = re.compile("(?<=[A-Za-z\u0370-\u03ff])[\u0300-\u036f]+")
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss",
+                          "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "TH"})  # fmt: skip
+
+
+def fold_marks(text: str) -> str:
+    """`text` without accents and other marks over its letters ("São Paulo" -> "Sao Paulo")."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text))).translate(_LETTERS)
+
+
 def cjk_pairs(text: str) -> str:
-    """`text` with every run of Chinese, Japanese or Korean letters written as its overlapping
-    character pairs, space-separated, full-width and half-width forms folded (other text as it is)."""
+    """`text` as BM25 reads it: accents folded (`fold_marks`), and every run of Chinese, Japanese or
+    Korean letters written as its overlapping character pairs, space-separated, full-width and
+    half-width forms folded (other text as it is)."""
 
     def pairs(m: re.Match[str]) -> str:
         run = m.group(0).replace("\n", "")
         return f" {' '.join(char_pairs(run))} "
 
-    return _CJK_RUN.sub(pairs, text.translate(_WIDTHS))
+    return _CJK_RUN.sub(pairs, fold_marks(text.translate(_WIDTHS)))
 EMPTY_MARKER = "empty.json"
 
 

@@ -250,3 +250,27 @@ CJK_PASSAGES = [
 def test_bm25_finds_chinese_and_korean_passages_by_the_words_a_question_shares(question: str, passage: int) -> None:
     scores = Lexical.build(CJK_PASSAGES).scores(question)
     assert int(np.argmax(scores)) == passage and scores[passage] > 0
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("Fritz von Weizsäcker", "weizsacker"),
+        ("São Paulo", "Sao Paulo"),
+        ("Łódź and Øresund", "Lodz Oresund"),
+        ("Straße", "strasse"),
+        ("Αθήνα", "Αθηνα"),
+    ],
+)
+def test_accents_are_folded_as_a_reader_types_without_them(written: str, typed: str) -> None:
+    """A new user's "weizsacker killer age" found nothing by BM25: the article writes "Weizsäcker"."""
+    lex = Lexical.tokenizer()
+    assert set(lex.tokens(typed)) <= set(lex.tokens(written)) != set()
+    assert len(lex.words(written)) == len(lex.tokens(written))
+
+
+def test_other_scripts_keep_their_marks() -> None:
+    """Not accents: Russian "й" is not "и", Japanese "が" not "か"; Hangul syllables stay whole."""
+    assert lexicon.fold_marks("й") == "й"
+    assert lexicon.fold_marks("が") == "が"
+    assert lexicon.fold_marks("이도현") == "이도현"
