@@ -25,7 +25,7 @@ from qa.query.fusion import SentenceScores
 from qa.query.highlight import answering, compute_idf
 from qa.query.params import RetrievalParams
 from qa.query.scored import Carried, Chosen, Scored
-from qa.query.validate import DateLike, check_dates, check_k, clean_question, filter_articles
+from qa.query.validate import DateLike, as_question, check_dates, check_k, clean_question, filter_articles
 from qa.query.word_evidence import WordEvidence
 from qa.store import search
 from qa.store.tables import Place, expand_runs
@@ -156,7 +156,7 @@ class Engine:
         qv_ready: Future[np.ndarray] = Future()
         side = self._side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready, thread) if terms else None
         try:  # the question's token states too, from the same run, when late interaction may read it
-            qv, states = encode_one(self.embedder, q, self._reads_late())
+            qv, states = encode_one(self.embedder, as_question(q), self._reads_late())
         except BaseException as err:
             qv_ready.set_exception(err)
             raise

@@ -150,6 +150,30 @@ def test_asking_twice_gives_the_same_answer(engine: Engine) -> None:
     assert engine.ask(QUESTIONS[0]).to_dict() == engine.ask(QUESTIONS[0]).to_dict()
 
 
+def test_a_question_typed_without_its_question_mark_is_read_as_one(engine: Engine) -> None:
+    """The vector reads "What did Kislyak tell TASS" as the question it is (`as_question`): the same
+    citations and confidence as with the question mark, and the question as typed."""
+    typed, asked = engine.ask("What did Kislyak tell TASS"), engine.ask("What did Kislyak tell TASS?")
+    assert typed.question == typed.query == "What did Kislyak tell TASS"
+    assert [c.to_dict() for c in typed.citations] == [c.to_dict() for c in asked.citations] != []
+    assert typed.confidence == asked.confidence
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("how many employees does wework have", "how many employees does wework have?"),
+        ("When did it open?", "When did it open?"),
+        ("Tell me about the bridge.", "Tell me about the bridge."),
+        ("东京都厅在哪里？", "东京都厅在哪里？"),
+    ],
+)
+def test_as_question(typed: str, read: str) -> None:
+    from qa.query.validate import as_question
+
+    assert as_question(typed) == read
+
+
 def test_default_k_comes_from_settings(engine: Engine) -> None:
     assert len(engine.ask(QUESTIONS[2]).citations) <= engine.settings.k
     many = engine.ask(QUESTIONS[2], k=12)
