@@ -37,8 +37,9 @@ _WORD = re.compile(TOKEN_PATTERN)
 _PAIRED = f"[{CJK}{HANGUL}]"
 _CJK_RUN = re.compile(f"{_PAIRED}+(?:\n{_PAIRED}+)*")  # a run goes on past a hard line wrap
 # What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
-# 3: full-width forms folded; 4: a run's pairs go on past a line break; 5: accents folded.
-TOKENS_VERSION = 5
+# 3: full-width forms folded; 4: a run's pairs go on past a line break; 5: accents folded; 6: British
+# spellings read as American.
+TOKENS_VERSION = 6
 
 
 # Full-width Latin letters and digits ("２０２４", "ＡＩ", common in Japanese news) and half-width
@@ -77,6 +78,21 @@ def cjk_pairs(text: str) -> str:
 EMPTY_MARKER = "empty.json"
 
 
+class _Stemmer:
+    """The Snowball English stemmer, a British spelling first read as the American one ("criticised",
+    "vapour", "centre" as "criticized", "vapor", "center"; breame's list of 1,730): a reader writes
+    either, an article the other (a new user's "Who criticized Scooter Braun's company?")."""
+
+    def __init__(self, stemmer: Any) -> None:
+        from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+        self._stem, self._american = stemmer.stemWords, BRITISH_ENGLISH_SPELLINGS
+
+    def stemWords(self, words: list[str]) -> list[str]:  # bm25s calls it by PyStemmer's name
+        american = self._american
+        return list(self._stem([american.get(w, w) for w in words]))
+
+
 def _stemmer(stem: bool) -> Any:
     if not stem:
         return None
@@ -84,7 +100,7 @@ def _stemmer(stem: bool) -> Any:
         import Stemmer
     except ImportError:
         return None
-    return Stemmer.Stemmer("english")
+    return _Stemmer(Stemmer.Stemmer("english"))
 
 
 def _relevance(

@@ -274,3 +274,11 @@ def test_other_scripts_keep_their_marks() -> None:
     assert lexicon.fold_marks("й") == "й"
     assert lexicon.fold_marks("が") == "が"
     assert lexicon.fold_marks("이도현") == "이도현"
+
+
+def test_british_and_american_spellings_are_one_word() -> None:
+    """A new user's "Who criticized Scooter Braun's company?" of an article where "They criticised" it."""
+    lex = Lexical.tokenizer()
+    assert lex.tokens("criticised colour centre vapour") == lex.tokens("criticized color center vapor")
+    scores = Lexical.build(["They criticised the company.", "The company hired a critic."]).scores("Who criticized it?")
+    assert int(np.argmax(scores)) == 0 and scores[0] > scores[1]
