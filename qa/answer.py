@@ -7,7 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-NOT_IN_SOURCES = "Not in the sources: none of the indexed articles answers this question."
+# Abstention is a judgement of confidence, and the closest passages are listed with it: it says no
+# article answers *clearly*, not that none could (a new user read "none ... answers" over a nearest
+# passage that did).
+NOT_IN_SOURCES = "Not in the sources: no indexed article clearly answers this question."
 
 
 # A question of function words only ("When?", "And why?") that no conversation gave a subject to.
@@ -43,8 +46,8 @@ def not_in_sources(source: str | None, since: str | None, until: str | None, und
     if not parts:
         return NOT_IN_SOURCES
     return (
-        f"Not in the sources: none of the indexed articles matching the filters ({', '.join(parts)}) "
-        f"answers this question.{_undated(undated)}"
+        f"Not in the sources: no indexed article matching the filters ({', '.join(parts)}) "
+        f"clearly answers this question.{_undated(undated)}"
     )
 
 
