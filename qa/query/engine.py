@@ -182,8 +182,8 @@ class Engine:
             # only they vote (`pieces`: the carried words would pull back to the earlier answer).
             # `chosen.states` are those of the text searched, from the run that encoded it (None: read here).
             reader, read = self._late_reader, self.settings.late_top
-            pieces = late.own_pieces(states) if query != q else None
-            citations = late.rerank(citations, query, self.embedder, reader, self.params, read, chosen.states, pieces)
+            pieces, asked = (late.own_pieces(states), query) if query != q else (None, as_question(q))  # as encoded
+            citations = late.rerank(citations, asked, self.embedder, reader, self.params, read, chosen.states, pieces)
         return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
     def _choose(self, q: str, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:
