@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short eval-cjk cv bench clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short eval-sloppy eval-cjk cv bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,7 @@ eval: install
 	$(MAKE) --no-print-directory eval-news
 	$(MAKE) --no-print-directory eval-conversations
 	$(MAKE) --no-print-directory eval-short
+	$(MAKE) --no-print-directory eval-sloppy
 	$(MAKE) --no-print-directory eval-cjk
 
 eval-news: install
@@ -107,6 +108,14 @@ eval-short: install
 	$(PY) bench/news_corpus.py >/dev/null
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --questions bench/short-questions.jsonl
+
+## questions typed as people type them (misspelt, lower case, numbers and spellings of their own, terse), then as written properly
+eval-sloppy: install
+	$(PY) bench/news_corpus.py >/dev/null
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --questions bench/sloppy-questions.jsonl
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --questions bench/sloppy-clean-questions.jsonl
 
 ## Chinese, Japanese and Korean: 12 made-up news articles (bench/cjk) and 57 questions in their languages
 eval-cjk: install

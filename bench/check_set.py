@@ -27,6 +27,7 @@ CORPORA = {"seeds": ROOT / "seeds", "news-pages": NEWS / "text", "cjk": ROOT / "
 KINDS = {"who", "what", "when", "where", "why", "how", "how-many", "which", "two-sentence", "unanswerable"}
 KINDS |= set(CONVERSATION_KINDS)  # the turns of bench/conversations*.jsonl
 KINDS |= {"rare-name", "absent-name", "off-topic", "foreign"}  # bench/short-questions.jsonl
+KINDS |= {"misspelled", "lowercase", "numbers-dates-spelling", "very-short"}  # bench/sloppy-questions.jsonl
 COPY_RUN = 5  # a question sharing this many consecutive words with its article is not paraphrased
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
