@@ -19,22 +19,20 @@ only with a password, a malformed one, one with no pages, and a scanned one with
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from qa.errors import UnreadableFileError
+from qa.ingest.pdf_layout import CONTROL, Shape, continues, pushed_down, shape_of, usual
 
 FORMAT = "pdf"
 EDGE_LINES = 3  # lines at each end of a page that may be running headers or footers
 _DIGITS = re.compile(r"\d+")
 _BREAK_HYPHEN = {0xFFFE: "-", 0x02: "-"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\uffff]")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]」』）】]*\s*$")
 # A title that is a file's name or address, not the document's ("Microsoft Word - report.docx",
 # "untitled", "file:///tmp/page.html?i10c...": a browser titles a page without <title> by its URL).
@@ -114,8 +112,8 @@ def _groups(lines: list[str], shapes: list[Shape] | None = None) -> tuple[list[l
         return [], False
     wide = [sum(1 for ch in line if _wide(ch)) for line in lines]
     widths = [len(line) + n for line, n in zip(lines, wide, strict=True)]
-    full = FULL_LINE * _usual(widths)
-    pushed = _pushed(shapes) if shapes is not None else [False] * len(lines)
+    full = FULL_LINE * usual(widths)
+    pushed = pushed_down(shapes) if shapes is not None else [False] * len(lines)
     out: list[list[int]] = []
     joining = False
     for i, (line, width, n) in enumerate(zip(lines, widths, wide, strict=True)):
@@ -127,81 +125,8 @@ def _groups(lines: list[str], shapes: list[Shape] | None = None) -> tuple[list[l
         pushed_here = pushed[i] and not _SENTENCE_END.search(line)
         joining = (width >= full or pushed_here) and len(line.split()) + n // 2 >= 6
         if joining and shapes is not None and i + 1 < len(lines):
-            joining = _continues(shapes[i], shapes[i + 1])
+            joining = continues(shapes[i], shapes[i + 1])
     return out, joining
-
-
-def _usual(values: Sequence[float]) -> float:
-    """A page's usual full extent of its lines: the 90th percentile of `values` (not empty)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-
-
-@dataclass(frozen=True)
-class Shape:
-    """Where a line's inked characters lie on its page (PDF units): its right edge, the width of its
-    first word and of an average character; NaN where PDFium gave no boxes."""
-
-    right: float
-    first_word: float
-    char: float
-    baseline: float = math.nan  # the line's usual baseline and font size
-    size: float = math.nan
-
-
-_NO_SHAPE = Shape(math.nan, math.nan, math.nan)
-
-
-def _shape(line: str, boxes: Any) -> Shape:
-    """The `Shape` of one line of a page's text from its characters' boxes (`_boxes`)."""
-    inked = [k for k, ch in enumerate(line) if not ch.isspace() and not _CONTROL.match(ch)]
-    if not inked or len(boxes) != len(line):
-        return _NO_SHAPE
-    ink = boxes[inked, :2]
-    if bool((ink != ink).any()):  # a character without a box (NaN)
-        return _NO_SHAPE
-    left, right = float(ink[:, 0].min()), float(ink[:, 1].max())
-    end = next((k for k in range(inked[0], len(line)) if line[k].isspace()), len(line))
-    word = boxes[inked[0] : end]
-    base, size = sorted(boxes[inked, 4]), sorted(boxes[inked, 5])
-    return Shape(
-        right,
-        float(word[:, 1].max() - word[:, 0].min()),
-        (right - left) / len(inked),
-        float(base[len(base) // 2]),
-        float(size[len(size) // 2]),
-    )
-
-
-# A wrapped line's next line has its baseline below this one's by at most this many font sizes, in
-# type of the same size: otherwise the next line is another block (a related-stories box printed
-# below the article's last line, a column, a caption).
-LINE_PITCH = 2.0
-SAME_SIZE = 0.05  # share of the font size two lines of one paragraph may differ by (rounding)
-
-
-def _continues(this: Shape, nxt: Shape) -> bool:
-    """Whether `nxt` can be the next line of `this` one's paragraph on the page: just below it, in
-    type of the same size. True when either has no boxes (the rules then count characters alone)."""
-    if not (this.size > 0 and nxt.size > 0):
-        return True
-    pitch = this.baseline - nxt.baseline  # PDF y grows upwards
-    return abs(this.size - nxt.size) <= SAME_SIZE * this.size and 0 < pitch <= LINE_PITCH * this.size
-
-
-def _pushed(shapes: list[Shape]) -> list[bool]:
-    """For each line, whether the next line's first word would not have fitted in the room its
-    right margin left (the page's usual right edge, the 90th percentile of its lines'), a space
-    included: the layout pushed the word down, so the line was wrapped, not ended."""
-    known = [s.right for s in shapes if s.right == s.right]
-    if len(known) < 2:
-        return [False] * len(shapes)
-    margin = _usual(known)
-    out = []
-    for this, nxt in zip(shapes, [*shapes[1:], _NO_SHAPE], strict=True):
-        room = margin - this.right
-        out.append(bool(nxt.first_word == nxt.first_word and room < nxt.first_word + this.char))
-    return out
 
 
 # PDFium keeps global state and is not safe to call from two threads at once (pypdfium2's docs): a
@@ -332,7 +257,7 @@ def _goes_on(text: str, line: str) -> bool:
 
 def _link_share(line: str, linked: list[bool]) -> tuple[int, int]:
     """(characters under a link, characters) of one line, spaces and controls not counted."""
-    shown = [flag for ch, flag in zip(line, linked, strict=True) if not ch.isspace() and not _CONTROL.match(ch)]
+    shown = [flag for ch, flag in zip(line, linked, strict=True) if not ch.isspace() and not CONTROL.match(ch)]
     return sum(shown), len(shown)
 
 
@@ -363,9 +288,9 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
     for page, flags, page_boxes in zip(pages, links, boxes, strict=True):
         at, page_lines, page_shares, page_shapes = 0, [], [], []
         for x in page.split("\n"):
-            page_lines.append(" ".join(_CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()))
+            page_lines.append(" ".join(CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()))
             page_shares.append(_link_share(x, flags[at : at + len(x)]))
-            page_shapes.append(_shape(x, page_boxes[at : at + len(x)]))
+            page_shapes.append(shape_of(x, page_boxes[at : at + len(x)]))
             at += len(x) + 1
         raw_lines.append(page_lines)
         shares.append(page_shares)

@@ -54,7 +54,8 @@ FORMAT_VERSION = 7
 # files had no line of prose and were skipped as "no article text"); "2024年11月18日" is a date, and a
 # short line that opens on it a dateline.
 # 29: a byline's date stamp may open on a weekday or a month after a dash, bar or dot.
-INGEST_VERSION = 29
+# 30: a PDF line after one broken at a hyphen goes on its paragraph (where the line ends is just above it).
+INGEST_VERSION = 30
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -320,3 +320,20 @@ def test_pdf_citations_carry_their_pages_and_slice_the_extracted_text(tmp_path: 
     first = sum(s <= c.start_char for s in starts)
     last = sum(s <= c.end_char - 1 for s in starts)
     assert d["pages"] == [first, last]
+
+
+def test_a_line_after_one_broken_at_a_hyphen_goes_on_its_paragraph(tmp_path: Path) -> None:
+    """PDFium gives a line broken at a hyphen and the printed line after it as one text line
+    ("black\\ufffetailed ... a pair of"): where that line ends, not its middle, is just above the next
+    (a new user's PDF cut "when a pair of | avocets nested" into two sentences)."""
+    lines = [
+        "Within two winters the mudflats of the old farm were feeding thousands of dunlin, redshank and black-",
+        "tailed godwit, and in 2019 the wardens saw a pair of",
+        "avocets nesting on a shingle island in the middle of the site, the first to breed there in living",
+        "memory. This year there were thirty-four pairs on the island and more on the lagoon beyond it.",
+    ]
+    path = tmp_path / "marsh.pdf"
+    path.write_bytes(make_pdf([lines]))
+    text = document_of(path, path.name, path.read_bytes()).text
+    assert "black-tailed godwit, and in 2019 the wardens saw a pair of avocets nesting" in text, text
+

@@ -1,0 +1,90 @@
+"""Where a PDF's lines lie on their page, for joining them back into paragraphs (qa/ingest/pdf_reader.py):
+each line's `Shape` from its characters' boxes, and whether the next line goes on its paragraph (just
+below it, in the same type) or was pushed down by the margin."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\uffff]")
+
+
+def usual(values: Sequence[float]) -> float:
+    """A page's usual full extent of its lines: the 90th percentile of `values` (not empty)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where a line's inked characters lie on its page (PDF units): its right edge, the width of its
+    first word and of an average character; NaN where PDFium gave no boxes."""
+
+    right: float
+    first_word: float
+    char: float
+    baseline: float = math.nan  # the baseline where the line ends, and its usual font size
+    size: float = math.nan
+    top: float = math.nan  # the baseline where it starts: PDFium gives a line broken at a hyphen and
+    # the printed line after it as one ("black\ufffetailed godwit ... when a pair of"), two baselines
+
+
+NO_SHAPE = Shape(math.nan, math.nan, math.nan)
+
+
+def shape_of(line: str, boxes: Any) -> Shape:
+    """The `Shape` of one line of a page's text from its characters' boxes (`_boxes`)."""
+    inked = [k for k, ch in enumerate(line) if not ch.isspace() and not CONTROL.match(ch)]
+    if not inked or len(boxes) != len(line):
+        return NO_SHAPE
+    ink = boxes[inked, :2]
+    if bool((ink != ink).any()):  # a character without a box (NaN)
+        return NO_SHAPE
+    left, right = float(ink[:, 0].min()), float(ink[:, 1].max())
+    end = next((k for k in range(inked[0], len(line)) if line[k].isspace()), len(line))
+    word = boxes[inked[0] : end]
+    size = sorted(boxes[inked, 5])
+    head, tail = sorted(boxes[inked[:8], 4]), sorted(boxes[inked[-8:], 4])  # its first and last characters
+    return Shape(
+        right,
+        float(word[:, 1].max() - word[:, 0].min()),
+        (right - left) / len(inked),
+        float(tail[len(tail) // 2]),
+        float(size[len(size) // 2]),
+        float(head[len(head) // 2]),
+    )
+
+
+# A wrapped line's next line has its baseline below this one's by at most this many font sizes, in
+# type of the same size: otherwise the next line is another block (a related-stories box printed
+# below the article's last line, a column, a caption).
+LINE_PITCH = 2.0
+SAME_SIZE = 0.05  # share of the font size two lines of one paragraph may differ by (rounding)
+
+
+def continues(this: Shape, nxt: Shape) -> bool:
+    """Whether `nxt` can be the next line of `this` one's paragraph on the page: just below it, in
+    type of the same size. True when either has no boxes (the rules then count characters alone)."""
+    if not (this.size > 0 and nxt.size > 0):
+        return True
+    pitch = this.baseline - (nxt.top if nxt.top == nxt.top else nxt.baseline)  # PDF y grows upwards
+    return abs(this.size - nxt.size) <= SAME_SIZE * this.size and 0 < pitch <= LINE_PITCH * this.size
+
+
+def pushed_down(shapes: list[Shape]) -> list[bool]:
+    """For each line, whether the next line's first word would not have fitted in the room its
+    right margin left (the page's usual right edge, the 90th percentile of its lines'), a space
+    included: the layout pushed the word down, so the line was wrapped, not ended."""
+    known = [s.right for s in shapes if s.right == s.right]
+    if len(known) < 2:
+        return [False] * len(shapes)
+    margin = usual(known)
+    out = []
+    for this, nxt in zip(shapes, [*shapes[1:], NO_SHAPE], strict=True):
+        room = margin - this.right
+        out.append(bool(nxt.first_word == nxt.first_word and room < nxt.first_word + this.char))
+    return out
