@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 
     from qa.store.loader import Index
 
-# How many of the closest passages an abstention shows, for the reader to judge.
-NEAREST = 3
+# How many of the closest passages an abstention shows, for the reader to judge; how many citations the
+# confidence's year check reads whatever k is (k=1 abstained on a question k=5 answered: a review).
+NEAREST, CHECKED = 3, 5
 
 
 def _neighbours(ids: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
@@ -163,7 +164,7 @@ class Engine:
         qv_ready.set_result(qv)
         own = self._score(q, qv, doc_mask)
         chosen = self._choose(q, own, side, states)
-        citations = self._cite(chosen, q, k)
+        citations = self._cite(chosen, q, max(k, CHECKED))  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
         if citations:
             coverage, share = self._word_evidence.shares(
@@ -184,6 +185,7 @@ class Engine:
             reader, read = self._late_reader, self.settings.late_top
             pieces, asked = (late.own_pieces(states), query) if query != q else (None, as_question(q))  # as encoded
             citations = late.rerank(citations, asked, self.embedder, reader, self.params, read, chosen.states, pieces)
+        citations = citations[:k]
         return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
     def _choose(self, q: str, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:
@@ -309,14 +311,11 @@ class Engine:
         return str(self.data.documents[s].text) if (s := self._best_source(scored)) else ""
 
     def _score(self, q: str, qv: np.ndarray, doc_mask: np.ndarray | None) -> Scored:
-        """Fused scores for the candidate passages of one question.
-
-        Candidates are the nearest passages by vector and the best by BM25, `params.candidates` of
-        each, with their exact cosines and BM25 scores and their sentences' (the index's candidate
-        stage, qa/store/search.py, over one index or its shards). Normalisation is over the
-        candidates, so cost grows with the candidates, not with the corpus. A corpus smaller than the
-        candidate pool is scored in full.
-        """
+        """Fused scores for the candidate passages of one question. Candidates are the nearest passages
+        by vector and the best by BM25, `params.candidates` of each, with their exact cosines and BM25
+        scores and their sentences' (the index's candidate stage, qa/store/search.py, over one index or
+        its shards). Normalisation is over the candidates, so cost grows with the candidates, not with
+        the corpus. A corpus smaller than the candidate pool is scored in full."""
 
         data = self.data
         tokens = data.tokens(q)

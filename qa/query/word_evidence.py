@@ -45,14 +45,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from qa.query.names import ArticleForms, name_heads
+from qa.query.years import Years
 
 _lock = threading.Lock()
 _CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 UNKNOWN_NAME = 0.7  # the confidence's factor for a name the corpus uses in no form (bench/abstention.py)
 MISSING_YEAR = 0.3  # the factor for a year no cited article mentions (bench/abstention.py)
-# A year (1500-2099), or a decade or century ("the 1990s", "the 1600s", "1899's"), as a question writes it.
-_YEAR = re.compile(r"(?<![\d.,])(1[5-9]\d\d|20\d\d)(s|['’]s)?(?!\d|[.,]\d)")
 ENGLISH_SHARE = 0.6  # of a lower-case question's words, for its unknown words to stand in for names
 
 
@@ -96,7 +95,7 @@ class WordEvidence:
     ) -> None:
         self._words = words
         self._tokens = tokens
-        self._article_text, self._published = article_text, published
+        self._years = Years(article_text, published)
         # An article's folded text and words: made when a name the corpus lacks asks about it.
         self._article_forms = functools.lru_cache(maxsize=16)(lambda source: ArticleForms(article_text(source)))
         # An article's BM25 tokens and the lemmas of its words: made when it is first cited.
@@ -163,22 +162,8 @@ class WordEvidence:
         return unknown * (MISSING_YEAR if self.missing_year(own.text, sources) else 1.0)
 
     def missing_year(self, question: str, sources: Sequence[str]) -> bool:
-        """Whether `question` names a year (or a decade: "the 1990s" is any year 1990-1999) that none of
-        the articles `sources` mentions: not in its text (digits as written, or with a thousands
-        separator: "2000" may be a count, "2,000"), nor as the year of its date."""
-        wanted = []
-        for digits, decade in _YEAR.findall(question):
-            if decade:
-                prefix = digits[:2] if digits.endswith("00") else digits[:3]
-                wanted.append(re.escape(prefix) + r"\d" * (4 - len(prefix)))
-            else:
-                wanted.append(f"{digits}|{digits[0]}[,.]{digits[1:]}")
-        return any(not any(self._mentions(pattern, source) for source in sources) for pattern in wanted)
-
-    def _mentions(self, pattern: str, source: str) -> bool:
-        if re.match(pattern, self._published(source) or ""):
-            return True
-        return re.search(rf"(?<!\d)(?:{pattern})(?!\d)", self._article_text(source)) is not None
+        """Whether `question` names a year that none of the articles `sources` mentions (qa/query/years.py)."""
+        return self._years.missing(question, sources)
 
     def unknown_name(self, own: Any, source: str) -> bool:
         """Whether the question (`own`: its search, with `text`, `tokens` and their passage

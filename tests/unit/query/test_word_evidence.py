@@ -227,8 +227,10 @@ def test_the_engine_lowers_the_confidence_of_a_question_naming_what_no_article_d
 YEARS = {
     "tour.txt": "In 2019 the band toured again; about 2,000 fans came, dressed as in the 1990s.",
     "undated.txt": "The band toured again last summer.",
+    "dated.txt": "The band toured again last summer.",
+    "forms.txt": "In 2015 the club began. Its 2019–20 season, FY24 results, ’90s kit and ２０１７年 tour; 1 500 fans.",
 }
-PUBLISHED = {"tour.txt": "2020-01-02", "undated.txt": None}
+PUBLISHED = {"tour.txt": "2020-01-02", "undated.txt": None, "dated.txt": "2021-06-01", "forms.txt": None}
 
 
 @pytest.mark.parametrize(
@@ -237,7 +239,15 @@ PUBLISHED = {"tour.txt": "2020-01-02", "undated.txt": None}
         ("Who toured in 2019?", ["tour.txt"], False),
         ("Who toured in 2020?", ["tour.txt"], False),  # the year of the article's date
         ("Who toured in 2018?", ["tour.txt"], True),
-        ("Who toured in 2018?", ["undated.txt", "tour.txt"], True),
+        ("Who toured in 2018?", ["dated.txt", "tour.txt"], True),
+        ("Who toured in 2018?", ["undated.txt"], False),  # no year and no date: it cannot say
+        ("How did the 2019/2020 season go?", ["forms.txt"], False),  # "2019–20"
+        ("What were the FY2024 results?", ["forms.txt"], False),  # "FY24"
+        ("What did they wear in the 1990s?", ["forms.txt"], False),  # "’90s"
+        ("Where did they tour in 2017?", ["forms.txt"], False),  # full-width digits
+        ("Where did 1500 fans go?", ["forms.txt"], False),  # "1 500"
+        ("What happened on 18.11.2016?", ["forms.txt"], True),  # a year inside a date is asked
+        ("What did 1.2016 cost?", ["forms.txt"], False),  # a decimal, not a year
         ("Who toured in 2019?", ["undated.txt", "tour.txt"], False),  # a later citation's article says it
         ("How did 2000 fans dress?", ["tour.txt"], False),  # a count, written "2,000"
         ("Which music of the 1990s?", ["tour.txt"], False),
