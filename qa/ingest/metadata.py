@@ -165,10 +165,12 @@ _BYLINE = re.compile(
 # · 22 minute read"), an e-mail address, a publishing label ("publiziert am ..."). Only such a tail is
 # cut: "By Christmas Eve, 12 people had died" stays a sentence.
 _BYLINE_CONTACT = re.compile(r"\s+\S+@\S+.*$|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b.*$")
-_BYLINE_STAMP = re.compile(  # a weekday or month first only after a dash, a bar or a dot: "Digby, Monday" may be a name
-    r"(?:\s*[-–—|,•·]\s*(?=\d)|(?:\s*[–—|•·]|\s+-)\s*(?=(?i:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)))"
-    r"(?P<stamp>.*)$"
-)
+_BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
+# ... or a weekday or a month, a whole word, with the date right after it, only after a dash, a bar or
+# a dot ("· Monday 2 September 2024"; not "- Sunday Times, 4 March 2024", nor "Digby, Monday": a name).
+_BYLINE_DAY = re.compile(r"(?:\s*[–—|•·]|\s+-)\s*(?P<stamp>(?P<word>[A-Za-z]{3,9})\b.*)$")
+_WEEKDAYS = {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
+_WEEKDAYS |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
 
 
 def _byline_head(line: str) -> str:
@@ -177,6 +179,10 @@ def _byline_head(line: str) -> str:
     m = _BYLINE_STAMP.search(line)
     if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _NUMERIC_DATE.match(m["stamp"])):
         return line[: m.start()]
+    for m in _BYLINE_DAY.finditer(line):
+        word, found = m["word"], find_date(m["stamp"])
+        if word.casefold() in _WEEKDAYS | _MONTHS.keys() and found and found[1] <= len(word) + 2:
+            return line[: m.start()]
     return line
 
 

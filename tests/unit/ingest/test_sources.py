@@ -676,6 +676,22 @@ def test_a_byline_s_stamp_or_contact_is_no_part_of_the_author(line: str, author:
     assert (found[0] if found else None) == author
 
 
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("By Jane Doe – Sunday Times, 4 March 2024", "Sunday Times"),  # "Sunday" is the outlet's, no date
+        ("By Tom Hall — Marie Claire · 2 September 2024", "Marie Claire"),  # "Mar..." is no month
+        ("By Lee Chan - Marketwatch - 11/18/2019", "Marketwatch"),
+        ("By Jo Lee - Octavia Books, 3 May 2024", "Octavia Books"),
+    ],
+)
+def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, outlet: str) -> None:
+    """A review: the weekday-or-month stamp cut outlets named "Sunday Times" or "Marketwatch"."""
+    from qa.ingest.metadata import byline
+
+    assert byline(line) == (line.split()[1] + " " + line.split()[2], outlet)
+
+
 def test_byline_is_not_taken_for_the_title(tmp_path: Path) -> None:
     doc = write_and_read(tmp_path, "ferry.txt", BYLINE_ARTICLE.encode())
     assert doc.title is not None and "Jane Doe" not in doc.title
