@@ -11,6 +11,7 @@ from typing import Any
 # article answers *clearly*, not that none could (a new user read "none ... answers" over a nearest
 # passage that did).
 NOT_IN_SOURCES = "Not in the sources: no indexed article clearly answers this question."
+EMPTY_INDEX = "Not in the sources: the index holds no articles yet; add some to the folder and index it again."
 
 
 # A question of function words only ("When?", "And why?") that no conversation gave a subject to.

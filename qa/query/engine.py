@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa import answer as _answer
-from qa.answer import NOT_IN_SOURCES, NOTHING_TO_LOOK_FOR, Answer, Citation, compose
+from qa.answer import EMPTY_INDEX, NOTHING_TO_LOOK_FOR, Answer, Citation, compose
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
@@ -145,7 +145,7 @@ class Engine:
         if allowed is not None and not allowed:
             return Answer(q, True, _answer.no_article_matches(source, since, until, undated), query=q)
         if not chunks:
-            return Answer(q, True, NOT_IN_SOURCES, query=q)
+            return Answer(q, True, EMPTY_INDEX, query=q)
 
         data = self.data
         doc_mask = None

@@ -53,8 +53,10 @@ def clean_question(question: str, *, cut: bool = False) -> str:
     return head[: head.rfind(" ")] if " " in head else head[:MAX_QUESTION_CHARS]
 
 
-# What ends a question or a sentence in the scripts qa reads.
-_CLOSED = ("?", "？", "؟", ".", "!", "！", "。", "…")
+# What ends a question or a sentence in the scripts qa reads (";" and "\u037e": the Greek question
+# mark), and what may close after it (quotes, brackets).
+_CLOSED = ("?", "？", "؟", ".", "!", "！", "。", "…", ";", "\u037e")
+_AFTER = "\"'”’»)]}」』）】"
 
 
 def as_question(question: str) -> str:
@@ -62,7 +64,7 @@ def as_question(question: str) -> str:
     punctuation ("how many employees does wework have"). The model reads a question's form as well
     as its words: the news set's questions without their question marks lose four first citations
     in 172, SQuAD's three in 705 (docs/MEASUREMENTS.md)."""
-    return question if question.endswith(_CLOSED) else f"{question}?"
+    return question if question.rstrip(_AFTER).endswith(_CLOSED) else f"{question}?"
 
 
 def check_k(k: Any, default: int) -> int:

@@ -38,8 +38,8 @@ _PAIRED = f"[{CJK}{HANGUL}]"
 _CJK_RUN = re.compile(f"{_PAIRED}+(?:\n{_PAIRED}+)*")  # a run goes on past a hard line wrap
 # What the tokens are (in each index's manifest: an index tokenised otherwise is rebuilt). 2: CJK pairs;
 # 3: full-width forms folded; 4: a run's pairs go on past a line break; 5: accents folded; 6: British
-# spellings read as American.
-TOKENS_VERSION = 6
+# spellings read as American; 7: less those that mean something else, accents of Latin and Greek only.
+TOKENS_VERSION = 7
 
 
 # Full-width Latin letters and digits ("２０２４", "ＡＩ", common in Japanese news) and half-width
@@ -51,18 +51,21 @@ _WIDTHS = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFFA
 # Accents and other marks over Latin and Greek letters are dropped, as Lucene's ASCII folding filter
 # does, and a few letters that do not decompose are spelt out: a reader types "Weizsacker", "Muller"
 # or "Sao Paulo" for "Weizsäcker", "Müller" and "São Paulo" (the model's own tokenizer already drops
-# accents). Not other scripts' marks: Russian "й" is not "и", nor Japanese "が" "か"; Hangul syllables
-# are put back together by NFC.
-_MARKS = re.compile("(?<=[A-Za-z\u0370-\u03ff])[\u0300-\u036f]+")
+# accents). Only Latin and Greek letters are decomposed: other scripts' marks are letters' parts
+# (Russian "й" is not "и", Japanese "が" not "か", Hindi "क़" not "क").
+_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0370-\u03ff\u1f00-\u1fff]")
+_MARK = re.compile("[\u0300-\u036f]+")
+_MARKS = re.compile("(?<=[A-Za-z\u0370-\u03ff])[\u0300-\u036f]+")  # typed apart after such a letter
 _LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss",
-                          "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "TH"})  # fmt: skip
+                          "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "TH"})  # fmt: skip
 
 
 def fold_marks(text: str) -> str:
-    """`text` without accents and other marks over its letters ("São Paulo" -> "Sao Paulo")."""
+    """`text` without accents and other marks over its Latin and Greek letters ("São Paulo" -> "Sao Paulo")."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text))).translate(_LETTERS)
+    text = _ACCENTED.sub(lambda m: _MARK.sub("", unicodedata.normalize("NFD", m.group(0))), text)
+    return _MARKS.sub("", text).translate(_LETTERS)
 
 
 def cjk_pairs(text: str) -> str:
@@ -78,15 +81,27 @@ def cjk_pairs(text: str) -> str:
 EMPTY_MARKER = "empty.json"
 
 
+# breame's pairs whose American word means something else, or whose British one is also a name (a
+# review): "tyre" is the city of Tyre too, "Labour" a party, "the Louvre" a museum; "philtre" is no
+# "filter", "buses" no "busses", "metre" no meter; "pummelled" and "tranquilly" are listed wrongly.
+_NOT_THE_SAME = frozenset((
+    "tyre", "tyres", "tonne", "tonnes", "philtre", "philtres", "groyne", "groynes", "gauge", "gauged", "gauges",
+    "gauging", "bevvy", "bevvies", "gryphon", "gryphons", "buses", "minibuses", "busing", "gases", "pummelled",
+    "pummelling", "tranquilly", "sheikh", "labour", "labours", "laboured", "labouring", "louvre", "louvres",
+    "louvred", "metre", "metres", "draught",
+))  # fmt: skip
+
+
 class _Stemmer:
     """The Snowball English stemmer, a British spelling first read as the American one ("criticised",
-    "vapour", "centre" as "criticized", "vapor", "center"; breame's list of 1,730): a reader writes
-    either, an article the other (a new user's "Who criticized Scooter Braun's company?")."""
+    "vapour", "centre" as "criticized", "vapor", "center"; breame's list of 1,730, less `_NOT_THE_SAME`):
+    a reader writes either, an article the other (a new user's "Who criticized Scooter Braun's company?")."""
 
     def __init__(self, stemmer: Any) -> None:
         from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-        self._stem, self._american = stemmer.stemWords, BRITISH_ENGLISH_SPELLINGS
+        self._stem = stemmer.stemWords
+        self._american = {b: a for b, a in BRITISH_ENGLISH_SPELLINGS.items() if b not in _NOT_THE_SAME}
 
     def stemWords(self, words: list[str]) -> list[str]:  # bm25s calls it by PyStemmer's name
         american = self._american

@@ -166,6 +166,9 @@ def test_a_question_typed_without_its_question_mark_is_read_as_one(engine: Engin
         ("When did it open?", "When did it open?"),
         ("Tell me about the bridge.", "Tell me about the bridge."),
         ("东京都厅在哪里？", "东京都厅在哪里？"),
+        ('Did he ask "why?"', 'Did he ask "why?"'),  # a quote closes after it
+        ("Ποιο είναι το όνομά του;", "Ποιο είναι το όνομά του;"),  # the Greek question mark
+        ("what did (the mayor) say", "what did (the mayor) say?"),
     ],
 )
 def test_as_question(typed: str, read: str) -> None:

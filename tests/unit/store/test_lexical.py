@@ -259,6 +259,7 @@ def test_bm25_finds_chinese_and_korean_passages_by_the_words_a_question_shares(q
         ("São Paulo", "Sao Paulo"),
         ("Łódź and Øresund", "Lodz Oresund"),
         ("Straße", "strasse"),
+        ("STRAẞE", "strasse"),
         ("Αθήνα", "Αθηνα"),
     ],
 )
@@ -274,6 +275,14 @@ def test_other_scripts_keep_their_marks() -> None:
     assert lexicon.fold_marks("й") == "й"
     assert lexicon.fold_marks("が") == "が"
     assert lexicon.fold_marks("이도현") == "이도현"
+    assert Lexical.tokenizer().tokens("\u0958\u0932\u092e") == ["\u0958\u0932\u092e"], "Hindi's nukta letter is whole"
+
+
+def test_british_spellings_that_mean_something_else_stay_apart() -> None:
+    """A review: "Labour" is a party, "Tyre" a city, "metre" no meter (breame maps them)."""
+    lex = Lexical.tokenizer()
+    for british, american in (("Labour", "labor"), ("tyre", "tire"), ("metres", "meters"), ("buses", "busses")):
+        assert lex.tokens(british) != lex.tokens(american), british
 
 
 def test_british_and_american_spellings_are_one_word() -> None:
