@@ -35,7 +35,7 @@ from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
 from qa.query.names import fold, name_runs
-from qa.query.validate import MAX_QUESTION_CHARS, clean_question
+from qa.query.validate import MAX_QUESTION_CHARS, as_question, clean_question
 
 # Chosen by bench/conversations.py's folds (docs/MEASUREMENTS.md, "Follow-up questions"): how much
 # better the carried search must do, and whether the carried words pick the article only (the passage
@@ -211,8 +211,9 @@ def only_function_words(question: str) -> bool:
 
 
 def search_text(question: str, terms: Sequence[str]) -> str:
-    """What is searched for a follow-up: the question, then the carried words in brackets."""
-    return f"{question} ({' '.join(terms)})" if terms else question
+    """What is searched for a follow-up: the question (read as one: `as_question`), then the carried
+    words in brackets."""
+    return f"{as_question(question)} ({' '.join(terms)})" if terms else question
 
 
 def _quote(text: str) -> str:

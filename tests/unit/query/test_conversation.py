@@ -41,6 +41,7 @@ def test_carried_terms_are_the_earlier_content_words_most_recent_first() -> None
     assert terms.index("TASS") < terms.index("Putin"), "the most recent question comes first"
     assert carried_terms("Why?", []) == []
     assert search_text("Why?", ["TASS"]) == "Why? (TASS)" and search_text("Why?", []) == "Why?"
+    assert search_text("and why", ["TASS"]) == "and why? (TASS)", "read as a question, as asked alone"
 
 
 def test_a_thread_may_start_at_the_last_question_that_names_its_subject_and_points_back_at_nothing() -> None:
