@@ -5,8 +5,9 @@ A question about a year is about that year ("Who won the Tour de France in 2021?
 that answers it says it: in its text, as its date's year, or in another common form ("2019-20" for
 2020, "FY24" and "'24" for 2024, "the '90s" for the 1990s, "2,000" or "2 000" for a count of 2000,
 full-width digits). A decade ("the 1990s") is any year of it, a century written so ("the 1900s") any
-of its years. An article that gives no year at all and has no date cannot say which year it is
-about, so it never counts as lacking one (a plain-text article saved without its dateline).
+of its years. When the first citation's article gives no year at all and has no date, it cannot say
+which year it is about, so nothing counts as lacking (a plain-text article saved without its
+dateline: "How many WeWork employees will be laid off in 2019?" abstained with the answer first).
 """
 
 from __future__ import annotations
@@ -55,11 +56,17 @@ class Years:
         self._text = functools.lru_cache(maxsize=256)(lambda source: text_of(source).translate(_FULL_WIDTH_DIGITS))
 
     def missing(self, question: str, sources: Sequence[str]) -> bool:
-        """Whether `question` names a year none of the articles `sources` mentions (module docstring)."""
+        """Whether `question` names a year none of the articles `sources` (the answer's citations,
+        first first) mentions, the first giving some year or a date (module docstring)."""
+        if not sources or self.silent(sources[0]):
+            return False
         return any(not any(self.mentions(pattern, source) for source in sources) for pattern in asked(question))
 
     def mentions(self, pattern: str, source: str) -> bool:
+        """Whether article `source` gives the year `pattern` (one of `asked`'s) in its text or date."""
         published, text = self._published_of(source) or "", self._text(source)
-        if re.match(pattern, published) or re.search(rf"(?<!\d)(?:{pattern})(?!\d)", text):
-            return True
-        return not published and not _ANY_YEAR.search(text)  # no year at all: it cannot say
+        return bool(re.match(pattern, published) or re.search(rf"(?<!\d)(?:{pattern})(?!\d)", text))
+
+    def silent(self, source: str) -> bool:
+        """Whether article `source` gives no year at all and has no date: it cannot say which year."""
+        return not self._published_of(source) and not _ANY_YEAR.search(self._text(source))

@@ -241,6 +241,8 @@ PUBLISHED = {"tour.txt": "2020-01-02", "undated.txt": None, "dated.txt": "2021-0
         ("Who toured in 2018?", ["tour.txt"], True),
         ("Who toured in 2018?", ["dated.txt", "tour.txt"], True),
         ("Who toured in 2018?", ["undated.txt"], False),  # no year and no date: it cannot say
+        ("Who toured in 2018?", ["undated.txt", "tour.txt"], False),  # the first cited cannot say
+        ("Who toured in 2018?", ["tour.txt", "undated.txt"], True),  # the first gives years, not this one
         ("How did the 2019/2020 season go?", ["forms.txt"], False),  # "2019–20"
         ("What were the FY2024 results?", ["forms.txt"], False),  # "FY24"
         ("What did they wear in the 1990s?", ["forms.txt"], False),  # "’90s"
