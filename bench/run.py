@@ -478,6 +478,15 @@ class Bench:
             1000 * pct(alone, 50),
             1.2,
         )
+        # The times are two-humped (a question late interaction reads costs ~30 ms more: p25 ~9 ms, p75
+        # ~42 ms), so the p50 falls in one hump or the other as the share of read questions crosses one
+        # half: 0.68x-1.31x for the same code (docs/MEASUREMENTS.md). The means move far less.
+        self.add(
+            "follow_up_mean_ms",
+            "a question mean ms with one earlier question as history (vs asked alone)",
+            1000 * statistics.fmean(follow),
+            1000 * statistics.fmean(alone),
+        )
 
     # ---- scale
     def scale(
