@@ -24,10 +24,12 @@ from qa.eval_conversations import CONVERSATION_KINDS  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "benchmarks" / "news-pages"
 CORPORA = {"seeds": ROOT / "seeds", "news-pages": NEWS / "text", "cjk": ROOT / "bench" / "cjk"}
+CORPORA["formats"] = ROOT / "bench" / "formats"  # made-up articles of ten kinds (bench/formats-questions.jsonl)
 KINDS = {"who", "what", "when", "where", "why", "how", "how-many", "which", "two-sentence", "unanswerable"}
 KINDS |= set(CONVERSATION_KINDS)  # the turns of bench/conversations*.jsonl
 KINDS |= {"rare-name", "absent-name", "off-topic", "foreign"}  # bench/short-questions.jsonl
 KINDS |= {"misspelled", "lowercase", "numbers-dates-spelling", "very-short"}  # bench/sloppy-questions.jsonl
+KINDS |= {f"{k}" for k in ['correction', 'feature-pdf', 'financial', 'interview', 'listicle', 'liveblog', 'match-table', 'obituary', 'oped', 'pressrelease', 'unanswerable']}  # bench/formats-questions.jsonl
 COPY_RUN = 5  # a question sharing this many consecutive words with its article is not paraphrased
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -55,7 +57,13 @@ def source_text(source: str) -> tuple[str, str | None]:
     corpus, _, name = source.partition("/")
     if corpus not in CORPORA:
         raise KeyError(f"unknown corpus {corpus!r} (use one of {', '.join(CORPORA)})")
-    text = (CORPORA[corpus] / name).read_text(encoding="utf-8-sig")
+    path = CORPORA[corpus] / name
+    if path.suffix.lower() in (".html", ".htm", ".pdf"):  # the text qa reads from it, citations slice
+        from qa.ingest.files import read_document
+
+        text = read_document(path, CORPORA[corpus]).text
+    else:
+        text = path.read_text(encoding="utf-8-sig")
     gold = None
     if corpus == "news-pages":
         truth = json.loads((NEWS / "ground-truth.json").read_text(encoding="utf-8"))
