@@ -8,8 +8,8 @@ from typing import Any
 from qa.config import Settings
 from qa.errors import IndexInvalidError, IndexMissingError
 from qa.ingest import article_lines
+from qa.store.analyzer import TOKENS_VERSION
 from qa.store.layout import FORMAT_VERSION, INGEST_VERSION, check_manifest, generation_dir, read_manifest
-from qa.store.lexical import TOKENS_VERSION
 from qa.store.shards import check_sharded, is_sharded
 
 

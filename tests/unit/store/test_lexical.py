@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from qa.store import lexical as lexicon
-from qa.store.lexical import TOKEN_PATTERN, Lexical
+from qa.store.analyzer import TOKEN_PATTERN, stemmer_for
+from qa.store.lexical import Lexical
 
 # Four passages of four words each (equal lengths, so length normalisation plays no part). "port" is in
 # every passage, "lighthouse" only in passage 1; passage 0 repeats the common word instead.
@@ -173,7 +174,7 @@ def test_tokens_made_in_batches_are_bm25s_tokens_of_the_whole_corpus(monkeypatch
 
     texts = [*PASSAGES, "", "The the of and.", *PASSAGES[::-1], "Visits visited visiting 1998 98.3 20x10"]
     whole = bm25s.tokenize(
-        texts, token_pattern=lexicon.TOKEN_PATTERN, stopwords="en", show_progress=False, stemmer=lexicon._stemmer(True)
+        texts, token_pattern=lexicon.TOKEN_PATTERN, stopwords="en", show_progress=False, stemmer=stemmer_for(True)
     )
     word_of = {i: w for w, i in whole.vocab.items()}
     expected = [[word_of[i] for i in doc] for doc in whole.ids]
