@@ -74,6 +74,9 @@ def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
 
 
 _OPENING_WORDS = 6  # of the first sentence, where an encyclopaedia's text names its subject
+# The most words a headline has: the 95 saved news pages' titles run to 20 (26 with the site's name);
+# a longer first line without a full stop is a lede (two of the 91 gold bodies open on one).
+TITLE_WORDS = 24
 
 
 def _own_title(
@@ -163,7 +166,9 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
             title_idx = i
             break
         n = len(word_list(line))
-        if 3 <= n <= 40 and len(line) <= 300 and not ending.endswith((".", ",", ";")):
+        if n > TITLE_WORDS and is_prose(line):
+            break  # a lede without its full stop, not a headline
+        if 3 <= n <= TITLE_WORDS and len(line) <= 300 and not ending.endswith((".", ",", ";")):
             title_idx = i
             break
     if markdown and title_idx is None:
