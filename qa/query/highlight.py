@@ -197,6 +197,8 @@ def reads_as_answer(sentence: str, title: str | None = None) -> bool:
     `title` or its start (a headline can read as a sentence: "Browns player on Rudolph's role in
     fight: He asked for it")."""
     sentence = sentence.strip()
+    if not any(c.isalnum() for c in sentence):
+        return False  # "…" or "* * *" between paragraphs (a new user's highlight was "…")
     if title:
         # The title, or its start repeated over a picture ("Putin Visits North Korea, China Keeps
         # Distance..." of a headline that goes on): a title, not an answer.

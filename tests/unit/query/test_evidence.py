@@ -332,3 +332,10 @@ def test_an_excerpt_keeps_the_items_of_a_list_after_its_lead_in() -> None:
     spans = _sentences(items, "The tour visits three cities:", "- Paris", "- Lyon", "- Nice")
     (start, end), _ = evidence_window(spans, sentence_joins(items, spans), 0, max_chars=200, fill_chars=200, text=items)
     assert items[start:end].endswith("- Nice"), "items set apart by blank lines are a list too"
+
+
+@pytest.mark.parametrize("mark", ["…", "* * *", "—", "###"])
+def test_a_line_of_marks_alone_is_never_the_highlight(mark: str) -> None:
+    """A new user's citation highlighted "…", a line between two paragraphs of a quote."""
+    assert not reads_as_answer(mark)
+    assert reads_as_answer("He said the fine was unfair …")
