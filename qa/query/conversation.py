@@ -90,6 +90,8 @@ def carried_wins(question: str, carried_confidence: float, own_confidence: float
     return carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question) or leans_back(question)
 
 
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
 # Personal pronouns: "it" is as often no one ("How long does it take to ...?"); without it the
 # conversation sets score the same (docs/MEASUREMENTS.md).
 _PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs)\b", re.IGNORECASE)
@@ -104,8 +106,16 @@ def leans_back(question: str) -> bool:
 
 def own_names(question: str) -> list[str]:
     """The names a question brings of its own: the words of its runs of capitals after the first
-    word, without a possessive ending ("Korea's" -> "Korea"; qa/query/names.py)."""
-    return [word for run in name_runs(question) for word in run]
+    word, without a possessive ending ("Korea's" -> "Korea"; qa/query/names.py); in a question typed
+    all in lower case, the words English does not know ("who did im chon-il meet in moscow": a new
+    user's change of subject was carried on as a follow-up; word_evidence.lowercase_names)."""
+    names = [word for run in name_runs(question) for word in run]
+    if names or question != question.lower():
+        return names
+    from qa.query.word_evidence import lowercase_names
+
+    # words of three letters or more, a hyphenated name one word ("chon-il"; "im" says too little)
+    return lowercase_names([w for w in _HYPHENATED.findall(question) if len(w) >= 3])
 
 
 @functools.lru_cache(maxsize=32)

@@ -68,6 +68,19 @@ def lemma(word: str) -> str:
     return out
 
 
+def lowercase_names(words: Sequence[str]) -> list[str]:
+    """A question typed in lower case ("what did okafor write?") shows no names by its capitals: of
+    its `words` (lower case), those of three letters or more that English does not know (simplemma's
+    dictionary) stand in for them, when most of them are English (another language's are all unknown)."""
+    from qa.query.conversation import function_word
+
+    words = [w for w in words if w.replace("-", "").isalpha()]  # "chon-il" is a word
+    unknown = [w for w in words if not (function_word(w) or _known_word(w))]
+    if len(unknown) > (1 - ENGLISH_SHARE) * len(words):
+        return []
+    return [w for w in unknown if len(w) >= 3]
+
+
 def _known_word(word: str) -> bool:
     import simplemma
 
@@ -201,16 +214,7 @@ class WordEvidence:
         return not self._article_forms(source).near(name)
 
     def _lowercase_names(self, text: str) -> list[str]:
-        """A question typed in lower case ("what did okafor write?") shows no names by its capitals: its
-        words of three letters or more that English does not know (simplemma's dictionary) stand in
-        for them, when most of its words are English (another language's words are all unknown)."""
-        from qa.query.conversation import function_word
-
-        words = [w for w in self._words(text) if w.isalpha()]
-        unknown = [w for w in words if not (function_word(w) or _known_word(w))]
-        if len(unknown) > (1 - ENGLISH_SHARE) * len(words):
-            return []
-        return [w for w in unknown if len(w) >= 3]
+        return lowercase_names(self._words(text))
 
     def _counted(self, text: str, tokens: Sequence[str], known: Any, content_only: bool = False) -> Any:
         """Which of `text`'s BM25 tokens count as evidence: all but the English function words that

@@ -319,3 +319,24 @@ def test_only_the_turns_a_follow_up_can_carry_are_read(engine: Engine) -> None:
     answer = engine.ask(FOLLOW_UP, 3, history=["b " * 2_500_000] * 20 + [FIRST])
     assert time.perf_counter() - t0 < 5
     assert answer == engine.ask(FOLLOW_UP, 3, history=[FIRST])
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("who did im chon-il meet in moscow", ["chon-il"]),  # a new user's change of subject, in lower case
+        ("what did okafor write", ["okafor"]),
+        ("when was that", []),
+        ("what did he say next", []),
+        ("Who did Im Chon-il meet in Moscow?", ["Im", "Chon-il", "Moscow"]),
+    ],
+)
+def test_a_question_in_lower_case_brings_the_words_english_does_not_know_as_names(
+    question: str, names: list[str]
+) -> None:
+    """A lower-case question that changes the subject starts a thread as a capitalised one does: the
+    chat's "when was that" after it was searched with three earlier questions' words."""
+    from qa.query.conversation import own_names, starts_thread
+
+    assert own_names(question) == names
+    assert starts_thread(question) is bool(names)
