@@ -34,7 +34,7 @@ from qa.answer import where
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
-from qa.query.names import fold, name_runs
+from qa.query.names import fold, function_word, name_runs
 from qa.query.validate import MAX_QUESTION_CHARS, as_question, clean_question
 
 # Chosen by bench/conversations.py's folds (docs/MEASUREMENTS.md, "Follow-up questions"): how much
@@ -197,21 +197,6 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
             seen.add(key)
             out.append(word)
     return out[:MAX_TERMS]
-
-
-# Pieces of contractions in the English stop list ("won" of "won't", "don" of "don't") that are also
-# words a question asks with ("Who won?").
-_CONTRACTION_PIECES = frozenset((
-    "ain", "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "ma", "mightn", "mustn",
-    "needn", "shan", "shouldn", "wasn", "weren", "won", "wouldn", "ll", "ve", "re", "o", "y", "s", "t", "d", "m",
-))  # fmt: skip
-
-
-def function_word(word: str) -> bool:
-    """Whether `word` is an English function word ("when", "did"); not a word in capitals ("IT",
-    "US": a name), nor a contraction's piece that is also a word ("won")."""
-    key = word.casefold()
-    return key in english_stop_words() and key not in _CONTRACTION_PIECES and not (len(word) > 1 and word.isupper())
 
 
 def only_function_words(question: str) -> bool:

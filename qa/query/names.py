@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Callable
 from functools import cached_property
 
+from qa.ingest.boilerplate import english_stop_words
+
 # Endings a demonym or a plural adds to a place's or a name's word ("Victoria" + "ns").
 DEMONYM_ENDINGS = ("s", "es", "n", "an", "ns", "ans", "ian", "ians", "ese", "i", "is")
 # Titles before or after a name and companies' legal forms: never the name itself.
@@ -79,7 +81,6 @@ def name_heads(question: str, counts: Callable[[str], bool] | None = None) -> li
     """The last word of each name the question brings that counts (by default: that is no English
     stop word): a surname, a compound's head ("Smith" of "Smith And Will", "will" being one)."""
     if counts is None:
-        from qa.ingest.boilerplate import english_stop_words
 
         def counts(word: str) -> bool:
             return word.casefold() not in english_stop_words()
@@ -96,8 +97,6 @@ def _title_case(words: list[str]) -> bool:
     """Whether a question's words after the first are in Title Case or capitals: every one is
     capitalised, function words too ("How Much Did The New Laptop Cost?"; "And South Korea's Kospi?"
     is names)."""
-    from qa.ingest.boilerplate import english_stop_words
-
     words = [w.strip(_EDGE) for w in words if any(c.isalpha() for c in w)]
     return (
         len(words) >= 3
@@ -176,3 +175,18 @@ def within_edits(a: str, b: str, k: int) -> bool:
             return False
         previous = current
     return previous[-1] <= k
+
+
+# Pieces of contractions in the English stop list ("won" of "won't", "don" of "don't") that are also
+# words a question asks with ("Who won?").
+_CONTRACTION_PIECES = frozenset((
+    "ain", "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "ma", "mightn", "mustn",
+    "needn", "shan", "shouldn", "wasn", "weren", "won", "wouldn", "ll", "ve", "re", "o", "y", "s", "t", "d", "m",
+))  # fmt: skip
+
+
+def function_word(word: str) -> bool:
+    """Whether `word` is an English function word ("when", "did"); not a word in capitals ("IT",
+    "US": a name), nor a contraction's piece that is also a word ("won")."""
+    key = word.casefold()
+    return key in english_stop_words() and key not in _CONTRACTION_PIECES and not (len(word) > 1 and word.isupper())

@@ -44,7 +44,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from qa.query.names import ArticleForms, name_heads
+from qa.query.names import ArticleForms, function_word, name_heads
 from qa.query.years import Years
 
 _lock = threading.Lock()
@@ -72,8 +72,6 @@ def lowercase_names(words: Sequence[str]) -> list[str]:
     """A question typed in lower case ("what did okafor write?") shows no names by its capitals: of
     its `words` (lower case), those of three letters or more that English does not know (simplemma's
     dictionary) stand in for them, when most of them are English (another language's are all unknown)."""
-    from qa.query.conversation import function_word
-
     words = [w for w in words if w.replace("-", "").isalpha()]  # "chon-il" is a word
     unknown = [w for w in words if not (function_word(w) or _known_word(w))]
     if len(unknown) > (1 - ENGLISH_SHARE) * len(words):
@@ -199,8 +197,6 @@ class WordEvidence:
         return bool(names) and all(self._unused(name, frequency, source) for name in names)
 
     def _names(self, text: str) -> list[str]:
-        from qa.query.conversation import function_word
-
         return name_heads(text, lambda word: bool(self._tokens(word)) and not function_word(word))
 
     def _unused(self, name: str, frequency: dict[str, int], source: str) -> bool:
@@ -221,8 +217,6 @@ class WordEvidence:
         neither the corpus nor the article uses (`known`), or (`content_only`) all but the function
         words; all of them if nothing else would be left."""
         import numpy as np
-
-        from qa.query.conversation import function_word
 
         words = self._words(text)
         if len(words) != len(tokens):  # not aligned (cannot happen with one tokeniser): every token
