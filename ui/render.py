@@ -107,10 +107,8 @@ def answer_html(d: dict[str, Any]) -> str:
 def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | None) -> str:
     """The whole article, escaped, with the cited passage and its evidence sentence marked."""
     link = f'<a class="qa-original" href="original/{quote(source)}" download>original file</a>'
-    head = (
-        f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">({esc(source)} · {link})</span>'
-        "</div>"
-    )
+    meta = f"({esc(source)} · {link})" if title else f"({link})"  # a file without a title: its name once
+    head = f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">{meta}</span></div>'
     if c is None:
         return head + f'<div class="qa-source">{esc(text)}</div>'
     s, e = c["start_char"], c["end_char"]

@@ -216,9 +216,10 @@ def _quote(text: str) -> str:
 
 
 def citation_line(c: dict[str, Any]) -> str:
-    """ "[1] Title, Outlet, 2025-03-27 (file.txt, lines 17-19)": how to find a quote again."""
+    """ "[1] Title, Outlet, 2025-03-27 (file.txt, lines 17-19)": how to find a quote again; "[1]
+    file.txt, lines 17-19" for an article with no title, outlet or date (not its file name twice)."""
     named = ", ".join(str(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
-    return f"[{c['n']}] {named or c['source']} ({c['source']}, {where(c)})"
+    return f"[{c['n']}] {named} ({c['source']}, {where(c)})" if named else f"[{c['n']}] {c['source']}, {where(c)}"
 
 
 def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:

@@ -77,3 +77,13 @@ def test_a_citation_of_an_article_changed_since_is_marked_where_its_passage_is_n
     gone = source_html("a.txt", "Title", new.replace("The answer is here.", "No answer."), c)
     assert "qa-evidence" not in gone and "no longer in it" in gone
     assert "changed" not in source_html("a.txt", "Title", old, c), "an unchanged article has no note"
+
+
+def test_the_viewer_names_an_article_without_a_title_by_its_file_once() -> None:
+    """A new user's viewer header read "a.txt (a.txt · original file)" for an untitled article."""
+    from ui.render import source_html
+
+    untitled = source_html("a.txt", None, "Some text.", None)
+    assert ">a.txt <" in untitled and "(a.txt ·" not in untitled, untitled
+    titled = source_html("a.txt", "Title", "Some text.", None)
+    assert ">Title <" in titled and "(a.txt ·" in titled, titled

@@ -220,6 +220,9 @@ def test_markdown_names_pages_and_closest_passages() -> None:
     again = markdown([{"question": "Q?", "query": "Q?", "answer": "A [1].", "abstained": False, "asked_alone": True,
                        "citations": [cite], "nearest": []}])  # fmt: skip
     assert "## 1. Q?\n\n*Asked again without the conversation" in again, "a re-asked turn reads as a repeat"
+    untitled = markdown([{"question": "Q?", "query": "Q?", "answer": "A [1].", "abstained": False,
+                          "citations": [{**cite, "title": None, "published": None}], "nearest": []}])  # fmt: skip
+    assert "[1] a.pdf, line 3, pages 2-3\n" in untitled, "an untitled article is named by its file once"
 
 
 def test_markdown_without_conversation_is_a_one_line_usage_error(tmp_path: Path) -> None:
