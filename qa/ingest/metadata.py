@@ -171,6 +171,7 @@ _BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
 _BYLINE_DAY = re.compile(r"(?:\s*[–—|•·]|\s+-)\s*(?P<stamp>(?P<word>[A-Za-z]{3,9})\b.*)$")
 _WEEKDAYS = {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
 _WEEKDAYS |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+_DAY_OR_MONTH = frozenset(_WEEKDAYS | _MONTHS.keys())
 
 
 def _byline_head(line: str) -> str:
@@ -181,7 +182,7 @@ def _byline_head(line: str) -> str:
         return line[: m.start()]
     for m in _BYLINE_DAY.finditer(line):
         word, found = m["word"], find_date(m["stamp"])
-        if word.casefold() in _WEEKDAYS | _MONTHS.keys() and found and found[1] <= len(word) + 2:
+        if word.casefold() in _DAY_OR_MONTH and found and found[1] <= len(word) + 2:
             return line[: m.start()]
     return line
 

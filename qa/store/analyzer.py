@@ -14,7 +14,6 @@ from qa.stories import CJK, HANGUL, char_pairs
 
 # bm25s's own default pattern, minus the underscore (as in "\w"), so "20x10" and "98.3" stay tokens.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
-_WORD = re.compile(TOKEN_PATTERN)
 # Chinese and Japanese put no spaces between words, so to the pattern above a run of their letters is
 # one word: a whole clause, which no question repeats. As Lucene's CJK analyzer does, each such run
 # is indexed and asked as its overlapping pairs of characters ("東京都庁" -> 東京 京都 都庁), and a
