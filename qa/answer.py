@@ -21,6 +21,15 @@ NOTHING_TO_LOOK_FOR = (
 )
 
 
+def no_one_named(pronoun: str) -> str:
+    """The refusal of a question that leans on a conversation it does not have ("What did he say
+    next?" as a chat's first question): say whom it leaves unnamed."""
+    return (
+        f'Not in the sources: "{pronoun}" points back to an earlier question, and there is none to say '
+        "who or what; ask with the name."
+    )
+
+
 def _filters(source: str | None, since: str | None, until: str | None) -> list[str]:
     parts = [f"source {source!r}"] if source else []
     parts += [f"since {since}"] if since else []

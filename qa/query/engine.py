@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa import answer as _answer
-from qa.answer import EMPTY_INDEX, NOTHING_TO_LOOK_FOR, Answer, Citation, compose
+from qa.answer import EMPTY_INDEX, Answer, Citation, compose
 from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
@@ -172,8 +172,8 @@ class Engine:
             )
             confidence = chosen.cosine * coverage * share**0.5
             confidence *= self._word_evidence.factor(own, [c.source for c in citations])  # a name or year missing
-        if query == q and conversation.only_function_words(q):  # "When?" with no conversation to say of what
-            return Answer(q, True, NOTHING_TO_LOOK_FOR, confidence=0.0, query=query)  # nearest: noise too
+        if query == q and (refusal := conversation.nothing_to_look_for(q)):  # "When?", "What did he add?"
+            return Answer(q, True, refusal, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
             text = _answer.not_in_sources(source, since, until, undated)
             return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)

@@ -23,6 +23,7 @@ from qa.query.conversation import (
     starts_thread,
     thread_of,
     thread_start,
+    unresolved_pronoun,
 )
 from qa.query.engine import Engine
 from tests.conftest import FakeEmbedder
@@ -343,3 +344,13 @@ def test_a_question_in_lower_case_brings_the_words_english_does_not_know_as_name
 
     assert own_names(question) == names
     assert starts_thread(question) is bool(names)
+
+
+def test_a_pronoun_with_hardly_a_word_more_is_unresolved_without_a_conversation() -> None:
+    assert unresolved_pronoun("What did he say next?") == "he"
+    assert unresolved_pronoun("who is her lawyer") == "her", "typed in lower case, too"
+    assert unresolved_pronoun("When was Jane Austen born?") is None, "it names its own subject"
+    assert unresolved_pronoun("How long does it take?") is None, "'it' is often no one"
+    assert unresolved_pronoun("How much has the ice thinned since she began her measurements?") is None, (
+        "words enough of its own to be searched (bench/formats-questions.jsonl)"
+    )

@@ -442,6 +442,16 @@ def test_a_question_of_function_words_alone_names_nothing_to_look_for(engine: En
     assert "names nothing to look for" in answer.answer, answer.answer
 
 
+@pytest.mark.parametrize("question", ["What did he say next?", "Who is his lawyer?", "How old is she?"])
+def test_a_pronoun_with_no_conversation_to_point_back_to_is_refused(engine: Engine, question: str) -> None:
+    """ "What did he say next?" as a chat's first question (a new user's, after "New conversation")
+    was answered from whichever article says "say" and "next"; it names no one to look for."""
+    answer = engine.ask(question)
+    assert answer.abstained and answer.citations == () and answer.nearest == ()
+    assert "points back to an earlier question" in answer.answer, answer.answer
+    assert "points back" not in engine.ask(question, history=[QUESTIONS[0]]).answer, "the conversation names them"
+
+
 @pytest.mark.parametrize("question", ["Who won?", "Where is IT?", "What about the US?"])
 def test_a_short_question_with_a_word_of_its_own_is_searched(engine: Engine, question: str) -> None:
     """ "won" (a piece of "won't" in the stop list) and a name in capitals are words to look for."""
