@@ -54,6 +54,17 @@ TURN_JS = """() => { setTimeout(() => {
     wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 48;
   }
 }, 150); }"""
+# Enter: the question goes to `pending` for the search and leaves the box at once, in the page itself,
+# keeping whatever was typed after it (emptied by the answer, the box lost a next question's first
+# letters; emptied by an output of this event, it still lost the keys of the moment Gradio took to set it).
+TAKE_JS = """(q) => {
+  const box = document.querySelector('#qa-question textarea');
+  if (box && box.value.startsWith(q)) {
+    box.value = box.value.slice(q.length);
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  return [q];
+}"""
 SCROLL_JS = """() => { setTimeout(() => {
   const el = document.getElementById('qa-cited');
   if (el) { el.scrollIntoView({block: 'center'}); }
@@ -129,7 +140,7 @@ def build_app(service: Service) -> gr.Blocks:
         """One turn: the question asked with the conversation's earlier questions (none if `alone`)."""
         history, asked, turns = list(history or []), list(asked or []), list(turns or [])
         if not (question or "").strip():
-            return history, "", None, gr.update(), asked, turns, gr.update(), gr.update()
+            return history, None, gr.update(), asked, turns, gr.update(), gr.update()
         shown = f"{esc(question)} <span class='qa-meta'>(without the conversation)</span>" if alone else esc(question)
         history.append({"role": "user", "content": shown})
         try:
@@ -138,7 +149,7 @@ def build_app(service: Service) -> gr.Blocks:
         except QAError as err:
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {message_html(err)}</div>"})
             picked = gr.update(choices=[], value=None)
-            return history, "", None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
+            return history, None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
         history.append({"role": "assistant", "content": answer_html(d)})
         cites = d["citations"] or d["nearest"]
         # Asked again without the conversation: the reader said its words were wrong here, so the
@@ -147,7 +158,7 @@ def build_app(service: Service) -> gr.Blocks:
         turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
         carried = d["query"] != d["question"]
         pick = gr.update(choices=[_choice(c) for c in cites], value=None)
-        return history, "", d, pick, asked, turns, gr.update(visible=carried), open_source(None, None)
+        return history, d, pick, asked, turns, gr.update(visible=carried), open_source(None, None)
 
     def ask_alone(
         history: list[dict[str, Any]],
@@ -333,6 +344,7 @@ def build_app(service: Service) -> gr.Blocks:
                 question = gr.Textbox(
                     placeholder="Ask a question and press Enter", show_label=False, elem_id="qa-question", max_lines=3
                 )
+                pending = gr.Textbox(visible=False, elem_id="qa-pending")  # the question being answered
                 with gr.Row():
                     alone_btn = gr.Button(
                         "Ask again without the conversation", visible=False, size="sm", elem_id="qa-alone"
@@ -350,9 +362,12 @@ def build_app(service: Service) -> gr.Blocks:
         # reader's pick (`input`), not every change of the list, since that chain of events (a new
         # conversation's list reset opening the panel again) overlapping the next question left its
         # answer undelivered in Gradio 6 (the browser test, about two runs in three with a fresh cache).
-        turn_outputs = [chat, question, last, cite_pick, asked, turns, alone_btn, viewer]
-        question.submit(
-            respond, [question, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
+        turn_outputs = [chat, last, cite_pick, asked, turns, alone_btn, viewer]
+        # The box is emptied in the browser the moment Enter is pressed, the question kept in `pending`
+        # for the search: emptied by the answer instead, it wiped the first letters of a next question
+        # typed while the answer was on its way (a new user's browser test).
+        question.submit(None, question, pending, js=TAKE_JS, api_visibility="private").then(
+            respond, [pending, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
         ).then(None, None, None, js=TURN_JS)
         alone_btn.click(
             ask_alone, [chat, last, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"

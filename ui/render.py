@@ -6,10 +6,11 @@ as text. Nothing here retrieves anything; it only shows an answer dict (the CITA
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from qa.answer import where
 
@@ -29,6 +30,7 @@ CSS = """
              border: 1px solid #d0d7de; border-radius: 8px; padding: .75rem; background: #fff; color: #1f2328; }
 .qa-source .qa-cited { background: #e6f4ff; outline: 2px solid #91caff; border-radius: 3px; }
 .qa-source-head { font-weight: 600; margin-bottom: .4rem; }
+.qa-card-head a.qa-whole { margin-left: auto; font-size: .82rem; }
 .qa-docs-box { max-height: 42vh; overflow-y: auto; }  /* a long list keeps the filters and Rebuild in view */
 .qa-docs-count { font-size: .8rem; color: #57606a; margin: 0 0 .2rem; }
 .qa-docs { width: 100%; font-size: .82rem; border-collapse: collapse; table-layout: fixed; }
@@ -63,6 +65,22 @@ def excerpt_html(c: dict[str, Any]) -> str:
     return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
 
 
+def digest(text: str) -> str:
+    """A short fingerprint of a cited passage's text: the article page (`article_link`) marks the
+    passage only if the article still holds that text at the citation's offsets."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def article_link(c: dict[str, Any]) -> str:
+    """The whole article with this citation marked, in a new tab (`GET /article/SOURCE`, ui/server.py):
+    every answer's citations, not only the last one's, are one click from their article."""
+    h = c["highlight"]
+    spans = {"s": c["start_char"], "e": c["end_char"], "hs": h["start_char"], "he": h["end_char"]}
+    query = urlencode({**spans, "sha": digest(c["text"])})
+    href = f"article/{quote(c['source'])}?{query}#qa-cited"
+    return f'<a class="qa-whole" href="{esc(href)}" target="_blank" rel="noopener">whole article</a>'
+
+
 def card_html(c: dict[str, Any], label: str | None = None) -> str:
     meta = " · ".join(esc(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
     n = esc(label if label is not None else f"[{c['n']}]")
@@ -70,7 +88,7 @@ def card_html(c: dict[str, Any], label: str | None = None) -> str:
         f'<div class="qa-card" data-source="{esc(c["source"])}" data-n="{esc(c["n"])}">'
         f'<div class="qa-card-head"><span class="qa-n">{n}</span>'
         f'<span class="qa-file">{esc(c["source"])}</span>'
-        f'<span class="qa-meta">{esc(_lines(c))}</span></div>'
+        f'<span class="qa-meta">{esc(_lines(c))}</span>{article_link(c)}</div>'
         + (f'<div class="qa-meta">{meta}</div>' if meta else "")
         + f'<div class="qa-excerpt">{excerpt_html(c)}</div>'
         + (
@@ -104,9 +122,10 @@ def answer_html(d: dict[str, Any]) -> str:
     return f'<div class="qa-answer">{answer}</div>{query_html(d)}{cards}'
 
 
-def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | None) -> str:
-    """The whole article, escaped, with the cited passage and its evidence sentence marked."""
-    link = f'<a class="qa-original" href="original/{quote(source)}" download>original file</a>'
+def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | None, root: str = "") -> str:
+    """The whole article, escaped, with the cited passage and its evidence sentence marked. `root`:
+    the way from the page it shows on up to the server's root, for the link to the original file."""
+    link = f'<a class="qa-original" href="{root}original/{quote(source)}" download>original file</a>'
     meta = f"({esc(source)} · {link})" if title else f"({link})"  # a file without a title: its name once
     head = f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">{meta}</span></div>'
     if c is None:
@@ -158,3 +177,26 @@ def documents_html(docs: list[dict[str, Any]]) -> str:
     count = f"{len(docs)} article{'s' if len(docs) != 1 else ''} indexed"
     table = f"<div class='qa-docs-box'><table class='qa-docs'>{head}{rows}</table></div>"
     return f"<p class='qa-docs-count'>{count}</p>{table}"
+
+
+def article_page(source: str, title: str | None, text: str, spans: dict[str, str]) -> str:
+    """`GET /article/SOURCE?s=&e=&hs=&he=&sha=`: the article as a page of its own, with the passage at
+    those offsets marked if the article still holds the cited text there (`sha`, from `article_link`)."""
+    root = "../" * (1 + source.count("/"))  # from /article/a/b.txt up to /
+    try:
+        s, e, hs, he = (int(spans[k]) for k in ("s", "e", "hs", "he"))
+    except (KeyError, ValueError):
+        s = e = hs = he = -1
+    if 0 <= s <= hs <= he <= e <= len(text) and digest(text[s:e]) == spans.get("sha"):
+        c = {"start_char": s, "end_char": e, "text": text[s:e], "highlight": {"start_char": hs, "end_char": he}}
+        body = source_html(source, title, text, c, root)
+    else:
+        note = "This article has changed since the answer, or the link is incomplete: the passage is not marked."
+        body = source_html(source, title, text, None, root).replace(
+            '<div class="qa-source">', f'<div class="qa-source"><p class="qa-meta qa-changed">{esc(note)}</p>', 1
+        )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title or source)}</title>"
+        f"<style>body {{ font-family: system-ui, sans-serif; max-width: 56rem; margin: 1.5rem auto; }} {CSS}"
+        f".qa-source {{ max-height: none; }}</style></head><body>{body}</body></html>"
+    )

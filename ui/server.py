@@ -26,7 +26,7 @@ import gradio as gr
 from qa.errors import QAError
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.app import API_DEFAULTS, build_app
-from ui.render import CSS
+from ui.render import CSS, article_page
 
 
 def loopback_hosts(host: str) -> list[str] | None:
@@ -256,6 +256,19 @@ def original_response(service: Service, source: str) -> Any:
     return Response(data, media_type=media, headers=headers)
 
 
+def article_response(service: Service, source: str, spans: dict[str, str]) -> Any:
+    """GET /article/SOURCE: the article's text as a page, its cited passage marked (ui.render.article_page)."""
+    from starlette.responses import HTMLResponse, PlainTextResponse
+
+    try:
+        text = service.document_text(source)
+    except QAError as err:
+        return PlainTextResponse(str(err), status_code=404)
+    title = next((d.get("title") for d in service.documents() if d["source"] == source), None)
+    page = article_page(source, str(title) if title else None, text, spans)
+    return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
 def launch(
     app: gr.Blocks,
     host: str = "127.0.0.1",
@@ -291,6 +304,10 @@ def launch(
         @outer.get("/original/{source:path}")
         def original(source: str) -> Any:
             return original_response(serving, source)
+
+        @outer.get("/article/{source:path}")
+        def article(source: str, s: str = "", e: str = "", hs: str = "", he: str = "", sha: str = "") -> Any:
+            return article_response(serving, source, {"s": s, "e": e, "hs": hs, "he": he, "sha": sha})
 
     gr.mount_gradio_app(
         outer,

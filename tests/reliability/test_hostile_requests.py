@@ -8,6 +8,7 @@ and a request that names another host (DNS rebinding) is refused. Uploads over t
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import tempfile
@@ -93,15 +94,19 @@ def test_file_routes_serve_nothing_outside_the_app(live_server: LiveServer, tall
     case.assert_all_held()
 
 
-def test_the_original_route_offers_indexed_files_only(live_server: LiveServer, tally: Callable[..., Case]) -> None:
-    case = tally("hostile: original files")
+def test_the_original_and_article_routes_offer_indexed_files_only(
+    live_server: LiveServer, tally: Callable[..., Case]
+) -> None:
+    case = tally("hostile: original files and article pages")
     seed = sorted(live_server.seeds.glob("*.txt"))[0]
     status, headers, body = request(live_server, "GET", "/original/" + quote(seed.name))
     case.check(status == 200 and body == seed.read_bytes(), f"an indexed file is not offered: {status}")
     case.check(headers.get("content-disposition", "").startswith("attachment"), f"not a download: {headers}")
     case.check(headers.get("x-content-type-options") == "nosniff", "the browser may sniff the type")
+    status, headers, body = request(live_server, "GET", "/article/" + quote(seed.name))
+    case.check(status == 200 and b"qa-source" in body, f"an indexed article has no page: {status}")
     up = "../" * 12
-    for label, target, content_of in (
+    for (label, target, content_of), route in itertools.product((
         ("traversal", up + "etc/passwd", Path("/etc/passwd")),
         ("URL-encoded traversal", "..%2f" * 12 + "etc%2fpasswd", Path("/etc/passwd")),
         ("URL-encoded dots", "%2e%2e/" * 12 + "etc/passwd", Path("/etc/passwd")),
@@ -109,10 +114,10 @@ def test_the_original_route_offers_indexed_files_only(live_server: LiveServer, t
         ("a seed by a longer path", quote(f"x/../{seed.name}"), seed),
         ("the project's README", "README.md", Path("README.md").resolve()),
         ("nothing", "", None),
-    ):
-        status, _, body = request(live_server, "GET", "/original/" + target)
+    ), ("/original/", "/article/")):
+        status, _, body = request(live_server, "GET", route + target)
         leaked = content_of is not None and content_of.is_file() and secret(content_of) in body
-        case.check(status in (400, 403, 404) and not leaked, f"{label}: GET /original/{target[:80]} -> {status}")
+        case.check(status in (400, 403, 404) and not leaked, f"{label}: GET {route}{target[:80]} -> {status}")
     case.assert_all_held()
 
 

@@ -70,6 +70,19 @@ IN_VIEW = """(question) => {
 }"""
 
 
+# Records, every 2 ms, how many answers the chat shows when the question box is first empty.
+EMPTIED_BEFORE_ANSWER = """() => {
+  window.__emptied = undefined;
+  const iv = setInterval(() => {
+    const box = document.querySelector('#qa-question textarea');
+    if (box && box.value === '') {
+      window.__emptied = document.querySelectorAll('#qa-chat .qa-answer').length;
+      clearInterval(iv);
+    }
+  }, 2);
+}"""
+
+
 def first_card(answer: Any) -> Any:
     """The first citation card of an answer (the cards follow the answer text in its message)."""
     return answer.locator("xpath=following-sibling::div[contains(@class, 'qa-card')][1]")
@@ -126,7 +139,8 @@ def test_uploaded_hostile_article_is_indexed_and_renders_inert(
     card = first_card(answer)
     assert "harbour.txt" in card.inner_text()
     assert "<script>" in card.inner_text(), "the script tag must show as text"
-    assert card.locator("script, img, a").count() == 0, "no live element may come from article text"
+    assert card.locator("script, img, .qa-excerpt a").count() == 0, "no live element may come from article text"
+    assert card.locator("a").count() == 1, "the only link is the one to the whole article"
     page.locator("#qa-open label").first.click()
     page.locator("#qa-viewer #qa-cited").wait_for(timeout=30_000)
     viewer = "#qa-viewer .qa-source"
@@ -243,6 +257,44 @@ def test_two_uploads_in_a_row_are_both_indexed_and_a_removed_filtered_article_is
         for name in ("ferry-one.txt", "ferry-two.txt"):
             (live_server.seeds / name).unlink(missing_ok=True)
         live_server.service.rebuild()
+
+
+def test_typing_goes_on_while_an_answer_comes_and_any_answer_s_citation_opens_its_article(
+    page: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    page.locator("#qa-new").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    ask(page, "Who did Im Chon-il meet in Moscow?")
+    # The next question typed while the answer is on its way keeps its first letters (the answer
+    # emptied the box when it came, wiping them: a new user's browser test).
+    box = page.locator("#qa-question textarea")
+    box.fill("Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?")
+    page.evaluate(EMPTIED_BEFORE_ANSWER)
+    box.press("Enter")
+    page.wait_for_function("window.__emptied !== undefined", timeout=60_000)
+    assert page.evaluate("window.__emptied") == 1, "the box was emptied only when the answer came"
+    box.press_sequentially("Where is", delay=50)  # typing on while the answer is on its way
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 2", timeout=60_000)
+    page.wait_for_timeout(500)  # the rest of the turn's events (its scroll)
+    assert box.input_value() == "Where is"
+    asked = page.locator("#qa-chat .user-row").last.inner_text().strip()
+    assert asked == "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?", asked
+    box.fill("")
+
+    # The first answer's citation opens its article in a tab of its own, the passage marked (the
+    # article panel follows the last answer only).
+    link = first_card(page.locator("#qa-chat .qa-answer").first).locator("a.qa-whole")
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert "Igor Morgulov" in tab.locator("#qa-cited mark.qa-evidence").inner_text()
+    assert "North beefing up ties" in tab.locator(".qa-source-head").inner_text()
+    original = tab.locator("a.qa-original").evaluate("a => a.href")
+    response = tab.request.get(original)
+    assert response.status == 200 and response.body() == (live_server.seeds / "002_299aeecd3ab3c2fd.txt").read_bytes()
+    tab.screenshot(path=str(artifacts / "article-page.png"), full_page=True)
+    tab.close()
 
 
 def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page: Any, artifacts: Path) -> None:

@@ -73,9 +73,10 @@ def test_asking_again_without_the_conversation_starts_it_afresh_from_that_questi
 
     respond, alone = handler(service, "respond"), handler(service, "ask_alone")
     first, second = "What did Sergey Kislyak tell TASS?", "Where is the New Amnok River Bridge?"
+    # (chat, last answer, citation list, questions asked, answers, "ask alone" button, article panel)
     out = respond(first, [], ALL, "", "", 3, [], [])
-    out = respond(second, out[0], ALL, "", "", 3, out[4], out[5])
-    assert out[4] == [first, second]
-    again = alone(out[0], out[2], ALL, "", "", 3, out[4], out[5])
-    assert again[4] == [second] and again[2]["query"] == second
-    assert len(again[5]) == 3 and again[5][-1]["asked_alone"], "the export keeps every turn"
+    out = respond(second, out[0], ALL, "", "", 3, out[3], out[4])
+    assert out[3] == [first, second]
+    again = alone(out[0], out[1], ALL, "", "", 3, out[3], out[4])
+    assert again[3] == [second] and again[1]["query"] == second
+    assert len(again[4]) == 3 and again[4][-1]["asked_alone"], "the export keeps every turn"

@@ -87,3 +87,35 @@ def test_the_viewer_names_an_article_without_a_title_by_its_file_once() -> None:
     assert ">a.txt <" in untitled and "(a.txt ·" not in untitled, untitled
     titled = source_html("a.txt", "Title", "Some text.", None)
     assert ">Title <" in titled and "(a.txt ·" in titled, titled
+
+
+def test_the_article_page_marks_a_citation_of_any_answer_only_where_its_text_still_is() -> None:
+    """Each card links to its article on a page of its own (earlier answers' citations could not be
+    opened: the article panel follows the last answer only)."""
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    from ui.render import article_page, card_html
+
+    text = "Title\n\nThe ferry leaves at dawn. The answer is here. More.\n"
+    s, e = text.index("The ferry"), text.index("More.") + len("More.")
+    hs, he = text.index("The answer"), text.index(" More.")
+    c = {
+        "n": 1, "source": "news/a b.txt", "start_line": 3, "end_line": 3, "start_char": s, "end_char": e,
+        "text": text[s:e], "highlight": {"start_char": hs, "end_char": he, "text": text[hs:he]},
+    }  # fmt: skip
+    href = re.search(r'class="qa-whole" href="([^"]+)"', card_html(c)).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    url = urlsplit(href)
+    assert url.path == "article/news/a%20b.txt" and url.fragment == "qa-cited", href
+    spans = dict(parse_qsl(url.query))
+    page = article_page("news/a b.txt", "Title", text, spans)
+    assert re.findall(r'<mark class="qa-evidence">(.*?)</mark>', page) == ["The answer is here."]
+    assert 'href="../../original/news/a%20b.txt"' in page, "the original file, from /article/news/ up"
+    assert "changed" not in page
+    edited = text.replace("The ferry", "A boat")
+    for changed, at in ((edited, spans), (text, {**spans, "e": "3"}), (text, {"s": "x"})):
+        other = article_page("news/a b.txt", "Title", changed, at)
+        assert "<mark" not in other and "the passage is not marked" in other
+        assert "The answer is here." in other, "the article is shown all the same"
+    hostile = article_page("a.txt", "<b>T</b>", "<script>x()</script>", {})
+    assert "<script>x()" not in hostile and "<b>T</b>" not in hostile
