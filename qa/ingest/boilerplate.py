@@ -17,7 +17,8 @@ URL = re.compile(r"\bhttps?://[^\s<>\"'）)\]]+", re.IGNORECASE)
 # the sentence still ends there. (Not arrows or shapes such as "↗", "▶": those end a link's label.)
 _SYMBOLS = "\u2600-\u27bf\u2b00-\u2bff\u20e3\u200d\ufe0e\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f"
 TERMINAL = re.compile(rf"(?:[.!?…。！？][\"”’')\]」』）]*|[\"”」』])[\s{_SYMBOLS}]*$")
-TRAILING_SYMBOLS = re.compile(rf"[\s{_SYMBOLS}]+$")
+# ... and hashtags ("All opinions are mine alone. #HealthyHydration #ad", a disclosure taken for a title).
+TRAILING_SYMBOLS = re.compile(rf"(?:[\s{_SYMBOLS}]|#[^\W_][\w-]*)+$")
 
 # Words that make up site chrome: a line made only of these is navigation, not article text.
 _UI_WORDS = frozenset(

@@ -56,7 +56,8 @@ FORMAT_VERSION = 7
 # 29: a byline's date stamp may open on a weekday or a month after a dash, bar or dot.
 # 30: a PDF line after one broken at a hyphen goes on its paragraph (where the line ends is just above it).
 # 31: a first line of more than 24 words that reads as prose is a lede without its full stop, not a title.
-INGEST_VERSION = 31
+# 32: hashtags after a line's last full stop do not make it a headline ("... mine alone. #ad").
+INGEST_VERSION = 32
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -142,6 +142,16 @@ def test_a_first_line_too_long_for_a_headline_is_the_lede_without_its_full_stop(
     assert analyse("transfer.txt", page([short], ARTICLE), "0" * 64).title == short
 
 
+def test_a_sentence_followed_by_hashtags_is_no_headline() -> None:
+    """A shared news body opens on an advertiser's disclosure ending in tags ("All opinions are mine
+    alone. #HealthyHydration #ad"): it was taken for the title, as a line that does not end like a
+    sentence. Tags after a full stop do not make a sentence a headline."""
+    disclosure = "This shop has been compensated by the advertiser. All opinions are mine alone. #HealthyHydration #ad"
+    assert analyse("hike.txt", page([disclosure], ARTICLE), "0" * 64).title is None
+    tagged = "Harbour wall rebuilt after storm #harbour"
+    assert analyse("hike.txt", page([tagged], ARTICLE), "0" * 64).title == tagged, "a headline may carry a tag"
+
+
 def test_a_clean_article_keeps_every_line() -> None:
     text = page(["Harbour wall rebuilt after storm"], ARTICLE)
     kept = regions_text(text)
