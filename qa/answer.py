@@ -48,16 +48,27 @@ def no_article_matches(source: str | None, since: str | None, until: str | None,
     return f"Not in the sources: no indexed article matches the filters ({filters}).{_undated(undated)}"
 
 
-def not_in_sources(source: str | None, since: str | None, until: str | None, undated: int = 0) -> str:
+# Said after the abstention when the question does not read as English (word_evidence.reads_as_english).
+NOT_ENGLISH = (
+    " The question does not read as English, which qa's model reads best: if the articles are in "
+    "English, ask in English."
+)
+
+
+def not_in_sources(
+    source: str | None, since: str | None, until: str | None, undated: int = 0, english: bool = True
+) -> str:
     """The abstention's text: none of the articles searched answers; with filters, it says which
     articles were searched and how many undated ones a date filter left out (a reader would
-    otherwise take an undated article for searched)."""
+    otherwise take an undated article for searched); for a question in another language (not
+    `english`), that the model reads English best."""
     parts = _filters(source, since, until)
+    hint = "" if english else NOT_ENGLISH
     if not parts:
-        return NOT_IN_SOURCES
+        return NOT_IN_SOURCES + hint
     return (
         f"Not in the sources: no indexed article matching the filters ({', '.join(parts)}) "
-        f"clearly answers this question.{_undated(undated)}"
+        f"clearly answers this question.{_undated(undated)}{hint}"
     )
 
 

@@ -175,7 +175,7 @@ class Engine:
         if query == q and (refusal := conversation.nothing_to_look_for(q)):  # "When?", "What did he add?"
             return Answer(q, True, refusal, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
-            text = _answer.not_in_sources(source, since, until, undated)
+            text = _answer.not_in_sources(source, since, until, undated, word_evidence.reads_as_english(q))
             return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
             # Read against what was searched: a follow-up's own words are too few to read a passage

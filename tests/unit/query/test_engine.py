@@ -429,6 +429,9 @@ def test_a_date_filter_says_how_many_undated_articles_it_left_out(engine: Engine
     assert "2 undated articles were left out" in only_undated.answer, only_undated.answer
     unfiltered = engine.ask("Xylophone marmalade orbit velocity?")
     assert unfiltered.abstained and "filter" not in unfiltered.answer, unfiltered.answer
+    assert "does not read as English" not in unfiltered.answer
+    spanish = engine.ask("¿Cuándo abre el mercado de pescado del puerto?")
+    assert spanish.abstained and "does not read as English" in spanish.answer, spanish.answer
     assert "undated" not in engine.ask("Xylophone marmalade?", source="00*").answer
 
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from qa.query.engine import Engine
-from qa.query.word_evidence import WordEvidence, lemma
+from qa.query.word_evidence import WordEvidence, lemma, reads_as_english
 from qa.store.lexical import Lexical
 
 ARTICLES = {
@@ -282,3 +282,20 @@ def test_the_engine_lowers_the_confidence_of_a_question_about_a_year_no_cited_ar
     assert asked[1.0, "1931"].confidence > 0
     assert asked[low, "1931"].confidence == pytest.approx(low * asked[1.0, "1931"].confidence)
     assert asked[low, "2023"].confidence == asked[1.0, "2023"].confidence > 0
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("Who did Im Chon-il meet in Moscow?", True),
+        ("What's the patient's name?", True),  # contractions are English words
+        ("weizsacker killer age", True),  # a lower-case name is not a language
+        ("¿Quién se reunió con Im Chon-il en Moscú?", False),
+        ("Wie backe ich einen Apfelstrudel?", False),
+        ("Кто встретился с Путиным?", False),
+        ("富士山の標高は何メートルですか？", False),
+        ("2019?", True),  # no words at all: nothing says it is another language
+    ],
+)
+def test_a_question_reads_as_english_by_the_words_english_knows(question: str, english: bool) -> None:
+    assert reads_as_english(question) is english
