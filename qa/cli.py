@@ -327,7 +327,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="qa-json-escape")  # type: ignore[union-attr]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the command's own parser: "see qa ask --help", not "see qa --help"
+        commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = commands.get(args.command) if args.command else None
+        (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return 2

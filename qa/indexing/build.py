@@ -197,9 +197,14 @@ def build_index(
             for sk in skipped:
                 log(f"skipped {sk.source}: {sk.reason}")
             if not parts:
+                # Say why, when files were there (the skip notes above go to the log, which a user of
+                # `qa index` does not see: "No usable articles" over a folder of .txt files puzzled one).
+                why = "; ".join(f"{sk.source}: {sk.reason}" for sk in skipped[:3])
+                why += f"; {len(skipped) - 3} more" if len(skipped) > 3 else ""
                 raise CorpusError(
-                    f"No usable articles ({suffix_list()}) under {seeds}; add some (or pass --seeds DIR). "
-                    "The previous index, if any, is unchanged."
+                    f"No usable articles ({suffix_list()}) under {seeds}"
+                    + (f" ({len(skipped)} skipped: {why})" if skipped else "")
+                    + "; add some (or pass --seeds DIR). The previous index, if any, is unchanged."
                 )
             keep_skipped = {s: v for s, v in prev_skipped.items() if s in shas and v["sha256"] == shas[s]}
             writing = True

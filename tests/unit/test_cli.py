@@ -280,3 +280,4 @@ def test_an_abbreviated_option_is_a_typo_not_the_option(tmp_path: Path) -> None:
     result = run_qa(tmp_path, "index", "--seed", "elsewhere")
     assert_one_line_error(result, "unrecognized arguments: --seed")
     assert result.returncode == 2
+    assert "(see qa index --help)" in result.stderr, "the command's own help: it was 'see qa --help'"

@@ -492,8 +492,10 @@ def test_corpus_without_usable_files_raises_and_keeps_previous_index(seeds_copy:
     (seeds_copy / "empty.txt").write_bytes(b"")
 
     fake = FakeEmbedder()
-    with pytest.raises(CorpusError, match="No usable"):
+    with pytest.raises(CorpusError, match="No usable") as refused:
         build(seeds_copy, built, fake)
+    # why, in the message itself: a new user saw "No usable articles" over a folder of .txt files
+    assert "(1 skipped: empty.txt: the file is empty)" in str(refused.value), refused.value
     assert fake.encoded == 0
     assert sorted(p.name for p in built.iterdir()) == entries, "a refused build changed the index folder"
     assert answers(built) == before, "the previous index answers differently after a refused build"
