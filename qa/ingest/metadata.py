@@ -191,7 +191,7 @@ def byline(line: str) -> tuple[str, str | None] | None:
     """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None. Its date
     stamp, contact or publishing label is no part of it ("By Justine Coleman - 11/18/19 11:04 PM EST",
     "By Megan Rowe meganr@spokesman.com", "Von Moritz Bachmann publiziert am 25. September 2018")."""
-    m = _BYLINE.match(_byline_head(line.strip()))
+    m = _BYLINE.match(_byline_head(line.strip().strip("*_").strip()))  # "*By ...*" set in Markdown italics
     if not m or line.rstrip().endswith(("?", "!")):
         return None
     name, outlet = m.group("name"), m.group("outlet")
@@ -211,7 +211,7 @@ def byline(line: str) -> tuple[str, str | None] | None:
 
 
 _ROLE = re.compile(
-    r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|author|journalist|"
+    r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|author|journalist|desk|"
     r"redakteur\w*|korrespondent\w*|periodista|redactor\w*|corresponsal|journaliste|rédact\w*)\b",
     re.IGNORECASE,
 )

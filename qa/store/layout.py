@@ -57,7 +57,8 @@ FORMAT_VERSION = 7
 # 30: a PDF line after one broken at a hyphen goes on its paragraph (where the line ends is just above it).
 # 31: a first line of more than 24 words that reads as prose is a lede without its full stop, not a title.
 # 32: hashtags after a line's last full stop do not make it a headline ("... mine alone. #ad").
-INGEST_VERSION = 32
+# 33: a byline set in emphasis or as a list item ("*By Mei Tanaka — Business Desk*") is read; a desk is no outlet.
+INGEST_VERSION = 33
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

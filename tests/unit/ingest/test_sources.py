@@ -692,6 +692,23 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
     assert byline(line) == (line.split()[1] + " " + line.split()[2], outlet)
 
 
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("*By Mei Tanaka — Business Desk — 2024-02-08*", ("Mei Tanaka", None)),  # Markdown italics; a desk
+        ("* by Bryan DeArdo", ("Bryan DeArdo", None)),  # a list item (a shared page's byline)
+        ("**By Ana Ruiz, Harbour Herald**", ("Ana Ruiz", "Harbour Herald")),
+    ],
+)
+def test_a_byline_in_emphasis_or_a_list_item_is_read_and_a_desk_is_no_outlet(
+    line: str, found: tuple[str, str | None]
+) -> None:
+    """A new user's Markdown article: "*By Mei Tanaka — Business Desk — 2024-02-08*" gave no author."""
+    from qa.ingest.metadata import byline
+
+    assert byline(line) == found
+
+
 def test_byline_is_not_taken_for_the_title(tmp_path: Path) -> None:
     doc = write_and_read(tmp_path, "ferry.txt", BYLINE_ARTICLE.encode())
     assert doc.title is not None and "Jane Doe" not in doc.title
