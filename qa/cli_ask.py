@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.answer import where
 from qa.errors import QAError, UsageError
-from qa.ingest.decode import read_utf8
+from qa.ingest.decode import read_utf8, sha256_bytes
 from qa.query.validate import blank
 
 if TYPE_CHECKING:
@@ -101,6 +102,35 @@ def _check_questions(questions: list[str]) -> None:
             raise UsageError(f"Question {n} of {len(questions)}{shown}: {err}") from None
 
 
+class ChangedFiles:
+    """A note on stderr, once per file, when a cited file is no longer on disk as it was indexed: its
+    citations quote the indexed text (`qa text`), which no longer equals the file (a new user edited
+    an article and asked again without `qa index`: the offsets sliced the new file mid-word)."""
+
+    def __init__(self, engine: Engine) -> None:
+        data = getattr(engine, "data", None)
+        self.documents = getattr(data, "documents", {})
+        self.root = Path(str(getattr(data, "manifest", {}).get("seeds_dir") or "."))
+        self.seen: set[str] = set()
+
+    def note(self, answer: Answer) -> None:
+        for source in dict.fromkeys(c.source for c in (*answer.citations, *answer.nearest)):
+            if source in self.seen or source not in self.documents:
+                continue
+            self.seen.add(source)
+            try:
+                same = sha256_bytes((self.root / source).read_bytes()) == self.documents[source].sha256
+                now = "" if same else "has changed in"
+            except OSError:
+                now = "is no longer in"
+            if now:
+                print(
+                    f"{PROG}: note: {source} {now} {self.root} since it was indexed; its citations quote the"
+                    f" text indexed then (qa text {source}); run `qa index` to update.",
+                    file=sys.stderr,
+                )
+
+
 def _ask(engine: Engine, question: str, args: argparse.Namespace, history: list[str]) -> Answer:
     return engine.ask(question, args.k, source=args.source, since=args.since, until=args.until, history=history)
 
@@ -127,6 +157,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
     _check_questions(questions)
     check_dates(args.since, args.until)
     engine = qa.load(args.index, ray=ray)
+    changed = ChangedFiles(engine)
     if not interactive:
         from qa.query.conversation import markdown
 
@@ -142,6 +173,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
                     print(f"{PROG}: {err}", file=sys.stderr)
                     continue
                 history.append(q)
+                changed.note(answer)
                 if args.markdown:
                     turns.append(answer.to_dict())
                 elif args.json:
@@ -167,6 +199,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
             return 0
         try:
             answer = _ask(engine, q, args, asked if args.conversation else [])
+            changed.note(answer)
             print(answer.to_json() if args.json else render(answer))
             asked.append(q)
         except QAError as err:

@@ -281,3 +281,34 @@ def test_an_abbreviated_option_is_a_typo_not_the_option(tmp_path: Path) -> None:
     assert_one_line_error(result, "unrecognized arguments: --seed")
     assert result.returncode == 2
     assert "(see qa index --help)" in result.stderr, "the command's own help: it was 'see qa --help'"
+
+
+def test_a_cited_file_changed_or_gone_since_indexing_is_noted_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new user edited an article and asked again without `qa index`: the citations' offsets (of
+    the indexed text) sliced the edited file mid-word, and nothing said so."""
+    from qa.cli_ask import ChangedFiles
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    qa.build(seeds, tmp_path / "index", embedder=FakeEmbedder())
+    engine = qa.load(tmp_path / "index", embedder=FakeEmbedder())
+    question = "Who did Im Chon-il meet in Moscow?"
+    answer = engine.ask(question, 3)
+    changed = ChangedFiles(engine)
+    changed.note(answer)
+    assert capsys.readouterr().err == "", "unchanged files: no note"
+    first = answer.citations[0].source
+    with open(seeds / first, "a", encoding="utf-8") as f:
+        f.write("\nAn added line.\n")
+    others = [c.source for c in answer.citations if c.source != first]
+    for source in others:
+        (seeds / source).unlink()
+    changed = ChangedFiles(engine)
+    changed.note(answer)
+    changed.note(engine.ask(question, 3))  # once per file
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"qa: note: {first} has changed in {seeds} since it was indexed"), err
+    assert [line.split()[2] for line in err[1:]] == list(dict.fromkeys(others)), err
+    assert all("is no longer in" in line and "run `qa index`" in line for line in err[1:]), err
