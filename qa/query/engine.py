@@ -176,7 +176,7 @@ class Engine:
             return Answer(q, True, refusal, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
             text = _answer.not_in_sources(source, since, until, undated, word_evidence.reads_as_english(q))
-            return Answer(q, True, text, (), citations[:NEAREST], confidence=confidence, query=query)
+            return Answer(q, True, text, (), citations[: min(k, NEAREST)], confidence=confidence, query=query)
         if isinstance(self.embedder, StatesEmbedder) and isinstance(self._late_reader, StatesEmbedder):
             # Read against what was searched: a follow-up's own words are too few to read a passage
             # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709), but

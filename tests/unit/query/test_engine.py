@@ -132,6 +132,7 @@ def test_every_citation_satisfies_the_contract_against_the_file_on_disk(
         # cosines are low, so the word share decides); it must still show the nearest passages.
         assert "pancake" in question, f"{question!r} abstained"
         assert d["nearest"], "an abstention shows the nearest passages for the reader to judge"
+        assert len(d["nearest"]) <= k, "no more of them than the citations asked for (-k 1 showed 3)"
 
 
 def test_citation_metadata_is_the_articles_own(engine: Engine, corpus: Path) -> None:
