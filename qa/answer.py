@@ -22,11 +22,12 @@ NOTHING_TO_LOOK_FOR = (
 
 
 def no_one_named(pronoun: str) -> str:
-    """The refusal of a question that leans on a conversation it does not have ("What did he say
-    next?" as a chat's first question): say whom it leaves unnamed."""
+    """The refusal of a question that leans on a conversation that names no one ("What did he say
+    next?" as a chat's first question, or asked again without the conversation): say whom it leaves
+    unnamed."""
     return (
-        f'Not in the sources: "{pronoun}" points back to an earlier question, and there is none to say '
-        "who or what; ask with the name."
+        f'Not in the sources: "{pronoun}" points back to something said before, and nothing asked '
+        "before it says who or what; ask with the name."
     )
 
 

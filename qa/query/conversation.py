@@ -124,13 +124,15 @@ def unresolved_pronoun(question: str) -> str | None:
     return found.group(0) if found else None
 
 
-def nothing_to_look_for(question: str) -> str | None:
-    """The refusal of a question asked with no conversation that has nothing of its own to look for:
-    function words only ("When?"), or a pronoun and hardly a word more (`unresolved_pronoun`). None
-    for any other question."""
+def nothing_to_look_for(question: str, filtered: bool = False) -> str | None:
+    """The refusal of a question that nothing carried into (no conversation, or one of function words)
+    and that has nothing of its own to look for: function words only ("When?"), or a pronoun and
+    hardly a word more (`unresolved_pronoun`), unless a source filter (`filtered`) says whose article
+    it is about. Decided before any search: whatever its few words matched was noise (no nearest
+    passages either). None for any other question."""
     if only_function_words(question):
         return NOTHING_TO_LOOK_FOR
-    pronoun = unresolved_pronoun(question)
+    pronoun = None if filtered else unresolved_pronoun(question)
     return no_one_named(pronoun) if pronoun else None
 
 

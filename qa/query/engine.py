@@ -152,6 +152,8 @@ class Engine:
         if allowed is not None:
             doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
         terms = conversation.carried_terms(q, earlier) if earlier else []
+        if not terms and (refusal := conversation.nothing_to_look_for(q, filtered=source is not None)):
+            return Answer(q, True, refusal, confidence=0.0, query=q)  # "When?", "What did he add?": nothing carried
         carried_query = conversation.search_text(q, terms)
         thread = conversation.thread_of(q, earlier) if terms else None
         qv_ready: Future[np.ndarray] = Future()
@@ -172,8 +174,6 @@ class Engine:
             )
             confidence = chosen.cosine * coverage * share**0.5
             confidence *= self._word_evidence.factor(own, [c.source for c in citations])  # a name or year missing
-        if query == q and (refusal := conversation.nothing_to_look_for(q)):  # "When?", "What did he add?"
-            return Answer(q, True, refusal, confidence=0.0, query=query)  # nearest: noise too
         if not citations or confidence < self.settings.min_confidence:
             text = _answer.not_in_sources(source, since, until, undated, word_evidence.reads_as_english(q))
             return Answer(q, True, text, (), citations[: min(k, NEAREST)], confidence=confidence, query=query)

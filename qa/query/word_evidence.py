@@ -46,6 +46,7 @@ from typing import Any
 
 from qa.query.names import ArticleForms, function_word, name_heads
 from qa.query.years import Years
+from qa.stories import CJK
 
 _lock = threading.Lock()
 _CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
@@ -80,23 +81,30 @@ def lowercase_names(words: Sequence[str]) -> list[str]:
 
 
 # Over this share of words English knows (names aside), a question reads as English: of the 2,304
-# questions of the sets in English two are at .5 ("kepa fee", "And leanFIRE?"), every other above it;
-# of 8 in Spanish, French, German, Portuguese and Indonesian 7 are at .5 or below (French "Quand aura
-# lieu la prochaine grève de la SNCF ?" .62: simplemma's English knows "la", "de", "grève"...).
-# Words in other scripts are unknown: text in them is at 0.
+# questions of the sets in English, two are at .5 ("kepa fee", "And leanFIRE?") but have too few words
+# to judge (`_FEW_WORDS`), every other is above it; of 8 in Spanish, French, German, Portuguese and
+# Indonesian 7 are at .5 or below (French "Quand aura lieu la prochaine grève de la SNCF ?" .62:
+# simplemma's English knows "la", "de", "grève"...). Words in scripts other than Latin and CJK (which
+# qa's BM25 reads, with Korean) are unknown: such text is at 0.
 ENGLISH_QUESTION = 0.5
+_FEW_WORDS = 3  # fewer words than this say too little to judge ("Kislyak TASS?": names, lower-case or not)
 _TEXT_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _CONTRACTION = re.compile(r"['’](?:s|re|ve|ll|d|t|m)$")
+_CJK_TEXT = re.compile(f"[{CJK}\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")  # and Hangul
 
 
 def reads_as_english(question: str) -> bool:
-    """Whether the question's words are mostly ones English knows (its capitalised words after the
-    first, names in any language, aside): the model reads English, so an abstention on a question
-    in another language says so ("¿Quién ganó el partido?" got a bare "Not in the sources")."""
+    """Whether an abstention on `question` needs no hint that the model reads English: its words are
+    mostly ones English knows (its capitalised words after the first, names in any language, aside),
+    or too few to judge, or it is written in Chinese, Japanese or Korean, which BM25 reads as such
+    (bench/cjk-questions.jsonl). A Spanish question got a bare "Not in the sources" over a nearest
+    passage that answered it."""
+    if _CJK_TEXT.search(question):
+        return True
     words = _TEXT_WORD.findall(question)
     words = [_CONTRACTION.sub("", w.lower()) for i, w in enumerate(words) if i == 0 or not w[:1].isupper()]
-    if not words:
-        return True  # nothing says it is another language ("2019?")
+    if len(words) < _FEW_WORDS:
+        return True
     known = sum(function_word(w) or _known_word(w) for w in words)
     return known > ENGLISH_QUESTION * len(words)
 

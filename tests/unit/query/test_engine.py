@@ -452,8 +452,11 @@ def test_a_pronoun_with_no_conversation_to_point_back_to_is_refused(engine: Engi
     was answered from whichever article says "say" and "next"; it names no one to look for."""
     answer = engine.ask(question)
     assert answer.abstained and answer.citations == () and answer.nearest == ()
-    assert "points back to an earlier question" in answer.answer, answer.answer
+    assert "points back to something said before" in answer.answer, answer.answer
     assert "points back" not in engine.ask(question, history=[QUESTIONS[0]]).answer, "the conversation names them"
+    assert engine.ask(question, history=["Who is he?"]).abstained, "a conversation that names no one either"
+    filtered = engine.ask(question, source="002_*")
+    assert "points back" not in filtered.answer, "a source filter says whose article it is about"
 
 
 @pytest.mark.parametrize("question", ["Who won?", "Where is IT?", "What about the US?"])
