@@ -119,7 +119,10 @@ def build_app(service: Service) -> gr.Blocks:
         try:
             earlier = [] if alone else asked
             d = service.ask(question, _k(k), history=earlier, **_filters(source, since, until)).to_dict()
-        except QAError as err:
+        except Exception as err:  # a QAError says what to do; anything else is logged, and the question stays shown
+            if not isinstance(err, QAError):
+                say(f"answering {question[:80]!r} failed: {err!r}")
+                err = QAError("qa could not answer this question (the server's log says why); ask it again.")
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {message_html(err)}</div>"})
             picked = gr.update(choices=[], value=None)
             return history, None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
@@ -339,8 +342,14 @@ def build_app(service: Service) -> gr.Blocks:
         # The box is emptied in the browser the moment Enter is pressed, the question kept in `pending`
         # for the search: emptied by the answer instead, it wiped the first letters of a next question
         # typed while the answer was on its way (a new user's browser test).
+        # A question sent while the last is being answered runs after it ("always_last"; by default
+        # Gradio dropped it, and the box had already let it go).
         question.submit(None, question, pending, js=TAKE_JS, api_visibility="private").then(
-            respond, [pending, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
+            respond,
+            [pending, chat, source, since, until, k, asked, turns],
+            turn_outputs,
+            api_visibility="private",
+            trigger_mode="always_last",
         ).then(None, None, None, js=TURN_JS)
         alone_btn.click(
             ask_alone, [chat, last, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"

@@ -281,6 +281,17 @@ def test_typing_goes_on_while_an_answer_comes_and_any_answer_s_citation_opens_it
     assert asked == "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?", asked
     box.fill("")
 
+    # A question sent while the last one is being answered is answered after it (it was dropped).
+    first, second = "Why does China want North Korean workers sent home?", "What did Eveleth write?"
+    box.fill(first)
+    box.press("Enter")
+    page.wait_for_timeout(5)
+    box.fill(second)
+    box.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 4", timeout=60_000)
+    rows = page.locator("#qa-chat .user-row").all_inner_texts()
+    assert [r.strip() for r in rows[-2:]] == [first, second]
+
     # The first answer's citation opens its article in a tab of its own, the passage marked (the
     # article panel follows the last answer only).
     link = first_card(page.locator("#qa-chat .qa-answer").first).locator("a.qa-whole")

@@ -80,3 +80,21 @@ def test_asking_again_without_the_conversation_starts_it_afresh_from_that_questi
     again = alone(out[0], out[1], ALL, "", "", 3, out[3], out[4])
     assert again[3] == [second] and again[1]["query"] == second
     assert len(again[4]) == 3 and again[4][-1]["asked_alone"], "the export keeps every turn"
+
+
+def test_a_question_that_fails_unexpectedly_stays_in_the_chat_with_a_plain_message(
+    service: Service, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The box is emptied when Enter is pressed, so a question whose answering failed (a fault here;
+    what is tested is the chat's handling) must stay readable in the chat, with one line saying so."""
+    from ui.app import ALL
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    respond = handler(service, "respond")
+    monkeypatch.setattr(service, "ask", broken)
+    chat, last, *_ = respond("When does the ferry leave?", [], ALL, "", "", 3, [], [])
+    assert last is None and "When does the ferry leave?" in chat[-2]["content"]
+    assert "could not answer this question" in chat[-1]["content"] and "disk on fire" not in chat[-1]["content"]
+    assert "disk on fire" in capfd.readouterr().err, "the server's log says why"
