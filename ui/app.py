@@ -72,8 +72,16 @@ def refusal(err: QAError) -> gr.Error:
     return gr.Error(str(err), print_exception=False)
 
 
+def _short(title: Any, most: int = 60) -> str:
+    text = str(title or "")
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def _choice(c: dict[str, Any]) -> str:
-    return f"[{c['n']}] {c['source']} · {where(c)}"
+    """A citation in the list that opens its article: its title first (a new user saw only 64-character
+    hashed file names there), then its file and lines."""
+    title = _short(c.get("title"))
+    return f"[{c['n']}] {title + ' · ' if title else ''}{c['source']} · {where(c)}"
 
 
 # The `ask` endpoint's parameters after the question, with their defaults: a raw HTTP call may leave
@@ -92,8 +100,11 @@ def build_app(service: Service) -> gr.Blocks:
     # A `qa index` run by another process publishes a new generation: switch to it without a restart.
     service.watch(log=say)
 
-    def sources() -> list[str]:
-        return [ALL] + [str(d["source"]) for d in service.documents()]
+    def sources() -> list[tuple[str, str]]:
+        """The source filter's choices: each article by its title and file (its value the file)."""
+        docs = service.documents()
+        named = [(f"{_short(d.get('title'))} · {d['source']}" if d.get("title") else str(d["source"])) for d in docs]
+        return [(ALL, ALL)] + [(label, str(d["source"])) for label, d in zip(named, docs, strict=True)]
 
     def lists() -> tuple[str, Any]:
         """The article list and the source choices as the index has them now (every page load)."""
@@ -174,7 +185,8 @@ def build_app(service: Service) -> gr.Blocks:
                     text = service.document_text(c["source"])
                 except QAError as err:
                     return f"<p>{esc(err)}</p>"
-                return source_html(c["source"], c.get("title"), text, c)
+                about = " · ".join([*(str(c[k]) for k in ("outlet", "published") if c.get(k)), where(c, "–")])
+                return source_html(c["source"], c.get("title"), text, c, about=about)
         return "<p class='qa-meta'>That citation is no longer shown.</p>"
 
     def rebuild_clicked() -> Iterator[tuple[str, Any, Any]]:

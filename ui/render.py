@@ -76,7 +76,7 @@ def article_link(c: dict[str, Any]) -> str:
     every answer's citations, not only the last one's, are one click from their article."""
     h = c["highlight"]
     spans = {"s": c["start_char"], "e": c["end_char"], "hs": h["start_char"], "he": h["end_char"]}
-    query = urlencode({**spans, "sha": digest(c["text"])})
+    query = urlencode({**spans, "sha": digest(c["text"]), "p": c["text"][:40]})
     href = f"article/{quote(c['source'])}?{query}#qa-cited"
     return f'<a class="qa-whole" href="{esc(href)}" target="_blank" rel="noopener">whole article</a>'
 
@@ -122,30 +122,38 @@ def answer_html(d: dict[str, Any]) -> str:
     return f'<div class="qa-answer">{answer}</div>{query_html(d)}{cards}'
 
 
-def source_html(source: str, title: str | None, text: str, c: dict[str, Any] | None, root: str = "") -> str:
+def _note(note: str) -> str:
+    return f'<p class="qa-meta qa-changed">{esc(note)}</p>' if note else ""
+
+
+MOVED = "This article has changed since the answer; the cited passage is marked where it is now."
+
+
+def source_html(
+    source: str, title: str | None, text: str, c: dict[str, Any] | None, root: str = "", about: str = "", note: str = ""
+) -> str:
     """The whole article, escaped, with the cited passage and its evidence sentence marked. `root`:
-    the way from the page it shows on up to the server's root, for the link to the original file."""
+    the way from the page it shows on up to the server's root, for the link to the original file;
+    `about`: a line under the title (outlet, date, lines); `note`: one above the text."""
     link = f'<a class="qa-original" href="{root}original/{quote(source)}" download>original file</a>'
     meta = f"({esc(source)} · {link})" if title else f"({link})"  # a file without a title: its name once
     head = f'<div class="qa-source-head">{esc(title or source)} <span class="qa-meta">{meta}</span></div>'
+    head += f'<div class="qa-meta qa-about">{esc(about)}</div>' if about else ""
     if c is None:
-        return head + f'<div class="qa-source">{esc(text)}</div>'
+        return head + f'<div class="qa-source">{_note(note)}{esc(text)}</div>'
     s, e = c["start_char"], c["end_char"]
     hs, he = c["highlight"]["start_char"], c["highlight"]["end_char"]
-    note = ""
     if text[s:e] != c["text"]:
         # The article was changed and the index rebuilt since this answer: its offsets are of the
         # old text. The passage is marked where it is now, if it is still there word for word.
         at = text.find(c["text"]) if c["text"] else -1
         if at < 0:
             note = "This article has changed since the answer: the cited passage is no longer in it."
-            body = f'<p class="qa-meta qa-changed">{esc(note)}</p>{esc(text)}'
-            return head + f'<div class="qa-source" id="qa-source">{body}</div>'
+            return head + f'<div class="qa-source" id="qa-source">{_note(note)}{esc(text)}</div>'
         s, e, hs, he = at, at + (e - s), hs + at - s, he + at - s
-        note = "This article has changed since the answer; the cited passage is marked where it is now."
-        note = f'<p class="qa-meta qa-changed">{esc(note)}</p>'
+        note = MOVED
     body = esc(text[:s]) + f'<span id="qa-cited">{_marked(text, s, e, hs, he)}</span>' + esc(text[e:])
-    return head + f'<div class="qa-source" id="qa-source">{note}{body}</div>'
+    return head + f'<div class="qa-source" id="qa-source">{_note(note)}{body}</div>'
 
 
 def _marked(text: str, s: int, e: int, hs: int, he: int) -> str:
@@ -179,22 +187,43 @@ def documents_html(docs: list[dict[str, Any]]) -> str:
     return f"<p class='qa-docs-count'>{count}</p>{table}"
 
 
-def article_page(source: str, title: str | None, text: str, spans: dict[str, str]) -> str:
-    """`GET /article/SOURCE?s=&e=&hs=&he=&sha=`: the article as a page of its own, with the passage at
-    those offsets marked if the article still holds the cited text there (`sha`, from `article_link`)."""
-    root = "../" * (1 + source.count("/"))  # from /article/a/b.txt up to /
+def _located(text: str, spans: dict[str, str]) -> tuple[tuple[int, int, int, int] | None, bool]:
+    """Where the passage of an `article_link` is in `text` now: at its offsets if the text there still
+    has its fingerprint, else wherever a span of its length that opens with its first characters (`p`)
+    has it (the article edited above it, the index rebuilt); and whether it moved. None: not found."""
     try:
         s, e, hs, he = (int(spans[k]) for k in ("s", "e", "hs", "he"))
     except (KeyError, ValueError):
-        s = e = hs = he = -1
-    if 0 <= s <= hs <= he <= e <= len(text) and digest(text[s:e]) == spans.get("sha"):
-        c = {"start_char": s, "end_char": e, "text": text[s:e], "highlight": {"start_char": hs, "end_char": he}}
-        body = source_html(source, title, text, c, root)
-    else:
+        return None, False
+    sha, prefix = spans.get("sha", ""), spans.get("p", "")
+    if not 0 <= s <= hs <= he <= e <= len(text):
+        return None, False
+    if digest(text[s:e]) == sha:
+        return (s, e, hs, he), False
+    at = text.find(prefix) if prefix else -1
+    while at >= 0:
+        if digest(text[at : at + e - s]) == sha:
+            return (at, at + e - s, hs + at - s, he + at - s), True
+        at = text.find(prefix, at + 1)
+    return None, False
+
+
+def article_page(source: str, doc: dict[str, Any], text: str, spans: dict[str, str]) -> str:
+    """`GET /article/SOURCE?s=&e=&hs=&he=&sha=&p=`: the article as a page of its own (`doc`: its title,
+    outlet and date), with the passage of `article_link` marked where the article still holds it."""
+    root = "../" * (1 + source.count("/"))  # from /article/a/b.txt up to /
+    title = doc.get("title") or None
+    found, moved = _located(text, spans)
+    about = [str(doc[k]) for k in ("outlet", "published") if doc.get(k)]
+    if found is None:
         note = "This article has changed since the answer, or the link is incomplete: the passage is not marked."
-        body = source_html(source, title, text, None, root).replace(
-            '<div class="qa-source">', f'<div class="qa-source"><p class="qa-meta qa-changed">{esc(note)}</p>', 1
-        )
+        body = source_html(source, title, text, None, root, " · ".join(about), note)
+    else:
+        s, e, hs, he = found
+        lines = text.count("\n", 0, s) + 1, text.count("\n", 0, max(s, e - 1)) + 1
+        about.append(f"line {lines[0]}" if lines[0] == lines[1] else f"lines {lines[0]}–{lines[1]}")
+        c = {"start_char": s, "end_char": e, "text": text[s:e], "highlight": {"start_char": hs, "end_char": he}}
+        body = source_html(source, title, text, c, root, " · ".join(about), MOVED if moved else "")
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title or source)}</title>"
         f"<style>body {{ font-family: system-ui, sans-serif; max-width: 56rem; margin: 1.5rem auto; }} {CSS}"

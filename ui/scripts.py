@@ -1,5 +1,7 @@
 """The chat page's own scripts, run in the browser by Gradio events (`js=`) in ui/app.py."""
 
+from qa.query.validate import MAX_QUESTION_CHARS
+
 # After an answer: the chat shows the question just asked at its top, with the answer below it (it
 # scrolled to the end of the last citation card, so the answer itself was out of sight).
 TURN_JS = """() => { setTimeout(() => {
@@ -13,14 +15,15 @@ TURN_JS = """() => { setTimeout(() => {
 # Enter: the question goes to `pending` for the search and leaves the box at once, in the page itself,
 # keeping whatever was typed after it (emptied by the answer, the box lost a next question's first
 # letters; emptied by an output of this event, it still lost the keys of the moment Gradio took to set it).
+# A question too long to ask stays in the box to be cut down (the refusal says how long it may be).
 TAKE_JS = """(q) => {
   const box = document.querySelector('#qa-question textarea');
-  if (box && box.value.startsWith(q)) {
+  if (box && box.value.startsWith(q) && q.trim().length <= LIMIT) {
     box.value = box.value.slice(q.length);
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }
   return [q];
-}"""
+}""".replace("LIMIT", str(MAX_QUESTION_CHARS))
 # Scroll the marked passage of the source panel into view once it is rendered.
 SCROLL_JS = """() => { setTimeout(() => {
   const el = document.getElementById('qa-cited');

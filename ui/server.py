@@ -262,10 +262,10 @@ def article_response(service: Service, source: str, spans: dict[str, str]) -> An
 
     try:
         text = service.document_text(source)
-    except QAError as err:
+        doc = service.engine.data.documents[source].describe()
+    except (QAError, KeyError) as err:
         return PlainTextResponse(str(err), status_code=404)
-    title = next((d.get("title") for d in service.documents() if d["source"] == source), None)
-    page = article_page(source, str(title) if title else None, text, spans)
+    page = article_page(source, doc, text, spans)
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
@@ -306,8 +306,10 @@ def launch(
             return original_response(serving, source)
 
         @outer.get("/article/{source:path}")
-        def article(source: str, s: str = "", e: str = "", hs: str = "", he: str = "", sha: str = "") -> Any:
-            return article_response(serving, source, {"s": s, "e": e, "hs": hs, "he": he, "sha": sha})
+        def article(
+            source: str, s: str = "", e: str = "", hs: str = "", he: str = "", sha: str = "", p: str = ""
+        ) -> Any:
+            return article_response(serving, source, {"s": s, "e": e, "hs": hs, "he": he, "sha": sha, "p": p})
 
     gr.mount_gradio_app(
         outer,

@@ -292,6 +292,17 @@ def test_typing_goes_on_while_an_answer_comes_and_any_answer_s_citation_opens_it
     rows = page.locator("#qa-chat .user-row").all_inner_texts()
     assert [r.strip() for r in rows[-2:]] == [first, second]
 
+    # A question too long to ask stays in the box to be cut down; the refusal says how long it may be.
+    long = "Why " + "very " * 420 + "long?"
+    box.fill(long)
+    box.press("Enter")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#qa-chat .qa-abstain')].some(e => e.innerText.includes('at most 2,000'))",
+        timeout=60_000,
+    )
+    assert box.input_value() == long
+    box.fill("")
+
     # The first answer's citation opens its article in a tab of its own, the passage marked (the
     # article panel follows the last answer only).
     link = first_card(page.locator("#qa-chat .qa-answer").first).locator("a.qa-whole")

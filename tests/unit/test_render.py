@@ -108,14 +108,20 @@ def test_the_article_page_marks_a_citation_of_any_answer_only_where_its_text_sti
     url = urlsplit(href)
     assert url.path == "article/news/a%20b.txt" and url.fragment == "qa-cited", href
     spans = dict(parse_qsl(url.query))
-    page = article_page("news/a b.txt", "Title", text, spans)
+    doc = {"title": "Title", "outlet": "Harbour Herald", "published": "2024-05-02"}
+    page = article_page("news/a b.txt", doc, text, spans)
     assert re.findall(r'<mark class="qa-evidence">(.*?)</mark>', page) == ["The answer is here."]
     assert 'href="../../original/news/a%20b.txt"' in page, "the original file, from /article/news/ up"
+    assert "Harbour Herald · 2024-05-02 · line 3" in page, "outlet, date and lines under the title"
     assert "changed" not in page
+    # An article edited above the passage (the index rebuilt): marked where it is now, and said so.
+    moved = article_page("news/a b.txt", doc, "Title\n\nA new first paragraph.\n\n" + text[7:], spans)
+    assert re.findall(r'<mark class="qa-evidence">(.*?)</mark>', moved) == ["The answer is here."]
+    assert "marked where it is now" in moved and "line 5" in moved
     edited = text.replace("The ferry", "A boat")
     for changed, at in ((edited, spans), (text, {**spans, "e": "3"}), (text, {"s": "x"})):
-        other = article_page("news/a b.txt", "Title", changed, at)
+        other = article_page("news/a b.txt", doc, changed, at)
         assert "<mark" not in other and "the passage is not marked" in other
         assert "The answer is here." in other, "the article is shown all the same"
-    hostile = article_page("a.txt", "<b>T</b>", "<script>x()</script>", {})
-    assert "<script>x()" not in hostile and "<b>T</b>" not in hostile
+    hostile = article_page("a.txt", {"title": "<b>T</b>", "outlet": "<i>O</i>"}, "<script>x()</script>", {})
+    assert "<script>x()" not in hostile and "<b>T</b>" not in hostile and "<i>O</i>" not in hostile
