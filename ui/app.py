@@ -26,7 +26,7 @@ from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query.conversation import markdown
 from qa.query.validate import check_k
 from qa.service import MAX_UPLOAD_BYTES, Service
-from ui.render import answer_html, documents_html, esc, message_html, source_html
+from ui.render import answer_html, choice_label, documents_html, esc, message_html, short_title, source_html
 from ui.scripts import SCROLL_JS, TAKE_JS, TURN_JS
 from ui.uploads import forget_upload, upload_folder
 
@@ -72,18 +72,6 @@ def refusal(err: QAError) -> gr.Error:
     return gr.Error(str(err), print_exception=False)
 
 
-def _short(title: Any, most: int = 60) -> str:
-    text = str(title or "")
-    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
-
-
-def _choice(c: dict[str, Any]) -> str:
-    """A citation in the list that opens its article: its title first (a new user saw only 64-character
-    hashed file names there), then its file and lines."""
-    title = _short(c.get("title"))
-    return f"[{c['n']}] {title + ' · ' if title else ''}{c['source']} · {where(c)}"
-
-
 # The `ask` endpoint's parameters after the question, with their defaults: a raw HTTP call may leave
 # out any trailing ones (ui/server.py fills them in, as gradio_client does). k None: the server's
 # setting (QA_K), as in the chat and `qa ask`.
@@ -102,9 +90,10 @@ def build_app(service: Service) -> gr.Blocks:
 
     def sources() -> list[tuple[str, str]]:
         """The source filter's choices: each article by its title and file (its value the file)."""
-        docs = service.documents()
-        named = [(f"{_short(d.get('title'))} · {d['source']}" if d.get("title") else str(d["source"])) for d in docs]
-        return [(ALL, ALL)] + [(label, str(d["source"])) for label, d in zip(named, docs, strict=True)]
+        def label(d: dict[str, Any]) -> str:
+            return f"{short_title(d['title'])} · {d['source']}" if d.get("title") else str(d["source"])
+
+        return [(ALL, ALL)] + [(label(d), str(d["source"])) for d in service.documents()]
 
     def lists() -> tuple[str, Any]:
         """The article list and the source choices as the index has them now (every page load)."""
@@ -144,7 +133,7 @@ def build_app(service: Service) -> gr.Blocks:
         asked = [question] if alone else [*asked, question]
         turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
         carried = d["query"] != d["question"]
-        pick = gr.update(choices=[_choice(c) for c in cites], value=None)
+        pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
         return history, d, pick, asked, turns, gr.update(visible=carried), open_source(None, None)
 
     def ask_alone(
@@ -180,7 +169,7 @@ def build_app(service: Service) -> gr.Blocks:
         if not choice or not last:
             return "<p class='qa-meta'>Pick a citation above to read the whole article here.</p>"
         for c in last["citations"] or last["nearest"]:
-            if _choice(c) == choice:
+            if choice_label(c) == choice:
                 try:
                     text = service.document_text(c["source"])
                 except QAError as err:

@@ -100,6 +100,18 @@ def card_html(c: dict[str, Any], label: str | None = None) -> str:
     )
 
 
+def short_title(title: Any, most: int = 60) -> str:
+    text = str(title or "")
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def choice_label(c: dict[str, Any]) -> str:
+    """A citation in the list that opens its article: its title first (a new user saw only 64-character
+    hashed file names there), then its file and lines."""
+    title = short_title(c.get("title"))
+    return f"[{c['n']}] {title + ' · ' if title else ''}{c['source']} · {where(c)}"
+
+
 def query_html(d: dict[str, Any]) -> str:
     """ "Searched for: ..." when a follow-up carried the conversation into its search."""
     query = d.get("query")
