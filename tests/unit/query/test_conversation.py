@@ -301,12 +301,15 @@ def test_a_conversation_without_an_engine_is_refused_at_once() -> None:
 @pytest.mark.parametrize("follow_up", ["Why?", "And when?"])
 def test_a_bare_follow_up_to_a_subject_no_article_holds_abstains(engine: Engine, follow_up: str) -> None:
     """"Why?" after "Who coaches him?" (refused) was answered from a space story's "Because ...":
-    the follow-up's own "why" counted as evidence that the article answered the conversation."""
-    earlier = "Who coaches him?"
-    assert engine.ask(earlier, 3).abstained, "premise: the corpus does not hold the earlier subject"
-    answer = engine.ask(follow_up, 3, history=[earlier])
+    the follow-up's own "why" counted as evidence that the article answered the conversation. (Since
+    stop 43 "Who coaches him?" carries no words of its own: the subject comes from the question before.)"""
+    earlier = ["Who coaches Rafael Nadal?", "Who coaches him?"]
+    assert engine.ask(earlier[0], 3).abstained, "premise: the corpus does not hold the earlier subject"
+    answer = engine.ask(follow_up, 3, history=earlier)
     assert answer.query != answer.question, "premise: a bare follow-up keeps the conversation"
     assert answer.abstained and not answer.citations, f"answered from {[c.source for c in answer.citations]}"
+    # After the refused "Who coaches him?" alone, nothing is carried: nothing to look for.
+    assert "names nothing to look for" in engine.ask(follow_up, 3, history=earlier[1:]).answer
 
 
 def test_a_conversation_refuses_a_history_of_its_own_in_one_line(engine: Engine) -> None:
@@ -354,3 +357,9 @@ def test_a_pronoun_with_hardly_a_word_more_is_unresolved_without_a_conversation(
     assert unresolved_pronoun("How much has the ice thinned since she began her measurements?") is None, (
         "words enough of its own to be searched (bench/formats-questions.jsonl)"
     )
+
+
+def test_an_earlier_question_that_names_no_one_carries_no_words() -> None:
+    """After "What did he say next?" (refused: no one named), "When was that?" searched "(say next)"."""
+    assert carried_terms("When was that?", ["What did he say next?"]) == []
+    assert carried_terms("When was that?", ["Who met Kislyak?", "What did he say next?"]) == ["met", "Kislyak"]
