@@ -58,7 +58,8 @@ FORMAT_VERSION = 7
 # 31: a first line of more than 24 words that reads as prose is a lede without its full stop, not a title.
 # 32: hashtags after a line's last full stop do not make it a headline ("... mine alone. #ad").
 # 33: a byline set in emphasis or as a list item ("*By Mei Tanaka — Business Desk*") is read; a desk is no outlet.
-INGEST_VERSION = 33
+# 34: a saved page whose body holds no article text is read from its JSON-LD articleBody, if any.
+INGEST_VERSION = 34
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

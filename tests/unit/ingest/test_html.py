@@ -145,6 +145,38 @@ def test_a_short_page_in_a_script_without_spaces_is_an_article(tmp_path: Path) -
     assert "再開しました" in doc.text
 
 
+def test_a_page_saved_before_its_script_drew_the_article_is_read_from_its_json_ld(tmp_path: Path) -> None:
+    """A page whose body was still "Loading…" when saved was skipped as "has no article text", though
+    its schema.org JSON-LD states the whole article (articleBody), as news sites do for search engines."""
+    body = (
+        "The town council voted 6-1 on Monday to build a footbridge over the River Wend.\n"
+        "The bridge will cost <b>2.4 million pounds</b> &amp; open in 2026."
+    )
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebPage", "name": "Valley Times"},
+            {"@type": ["NewsArticle"], "headline": "Council approves river bridge", "articleBody": body},
+        ],
+    }
+    page = (
+        "<html><head><title>Council approves river bridge</title>"
+        f'<script type="application/ld+json">{json.dumps(ld)}</script></head>'
+        '<body><div id="app">Loading…</div></body></html>'
+    )
+    doc = read_document(write(tmp_path, "ld.html", page), tmp_path)
+    assert doc.text == (
+        "Council approves river bridge\n\n"
+        "The town council voted 6-1 on Monday to build a footbridge over the River Wend.\n\n"
+        "The bridge will cost 2.4 million pounds & open in 2026.\n"
+    ), doc.text
+    assert "Loading" not in doc.text and "<b>" not in doc.text
+    assert any("River Wend" in doc.text[a:b] for a, b in doc.regions), "the article is indexed"
+    no_body = page.replace('"articleBody"', '"description"')
+    with pytest.raises(Exception, match="has no article text"):
+        read_document(write(tmp_path, "empty.html", no_body), tmp_path)
+
+
 def test_saved_pages_are_indexed_cited_and_printed_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
