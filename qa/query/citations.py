@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,6 +39,51 @@ class Hit:
     chunk: Located
     score: float
     highlight: tuple[int, int] | None = None  # the evidence inside `chunk`, if already chosen
+
+
+@dataclass(frozen=True)
+class At:
+    """A place in another file (`best_copy`)."""
+
+    source: str
+    start: int
+    end: int
+
+
+def best_copy(hit: Hit, copies: Sequence[str], text_of: Callable[[str], str], described: Mapping[str, int]) -> Hit:
+    """`hit` in the copy of its story (`copies`: the other files telling it) that states most about
+    itself (`described`: how many of title, date and outlet), when that copy holds the excerpt word for
+    word: a story saved as a page and again as a bare .txt was cited by the copy with no title or date
+    (a new user's). Otherwise `hit` itself."""
+    source = hit.chunk.source
+    better = sorted((c for c in copies if described[c] > described[source]), key=lambda c: -described[c])
+    if not better:
+        return hit
+    text = text_of(source)[hit.chunk.start : hit.chunk.end]
+    for copy in better:
+        at = text_of(copy).find(text)
+        if at >= 0:
+            d = at - hit.chunk.start
+            moved = (hit.highlight[0] + d, hit.highlight[1] + d) if hit.highlight else None
+            return Hit(At(copy, at, at + len(text)), hit.score, moved)
+    return hit
+
+
+def one_per_story(
+    hits: Iterable[Hit],
+    story: Mapping[str, str],
+    copies: Mapping[str, Sequence[str]],
+    text_of: Callable[[str], str],
+    described: Mapping[str, int],
+) -> Iterator[Hit]:
+    """`hits`, each in the best copy of its story (`best_copy`), without those of a file whose story
+    another file already stands for."""
+    cited: dict[str, str] = {}
+    for hit in hits:
+        hit = best_copy(hit, copies[hit.chunk.source], text_of, described)
+        source = hit.chunk.source
+        if cited.setdefault(story[source], source) == source:
+            yield hit
 
 
 @dataclass

@@ -20,7 +20,7 @@ from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
 from qa.ingest.boilerplate import running_text
 from qa.query import conversation, cues, fusion, late, word_evidence
-from qa.query.citations import Hit, evidence_window, make_citation, merge_hits, sentence_joins
+from qa.query.citations import Hit, evidence_window, make_citation, merge_hits, one_per_story, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.highlight import answering, compute_idf
 from qa.query.params import RetrievalParams
@@ -32,7 +32,6 @@ from qa.store.tables import Place, expand_runs
 from qa.store.texts import document_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     import numpy as np
 
@@ -87,6 +86,7 @@ class Engine:
         for src in sorted(data.documents):
             members.setdefault(self._story[src], []).append(src)
         self._also_in = {src: tuple(m for m in group if m != src) for group in members.values() for src in group}
+        self._described = {s: sum(bool(x) for x in (d.title, d.published, d.outlet)) for s, d in data.documents.items()}
         # The confidence's word shares (qa/query/word_evidence.py); its lemmatiser loads beside the model.
         docs = data.documents
         self._word_evidence = WordEvidence(
@@ -234,7 +234,8 @@ class Engine:
         rank = np.argsort(-passage_scores, kind="stable")
         # Each passage, best first, becomes the excerpt around its evidence (lazily: as many as k needs).
         hits = (self._window(int(passages[i]), float(passage_scores[i]), sent, raw) for i in rank)
-        spans = merge_hits(self._one_per_story(hits), k, ordered=True, text_of=self.text)
+        stories = one_per_story(hits, self._story, self._also_in, self.text, self._described)
+        spans = merge_hits(stories, k, ordered=True, text_of=self.text)
         # Optionally cite only passages that hold up against the best one (QA_MIN_RELATIVE_SCORE; off by
         # default: cross-validation found that a cut costs answers held by a lower citation).
         if spans and self.settings.min_relative_score > 0:
@@ -264,14 +265,6 @@ class Engine:
             and isinstance(self.embedder, StatesEmbedder)
             and isinstance(self._late_reader, StatesEmbedder)
         )
-
-    def _one_per_story(self, hits: Iterator[Hit]) -> Iterator[Hit]:
-        """`hits` without those of a file whose story another file already stands for."""
-        cited: dict[str, str] = {}
-        for hit in hits:
-            source = hit.chunk.source
-            if cited.setdefault(self._story[source], source) == source:
-                yield hit
 
     def _carried(
         self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray],

@@ -8,7 +8,7 @@ import pytest
 
 from qa.ingest.boilerplate import running_text as is_prose
 from qa.query import cues
-from qa.query.citations import Hit, evidence_window, merge_hits, sentence_joins
+from qa.query.citations import At, Hit, evidence_window, merge_hits, one_per_story, sentence_joins
 from qa.query.highlight import reads_as_answer
 
 
@@ -339,3 +339,28 @@ def test_a_line_of_marks_alone_is_never_the_highlight(mark: str) -> None:
     """A new user's citation highlighted "…", a line between two paragraphs of a quote."""
     assert not reads_as_answer(mark)
     assert reads_as_answer("He said the fine was unfair …")
+
+
+def test_a_story_is_cited_in_its_copy_that_says_most_about_itself() -> None:
+    """A story saved as a page and as a bare .txt copy was cited by the copy with no title or date."""
+    body = "The ferry leaves at dawn. The answer is here. More follows."
+    texts = {
+        "copy.txt": body + "\n",
+        "page.html": "Ferry story\n\n" + body + "\n",
+        "other.txt": "Another story entirely.\n",
+    }
+    story = {"copy.txt": "s1", "page.html": "s1", "other.txt": "s2"}
+    copies = {"copy.txt": ("page.html",), "page.html": ("copy.txt",), "other.txt": ()}
+    described = {"copy.txt": 0, "page.html": 2, "other.txt": 0}
+    s, e = body.index("The answer"), body.index(" More")
+    hits = [Hit(At("copy.txt", 0, len(body)), 0.9, (s, e)), Hit(At("other.txt", 0, 8), 0.5)]
+    hits.append(Hit(At("copy.txt", 0, 9), 0.4))
+    out = list(one_per_story(hits, story, copies, texts.__getitem__, described))
+    first = out[0]
+    assert first.chunk.source == "page.html" and first.highlight is not None
+    assert texts["page.html"][first.chunk.start : first.chunk.end] == body
+    assert texts["page.html"][first.highlight[0] : first.highlight[1]] == "The answer is here."
+    assert [h.chunk.source for h in out] == ["page.html", "other.txt", "page.html"], "the story stays in one file"
+    texts["page.html"] = "Ferry story\n\nThe ferry leaves at noon.\n"  # the copy no longer holds the excerpt
+    kept = list(one_per_story(hits[:1], story, copies, texts.__getitem__, described))
+    assert kept[0].chunk.source == "copy.txt"
