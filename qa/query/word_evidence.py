@@ -74,10 +74,19 @@ def lowercase_names(words: Sequence[str]) -> list[str]:
     its `words` (lower case), those of three letters or more that English does not know (simplemma's
     dictionary) stand in for them, when most of them are English (another language's are all unknown)."""
     words = [w for w in words if w.replace("-", "").isalpha()]  # "chon-il" is a word
-    unknown = [w for w in words if not (function_word(w) or _known_word(w))]
-    if len(unknown) > (1 - ENGLISH_SHARE) * len(words):
+    if _english_share(words) < ENGLISH_SHARE:
         return []
-    return [w for w in unknown if len(w) >= 3]
+    return [w for w in words if len(w) >= 3 and not _english(w)]
+
+
+def _english(word: str) -> bool:
+    """A (lower-case) word English knows: a function word or one of simplemma's dictionary."""
+    return function_word(word) or _known_word(word)
+
+
+def _english_share(words: Sequence[str]) -> float:
+    """The share of `words` that English knows (1 for none)."""
+    return sum(map(_english, words)) / len(words) if words else 1.0
 
 
 # Over this share of words English knows (names aside), a question reads as English: of the 2,304
@@ -105,8 +114,7 @@ def reads_as_english(question: str) -> bool:
     words = [_CONTRACTION.sub("", w.lower()) for i, w in enumerate(words) if i == 0 or not w[:1].isupper()]
     if len(words) < _FEW_WORDS:
         return True
-    known = sum(function_word(w) or _known_word(w) for w in words)
-    return known > ENGLISH_QUESTION * len(words)
+    return _english_share(words) > ENGLISH_QUESTION
 
 
 def _known_word(word: str) -> bool:
