@@ -109,8 +109,9 @@ class ChangedFiles:
 
     def __init__(self, engine: Engine) -> None:
         data = getattr(engine, "data", None)
-        self.documents = getattr(data, "documents", {})
-        self.root = Path(str(getattr(data, "manifest", {}).get("seeds_dir") or "."))
+        seeds = getattr(data, "manifest", {}).get("seeds_dir")
+        self.documents = getattr(data, "documents", {}) if seeds else {}  # no folder known: nothing to check
+        self.root = Path(str(seeds or "."))
         self.seen: set[str] = set()
 
     def note(self, answer: Answer) -> None:
