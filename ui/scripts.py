@@ -4,6 +4,8 @@ from qa.query.validate import MAX_QUESTION_CHARS
 
 # After an answer: the chat shows the question just asked at its top, with the answer below it (it
 # scrolled to the end of the last citation card, so the answer itself was out of sight).
+# And each message's label for screen readers is its text, not its HTML (Gradio labels a message with
+# its content: "bot's message: <div class=...", 6,689 characters for one answer, a new user found).
 TURN_JS = """() => { setTimeout(() => {
   const wrap = document.querySelector('#qa-chat .bubble-wrap');
   const asked = document.querySelectorAll('#qa-chat .user-row');
@@ -11,6 +13,14 @@ TURN_JS = """() => { setTimeout(() => {
   if (wrap && last) {  // 48 px: below the chat's icons
     wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 48;
   }
+  const mark = "'s message: ";
+  document.querySelectorAll('#qa-chat [aria-label]').forEach((el) => {
+    const label = el.getAttribute('aria-label'), at = label.indexOf(mark);
+    if (at < 0) return;
+    const text = el.innerText.replace(/\\s+/g, ' ').trim();
+    const said = text.length > 600 ? text.slice(0, 600) + '…' : text;
+    el.setAttribute('aria-label', label.slice(0, at + mark.length) + said);
+  });
 }, 150); }"""
 # Enter: the question goes to `pending` for the search and leaves the box at once, in the page itself,
 # keeping whatever was typed after it (emptied by the answer, the box lost a next question's first

@@ -331,6 +331,11 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     # The turn is shown from its question down: the chat had scrolled to the end of the last card,
     # with the question and the answer out of sight above it.
     page.wait_for_function(IN_VIEW, arg="What committee role does he hold?", timeout=10_000)
+    # A screen reader reads each answer's text, not its HTML (Gradio labels a message with its content).
+    label = "[...document.querySelectorAll('#qa-chat [aria-label]')].map(e => e.getAttribute('aria-label'))"
+    page.wait_for_function(f"{label}.some(l => l.includes(\"'s message: \") && l.includes('first deputy'))")
+    labels = [x for x in page.evaluate(label) if "'s message: " in x]
+    assert labels and not any("<div" in x for x in labels), labels[-1][:300]
     page.screenshot(path=str(artifacts / "conversation.png"), full_page=True)
 
     # No "share" button (an unlabelled icon: it posts to Hugging Face, and did nothing offline).
