@@ -82,7 +82,9 @@ def article_link(c: dict[str, Any]) -> str:
 
 
 def card_html(c: dict[str, Any], label: str | None = None) -> str:
-    meta = " · ".join(esc(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
+    about = [x for x in (c.get("outlet"), c.get("published")) if x]
+    # An untitled article's date alone read as its title ("2025-05-21"): it says "(no title)", as the list does.
+    meta = " · ".join(esc(x) for x in [c.get("title") or "(no title)", *about]) if c.get("title") or about else ""
     n = esc(label if label is not None else f"[{c['n']}]")
     return (
         f'<div class="qa-card" data-source="{esc(c["source"])}" data-n="{esc(c["n"])}">'

@@ -125,3 +125,15 @@ def test_the_article_page_marks_a_citation_of_any_answer_only_where_its_text_sti
         assert "The answer is here." in other, "the article is shown all the same"
     hostile = article_page("a.txt", {"title": "<b>T</b>", "outlet": "<i>O</i>"}, "<script>x()</script>", {})
     assert "<script>x()" not in hostile and "<b>T</b>" not in hostile and "<i>O</i>" not in hostile
+
+
+def test_a_card_of_an_untitled_article_does_not_show_its_date_as_its_title() -> None:
+    from ui.render import card_html
+
+    c = {
+        "n": 1, "source": "003.txt", "start_line": 3, "end_line": 3, "start_char": 0, "end_char": 5, "text": "Hello",
+        "highlight": {"start_char": 0, "end_char": 5, "text": "Hello"}, "title": None, "published": "2025-05-21",
+    }  # fmt: skip
+    assert '<div class="qa-meta">(no title) · 2025-05-21</div>' in card_html(c)
+    assert '<div class="qa-meta">' not in card_html({**c, "published": None}), "nothing to say: no line"
+    assert '<div class="qa-meta">Title · 2025-05-21</div>' in card_html({**c, "title": "Title"})
