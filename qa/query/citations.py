@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,37 +50,50 @@ class At:
     end: int
 
 
-def best_copy(hit: Hit, copies: Sequence[str], text_of: Callable[[str], str], described: Mapping[str, int]) -> Hit:
+def best_copy(hit: Hit, copies: Sequence[str], read: Copies) -> Hit:
     """`hit` in the copy of its story (`copies`: the other files telling it) that states most about
-    itself (`described`: how many of title, date and outlet), when that copy holds the excerpt word for
-    word: a story saved as a page and again as a bare .txt was cited by the copy with no title or date
-    (a new user's). Otherwise `hit` itself."""
+    itself (`read.described`: how many of title, date and outlet), when that copy holds the excerpt
+    word for word inside its article (`read.regions`) and the question's filters allow it
+    (`read.allowed`): a story saved as a page and again as a bare .txt was cited by the copy with no
+    title or date (a new user's). Otherwise `hit` itself."""
     source = hit.chunk.source
-    better = sorted((c for c in copies if described[c] > described[source]), key=lambda c: -described[c])
+    better = [c for c in copies if read.described[c] > read.described[source] and read.allows(c)]
     if not better:
         return hit
-    text = text_of(source)[hit.chunk.start : hit.chunk.end]
-    for copy in better:
-        at = text_of(copy).find(text)
-        if at >= 0:
-            d = at - hit.chunk.start
-            moved = (hit.highlight[0] + d, hit.highlight[1] + d) if hit.highlight else None
-            return Hit(At(copy, at, at + len(text)), hit.score, moved)
+    text = read.text(source)[hit.chunk.start : hit.chunk.end]
+    for copy in sorted(better, key=lambda c: -read.described[c]):
+        whole, at, tries = read.text(copy), -1, 0
+        while (at := whole.find(text, at + 1)) >= 0 and tries < 20:  # the first inside its article
+            tries += 1
+            if any(a <= at and at + len(text) <= b for a, b in read.regions(copy)):
+                d = at - hit.chunk.start
+                moved = (hit.highlight[0] + d, hit.highlight[1] + d) if hit.highlight else None
+                return Hit(At(copy, at, at + len(text)), hit.score, moved)
     return hit
 
 
+@dataclass(frozen=True)
+class Copies:
+    """What `best_copy` reads of the corpus: each file's text, article regions and how many of title,
+    date and outlet it states, and the files a question's filters allow (None: all)."""
+
+    text: Callable[[str], str]
+    regions: Callable[[str], Sequence[Sequence[int]]]
+    described: Mapping[str, int]
+    allowed: Container[str] | None = None
+
+    def allows(self, source: str) -> bool:
+        return self.allowed is None or source in self.allowed
+
+
 def one_per_story(
-    hits: Iterable[Hit],
-    story: Mapping[str, str],
-    copies: Mapping[str, Sequence[str]],
-    text_of: Callable[[str], str],
-    described: Mapping[str, int],
+    hits: Iterable[Hit], story: Mapping[str, str], copies: Mapping[str, Sequence[str]], read: Copies
 ) -> Iterator[Hit]:
     """`hits`, each in the best copy of its story (`best_copy`), without those of a file whose story
     another file already stands for."""
     cited: dict[str, str] = {}
     for hit in hits:
-        hit = best_copy(hit, copies[hit.chunk.source], text_of, described)
+        hit = best_copy(hit, copies[hit.chunk.source], read)
         source = hit.chunk.source
         if cited.setdefault(story[source], source) == source:
             yield hit

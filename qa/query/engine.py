@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
 from qa.ingest.boilerplate import running_text
 from qa.query import conversation, cues, fusion, late, word_evidence
-from qa.query.citations import Hit, evidence_window, make_citation, merge_hits, one_per_story, sentence_joins
+from qa.query.citations import Copies, Hit, evidence_window, make_citation, merge_hits, one_per_story, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.highlight import answering, compute_idf
 from qa.query.params import RetrievalParams
@@ -166,7 +166,7 @@ class Engine:
         qv_ready.set_result(qv)
         own = self._score(q, qv, doc_mask)
         chosen = self._choose(q, own, side, states)
-        citations = self._cite(chosen, q, max(k, CHECKED))  # the first k answer (below)
+        citations = self._cite(chosen, q, max(k, CHECKED), allowed)  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
         if citations:
             coverage, share = self._word_evidence.shares(
@@ -215,8 +215,9 @@ class Engine:
         ranks = within if within is not None else carried
         return Chosen(ranks, carried, carried_cosine, carried_confidence, carried_query, carried_states, by_searched)
 
-    def _cite(self, chosen: Chosen, q: str, k: int) -> tuple[Citation, ...]:
-        """The citations of the chosen search's best passages: second stage, excerpts, merging."""
+    def _cite(self, chosen: Chosen, q: str, k: int, allowed: Container[str] | None = None) -> tuple[Citation, ...]:
+        """The citations of the chosen search's best passages: second stage, excerpts, merging; a
+        story's in the best-described copy the filters allow (`allowed`: None, all)."""
         import numpy as np
 
         scored = chosen.scored
@@ -234,7 +235,8 @@ class Engine:
         rank = np.argsort(-passage_scores, kind="stable")
         # Each passage, best first, becomes the excerpt around its evidence (lazily: as many as k needs).
         hits = (self._window(int(passages[i]), float(passage_scores[i]), sent, raw) for i in rank)
-        stories = one_per_story(hits, self._story, self._also_in, self.text, self._described)
+        read = Copies(self.text, lambda s: self.data.documents[s].regions, self._described, allowed)
+        stories = one_per_story(hits, self._story, self._also_in, read)
         spans = merge_hits(stories, k, ordered=True, text_of=self.text)
         # Optionally cite only passages that hold up against the best one (QA_MIN_RELATIVE_SCORE; off by
         # default: cross-validation found that a cut costs answers held by a lower citation).

@@ -8,7 +8,7 @@ import pytest
 
 from qa.ingest.boilerplate import running_text as is_prose
 from qa.query import cues
-from qa.query.citations import At, Hit, evidence_window, merge_hits, one_per_story, sentence_joins
+from qa.query.citations import At, Copies, Hit, evidence_window, merge_hits, one_per_story, sentence_joins
 from qa.query.highlight import reads_as_answer
 
 
@@ -349,18 +349,25 @@ def test_a_story_is_cited_in_its_copy_that_says_most_about_itself() -> None:
         "page.html": "Ferry story\n\n" + body + "\n",
         "other.txt": "Another story entirely.\n",
     }
+    regions = {"copy.txt": [[0, len(body)]], "page.html": [[13, 13 + len(body)]], "other.txt": [[0, 23]]}
     story = {"copy.txt": "s1", "page.html": "s1", "other.txt": "s2"}
     copies = {"copy.txt": ("page.html",), "page.html": ("copy.txt",), "other.txt": ()}
-    described = {"copy.txt": 0, "page.html": 2, "other.txt": 0}
+    read = Copies(texts.__getitem__, regions.__getitem__, {"copy.txt": 0, "page.html": 2, "other.txt": 0})
     s, e = body.index("The answer"), body.index(" More")
     hits = [Hit(At("copy.txt", 0, len(body)), 0.9, (s, e)), Hit(At("other.txt", 0, 8), 0.5)]
     hits.append(Hit(At("copy.txt", 0, 9), 0.4))
-    out = list(one_per_story(hits, story, copies, texts.__getitem__, described))
+    out = list(one_per_story(hits, story, copies, read))
     first = out[0]
     assert first.chunk.source == "page.html" and first.highlight is not None
     assert texts["page.html"][first.chunk.start : first.chunk.end] == body
     assert texts["page.html"][first.highlight[0] : first.highlight[1]] == "The answer is here."
     assert [h.chunk.source for h in out] == ["page.html", "other.txt", "page.html"], "the story stays in one file"
-    texts["page.html"] = "Ferry story\n\nThe ferry leaves at noon.\n"  # the copy no longer holds the excerpt
-    kept = list(one_per_story(hits[:1], story, copies, texts.__getitem__, described))
-    assert kept[0].chunk.source == "copy.txt"
+    # Not into a copy the question's filters leave out (a reviewer: --source a.txt cited b.html) ...
+    filtered = Copies(read.text, read.regions, read.described, allowed={"copy.txt", "other.txt"})
+    assert next(one_per_story(hits[:1], story, copies, filtered)).chunk.source == "copy.txt"
+    # ... nor onto the excerpt's words outside the copy's article (a teaser repeating them) ...
+    outside = Copies(read.text, {**regions, "page.html": [[0, 11]]}.__getitem__, read.described)
+    assert next(one_per_story(hits[:1], story, copies, outside)).chunk.source == "copy.txt"
+    # ... nor when the copy no longer holds the excerpt.
+    texts["page.html"] = "Ferry story\n\nThe ferry leaves at noon.\n"
+    assert next(one_per_story(hits[:1], story, copies, read)).chunk.source == "copy.txt"
