@@ -119,6 +119,9 @@ def _metadata(found: Any, name: str) -> str | None:
 _ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "Report")
 
 
+_LD_CHARS = 500_000  # of an articleBody: more than any article (a page is at most 2 MB as uploaded)
+
+
 def _ld_body(tree: Any) -> list[str]:
     """The longest schema.org `articleBody` of the page's JSON-LD, as paragraphs (its markup, if any,
     read as text): the article of a page saved before its script drew it ("Loading…" in the body),
@@ -126,6 +129,7 @@ def _ld_body(tree: Any) -> list[str]:
     import html as htmllib
     import json
     import re
+    import unicodedata
 
     bodies: list[str] = []
 
@@ -143,12 +147,14 @@ def _ld_body(tree: Any) -> list[str]:
     for script in tree.xpath('//script[@type="application/ld+json"]') if tree is not None else ():
         try:
             walk(json.loads(script.text or "", strict=False))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past any article's depth
             continue
     if not bodies:
         return []
-    text = re.sub(r"(?i)<br\s*/?>|</(?:p|div|h\d|li)>", "\n", max(bodies, key=len))  # a block ends a paragraph
-    text = htmllib.unescape(re.sub(r"<[^>]+>", "", text))
+    text = max(bodies, key=len)[:_LD_CHARS]
+    text = re.sub(r"(?i)<br\s*/?>|</(?:p|div|h\d|li)>", "\n", text)  # a block ends a paragraph
+    text = htmllib.unescape(re.sub(r"<[^<>]*>", "", text))  # (not "<[^>]+>": quadratic on a run of "<")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")  # no terminal escapes
     return [p for p in (" ".join(line.split()) for line in text.split("\n")) if p]
 
 

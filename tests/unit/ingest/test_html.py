@@ -175,6 +175,14 @@ def test_a_page_saved_before_its_script_drew_the_article_is_read_from_its_json_l
     no_body = page.replace('"articleBody"', '"description"')
     with pytest.raises(Exception, match="has no article text"):
         read_document(write(tmp_path, "empty.html", no_body), tmp_path)
+    # A reviewer's: JSON nested past Python's recursion limit stopped the whole build with a traceback,
+    # and terminal escapes in the JSON reached `qa text` (such bytes in a file are refused as binary).
+    deep = page.replace(json.dumps(ld), "[" * 100_000)
+    with pytest.raises(Exception, match="has no article text"):
+        read_document(write(tmp_path, "deep.html", deep), tmp_path)
+    escaped = page.replace("River Wend.", "River Wend.\\u001b[2J\\u0007")
+    text = read_document(write(tmp_path, "esc.html", escaped), tmp_path).text
+    assert "River Wend.[2J" in text and "\x1b" not in text and "\x07" not in text
 
 
 def test_saved_pages_are_indexed_cited_and_printed_exactly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
