@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from qa.answer import where
+from qa.query.citations import MAX_CITATION_CHARS
 
 CSS = """
 .qa-answer { font-size: 1.02rem; line-height: 1.5; margin-bottom: .6rem; }
@@ -204,21 +205,22 @@ def documents_html(docs: list[dict[str, Any]]) -> str:
 def _located(text: str, spans: dict[str, str]) -> tuple[tuple[int, int, int, int] | None, bool]:
     """Where the passage of an `article_link` is in `text` now: at its offsets if the text there still
     has its fingerprint, else wherever a span of its length that opens with its first characters (`p`)
-    has it (the article edited above it, the index rebuilt); and whether it moved. None: not found."""
+    has it (the article edited above it, the index rebuilt); and whether it moved. None: not found, or
+    a link no citation makes (a passage longer than any excerpt, a `p` that is not its opening)."""
     try:
         s, e, hs, he = (int(spans[k]) for k in ("s", "e", "hs", "he"))
     except (KeyError, ValueError):
         return None, False
     sha, prefix = spans.get("sha", ""), spans.get("p", "")
-    if not 0 <= s <= hs <= he <= e <= len(text):
+    if not 0 <= s <= hs <= he <= e <= s + 2 * MAX_CITATION_CHARS or len(prefix) != min(40, e - s):
         return None, False
-    if digest(text[s:e]) == sha:
+    if text[s:e].startswith(prefix) and digest(text[s:e]) == sha:
         return (s, e, hs, he), False
-    at = text.find(prefix) if prefix else -1
-    while at >= 0:
+    at, tries = text.find(prefix) if prefix else -1, 0
+    while at >= 0 and tries < 1000:
         if digest(text[at : at + e - s]) == sha:
             return (at, at + e - s, hs + at - s, he + at - s), True
-        at = text.find(prefix, at + 1)
+        at, tries = text.find(prefix, at + 1), tries + 1
     return None, False
 
 

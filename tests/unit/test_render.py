@@ -118,6 +118,16 @@ def test_the_article_page_marks_a_citation_of_any_answer_only_where_its_text_sti
     moved = article_page("news/a b.txt", doc, "Title\n\nA new first paragraph.\n\n" + text[7:], spans)
     assert re.findall(r'<mark class="qa-evidence">(.*?)</mark>', moved) == ["The answer is here."]
     assert "marked where it is now" in moved and "line 5" in moved
+    # The text now ends before the passage's old end (a paragraph above it was cut): still found.
+    assert "marked where it is now" in article_page(
+        "news/a b.txt",
+        doc,
+        text,
+        {**spans, "s": str(s + 20), "e": str(e + 20), "hs": str(hs + 20), "he": str(he + 20)},
+    )
+    # A link no citation makes is not searched for: a passage longer than any excerpt, a `p` not its opening.
+    assert "not marked" in article_page("news/a b.txt", doc, text, {**spans, "e": "100000"})
+    assert "not marked" in article_page("news/a b.txt", doc, text, {**spans, "p": "T"})
     edited = text.replace("The ferry", "A boat")
     for changed, at in ((edited, spans), (text, {**spans, "e": "3"}), (text, {"s": "x"})):
         other = article_page("news/a b.txt", doc, changed, at)
