@@ -343,14 +343,8 @@ def build_app(service: Service) -> gr.Blocks:
         # The box is emptied in the browser the moment Enter is pressed, the question kept in `pending`
         # for the search: emptied by the answer instead, it wiped the first letters of a next question
         # typed while the answer was on its way (a new user's browser test).
-        # A question sent while the last is being answered runs after it ("always_last"; by default
-        # Gradio dropped it, and the box had already let it go).
         question.submit(None, question, pending, js=TAKE_JS, api_visibility="private").then(
-            respond,
-            [pending, chat, source, since, until, k, asked, turns],
-            turn_outputs,
-            api_visibility="private",
-            trigger_mode="always_last",
+            respond, [pending, chat, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"
         ).then(None, None, None, js=TURN_JS)
         alone_btn.click(
             ask_alone, [chat, last, source, since, until, k, asked, turns], turn_outputs, api_visibility="private"

@@ -6,7 +6,7 @@ from qa.query.validate import MAX_QUESTION_CHARS
 # scrolled to the end of the last citation card, so the answer itself was out of sight).
 # And each message's label for screen readers is its text, not its HTML (Gradio labels a message with
 # its content: "bot's message: <div class=...", 6,689 characters for one answer, a new user found).
-TURN_JS = """() => { setTimeout(() => {
+TURN_JS = """() => { window.__qaAsking = 0; setTimeout(() => {
   const wrap = document.querySelector('#qa-chat .bubble-wrap');
   const asked = document.querySelectorAll('#qa-chat .user-row');
   const last = asked[asked.length - 1];
@@ -25,13 +25,17 @@ TURN_JS = """() => { setTimeout(() => {
 # Enter: the question goes to `pending` for the search and leaves the box at once, in the page itself,
 # keeping whatever was typed after it (emptied by the answer, the box lost a next question's first
 # letters; emptied by an output of this event, it still lost the keys of the moment Gradio took to set it).
-# A question too long to ask stays in the box to be cut down (the refusal says how long it may be).
+# A question too long to ask stays in the box to be cut down (the refusal says how long it may be), and
+# so does one sent while the last is still being answered (TURN_JS says when it is; a minute at most,
+# should that never come): it was dropped, after the box had let it go. Its search gets "" (nothing).
 TAKE_JS = """(q) => {
+  if (window.__qaAsking && Date.now() - window.__qaAsking < 60000) return [''];
   const box = document.querySelector('#qa-question textarea');
   if (box && box.value.startsWith(q) && q.trim().length <= LIMIT) {
     box.value = box.value.slice(q.length);
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }
+  if (q.trim()) window.__qaAsking = Date.now();
   return [q];
 }""".replace("LIMIT", str(MAX_QUESTION_CHARS))
 # Scroll the marked passage of the source panel into view once it is rendered.
