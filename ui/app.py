@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ def build_app(service: Service) -> gr.Blocks:
         except Exception as err:  # a QAError says what to do; anything else is logged, and the question stays shown
             if not isinstance(err, QAError):
                 say(f"answering {question[:80]!r} failed: {err!r}")
+                traceback.print_exc(file=sys.stderr)  # for the server's log; the reader gets one line
                 err = QAError("qa could not answer this question (the server's log says why); ask it again.")
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {message_html(err)}</div>"})
             picked = gr.update(choices=[], value=None)

@@ -263,8 +263,10 @@ def article_response(service: Service, source: str, spans: dict[str, str]) -> An
     try:
         text = service.document_text(source)
         doc = service.engine.data.documents[source].describe()
-    except (QAError, KeyError) as err:
+    except QAError as err:
         return PlainTextResponse(str(err), status_code=404)
+    except KeyError:  # the index was swapped between the two reads
+        return PlainTextResponse(f"{source} is not in the index; `qa documents` lists what is.", status_code=404)
     page = article_page(source, doc, text, spans)
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
