@@ -312,7 +312,7 @@ def build_app(service: Service) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
                     label="qa",
-                    height="72vh",  # five cards of an answer in view on a laptop (560 px showed one at a time)
+                    height="72vh",  # more of an answer in view (at 560 px a new user saw one card of five at a time)
                     elem_id="qa-chat",
                     sanitize_html=True,
                     render_markdown=False,
