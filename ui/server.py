@@ -25,6 +25,7 @@ import gradio as gr
 
 from qa.errors import QAError
 from qa.service import MAX_UPLOAD_BYTES, Service
+from qa.store.texts import document_text
 from ui.app import API_DEFAULTS, build_app
 from ui.render import CSS, article_page
 
@@ -261,13 +262,11 @@ def article_response(service: Service, source: str, spans: dict[str, str]) -> An
     from starlette.responses import HTMLResponse, PlainTextResponse
 
     try:
-        text = service.document_text(source)
-        doc = service.engine.data.documents[source].describe()
+        documents = service.engine.data.documents  # one generation's table: the text and its metadata
+        text = document_text(documents, source)
     except QAError as err:
         return PlainTextResponse(str(err), status_code=404)
-    except KeyError:  # the index was swapped between the two reads
-        return PlainTextResponse(f"{source} is not in the index; `qa documents` lists what is.", status_code=404)
-    page = article_page(source, doc, text, spans)
+    page = article_page(source, documents[source].describe(), text, spans)
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
