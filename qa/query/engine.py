@@ -156,16 +156,11 @@ class Engine:
             return Answer(q, True, refusal, confidence=0.0, query=q)  # "When?", "What did he add?": nothing carried
         carried_query = conversation.search_text(q, terms)
         thread = conversation.thread_of(q, earlier) if terms else None
-        qv_ready: Future[np.ndarray] = Future()
-        side = self._side_pool().submit(self._carried, carried_query, doc_mask, q, qv_ready, thread) if terms else None
-        try:  # the question's token states too, from the same run, when late interaction may read it
-            qv, states = encode_one(self.embedder, as_question(q), self._reads_late())
-        except BaseException as err:
-            qv_ready.set_exception(err)
-            raise
-        qv_ready.set_result(qv)
+        side = self._side_pool().submit(self._carried, carried_query, doc_mask, q, thread) if terms else None
+        # the question's token states too, from the same run, when late interaction may read it
+        qv, states = encode_one(self.embedder, as_question(q), self._reads_late())
         own = self._score(q, qv, doc_mask)
-        chosen = self._choose(q, own, side, states)
+        chosen = self._choose(q, qv, own, side, states)
         citations = self._cite(chosen, q, max(k, CHECKED), allowed)  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
         if citations:
@@ -188,7 +183,7 @@ class Engine:
         citations = citations[:k]
         return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
-    def _choose(self, q: str, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:
+    def _choose(self, q: str, qv: np.ndarray, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:
         """The search the answer comes from: the question's own, or a follow-up's carried one (`side`)
         when the corpus answers that clearly better; the question's own words still decide the word
         share. Confidence that the corpus answers at all: the closest single sentence (raw cosine),
@@ -201,7 +196,7 @@ class Engine:
         alone = Chosen(own, own, cosine, cosine * own.coverage, q, states)
         if side is None:
             return alone
-        carried, within, carried_states = side.result()
+        carried, best, carried_states = side.result()
         carried_query = carried.text
         by_searched = conversation.judged_by_searched(q, own.coverage)
         carried_cosine = max(0.0, carried.best_cosine)
@@ -211,8 +206,15 @@ class Engine:
         ):
             return alone
         # The carried words find the conversation's article; the question's own words find the
-        # passage in it (carried words would pull back to the earlier answer's passage).
-        ranks = within if within is not None else carried
+        # passage in it (carried words would pull back to the earlier answer's passage). Searched only
+        # now that the carried search won: a follow-up that changes the subject does not wait for it.
+        ranks = carried
+        if conversation.WITHIN_ARTICLE and best is not None:
+            import numpy as np
+
+            within = np.zeros(len(self.data.documents), dtype=bool)
+            within[int(self.data.chunk_doc[best])] = True
+            ranks = self._score(q, qv, within)
         return Chosen(ranks, carried, carried_cosine, carried_confidence, carried_query, carried_states, by_searched)
 
     def _cite(self, chosen: Chosen, q: str, k: int, allowed: Container[str] | None = None) -> tuple[Citation, ...]:
@@ -269,15 +271,14 @@ class Engine:
         )
 
     def _carried(
-        self, carried_query: str, doc_mask: np.ndarray | None, q: str, qv_ready: Future[np.ndarray],
-        thread: conversation.Thread | None = None,
+        self, carried_query: str, doc_mask: np.ndarray | None, q: str, thread: conversation.Thread | None = None
     ) -> Carried:
-        """A follow-up's carried search (beside the question's own, `Engine._side_pool`), and the question's
-        own search inside the article it found (used if it wins): carried words find the conversation's
-        article, its own words the passage (carried ones would pull back to the earlier answer's).
-        `thread` (conversation.thread_of): its words searched when that article does not name what its
-        first question names, the others' words when that question names nothing the corpus uses."""
-        import numpy as np
+        """A follow-up's carried search (beside the question's own, `Engine._side_pool`), with its best
+        passage, whose article the question's own words are searched in if it wins (`_choose`): carried
+        words find the conversation's article, its own words the passage (carried ones would pull back to
+        the earlier answer's). `thread` (conversation.thread_of): its words searched when that article
+        does not name what its first question names, the others' words when that question names nothing
+        the corpus uses."""
 
         def search(text: str) -> tuple[Scored, Any]:
             # The int8 copy (Engine.__init__): a follow-up costs 1.16-1.26x a question asked alone, not
@@ -291,12 +292,7 @@ class Engine:
             source = self._best_source(carried)
             if thread.others and source and self._word_evidence.names_nothing_used(thread.start, carried, source):
                 carried, states = search(conversation.search_text(q, thread.others))  # it was off the corpus
-        best = _best_passage(carried)
-        if not conversation.WITHIN_ARTICLE or best is None:
-            return carried, None, states
-        within = np.zeros(len(self.data.documents), dtype=bool)
-        within[int(self.data.chunk_doc[best])] = True
-        return carried, self._score(q, qv_ready.result(), within), states
+        return carried, _best_passage(carried), states
 
     def _best_source(self, scored: Scored) -> str:
         """The article holding `scored`'s best passage ("" if it has none)."""

@@ -33,6 +33,7 @@ class Chosen:
     by_searched: bool = False  # the carried search judged by its own words ("When?")
 
 
-# What a follow-up's carried search gives (Engine._carried): its own scores, the question's own scores
-# inside the article it leads to (None: no such article), and the carried text's token states.
-Carried = tuple[Scored, Scored | None, Any]
+# What a follow-up's carried search gives (Engine._carried): its scores, its best passage (whose article
+# the question's own words are searched in if it wins; None: no passage), and the carried text's token
+# states.
+Carried = tuple[Scored, int | None, Any]
