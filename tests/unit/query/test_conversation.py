@@ -12,9 +12,12 @@ from qa.errors import UsageError
 from qa.query.chat import Conversation
 from qa.query.conversation import (
     CARRY_MARGIN,
+    LOOK_BACK,
+    MAX_TURNS,
     carried_terms,
     carried_wins,
     check_history,
+    earlier_questions,
     judged_by_searched,
     markdown,
     names_in,
@@ -363,3 +366,24 @@ def test_an_earlier_question_that_names_no_one_carries_no_words() -> None:
     """After "What did he say next?" (refused: no one named), "When was that?" searched "(say next)"."""
     assert carried_terms("When was that?", ["What did he say next?"]) == []
     assert carried_terms("When was that?", ["Who met Kislyak?", "What did he say next?"]) == ["met", "Kislyak"]
+
+
+def test_questions_that_name_no_one_do_not_push_the_subject_out_of_the_carried_turns(engine: Engine) -> None:
+    """A new user's chat: "Tell me about Lucia Ferrante", then three questions about "she", two of them
+    a pronoun and hardly a word more; "Who was mayor before her?" had lost her name (only the last
+    three questions were read, and those two carry nothing)."""
+    chat = [
+        "Tell me about Lucia Ferrante",
+        "where did she work before becoming mayor?",
+        "How old was she when elected?",
+        "what does she say she is proudest of",
+    ]
+    carried = earlier_questions(chat)
+    assert [q for q in carried if "Ferrante" in q], carried
+    assert not [q for q in carried if "old was she" in q], "a pronoun and hardly a word more carries nothing"
+    assert len(carried) <= MAX_TURNS
+    answer = engine.ask("Who was mayor before her?", 3, history=chat)
+    assert "Ferrante" in answer.query, answer.query
+    # The look-back is bounded: a subject named LOOK_BACK questions ago or more is not read.
+    long_ago = [chat[0], *["What did she say next?"] * LOOK_BACK]
+    assert earlier_questions(long_ago) == []
