@@ -60,14 +60,14 @@ def check_history(history: Any) -> list[str]:
 
 
 def earlier_questions(history: Any) -> list[str]:
-    """The conversation's last `MAX_TURNS` earlier questions that can carry words (all a follow-up
-    carries), oldest first, each cleaned like a question; one with nothing left is dropped, and so is
-    one of a pronoun and hardly a word more (`unresolved_pronoun`: its few words are none of the
-    subject's), which does not count towards `MAX_TURNS`: after "Tell me about Lucia Ferrante", "How
-    old was she when elected?" and "What does she say she is proudest of?", "Who was mayor before
-    her?" still carries her name (a new user's chat lost it). A UsageError if `history` is not a list
-    of text. At most `LOOK_BACK` questions are read: a history of 20 items of 5 MB took 14 s of
-    cleaning."""
+    """The conversation's last `MAX_TURNS` earlier questions that carry words (all a follow-up
+    carries), oldest first, each cleaned like a question. One with nothing left is dropped, and so is
+    one that carries no words, which does not count towards `MAX_TURNS`: function words only ("And
+    when?"), or a pronoun and hardly a word more (`unresolved_pronoun`: its few words are none of the
+    subject's). After "Tell me about Lucia Ferrante", "How old was she when elected?" and "What does
+    she say she is proudest of?", "Who was mayor before her?" still carries her name (a new user's
+    chat lost it). A UsageError if `history` is not a list of text. At most `LOOK_BACK` questions are
+    read: a history of 20 items of 5 MB took 14 s of cleaning."""
     earlier: list[str] = []
     for h in reversed(check_history(history)[-LOOK_BACK:]):
         try:
@@ -75,8 +75,8 @@ def earlier_questions(history: Any) -> list[str]:
             question = clean_question(" ".join(h.split())[: 4 * MAX_QUESTION_CHARS], cut=True)
         except UsageError:
             continue
-        if unresolved_pronoun(question):
-            continue
+        if unresolved_pronoun(question) or only_function_words(question):
+            continue  # it carries no words ("What did he say next?", "And when?")
         earlier.append(question)
         if len(earlier) == MAX_TURNS:
             break

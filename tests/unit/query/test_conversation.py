@@ -382,6 +382,11 @@ def test_questions_that_name_no_one_do_not_push_the_subject_out_of_the_carried_t
     assert [q for q in carried if "Ferrante" in q], carried
     assert not [q for q in carried if "old was she" in q], "a pronoun and hardly a word more carries nothing"
     assert len(carried) <= MAX_TURNS
+    # Nor does a question of function words only (another new user's: "who is the chairman of wework",
+    # then "how many employees will lose their jobs?", "And when?", "what about the maintenance workers").
+    wework = ["who is the chairman of wework", "how many employees will lose their jobs?", "And when?"]
+    wework.append("what about the maintenance workers")
+    assert "wework" in carried_terms("Who is investigating the company?", earlier_questions(wework))
     answer = engine.ask("Who was mayor before her?", 3, history=chat)
     assert "Ferrante" in answer.query, answer.query
     # The look-back is bounded: a subject named LOOK_BACK questions ago or more is not read.
