@@ -37,6 +37,24 @@ def _suffix(source: str) -> str:
     return Path(source).suffix.lower()  # what decides how a file is read (a .txt renamed .md reads otherwise)
 
 
+def _copies(shas: dict[str, str], blank: set[str], indexed: dict[str, Any]) -> list[Skipped]:
+    """The same bytes under another name are indexed once, as an upload of an article already there
+    is refused (otherwise one answer cites the same text twice): under the name the index already
+    holds them by, else the first in sorted order (a copy made of an indexed file took its place, and
+    its citations with it). The others are taken out of `shas` and returned as skipped."""
+    keep: dict[str, str] = {}
+    for src in sorted(shas, key=lambda s: (indexed.get(s, {}).get("sha256") != shas[s], s)):
+        if src in blank:
+            continue  # empty files are skipped as empty, not as copies of each other
+        keep.setdefault(shas[src], src)
+    copies = [
+        Skipped(s, f"has the same content as {keep[sha]}") for s, sha in sorted(shas.items()) if keep.get(sha, s) != s
+    ]
+    for c in copies:
+        del shas[c.source]
+    return copies
+
+
 def build_index(
     settings: Settings,
     embedder_factory: Callable[[], Embedder],
@@ -75,17 +93,6 @@ def build_index(
         shas[src] = sha256_bytes(raw)
         if not raw.strip():
             blank.add(src)
-    # The same bytes under another name are indexed once (the first name in sorted order), as an upload
-    # of an article already there is refused: otherwise one answer cites the same text twice.
-    first_with: dict[str, str] = {}
-    for src in sorted(shas):
-        if src in blank:
-            continue  # empty files are skipped as empty below, not as copies of each other
-        original = first_with.setdefault(shas[src], src)
-        if original != src:
-            skipped.append(Skipped(src, f"has the same content as {original}"))
-            del shas[src]
-
     with build_lock(index_dir, lambda: log(f"waiting for another build of {index_dir} to finish")):
         if settings.shards is None:  # as many shards as the live index has (1 for a new one)
             settings = settings.with_(shards=live_shards(index_dir))
@@ -94,6 +101,7 @@ def build_index(
         prev_skipped: dict[str, Any] = prev[1].get("skipped", {}) if prev else {}
         # (an index written before transient reasons were left out may hold one: read that file again)
         prev_skipped = {s: v for s, v in prev_skipped.items() if not transient(v.get("reason", ""))}
+        skipped += _copies(shas, blank, prev_files)
         if (
             prev
             and shard_count(prev[1]) == settings.shards

@@ -777,3 +777,23 @@ def test_a_file_renamed_onto_a_name_the_index_held_is_changed_not_added(seeds_co
     model = FakeEmbedder()
     report = build(seeds_copy, built, model)
     assert model.encoded == 0 and report.changed == [gone] and report.removed == [moved] and report.added == []
+
+
+def test_a_copy_of_an_indexed_article_is_skipped_and_the_indexed_name_kept(tmp_path: Path) -> None:
+    """A new user copied ferry-strike.md to ferry-strike-copy.md and rebuilt: the copy, first in sorted
+    order, took the article's place (1 added, 1 removed) and its citations with it."""
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    text = "Ferry crews walked out on Monday. The union said nobody had consulted them about the new rota.\n"
+    (seeds / "ferry-strike.md").write_text(text, encoding="utf-8")
+    build(seeds, index_dir)
+    (seeds / "ferry-strike-copy.md").write_text(text, encoding="utf-8")
+    report = build(seeds, index_dir)
+    assert report.up_to_date and report.unchanged == ["ferry-strike.md"], report
+    assert {s.source: s.reason for s in report.skipped} == {
+        "ferry-strike-copy.md": "has the same content as ferry-strike.md"
+    }
+    # In a new index the first name in sorted order is kept, as before.
+    fresh = build(seeds, tmp_path / "fresh")
+    assert fresh.added == ["ferry-strike-copy.md"]
+    assert [s.source for s in fresh.skipped] == ["ferry-strike.md"]
