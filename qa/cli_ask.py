@@ -99,7 +99,7 @@ def _check_questions(questions: list[str]) -> None:
                 raise
             shown = " ".join(q.split())
             shown = f" ({shown if len(shown) <= 40 else shown[:40] + '...'!r})" if shown else ""
-            raise UsageError(f"Question {n} of {len(questions)}{shown}: {err}") from None
+            raise UsageError(f"Question {n} of {len(questions)}{shown}: {err} Nothing was asked.") from None
 
 
 class ChangedFiles:
@@ -145,6 +145,15 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
         raise UsageError("Choose one of --markdown and --json.")
     from qa.query.validate import check_dates
 
+    if len(args.questions) > 1 and all(len(q.split()) == 1 for q in args.questions):
+        # `qa ask who is priya raman` asked "who", "is", "priya" and "raman" (a new user's): one word
+        # per argument is a question typed without quotes.
+        print(
+            f"{PROG}: note: read the {len(args.questions)} words as one question; quote each question to ask"
+            ' several (qa ask "first question" "second question").',
+            file=sys.stderr,
+        )
+        args.questions = [" ".join(args.questions)]
     _check_questions(args.questions)  # (a question given as an argument must not be blank either)
     lines = list(_iter_questions(args))
     interactive = not any(lines) and args.questions_file is None and sys.stdin.isatty()
