@@ -91,12 +91,30 @@ def judged_by_searched(question: str, coverage: float) -> bool:
     return coverage == 0 and only_function_words(question)
 
 
+# A question that `leans_back` with at most this many words of its own beyond function words keeps the
+# conversation however well it matches alone; one with more is judged like any other follow-up, by
+# which search the corpus answers better. A new user's "Going back to the meth ads: did the governor
+# defend them?" (six) was searched with the words of the Emirates questions just before it and cited
+# only the Emirates article. The four conversation sets: at 2 or 3, three follow-ups lose their first
+# citation and one off-topic turn is answered; from 4 on, every turn is as when every such question
+# kept the conversation (docs/MEASUREMENTS.md, "Follow-up questions").
+LEANING_OWN_WORDS = 4
+
+
 def carried_wins(question: str, carried_confidence: float, own_confidence: float) -> bool:
     """Whether the search that carries the conversation is kept: when the corpus answers it clearly
     better than the question alone, and always for a question of function words ("When?", "And
     why?"), which alone names nothing to look for (it matched "when" in some other article better
-    than the conversation's words did, and was refused), or one that `leans_back`."""
-    return carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question) or leans_back(question)
+    than the conversation's words did, and was refused), or one that `leans_back` with few words of
+    its own (`LEANING_OWN_WORDS`)."""
+    if carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question):
+        return True
+    return leans_back(question) and content_words(question) <= LEANING_OWN_WORDS
+
+
+def content_words(question: str) -> int:
+    """How many words of `question` are not function words."""
+    return sum(not function_word(w) for w in _WORD.findall(question))
 
 
 _HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -108,8 +126,9 @@ _PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs)\b",
 
 def leans_back(question: str) -> bool:
     """Whether a question points back with a pronoun and names nothing of its own ("When was she
-    born?"): alone it could be about anyone, so it keeps the conversation however well its other
-    words match elsewhere (alone it was answered from whichever birth the corpus mentions)."""
+    born?"): alone it could be about anyone, so with few words of its own (`carried_wins`) it keeps
+    the conversation however well they match elsewhere (alone it was answered from whichever birth
+    the corpus mentions)."""
     return bool(_PRONOUN.search(question)) and not own_names(question)
 
 
@@ -127,7 +146,7 @@ def unresolved_pronoun(question: str) -> str | None:
     None for any other question."""
     if not leans_back(question):
         return None
-    if sum(not function_word(w) for w in _WORD.findall(question)) > LEANING_WORDS:
+    if content_words(question) > LEANING_WORDS:
         return None
     found = _PRONOUN.search(question)
     return found.group(0) if found else None

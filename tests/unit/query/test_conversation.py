@@ -131,6 +131,10 @@ def test_a_question_of_function_words_always_keeps_the_conversation() -> None:
     # A pronoun and no name of its own: about someone only the conversation names.
     assert carried_wins("When was she born?", 0.30, 0.45) and carried_wins("What did they decide?", 0.3, 0.45)
     assert not carried_wins("When was Jane Austen born?", 0.30, 0.45), "it names its own subject"
+    # With words enough of its own, a pronoun does not hold it to the conversation: a new user's return
+    # to an earlier subject was searched with the words of the questions just before it.
+    back = "Going back to the meth ads: did the governor defend them?"
+    assert not carried_wins(back, 0.30, 0.45) and carried_wins(back, 0.46, 0.45)
     assert not carried_wins("How many people were arrested?", 0.30, 0.45), "no pronoun: alone if it matches better"
     assert not carried_wins("How long does it take to renew a passport?", 0.10, 0.60), "'it' is often no one"
 
