@@ -302,16 +302,22 @@ class Lexical:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
 
-    def frequencies(self, tokens: list[str]) -> np.ndarray:
+    def frequencies(self, tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
         """How many passages use each of `tokens` (0 for a word the index does not know): the length
-        of its row in bm25s's word-major matrix."""
+        of its row in bm25s's word-major matrix; with `allowed` (a mask over the passages: a question's
+        filters), how many of the allowed ones."""
         import numpy as np
 
         if self.size == 0:
             return np.zeros(len(tokens), dtype=np.int64)
         vocab, indptr = self.retriever.vocab_dict, self.retriever.scores["indptr"]
         ids = [vocab.get(t) for t in tokens]
-        return np.array([0 if i is None else int(indptr[i + 1] - indptr[i]) for i in ids], dtype=np.int64)
+        if allowed is None:
+            return np.array([0 if i is None else int(indptr[i + 1] - indptr[i]) for i in ids], dtype=np.int64)
+        indices = self.retriever.scores["indices"]
+        return np.array(
+            [0 if i is None else int(allowed[indices[indptr[i] : indptr[i + 1]]].sum()) for i in ids], dtype=np.int64
+        )
 
     def coverage(self, query: str, tokens: list[str] | None = None) -> float:
         """The share of the query's words (stop words aside) that occur anywhere in the corpus."""

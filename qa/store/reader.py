@@ -130,7 +130,12 @@ class IndexData:
     def _signals(self, req: Request, passages: np.ndarray, bm25: np.ndarray, dense: Any) -> Found:
         import numpy as np
 
-        frequencies = self.lexical.frequencies(req.tokens)
+        # Under filters, the passages of the allowed articles are the corpus: a name only the others use
+        # is one the answer cannot hold ("Why is WeWork being investigated?" since a day after its
+        # articles' date was answered from an impeachment hearing's "investigate").
+        frequencies = self.lexical.frequencies(
+            req.tokens, None if req.doc_mask is None else np.asarray(req.doc_mask, bool)[self.chunk_doc]
+        )
         allowed = (
             np.ones(len(passages), bool)
             if req.doc_mask is None

@@ -94,6 +94,43 @@ def test_filter_matching_no_article_abstains(engine: qa.query.engine.Engine) -> 
     assert d.abstained and not d.citations
 
 
+ARTICLES = {
+    "wework.txt": (
+        "WeWork under investigation by New York attorney general\nNovember 18, 2019\n\n"
+        "WeWork is reportedly being investigated by the New York State Attorney General. The office is looking"
+        " into whether the founder profited from deals with the company before its failed public offering.\n\n"
+        "The company said it was cooperating with the inquiry.\n"
+    ),
+    "hearing.txt": (
+        "Impeachment hearings enter a second week\nNovember 21, 2019\n\n"
+        '"We will ask the court to open an official judicial investigation," he added. Lawmakers questioned two'
+        " officials about why the aid had been held up and who asked for an investigation of a rival.\n\n"
+        "The hearings continue on Thursday with more witnesses.\n"
+    ),
+    "weather.txt": (
+        "Storm brings snow to the mountains\nNovember 22, 2019\n\n"
+        "A winter storm brought the first heavy snow of the season to the mountains on Friday. Roads were"
+        " closed for several hours.\n"
+    ),
+}
+
+
+def test_a_name_only_the_articles_left_out_by_the_filters_use_is_not_answered(tmp_path: Path) -> None:
+    """Under filters, the allowed articles are the corpus. A new user's "Why is WeWork being
+    investigated?" with a date range that left out the WeWork articles was answered from an
+    impeachment hearing's "investigation" (confidence .28 here; now .12)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in ARTICLES.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    qa.build(seeds, tmp_path / "index")
+    engine = qa.load(tmp_path / "index")
+    for question in ("Why is WeWork being investigated?", "Who is investigating WeWork?"):
+        assert engine.ask(question).citations[0].source == "wework.txt"
+        d = engine.ask(question, since="2019-11-20")
+        assert d.abstained and d.answer.startswith("Not in the sources"), (question, d.answer)
+
+
 def test_seed_files_are_the_shared_copies() -> None:
     shared = SEEDS.parent.parent / "shared" / "seeds"
     if not shared.is_dir():
