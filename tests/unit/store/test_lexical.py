@@ -52,6 +52,15 @@ def test_stemming_makes_visited_match_visits() -> None:
     assert not unstemmed.any(), f"premise: without stemming 'visited' should match nothing, got {unstemmed}"
 
 
+def test_an_underscore_separates_words_as_other_punctuation_does(lexical: Lexical) -> None:
+    """A browser user's "Who is _Prince Andrew_?" (Markdown emphasis) asked for "_princ" and "andrew_"."""
+    tokens = Lexical.tokenizer().tokens
+    assert tokens("Who is _Prince Andrew_?") == tokens("Who is Prince Andrew?") == ["who", "princ", "andrew"]
+    assert tokens("Director_Oh snake_case __init__ x_1") == ["director", "oh", "snake", "case", "init", "1"]
+    assert tokens("20x10 rose 98.3 per cent in 5 years") == ["20x10", "rose", "98", "3", "per", "cent", "5", "year"]
+    np.testing.assert_array_equal(lexical.scores("_lighthouse_ *port*"), lexical.scores("lighthouse port"))
+
+
 def test_case_and_punctuation_do_not_change_scores(lexical: Lexical) -> None:
     np.testing.assert_array_equal(
         lexical.scores("LIGHTHOUSE, Port!"),
