@@ -285,7 +285,7 @@ def build_app(service: Service) -> gr.Blocks:
         asked = gr.State([])  # this conversation's questions, for follow-ups
         turns = gr.State([])  # this conversation's answers, for the Markdown export
         with gr.Row():
-            with gr.Column(scale=1, min_width=340):
+            with gr.Column(scale=1, min_width=340, elem_id="qa-side"):
                 gr.Markdown("### Articles")
                 docs_view = gr.HTML(documents_html(service.documents()), elem_id="qa-docs")
                 # A value not among the choices is a glob of file names ("00[12]_*"), as in `qa ask
@@ -321,7 +321,11 @@ def build_app(service: Service) -> gr.Blocks:
                     placeholder="Ask a question about the articles. Answers are exact excerpts with citations.",
                 )
                 question = gr.Textbox(
-                    placeholder="Ask a question and press Enter", show_label=False, elem_id="qa-question", max_lines=3
+                    placeholder="Ask a question and press Enter",
+                    show_label=False,
+                    elem_id="qa-question",
+                    max_lines=3,
+                    autofocus=True,  # typing starts a question, as in any chat (it was the 11th Tab stop)
                 )
                 pending = gr.Textbox(visible=False, elem_id="qa-pending")  # the question being answered
                 with gr.Row():

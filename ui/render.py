@@ -41,6 +41,12 @@ CSS = """
 .qa-docs th:nth-child(2) { width: 30%; } .qa-docs th:nth-child(3) { width: 2.6em; }
 .qa-docs td, .qa-docs th { border-bottom: 1px solid #eaeef2; padding: .2rem .3rem; text-align: left;
                            vertical-align: top; }
+/* A phone's narrow window: the chat first, the article list and the filters after it (they came first,
+   the question box 1,760 px down); long citation labels wrap instead of running off the screen. */
+@media (max-width: 720px) {
+  #qa-side { order: 2; }
+  #qa-open label span, .qa-source-head { overflow-wrap: anywhere; }
+}
 """
 
 
@@ -241,7 +247,10 @@ def article_page(source: str, doc: dict[str, Any], text: str, spans: dict[str, s
         c = {"start_char": s, "end_char": e, "text": text[s:e], "highlight": {"start_char": hs, "end_char": he}}
         body = source_html(source, title, text, c, root, " · ".join(about), MOVED if moved else "")
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title or source)}</title>"
-        f"<style>body {{ font-family: system-ui, sans-serif; max-width: 56rem; margin: 1.5rem auto; }} {CSS}"
+        f"<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"  # a phone lays it out at its width
+        f"<title>{esc(title or source)}</title>"
+        "<style>body { font-family: system-ui, sans-serif; max-width: 56rem; margin: 1.5rem auto; padding: 0 .75rem; }"
+        f"{CSS}"
         f".qa-source {{ max-height: none; }}</style></head><body>{body}</body></html>"
     )

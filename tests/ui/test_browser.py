@@ -381,3 +381,25 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     page.wait_for_function("document.querySelectorAll('#qa-open label').length === 0", timeout=30_000)
     ask(page, "What committee role does he hold?")
     assert page.locator("#qa-chat .qa-query").count() == 0, "the cleared conversation was carried"
+
+
+def test_on_a_phone_the_chat_comes_first_with_the_question_box_ready(page: Any, live_server: LiveServer) -> None:
+    """A browser user at 390x844: the article list and filters came first, the question box 1,760 px
+    down, nothing had focus, and the whole-article page was laid out 980 px wide in tiny type."""
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(live_server.url)
+        phone.wait_for_selector("#qa-question textarea", timeout=60_000)
+        phone.wait_for_function("document.activeElement && document.activeElement.closest('#qa-question')")
+        box = phone.locator("#qa-question textarea").bounding_box()
+        side = phone.locator("#qa-side").bounding_box()
+        assert box["y"] < side["y"] and box["y"] < 844, (box, side)
+        phone.keyboard.type("Where did Kim Jong-un meet Putin?")  # no click: the box has the focus
+        phone.keyboard.press("Enter")
+        phone.wait_for_selector("#qa-chat .qa-card a.qa-whole", timeout=60_000)
+        href = phone.locator("#qa-chat .qa-card a.qa-whole").first.get_attribute("href")
+        phone.goto(live_server.url.rstrip("/") + "/" + href.lstrip("/"))
+        phone.wait_for_selector(".qa-source")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        phone.close()
