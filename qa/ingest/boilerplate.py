@@ -218,6 +218,19 @@ _WIRE_CREDIT = re.compile(
     r"^\W*(?:additional )?(?:reporting|writing|editing|edited|compiled|produced) by\b|^\W*news provided by\b",
     re.IGNORECASE,
 )
+# A reporter's contact lines below the story ("Amy Kuperinsky may be reached at ak@example.com. Follow
+# her on Twitter @AmyKup or on Facebook."), and a list of other pages' links under its own heading
+# ("You may also like...", "Recommended for you"), without the colon `_POINTER` looks for.
+_AUTHOR_CONTACT = re.compile(
+    r"\b(?:may|can) be reached at \S+@\S+|(?:^|[.?!]\s+)\W*follow (?:him|her|them|me|us) (?:on (?:twitter|facebook|"
+    r"instagram|x|bluesky|threads|linkedin)\b|@\w)|\bfollow (?:him|her|them|me) (?:on \w+ )?@\w",
+    re.IGNORECASE,
+)
+_MORE_LINKS = re.compile(
+    r"^\W*(?:you (?:may|might|will) also (?:like|enjoy|be interested in)|recommended for you|more (?:stories|news|"
+    r"articles) (?:for you|like this)|related (?:stories|articles|coverage|reading))\W*$",
+    re.IGNORECASE,
+)
 _POINTER_WORDS = _UI_WORDS | {"see", "also", "watch", "recommended", "editor's", "editors", "picks", "must"}
 _POINTING = frozenset(["see", "read", "watch", "listen", "related", "more", "also", "recommended", "trending"])
 
@@ -364,6 +377,10 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "pointer"  # "Story continues below gallery"
     if n <= 40 and _asks_reader(line, sentence):
         return "reader prompt"  # "You've read 3 of your 4 free articles", "Reporting by ...; Editing by ..."
+    if n <= 40 and _AUTHOR_CONTACT.search(line) and not _QUOTE_MARK.search(line):
+        return "reader prompt"  # a reporter's e-mail address and accounts, under the story
+    if _MORE_LINKS.match(line):
+        return "link to another page"  # "You may also like...", over a list of headlines
     if n <= 40 and _DISCLOSURE.search(line) and _SHOPPING.search(line):
         return "disclosure"  # "Disclosure: ZDNet may earn a commission from some of the products ..."
     pointer = _POINTER.match(line)

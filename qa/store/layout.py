@@ -59,7 +59,8 @@ FORMAT_VERSION = 7
 # 32: hashtags after a line's last full stop do not make it a headline ("... mine alone. #ad").
 # 33: a byline set in emphasis or as a list item ("*By Mei Tanaka — Business Desk*") is read; a desk is no outlet.
 # 34: a saved page whose body holds no article text is read from its JSON-LD articleBody, if any.
-INGEST_VERSION = 34
+# 35: a reporter's contact lines ("... may be reached at a@b.com") and "You may also like..." are chrome.
+INGEST_VERSION = 35
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -967,10 +967,31 @@ def test_a_dateline_is_recognised_in_other_languages(line: str, dateline: bool) 
         ("UPDATE: The company said it would appeal", False),
         ("A: Trip to Disney World", False),
         ("WASHINGTON: Talks resume on the budget", False),
+        # A list of headlines under its own heading (a new user's highlight was "You may also like...").
+        ("You may also like...", True),
+        ("Related coverage", True),
+        ("You may also like the new version better, the company said.", False),
     ],
 )
 def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
     assert (chrome_reason(line) == "link to another page") is pointer
+
+
+@pytest.mark.parametrize(
+    ("line", "contact"),
+    [
+        # A reporter's contact lines under the story (a browser user's answer quoted the second).
+        ("Amy Kuperinsky may be reached at akuperinsky@njadvancemedia.com.", True),
+        ("Have a tip? Amy may be reached at ak@example.com. Follow her on Twitter @AmyKup or on Facebook.", True),
+        ("Follow me on X @jdoe", True),
+        # ... and news that reads alike.
+        ("Fans were urged to follow her on Instagram for updates.", False),
+        ("The mayor can be reached at city hall on weekdays.", False),
+        ('"Follow him on Twitter," the coach told reporters, laughing.', False),
+    ],
+)
+def test_a_reporters_contact_lines_are_chrome(line: str, contact: bool) -> None:
+    assert (chrome_reason(line) == "reader prompt") is contact
 
 
 @pytest.mark.parametrize(
