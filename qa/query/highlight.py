@@ -225,11 +225,29 @@ def answering(
     def answers(a: int, b: int) -> bool:
         return reads_as_answer(text[a:b], title)
 
-    if answers(*highlight):
-        return highlight
     inside = np.flatnonzero((spans[:, 0] >= excerpt[0]) & (spans[:, 1] <= excerpt[1]))
-    usable = [int(i) for i in inside if answers(int(spans[i, 0]), int(spans[i, 1]))]
-    if not usable:
-        return highlight
-    best = max(usable, key=lambda i: float(scores[i]))
-    return int(spans[best, 0]), int(spans[best, 1])
+    if not answers(*highlight):
+        usable = [int(i) for i in inside if answers(int(spans[i, 0]), int(spans[i, 1]))]
+        if usable:
+            best = max(usable, key=lambda i: float(scores[i]))
+            highlight = int(spans[best, 0]), int(spans[best, 1])
+    return whole_phrase(text, spans[inside], highlight)
+
+
+FRAGMENT_WORDS = 3  # a "sentence" of fewer words is a fragment of a phrase cut at its full stops
+
+
+def whole_phrase(text: str, spans: Any, highlight: tuple[int, int]) -> tuple[int, int]:
+    """`highlight`, or with the sentences after it in its paragraph (of `spans`, the excerpt's) when it
+    is a fragment of fewer than `FRAGMENT_WORDS` words: a slogan written with full stops ("Meth. We're on
+    it.", "Get. It. OUT,") is several sentences to the splitter, and a browser user's highlight was
+    "Meth." alone. Taken in until the phrase has that many words or the paragraph ends."""
+    a, b = highlight
+    for s, e in spans.tolist():
+        if len(text[a:b].split()) >= FRAGMENT_WORDS:
+            break
+        if s >= b and "\n" not in text[b:s]:
+            b = e
+        elif s >= b:
+            break
+    return a, b

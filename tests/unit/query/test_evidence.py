@@ -371,3 +371,23 @@ def test_a_story_is_cited_in_its_copy_that_says_most_about_itself() -> None:
     # ... nor when the copy no longer holds the excerpt.
     texts["page.html"] = "Ferry story\n\nThe ferry leaves at noon.\n"
     assert next(one_per_story(hits[:1], story, copies, read)).chunk.source == "copy.txt"
+
+
+def test_a_slogan_cut_at_its_full_stops_is_highlighted_whole() -> None:
+    """A browser user's highlight was "Meth." alone: the slogan "Meth. We're on it." is two sentences to
+    the splitter. A fragment takes in the sentences after it in its paragraph, up to three words."""
+    from qa.query.highlight import answering
+
+    parts = ("The state unveiled its new slogan on Monday.", "Meth.", "We're on it.", "It drew ridicule online.")
+    text = f"{parts[0]}\n\n{parts[1]} {parts[2]} {parts[3]}"
+    spans = _sentences(text, *parts)
+    meth = (int(spans[1, 0]), int(spans[1, 1]))
+    a, b = answering(text, spans, [0.1, 0.9, 0.5, 0.3], (0, len(text)), meth)
+    assert text[a:b] == "Meth. We're on it."
+    # A short sentence at its paragraph's end stays as it is; so does a sentence of three words or more.
+    end = "Did he agree?\n\nNo.\n\nThe talks went on."
+    spans = _sentences(end, "Did he agree?", "No.", "The talks went on.")
+    no = (int(spans[1, 0]), int(spans[1, 1]))
+    assert answering(end, spans, [0.1, 0.9, 0.5], (0, len(end)), no) == no
+    full = (int(spans[2, 0]), int(spans[2, 1]))
+    assert answering(end, spans, [0.1, 0.1, 0.9], (0, len(end)), full) == full
