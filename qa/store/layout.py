@@ -60,7 +60,8 @@ FORMAT_VERSION = 7
 # 33: a byline set in emphasis or as a list item ("*By Mei Tanaka — Business Desk*") is read; a desk is no outlet.
 # 34: a saved page whose body holds no article text is read from its JSON-LD articleBody, if any.
 # 35: a reporter's contact lines ("... may be reached at a@b.com") and "You may also like..." are chrome.
-INGEST_VERSION = 35
+# 36: a saved page's title loses its site's name after a separator ("... WeWork – TechCrunch").
+INGEST_VERSION = 36
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -12,6 +12,7 @@ import qa
 from qa.cli import main
 from qa.config import Settings
 from qa.errors import CorpusError
+from qa.ingest.document import Document
 from qa.ingest.files import read_document
 from tests.conftest import FakeEmbedder
 
@@ -258,3 +259,23 @@ def test_a_site_name_that_is_the_headline_is_no_outlet(tmp_path: Path) -> None:
     kent = write(tmp_path, "kent.html", f"{site}<body><article>{story * 4}</article></body></html>")
     doc = read_document(kent, tmp_path)
     assert doc.outlet == "Kent Online", "a page titled with its site's name keeps it as the outlet"
+
+
+def test_a_title_ending_with_the_site_s_name_is_the_headline_alone(tmp_path: Path) -> None:
+    """A browser user's citation read "... investigating WeWork – TechCrunch · TechCrunch"; 15 of the 91
+    shared pages' titles end with their site's name, which trafilatura also spells its own way."""
+    story = "<p>The council voted on Tuesday to replace the Mill Street bridge, which has been closed since May.</p>"
+    # (as the pages' og:title has it: trafilatura already cuts the site's name off a bare <title>)
+    head = "<meta property='og:site_name' content='9To5Mac'>"
+    page = f"<html><head><meta property='og:title' content='Council replaces the bridge - 9to5Mac'>{head}</head>"
+
+    def read(name: str, top: str) -> Document:
+        body = f"<body><article>{story * 4}</article></body></html>"
+        return read_document(write(tmp_path, name, top + body), tmp_path)
+
+    doc = read("b.html", page)
+    assert (doc.title, doc.outlet) == ("Council replaces the bridge", "9to5Mac"), "the title's own spelling"
+    assert doc.text.startswith("Council replaces the bridge\n\n")
+    # A name after a separator that is not the site's stays, and so does a title too short without it.
+    assert read("c.html", page.replace("- 9to5Mac", "- A Review")).title == "Council replaces the bridge - A Review"
+    assert read("d.html", page.replace("Council replaces the bridge", "Bridge news")).title == "Bridge news - 9to5Mac"
