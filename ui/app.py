@@ -25,13 +25,14 @@ from qa.answer import where
 from qa.errors import QAError
 from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query.conversation import markdown
-from qa.query.validate import check_k
+from qa.query.validate import MAX_QUESTION_CHARS, check_k
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import answer_html, choice_label, documents_html, esc, message_html, short_title, source_html
 from ui.scripts import SCROLL_JS, TAKE_JS, TURN_JS
 from ui.uploads import forget_upload, upload_folder
 
 ALL = "All articles"
+SHOWN_CHARS = 300  # of a question too long to ask, shown in the chat above its refusal
 # Example questions about the shipped seeds, each with the seed that answers it: offered only when
 # that article is indexed (over a reader's own folder they would all answer "Not in the sources").
 EXAMPLES = [
@@ -115,7 +116,10 @@ def build_app(service: Service) -> gr.Blocks:
         history, asked, turns = list(history or []), list(asked or []), list(turns or [])
         if not (question or "").strip():
             return history, None, gr.update(), asked, turns, gr.update(), gr.update()
-        shown = f"{esc(question)} <span class='qa-meta'>(without the conversation)</span>" if alone else esc(question)
+        shown = esc(question)
+        if len(question) > MAX_QUESTION_CHARS:  # refused below: its start is enough to know it again
+            shown = f"{esc(question[:SHOWN_CHARS])}… <span class='qa-meta'>({len(question):,} characters)</span>"
+        shown += " <span class='qa-meta'>(without the conversation)</span>" if alone else ""
         history.append({"role": "user", "content": shown})
         try:
             earlier = [] if alone else asked

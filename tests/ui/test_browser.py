@@ -307,6 +307,9 @@ def test_typing_goes_on_while_an_answer_comes_and_any_answer_s_citation_opens_it
         timeout=60_000,
     )
     assert box.input_value() == long
+    # ... and the chat shows only its start (a browser user's 3,000 characters filled the screen).
+    shown = page.locator("#qa-chat .user-row").last.inner_text()
+    assert len(shown) < 400 and "2,109 characters" in shown, shown
     box.fill("")
 
     # The first answer's citation opens its article in a tab of its own, the passage marked (the
