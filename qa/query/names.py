@@ -185,8 +185,21 @@ _CONTRACTION_PIECES = frozenset((
 ))  # fmt: skip
 
 
+# Contractions typed without their apostrophe ("whats the name of that lander"): function words as
+# "what's" is, not names. A new user's question was refused, "whats" being a word English does not
+# know, so a name the corpus never uses; and, a name of its own, it kept the question from its
+# conversation. (Only those that are no English word themselves: "cant", "wont", "hell" are.)
+_UNAPOSTROPHED = frozenset((
+    "whats", "whos", "whens", "whys", "thats", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "hasnt",
+    "havent", "hadnt", "couldnt", "shouldnt", "wouldnt", "mustnt", "youre", "youve", "youll", "theyre", "theyve",
+    "theyll", "whatre", "whove", "aint",
+))  # fmt: skip
+
+
 def function_word(word: str) -> bool:
-    """Whether `word` is an English function word ("when", "did"); not a word in capitals ("IT",
-    "US": a name), nor a contraction's piece that is also a word ("won")."""
+    """Whether `word` is an English function word ("when", "did", "whats"); not a word in capitals
+    ("IT", "US": a name), nor a contraction's piece that is also a word ("won")."""
     key = word.casefold()
-    return key in english_stop_words() and key not in _CONTRACTION_PIECES and not (len(word) > 1 and word.isupper())
+    if len(word) > 1 and word.isupper():
+        return False
+    return (key in english_stop_words() and key not in _CONTRACTION_PIECES) or key in _UNAPOSTROPHED

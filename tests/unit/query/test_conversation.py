@@ -343,6 +343,9 @@ def test_only_the_turns_a_follow_up_can_carry_are_read(engine: Engine) -> None:
         ("when was that", []),
         ("what did he say next", []),
         ("Who did Im Chon-il meet in Moscow?", ["Im", "Chon-il", "Moscow"]),
+        # A contraction typed without its apostrophe is no name (a new user's question was refused).
+        ("whats the name of that lander", []),
+        ("why didnt okafor write", ["okafor"]),
     ],
 )
 def test_a_question_in_lower_case_brings_the_words_english_does_not_know_as_names(
