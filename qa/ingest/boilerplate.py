@@ -222,10 +222,12 @@ _WIRE_CREDIT = re.compile(
 # her on Twitter @AmyKup or on Facebook."), and a list of other pages' links under its own heading
 # ("You may also like...", "Recommended for you"), without the colon `_POINTER` looks for.
 _AUTHOR_CONTACT = re.compile(
-    r"\b(?:may|can) be reached at \S+@\S+|(?:^|[.?!]\s+)\W*follow (?:him|her|them|me|us) (?:on (?:twitter|facebook|"
-    r"instagram|x|bluesky|threads|linkedin)\b|@\w)|\bfollow (?:him|her|them|me) (?:on \w+ )?@\w",
+    r"(?:^|[.?!]\s)\W?follow (?:him|her|them|me|us) (?:on (?:twitter|facebook|instagram|x|bluesky|threads|"
+    r"linkedin)\b|@\w)|\bfollow (?:him|her|them|me) (?:on \w+ )?@\w",
     re.IGNORECASE,
 )
+# ... the reporter named at a sentence's start ("Prosecutors said Smith can be reached at ..." reports).
+_REACHED_AT = re.compile(r"(?:^|[.?!]\s)\W?(?:[A-Z][\w.'’-]*\s){1,3}(?:may|can) be reached at \S+@")
 _MORE_LINKS = re.compile(
     r"^\W*(?:you (?:may|might|will) also (?:like|enjoy|be interested in)|recommended for you|more (?:stories|news|"
     r"articles) (?:for you|like this)|related (?:stories|articles|coverage|reading))\W*$",
@@ -377,7 +379,7 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "pointer"  # "Story continues below gallery"
     if n <= 40 and _asks_reader(line, sentence):
         return "reader prompt"  # "You've read 3 of your 4 free articles", "Reporting by ...; Editing by ..."
-    if n <= 40 and _AUTHOR_CONTACT.search(line) and not _QUOTE_MARK.search(line):
+    if n <= 40 and (_AUTHOR_CONTACT.search(line) or _REACHED_AT.search(line)) and not _QUOTE_MARK.search(line):
         return "reader prompt"  # a reporter's e-mail address and accounts, under the story
     if _MORE_LINKS.match(line):
         return "link to another page"  # "You may also like...", over a list of headlines

@@ -988,6 +988,10 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
         ("Fans were urged to follow her on Instagram for updates.", False),
         ("The mayor can be reached at city hall on weekdays.", False),
         ('"Follow him on Twitter," the coach told reporters, laughing.', False),
+        # (a reviewer's: news that reports an address is no reporter's contact line)
+        ("Prosecutors said Smith can be reached at smith.law@gmail.com by victims who want to file a claim.", False),
+        ("Ransom notes told victims that the group may be reached at lockbit@onionmail.org within 48 hours.", False),
+        ("The hackers said they can be reached at darkleaks@proton.me to negotiate the ransom.", False),
     ],
 )
 def test_a_reporters_contact_lines_are_chrome(line: str, contact: bool) -> None:
@@ -1346,3 +1350,22 @@ def test_a_japanese_page_keeps_its_headline_and_its_first_paragraph(tmp_path: Pa
     assert_kept(doc, "Kindle書籍を読む場合は、一般的にスマホやタブレットなどのモバイル端末で読むことが多い")
     assert_kept(doc, "特に困ったのが、起動ショートカットキーに関する設定。")
     assert_excluded(doc, "ソフトウェア一般 ›")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Thanks." + " " * 100_000 + "end", "Thanks" + ". " * 50_000 + "end", "By " + "\t" * 100_000 + "x"],
+    ids=["spaces", "dots", "tabs"],
+)
+def test_a_line_of_a_hundred_thousand_blanks_or_dots_is_read_in_linear_time(line: str) -> None:
+    """A reviewer's lines: a byline's tail patterns took 23 s on 20,000 spaces (minutes on 100,000), and
+    the reporter-contact pattern 9 s on 20,000 ". " (both backtracked over the run at each of its
+    characters). Generous bound: each takes ~0.15 s here."""
+    import time
+
+    from qa.ingest.lines import classify_lines
+
+    text = "Harbour wall rebuilt\n\nThe harbour wall was rebuilt after the storm, the council said.\n" + line + "\n"
+    t0 = time.perf_counter()
+    classify_lines(text)
+    assert time.perf_counter() - t0 < 5
