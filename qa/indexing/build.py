@@ -37,6 +37,18 @@ def _suffix(source: str) -> str:
     return Path(source).suffix.lower()  # what decides how a file is read (a .txt renamed .md reads otherwise)
 
 
+def _live_files(index_dir: Path) -> dict[str, Any]:
+    """The files the live index of `index_dir` holds, however it was built ({} if none can be read)."""
+    from qa.errors import IndexInvalidError, IndexMissingError
+    from qa.store.layout import generation_dir
+
+    try:
+        files = read_manifest(generation_dir(index_dir)).get("files", {})
+    except (IndexMissingError, IndexInvalidError, OSError):
+        return {}
+    return files if isinstance(files, dict) else {}
+
+
 def _copies(shas: dict[str, str], blank: set[str], indexed: dict[str, Any]) -> list[Skipped]:
     """The same bytes under another name are indexed once, as an upload of an article already there
     is refused (otherwise one answer cites the same text twice): under the name the index already
@@ -101,7 +113,9 @@ def build_index(
         prev_skipped: dict[str, Any] = prev[1].get("skipped", {}) if prev else {}
         # (an index written before transient reasons were left out may hold one: read that file again)
         prev_skipped = {s: v for s, v in prev_skipped.items() if not transient(v.get("reason", ""))}
-        skipped += _copies(shas, blank, prev_files)
+        # (the live index's names even when it was built otherwise and this build starts afresh: an
+        # upgrade or a changed chunk size gave a copy the original's place again; a reviewer's)
+        skipped += _copies(shas, blank, prev_files if prev else _live_files(index_dir))
         if (
             prev
             and shard_count(prev[1]) == settings.shards

@@ -793,6 +793,10 @@ def test_a_copy_of_an_indexed_article_is_skipped_and_the_indexed_name_kept(tmp_p
     assert {s.source: s.reason for s in report.skipped} == {
         "ferry-strike-copy.md": "has the same content as ferry-strike.md"
     }
+    # Also when the index is built afresh (other settings, or after an upgrade; a reviewer's).
+    again = build(seeds, index_dir, chunk_tokens=96)
+    assert again.added == ["ferry-strike.md"], again
+    assert [s.source for s in again.skipped] == ["ferry-strike-copy.md"]
     # In a new index the first name in sorted order is kept, as before.
     fresh = build(seeds, tmp_path / "fresh")
     assert fresh.added == ["ferry-strike-copy.md"]
