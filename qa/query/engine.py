@@ -164,8 +164,10 @@ class Engine:
         citations = self._cite(chosen, q, max(k, CHECKED), allowed)  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
         if citations:
+            # Under filters the allowed articles are the corpus, for the idf as for the word counts.
+            passages = len(chunks) if doc_mask is None else int(doc_mask[data.chunk_doc].sum())
             coverage, share = self._word_evidence.shares(
-                own, chosen.searched, citations[0].source, len(chunks), by_searched=chosen.by_searched
+                own, chosen.searched, citations[0].source, passages, by_searched=chosen.by_searched
             )
             confidence = chosen.cosine * coverage * share**0.5
             confidence *= self._word_evidence.factor(own, [c.source for c in citations])  # a name or year missing

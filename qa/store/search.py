@@ -62,7 +62,7 @@ class Found:
     sentences: Any  # sorted: every sentence inside those passages
     sentence_dense: Any
     sentence_bm25: Any
-    frequencies: Any  # np.ndarray of int: how many of the shard's passages use each of the request's tokens
+    frequencies: Any  # np.ndarray of int: how many of the shard's passages (those the filters allow) use each token
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ class Candidates:
     sentences: Any  # sorted ids of the sentences inside them
     sentence_dense: Any
     sentence_bm25: Any
-    coverage: float  # the share of the question's tokens that the corpus uses at all
-    frequencies: Any  # how many passages of the whole index use each of the question's tokens
+    coverage: float  # the share of the question's tokens that the corpus (the filters' articles) uses at all
+    frequencies: Any  # how many passages of the index (those the filters allow) use each of the question's tokens
 
 
 def request(vector: np.ndarray, tokens: list[str], pool: int, total: int, doc_mask: np.ndarray | None) -> Request:
