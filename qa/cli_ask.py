@@ -8,6 +8,7 @@ the command line chose.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from qa.answer import where
 from qa.errors import QAError, UsageError
 from qa.ingest.decode import read_utf8, sha256_bytes
 from qa.query.validate import blank
+from qa.stories import CJK
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -85,6 +87,10 @@ def render(answer: Answer) -> str:
     return "\n".join(out)
 
 
+# A word of letters or digits (an apostrophe or hyphen inside), in a script that spaces its words.
+_BARE_WORD = re.compile(rf"(?:(?![{CJK}])[^\W_])+(?:['’-](?:(?![{CJK}])[^\W_])+)*")
+
+
 def _check_questions(questions: list[str]) -> None:
     """A mistake in the input is reported (and fails the command) before the index and model load,
     naming the question among several: a questions file of hundreds of lines said only "The question
@@ -145,9 +151,10 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
         raise UsageError("Choose one of --markdown and --json.")
     from qa.query.validate import check_dates
 
-    if len(args.questions) > 1 and all(len(q.split()) == 1 for q in args.questions):
+    if len(args.questions) > 1 and all(_BARE_WORD.fullmatch(q) for q in args.questions):
         # `qa ask who is priya raman` asked "who", "is", "priya" and "raman" (a new user's): one word
-        # per argument is a question typed without quotes.
+        # per argument is a question typed without quotes. Not questions quoted one by one: "Who?"
+        # "When?" (their marks), "東京都の知事は誰ですか" (no spaces in Chinese and Japanese; a reviewer's).
         print(
             f"{PROG}: note: read the {len(args.questions)} words as one question; quote each question to ask"
             ' several (qa ask "first question" "second question").',

@@ -91,6 +91,9 @@ def test_a_question_typed_without_quotes_is_read_as_one_question(tmp_path: Path)
     assert error.startswith("qa: error: The question is 5,004 characters long"), error
     separate = run_qa(tmp_path, "ask", "Who visited Pyongyang?", "x" * 2001)  # questions with spaces: two
     assert_one_line_error(separate, "Question 2 of 2", "Nothing was asked")
+    # Questions quoted one by one stay apart: with their marks, or in a script without spaces (a reviewer's).
+    for quoted in (["Who?", "When?"], ["東京都の知事は誰ですか", "いつ選ばれましたか"]):
+        assert_one_line_error(run_qa(tmp_path, "ask", *quoted, "x" * 2001), "Question 3 of 3")
 
 
 @pytest.mark.parametrize("pointer", [b"gen-that-was-deleted\n", b"\xff\xfe\n"], ids=["missing", "not UTF-8"])
