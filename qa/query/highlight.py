@@ -234,20 +234,27 @@ def answering(
     return whole_phrase(text, spans[inside], highlight)
 
 
-FRAGMENT_WORDS = 3  # a "sentence" of fewer words is a fragment of a phrase cut at its full stops
+FRAGMENT_WORDS = 3  # a "sentence" of one word is a fragment of a phrase cut at its full stops; so is one
+FRAGMENT_PART = 6  # this short that follows it, up to a phrase of FRAGMENT_WORDS
 
 
 def whole_phrase(text: str, spans: Any, highlight: tuple[int, int]) -> tuple[int, int]:
-    """`highlight`, or with the sentences after it in its paragraph (of `spans`, the excerpt's) when it
-    is a fragment of fewer than `FRAGMENT_WORDS` words: a slogan written with full stops ("Meth. We're on
-    it.", "Get. It. OUT,") is several sentences to the splitter, and a browser user's highlight was
-    "Meth." alone. Taken in until the phrase has that many words or the paragraph ends."""
+    """`highlight`, or with the short sentences after it in its paragraph (of `spans`, the excerpt's)
+    when it is a single word: a slogan written with full stops ("Meth. We're on it.", "Get. It. OUT,")
+    is several sentences to the splitter, and a browser user's highlight was "Meth." alone. Taken in
+    while the phrase has fewer than `FRAGMENT_WORDS` words, each of at most `FRAGMENT_PART` words and
+    not a question, in the same paragraph: "He resigned." is a sentence (a reviewer's: it took in the
+    whole next sentence)."""
     a, b = highlight
+    if len(text[a:b].split()) != 1:
+        return highlight
     for s, e in spans.tolist():
-        if len(text[a:b].split()) >= FRAGMENT_WORDS:
+        if s < b:
+            continue
+        part = text[s:e]
+        if "\n" in text[b:s] or len(part.split()) > FRAGMENT_PART or is_question(part):
             break
-        if s >= b and "\n" not in text[b:s]:
-            b = e
-        elif s >= b:
+        b = e
+        if len(text[a:b].split()) >= FRAGMENT_WORDS:
             break
     return a, b

@@ -391,3 +391,9 @@ def test_a_slogan_cut_at_its_full_stops_is_highlighted_whole() -> None:
     assert answering(end, spans, [0.1, 0.9, 0.5], (0, len(end)), no) == no
     full = (int(spans[2, 0]), int(spans[2, 1]))
     assert answering(end, spans, [0.1, 0.1, 0.9], (0, len(end)), full) == full
+    # A sentence of two words is one; a long or asking sentence after a word is not part of its phrase.
+    for after in ("He resigned. The board will meet on Friday to choose a successor.", "No. Why would he?"):
+        first = after.split(". ")[0] + "."
+        spans = _sentences(after, first, after[len(first) + 1 :])
+        one = (int(spans[0, 0]), int(spans[0, 1]))
+        assert answering(after, spans, [0.9, 0.1], (0, len(after)), one) == one, after
