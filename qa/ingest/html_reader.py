@@ -115,6 +115,27 @@ def _headline(title: str | None, sitename: str | None) -> tuple[str | None, str 
     return title, sitename
 
 
+def _site_spelling(sitename: str | None, hostname: str | None, body: str) -> str | None:
+    """The site's name as the page itself writes it, when trafilatura made it of the host's name
+    ("nj.com" gave "Nj", "politifact.com" "Politifact"): the host name as the text writes it ("Subscribe
+    to NJ.com's newsletters" -> "NJ.com"), else the word in the text's mixed case ("PolitiFact"; not a
+    dateline's "CLEVELAND"), else `sitename` as it is."""
+    if not sitename or not hostname:
+        return sitename
+    host = hostname.casefold().removeprefix("www.")
+    label = host.split(".")[0]
+    if sitename not in (label.title(), label.capitalize()):
+        return sitename  # the page's own name (og:site_name, or its title's: "9to5Mac")
+    found = re.search(rf"(?<![\w.]){re.escape(host)}(?![\w])", body, re.IGNORECASE)
+    if found:
+        return found.group(0)
+    for m in re.finditer(rf"(?<![\w.]){re.escape(label)}(?![\w])", body, re.IGNORECASE):
+        word = m.group(0)
+        if word not in (word.lower(), word.upper(), word.capitalize()):
+            return word
+    return sitename
+
+
 def _outlet(sitename: str | None, title: str | None) -> str | None:
     """trafilatura's site name, unless it is the headline (it takes a part of <title> with a "." in
     it: "Council approves $18.6 million replacement ..." was an outlet) or too long for a name."""
@@ -231,7 +252,7 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         sha256=sha256,
         title=title,
         published=published if published and len(published) == 10 else None,
-        outlet=_outlet(sitename, title),
+        outlet=_outlet(_site_spelling(sitename, _metadata(found, "hostname"), body), title),
         url=_metadata(found, "url"),
         author=_metadata(found, "author"),
         encoding=encoding,

@@ -61,7 +61,8 @@ FORMAT_VERSION = 7
 # 34: a saved page whose body holds no article text is read from its JSON-LD articleBody, if any.
 # 35: a reporter's contact lines ("... may be reached at a@b.com") and "You may also like..." are chrome.
 # 36: a saved page's title loses its site's name after a separator ("... WeWork – TechCrunch").
-INGEST_VERSION = 36
+# 37: a site name trafilatura made of the host's ("Nj") is spelt as the page writes it ("NJ.com").
+INGEST_VERSION = 37
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

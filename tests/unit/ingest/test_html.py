@@ -279,3 +279,21 @@ def test_a_title_ending_with_the_site_s_name_is_the_headline_alone(tmp_path: Pat
     # A name after a separator that is not the site's stays, and so does a title too short without it.
     assert read("c.html", page.replace("- 9to5Mac", "- A Review")).title == "Council replaces the bridge - A Review"
     assert read("d.html", page.replace("Council replaces the bridge", "Bridge news")).title == "Bridge news - 9to5Mac"
+
+
+def test_a_site_name_made_of_the_host_name_is_spelt_as_the_page_writes_it(tmp_path: Path) -> None:
+    """trafilatura names a site without og:site_name by its host, capitalised: nj.com's pages were
+    "Nj" (the page says "NJ.com"), politifact.com's "Politifact" (it says "PolitiFact")."""
+    story = "<p>The council voted on Tuesday to replace the Mill Street bridge, which has been closed since May.</p>"
+    # (as nj.com's page has it: a lower-case og:site_name, which trafilatura capitalises)
+    link = "<link rel='canonical' href='https://www.{host}/news/'><meta property='og:site_name' content='{label}'>"
+
+    def outlet(host: str, says: str) -> str | None:
+        head = link.format(host=host, label=host.split(".")[0])
+        page = f"<html><head><title>Council replaces the bridge</title>{head}</head><body>"
+        page += f"<article>{story * 4}<p>{says}</p></article></body></html>"
+        return read_document(write(tmp_path, f"{host}.html", page), tmp_path).outlet
+
+    assert outlet("nj.com", "Subscribe to NJ.com's newsletters for more.") == "NJ.com"
+    assert outlet("politifact.com", "PolitiFact rated the claim False.") == "PolitiFact"
+    assert outlet("cleveland.com", "CLEVELAND, Ohio -- The band will play.") == "Cleveland", "a dateline's capitals"
