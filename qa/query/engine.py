@@ -164,10 +164,8 @@ class Engine:
         citations = self._cite(chosen, q, max(k, CHECKED), allowed)  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
         if citations:
-            # Under filters the allowed articles are the corpus, for the idf as for the word counts.
-            passages = len(chunks) if doc_mask is None else int(doc_mask[data.chunk_doc].sum())
             coverage, share = self._word_evidence.shares(
-                own, chosen.searched, citations[0].source, passages, by_searched=chosen.by_searched
+                own, chosen.searched, citations[0].source, len(chunks), by_searched=chosen.by_searched
             )
             confidence = chosen.cosine * coverage * share**0.5
             confidence *= self._word_evidence.factor(own, [c.source for c in citations])  # a name or year missing
@@ -323,7 +321,9 @@ class Engine:
         )
         passage = fusion.passage_scores(c.dense, c.bm25, sent, pair_s, pair_p, self.params)
         best_cosine = float(c.sentence_dense.max()) if c.sentence_dense.size else 0.0
-        return Scored(c.passages, passage, sent, best_cosine, q, tokens, c.coverage, c.frequencies)
+        return Scored(
+            c.passages, passage, sent, best_cosine, q, tokens, c.coverage, c.frequencies, c.corpus_frequencies
+        )
 
     def _rescore(self, passages: np.ndarray, scores: np.ndarray, sent: SentenceScores, q: str) -> np.ndarray:
         """Second-stage passage scores. Each sentence of (or next to) these passages is re-scored in

@@ -15,8 +15,9 @@ class Scored:
     best_cosine: float  # the highest sentence cosine among the candidates
     text: str  # what was searched
     tokens: list[str]  # its BM25 tokens
-    coverage: float  # the share of them the corpus uses at all
-    frequencies: Any  # how many passages use each of them
+    coverage: float  # the share of them the corpus (the filters' articles) uses at all
+    frequencies: Any  # how many passages (of the filters' articles) use each of them
+    corpus_frequencies: Any = None  # ... of the whole index, filters or not (the idf's; None: `frequencies`)
 
 
 @dataclass(frozen=True)

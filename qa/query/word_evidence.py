@@ -181,27 +181,49 @@ class WordEvidence:
         if not own.tokens or not searched.tokens:
             return 0.0, 0.0
         held_own = np.asarray(self.held(own.text, own.tokens, source), dtype=bool)
-        f_own = np.asarray(own.frequencies) > 0
+        f_own = self._used(own)
         counted = self._counted(own.text, own.tokens, f_own | held_own)
         coverage = float((f_own | held_own)[counted].sum()) / counted.sum()
         f = np.asarray(searched.frequencies, dtype=np.float64)
-        idf = np.log1p((passages - f + 0.5) / (f + 0.5))
+        # The idf is the whole index's, filters or not: under a one-article filter the article's own
+        # words are in all of its passages, and a word it lacks would outweigh them all (a reviewer's:
+        # narrowing a question to the article that answers it lowered its confidence); counts of the
+        # filters' passages over the index's size made a common word weigh as a rare one (another's).
+        every = getattr(searched, "corpus_frequencies", None)
+        f_all = f if every is None else np.asarray(every, dtype=np.float64)
+        idf = np.log1p((passages - f_all + 0.5) / (f_all + 0.5))
         # The question's own search, unless a follow-up was searched with carried words: held once.
         held = held_own if searched is own else np.asarray(self.held(searched.text, searched.tokens, source), bool)
         # A carried search is judged by the conversation's words, not the question's function words:
         # "Why?" after "Who coaches him?" (abstained) matched "why" in a space story and was answered.
-        counted = counted if searched is own else self._counted(searched.text, searched.tokens, (f > 0) | held, True)
+        used = f_own if searched is own else self._used(searched)
+        counted = counted if searched is own else self._counted(searched.text, searched.tokens, used | held, True)
         if by_searched:
             # A follow-up of function words the corpus never uses ("When?"): judged by the words it
             # was searched with, as its search was chosen (Engine.ask).
-            coverage = float(((f > 0) | held)[counted].sum()) / counted.sum()
+            coverage = float((used | held)[counted].sum()) / counted.sum()
         idf[~counted] = 0.0
         # A word the corpus uses only in another form ("write" where it says "wrote") has no idf of its
         # own here: weighing it as the rarest word would let a verb outweigh a missing name ("What did
         # Delacroix tell reporters?" of an article where someone "told journalists"). It is left out.
-        idf[held & (f == 0)] = 0.0
+        idf[held & (f_all == 0)] = 0.0
         share = float(idf[held].sum() / idf.sum()) if idf.sum() > 0 else 0.0
         return float(coverage), share
+
+    def _used(self, scored: Any) -> Any:
+        """For each of `scored`'s tokens, whether the corpus uses it: under filters, a name's by the
+        allowed passages ("Why is WeWork being investigated?" with a date range that leaves out the WeWork
+        articles asks of articles that never name it), any other word's by the whole index's (a
+        question narrowed to the article that answers it, "What happened to the footprints in Dalian
+        last week according to officials?", was refused: the article never says "according")."""
+        import numpy as np
+
+        used = np.asarray(scored.frequencies) > 0
+        every = getattr(scored, "corpus_frequencies", None)
+        if every is None:
+            return used
+        names = {t for name in self._names(scored.text) for t in self._tokens(name)}
+        return np.where([t in names for t in scored.tokens], used, np.asarray(every) > 0)
 
     def factor(self, own: Any, sources: Sequence[str]) -> float:
         """The confidence's factor for what the cited articles (`sources`, first first) lack of the

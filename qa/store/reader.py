@@ -133,8 +133,11 @@ class IndexData:
         # Under filters, the passages of the allowed articles are the corpus: a name only the others use
         # is one the answer cannot hold ("Why is WeWork being investigated?" since a day after its
         # articles' date was answered from an impeachment hearing's "investigate").
-        frequencies = self.lexical.frequencies(
-            req.tokens, None if req.doc_mask is None else np.asarray(req.doc_mask, bool)[self.chunk_doc]
+        corpus_frequencies = self.lexical.frequencies(req.tokens)
+        frequencies = (
+            corpus_frequencies
+            if req.doc_mask is None
+            else self.lexical.frequencies(req.tokens, np.asarray(req.doc_mask, bool)[self.chunk_doc])
         )
         allowed = (
             np.ones(len(passages), bool)
@@ -158,6 +161,7 @@ class IndexData:
             self.sentence_cosines(sentences, req.vector),
             bm25_s,
             frequencies,
+            corpus_frequencies,
         )
 
     def sentence_cosines(self, ids: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -63,6 +63,7 @@ class Found:
     sentence_dense: Any
     sentence_bm25: Any
     frequencies: Any  # np.ndarray of int: how many of the shard's passages (those the filters allow) use each token
+    corpus_frequencies: Any  # ... of all its passages, filters or not
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Candidates:
     sentence_bm25: Any
     coverage: float  # the share of the question's tokens that the corpus (the filters' articles) uses at all
     frequencies: Any  # how many passages of the index (those the filters allow) use each of the question's tokens
+    corpus_frequencies: Any  # ... of all its passages, filters or not (the idf's counts)
 
 
 def request(vector: np.ndarray, tokens: list[str], pool: int, total: int, doc_mask: np.ndarray | None) -> Request:
@@ -148,8 +150,10 @@ def select(
         return _concat([np.asarray(a, np.int64) + off for a, off in zip(arrays, offsets, strict=True)], np.int64)
 
     frequencies = np.zeros(len(req.tokens), dtype=np.int64)
+    corpus_frequencies = np.zeros(len(req.tokens), dtype=np.int64)
     for f in found:
         frequencies += np.asarray(f.frequencies, dtype=np.int64)
+        corpus_frequencies += np.asarray(f.corpus_frequencies, dtype=np.int64)
     coverage = float((frequencies > 0).sum()) / len(req.tokens) if req.tokens else 0.0
 
     passages = joined(found, "passages", passage_offsets)
@@ -187,4 +191,5 @@ def select(
         joined(found, "sentence_bm25")[s_at],
         coverage,
         frequencies,
+        corpus_frequencies,
     )

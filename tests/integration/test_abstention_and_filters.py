@@ -131,6 +131,18 @@ def test_a_name_only_the_articles_left_out_by_the_filters_use_is_not_answered(tm
         assert d.abstained and d.answer.startswith("Not in the sources"), (question, d.answer)
 
 
+def test_a_question_narrowed_to_the_article_that_answers_it_is_answered_as_before(
+    engine: qa.query.engine.Engine,  # type: ignore[name-defined]
+) -> None:
+    """Only names are judged by the filters' articles: with every word so judged, this question, filtered
+    to the article that answers it, was refused at .113 (that article never says "according"; a
+    reviewer's). Unfiltered and filtered it now has the same confidence."""
+    question = "What happened to the footprints in Dalian last week according to officials?"
+    whole, narrowed = engine.ask(question), engine.ask(question, source="004_*")
+    assert not narrowed.abstained and narrowed.citations[0].source == whole.citations[0].source
+    assert narrowed.confidence == pytest.approx(whole.confidence)
+
+
 def test_seed_files_are_the_shared_copies() -> None:
     shared = SEEDS.parent.parent / "shared" / "seeds"
     if not shared.is_dir():
