@@ -25,7 +25,7 @@ from qa.answer import where
 from qa.errors import QAError
 from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query.conversation import markdown
-from qa.query.validate import MAX_QUESTION_CHARS, check_k
+from qa.query.validate import MAX_QUESTION_CHARS, check_k, cleaned_text
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.render import answer_html, choice_label, documents_html, esc, message_html, short_title, source_html
 from ui.scripts import SCROLL_JS, TAKE_JS, TURN_JS
@@ -116,9 +116,9 @@ def build_app(service: Service) -> gr.Blocks:
         history, asked, turns = list(history or []), list(asked or []), list(turns or [])
         if not (question or "").strip():
             return history, None, gr.update(), asked, turns, gr.update(), gr.update()
-        shown = esc(question)
-        if len(question) > MAX_QUESTION_CHARS:  # refused below: its start is enough to know it again
-            shown = f"{esc(question[:SHOWN_CHARS])}… <span class='qa-meta'>({len(question):,} characters)</span>"
+        shown, cleaned = esc(question), cleaned_text(question)
+        if len(cleaned) > MAX_QUESTION_CHARS:  # refused below: its start is enough to know it again
+            shown = f"{esc(cleaned[:SHOWN_CHARS])}… <span class='qa-meta'>({len(cleaned):,} characters)</span>"
         shown += " <span class='qa-meta'>(without the conversation)</span>" if alone else ""
         history.append({"role": "user", "content": shown})
         try:

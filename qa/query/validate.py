@@ -20,7 +20,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 
 
-def _cleaned(question: str) -> str:
+def cleaned_text(question: str) -> str:
+    """`question` without terminal escapes, control and format characters, its white space collapsed
+    (what `clean_question` judges; the chat shows a too-long question's length by it)."""
     kept = []
     for ch in _ESCAPE.sub("", question):
         cat = unicodedata.category(ch)
@@ -33,7 +35,7 @@ def _cleaned(question: str) -> str:
 def blank(line: str) -> bool:
     """Whether a line holds nothing a reader could see (white space, control or zero-width characters,
     terminal escapes): a questions file's blank line."""
-    return not _cleaned(line)
+    return not cleaned_text(line)
 
 
 def clean_question(question: str, *, cut: bool = False) -> str:
@@ -42,7 +44,7 @@ def clean_question(question: str, *, cut: bool = False) -> str:
     (`cut`, an earlier question of a conversation) cut at the last word that fits."""
     if not isinstance(question, str):
         raise UsageError("The question must be text.")
-    cleaned = _cleaned(question)
+    cleaned = cleaned_text(question)
     if not cleaned:
         raise UsageError("The question is empty; type a question about your articles.")
     if len(cleaned) <= MAX_QUESTION_CHARS:
