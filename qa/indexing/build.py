@@ -46,7 +46,8 @@ def _live_files(index_dir: Path) -> dict[str, Any]:
         files = read_manifest(generation_dir(index_dir)).get("files", {})
     except (IndexMissingError, IndexInvalidError, OSError):
         return {}
-    return files if isinstance(files, dict) else {}
+    # (a damaged manifest's entries are left out: a rebuild from scratch is what it needs)
+    return {s: v for s, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
 
 
 def _copies(shas: dict[str, str], blank: set[str], indexed: dict[str, Any]) -> list[Skipped]:

@@ -797,6 +797,13 @@ def test_a_copy_of_an_indexed_article_is_skipped_and_the_indexed_name_kept(tmp_p
     again = build(seeds, index_dir, chunk_tokens=96)
     assert again.added == ["ferry-strike.md"], again
     assert [s.source for s in again.skipped] == ["ferry-strike-copy.md"]
+    # A damaged manifest (entries that are not tables, under an older format) is rebuilt from scratch.
+    gen = index_dir / (index_dir / CURRENT).read_text().strip()
+    manifest = json.loads((gen / MANIFEST).read_text())
+    manifest["files"] = {"ferry-strike.md": None, "x.md": "abc"}
+    manifest["format_version"] = FORMAT_VERSION - 1
+    (gen / MANIFEST).write_text(json.dumps(manifest))
+    assert len(build(seeds, index_dir).added) == 1  # (it raised AttributeError; a reviewer's)
     # In a new index the first name in sorted order is kept, as before.
     fresh = build(seeds, tmp_path / "fresh")
     assert fresh.added == ["ferry-strike-copy.md"]
