@@ -87,8 +87,16 @@ def render(answer: Answer) -> str:
     return "\n".join(out)
 
 
-# A word of letters or digits (an apostrophe or hyphen inside), in a script that spaces its words.
-_BARE_WORD = re.compile(rf"(?:(?![{CJK}])[^\W_])+(?:['’-](?:(?![{CJK}])[^\W_])+)*")
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+
+def _typed_without_quotes(arguments: list[str]) -> bool:
+    """Whether several arguments are one question typed without quotes: each a single word (no white
+    space), none in Chinese or Japanese (which write no spaces: "東京都の知事は誰ですか" is a question),
+    and no question mark but after the last ("who is im chon-il?"; "Who?" "When?" are two; reviewers')."""
+    if len(arguments) < 2 or any(len(a.split()) != 1 or _CJK_CHAR.search(a) for a in arguments):
+        return False
+    return not any(a.rstrip("\"'”’)").endswith(("?", "？")) for a in arguments[:-1])
 
 
 def _check_questions(questions: list[str]) -> None:
@@ -151,10 +159,8 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
         raise UsageError("Choose one of --markdown and --json.")
     from qa.query.validate import check_dates
 
-    if len(args.questions) > 1 and all(_BARE_WORD.fullmatch(q) for q in args.questions):
-        # `qa ask who is priya raman` asked "who", "is", "priya" and "raman" (a new user's): one word
-        # per argument is a question typed without quotes. Not questions quoted one by one: "Who?"
-        # "When?" (their marks), "東京都の知事は誰ですか" (no spaces in Chinese and Japanese; a reviewer's).
+    if _typed_without_quotes(args.questions):
+        # `qa ask who is priya raman` asked "who", "is", "priya" and "raman" (a new user's).
         print(
             f"{PROG}: note: read the {len(args.questions)} words as one question; quote each question to ask"
             ' several (qa ask "first question" "second question").',

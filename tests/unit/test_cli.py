@@ -85,10 +85,10 @@ def test_ask_without_an_index_says_to_run_qa_index(tmp_path: Path) -> None:
 
 def test_a_question_typed_without_quotes_is_read_as_one_question(tmp_path: Path) -> None:
     """`qa ask who is priya raman` asked "who", "is", "priya" and "raman" (a new user's)."""
-    result = run_qa(tmp_path, "ask", *["word"] * 1001)  # one question of 5,004 characters: too long
+    result = run_qa(tmp_path, "ask", *["word"] * 1000, "word?")  # one question of 5,005 characters: too long
     note, error = result.stderr.splitlines()
     assert "read the 1001 words as one question" in note and "quote each question" in note
-    assert error.startswith("qa: error: The question is 5,004 characters long"), error
+    assert error.startswith("qa: error: The question is 5,005 characters long"), error
     separate = run_qa(tmp_path, "ask", "Who visited Pyongyang?", "x" * 2001)  # questions with spaces: two
     assert_one_line_error(separate, "Question 2 of 2", "Nothing was asked")
     # Questions quoted one by one stay apart: with their marks, or in a script without spaces (a reviewer's).
