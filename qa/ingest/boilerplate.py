@@ -226,8 +226,15 @@ _AUTHOR_CONTACT = re.compile(
     r"linkedin)\b|@\w)|\bfollow (?:him|her|them|me) (?:on \w+ )?@\w",
     re.IGNORECASE,
 )
-# ... the reporter named at a sentence's start ("Prosecutors said Smith can be reached at ..." reports).
-_REACHED_AT = re.compile(r"(?:^|[.?!]\s)\W?(?:[A-Z][\w.'’-]*\s){1,3}(?:may|can) be reached at \S+@")
+# ... and "... can be reached at <address>" where the address (or a phone number after it) ends the
+# sentence: "Prosecutors said Smith can be reached at s@law.com by victims ..." and "... at x@y.org, the
+# notes said" report (a reviewer's: requiring a name at the sentence's start lost "The reporter can be
+# reached at ...", "Staff writer Jane Doe ...", "Émile Dupont ...").
+_REACHED_AT = re.compile(
+    r"\b(?:may|can) be reached (?:by e-?mail )?at [\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"(?:\s+or\s+(?:at\s+)?\+?[\d(][\d\s().-]{5,20}\d)?(?:\.?\s*$|\.\s+(?=[^\W\d_]))",
+    re.IGNORECASE,
+)
 _MORE_LINKS = re.compile(
     r"^\W*(?:you (?:may|might|will) also (?:like|enjoy|be interested in)|recommended for you|more (?:stories|news|"
     r"articles) (?:for you|like this)|related (?:stories|articles|coverage|reading))\W*$",

@@ -992,6 +992,12 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
         ("Prosecutors said Smith can be reached at smith.law@gmail.com by victims who want to file a claim.", False),
         ("Ransom notes told victims that the group may be reached at lockbit@onionmail.org within 48 hours.", False),
         ("The hackers said they can be reached at darkleaks@proton.me to negotiate the ransom.", False),
+        ("Lockbit can be reached at lockbit@onionmail.org, the notes said.", False),
+        # (a second reviewer's: contact lines that do not start with the reporter's name)
+        ("The reporter can be reached at jdoe@gazette.com.", True),
+        ("Staff writer Jane Doe can be reached at jd@gazette.com or 555-123-4567.", True),
+        ("Jane Doe, the Gazette's education reporter, can be reached at jd@gazette.com.", True),
+        ("Émile Dupont may be reached at ed@journal.fr", True),
     ],
 )
 def test_a_reporters_contact_lines_are_chrome(line: str, contact: bool) -> None:
