@@ -397,3 +397,8 @@ def test_a_slogan_cut_at_its_full_stops_is_highlighted_whole() -> None:
         spans = _sentences(after, first, after[len(first) + 1 :])
         one = (int(spans[0, 0]), int(spans[0, 1]))
         assert answering(after, spans, [0.9, 0.1], (0, len(after)), one) == one, after
+    # Chinese writes a sentence with no space: it is no one-word fragment (a reviewer's).
+    zh = ("他辞职了。", "董事会将于周五开会选出继任者。")
+    spans = _sentences("".join(zh), *zh)
+    first = (int(spans[0, 0]), int(spans[0, 1]))
+    assert answering("".join(zh), spans, [0.9, 0.1], (0, len("".join(zh))), first) == first
