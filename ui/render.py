@@ -32,6 +32,7 @@ CSS = """
 .qa-source .qa-cited { background: #e6f4ff; outline: 2px solid #91caff; border-radius: 3px; }
 .qa-source-head { font-weight: 600; margin-bottom: .4rem; }
 .qa-card-head a.qa-whole { margin-left: auto; font-size: .82rem; }
+.qa-ref { cursor: pointer; color: #0969da; } .qa-card.qa-flash { outline: 2px solid #0969da; }
 .qa-docs-box { max-height: 42vh; overflow-y: auto; }  /* a long list keeps the filters and Rebuild in view */
 .qa-docs-count { font-size: .8rem; color: #57606a; margin: 0 0 .2rem; }
 .qa-docs { width: 100%; font-size: .82rem; border-collapse: collapse; table-layout: fixed; }
@@ -138,7 +139,7 @@ def answer_html(d: dict[str, Any]) -> str:
             out.append(f"<details><summary>Closest passages ({len(d['nearest'])})</summary>{cards}</details>")
         return "".join(out)
     answer = esc(d["answer"])
-    answer = re.sub(r"\[(\d+)\]", r"<sup>[\1]</sup>", answer)
+    answer = re.sub(r"\[(\d+)\]", r'<sup class="qa-ref">[\1]</sup>', answer)  # a click shows card n (TURN_JS)
     cards = "".join(card_html(c) for c in d["citations"])
     return f'<div class="qa-answer">{answer}</div>{query_html(d)}{cards}'
 

@@ -4,6 +4,7 @@ from qa.query.validate import MAX_QUESTION_CHARS
 
 # After an answer: the chat shows the question just asked at its top, with the answer below it (it
 # scrolled to the end of the last citation card, so the answer itself was out of sight).
+# Each answer's [n] markers show their card when clicked (a browser user expected them to).
 # And each message's label for screen readers is its text, not its HTML (Gradio labels a message with
 # its content: "bot's message: <div class=...", 6,689 characters for one answer, a new user found).
 TURN_JS = """() => { window.__qaAsking = 0; setTimeout(() => {
@@ -20,6 +21,24 @@ TURN_JS = """() => { window.__qaAsking = 0; setTimeout(() => {
     const text = el.innerText.replace(/\\s+/g, ' ').trim();
     const said = text.length > 600 ? text.slice(0, 600) + '…' : text;
     el.setAttribute('aria-label', label.slice(0, at + mark.length) + said);
+  });
+  document.querySelectorAll('#qa-chat sup.qa-ref:not(.qa-live)').forEach((sup) => {
+    sup.classList.add('qa-live');
+    sup.setAttribute('role', 'link');
+    sup.tabIndex = 0;
+    const show = () => {
+      const cards = [];
+      for (let x = sup.closest('.qa-answer'); x; x = x.nextElementSibling) {
+        if (x.classList.contains('qa-card')) cards.push(x);
+      }
+      const card = cards[parseInt(sup.innerText.replace(/\\D/g, ''), 10) - 1];
+      if (!card) return;
+      card.scrollIntoView({block: 'center'});
+      card.classList.add('qa-flash');
+      setTimeout(() => card.classList.remove('qa-flash'), 1500);
+    };
+    sup.addEventListener('click', show);
+    sup.addEventListener('keydown', (e) => { if (e.key === 'Enter') show(); });
   });
 }, 150); }"""
 # Enter: the question goes to `pending` for the search and leaves the box at once, in the page itself,

@@ -97,6 +97,19 @@ def test_question_shows_citation_cards_with_file_lines_and_highlight(page: Any, 
     mark = card.locator("mark").first.inner_text()
     assert "Igor Morgulov" in mark, f"the highlighted sentence should answer the question, got {mark!r}"
     page.screenshot(path=str(artifacts / "chat-answer.png"), full_page=True)
+    # A marker of the answer shows its card (a browser user expected the [n] to lead to it).
+    answer = page.locator("#qa-chat .qa-answer").last
+    marker = answer.locator("sup.qa-ref").last
+    n = int(marker.inner_text().strip("[]"))
+    page.wait_for_function("document.querySelector('#qa-chat sup.qa-ref.qa-live') !== null", timeout=10_000)
+    marker.click()
+    cards = answer.locator("xpath=following-sibling::div[contains(@class, 'qa-card')]")
+    target = cards.nth(n - 1)
+    expect_flash = "(el) => el.classList.contains('qa-flash')"
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#qa-chat .qa-card')].some({expect_flash})", timeout=5_000
+    )
+    assert target.evaluate(expect_flash), f"card [{n}] was not the one shown"
 
 
 def test_citation_opens_the_article_with_the_passage_marked(
