@@ -8,7 +8,6 @@ the command line chose.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from qa.answer import where
 from qa.errors import QAError, UsageError
 from qa.ingest.decode import read_utf8, sha256_bytes
 from qa.query.validate import blank
-from qa.stories import CJK
+from qa.stories import CJK_LETTER
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -87,14 +86,11 @@ def render(answer: Answer) -> str:
     return "\n".join(out)
 
 
-_CJK_CHAR = re.compile(f"[{CJK}]")
-
-
 def _typed_without_quotes(arguments: list[str]) -> bool:
     """Whether several arguments are one question typed without quotes: each a single word (no white
     space), none in Chinese or Japanese (which write no spaces: "東京都の知事は誰ですか" is a question),
     and no question mark but after the last ("who is im chon-il?"; "Who?" "When?" are two; reviewers')."""
-    if len(arguments) < 2 or any(len(a.split()) != 1 or _CJK_CHAR.search(a) for a in arguments):
+    if len(arguments) < 2 or any(len(a.split()) != 1 or CJK_LETTER.search(a) for a in arguments):
         return False
     return not any(a.rstrip("\"'”’)").endswith(("?", "？")) for a in arguments[:-1])
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # ideographs and the iteration mark 々 (佐々木, 人々).
 CJK = "\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HANGUL = "\uac00-\ud7af"  # Korean syllables: spaces between words, but a word carries its particles
+CJK_LETTER = re.compile(f"[{CJK}]")  # a letter of a script written without spaces between words
 
 
 def char_pairs(run: str) -> list[str]:

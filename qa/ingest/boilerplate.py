@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-from qa.stories import CJK
+from qa.stories import CJK, CJK_LETTER
 
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
 URL = re.compile(r"\bhttps?://[^\s<>\"'）)\]]+", re.IGNORECASE)
@@ -253,7 +253,6 @@ def english_stop_words() -> frozenset[str]:
     return frozenset(w.casefold() for w in STOPWORDS_EN_PLUS)
 
 
-_CJK_LETTER = re.compile(f"[{CJK}]")
 _CJK_PIECE = re.compile(f"[{CJK}]{{1,2}}|[^{CJK}]+")
 
 
@@ -262,9 +261,9 @@ def word_list(line: str) -> list[str]:
     counts one word per two characters, as `running_text` counts them (a paragraph of Chinese was
     three "words", so no line of a Chinese or Japanese text read as prose and the file was skipped)."""
     words = WORD.findall(line)
-    if not _CJK_LETTER.search(line):
+    if not CJK_LETTER.search(line):
         return words
-    return [piece for w in words for piece in (_CJK_PIECE.findall(w) if _CJK_LETTER.search(w) else (w,))]
+    return [piece for w in words for piece in (_CJK_PIECE.findall(w) if CJK_LETTER.search(w) else (w,))]
 
 
 # Japanese is written in three scripts at once: one writing system, not three.

@@ -16,7 +16,7 @@ from typing import Any
 from qa.answer import is_question
 from qa.chunking import sentence_spans
 from qa.ingest.boilerplate import running_text
-from qa.stories import CJK
+from qa.stories import CJK_LETTER
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -235,7 +235,6 @@ def answering(
     return whole_phrase(text, spans[inside], highlight)
 
 
-_SPACELESS = re.compile(f"[{CJK}]")
 FRAGMENT_WORDS = 3  # a "sentence" of one word is a fragment of a phrase cut at its full stops; so is one
 FRAGMENT_PART = 6  # this short that follows it, up to a phrase of FRAGMENT_WORDS
 
@@ -248,7 +247,7 @@ def whole_phrase(text: str, spans: Any, highlight: tuple[int, int]) -> tuple[int
     not a question, in the same paragraph: "He resigned." is a sentence (a reviewer's: it took in the
     whole next sentence)."""
     a, b = highlight
-    if len(text[a:b].split()) != 1 or _SPACELESS.search(text[a:b]):
+    if len(text[a:b].split()) != 1 or CJK_LETTER.search(text[a:b]):
         return highlight  # (Chinese and Japanese write a whole sentence as one "word": a reviewer's)
     for s, e in spans.tolist():
         if s < b:
