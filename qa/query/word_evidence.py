@@ -220,8 +220,8 @@ class WordEvidence:
 
         used = np.asarray(scored.frequencies) > 0
         every = getattr(scored, "corpus_frequencies", None)
-        if every is None:
-            return used
+        if every is None or np.array_equal(every, scored.frequencies):
+            return used  # no filter, or one that leaves every word its passages: no names to look for
         names = {t for name in self._names(scored.text) for t in self._tokens(name)}
         return np.where([t in names for t in scored.tokens], used, np.asarray(every) > 0)
 
