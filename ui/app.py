@@ -27,6 +27,7 @@ from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query.conversation import markdown
 from qa.query.validate import MAX_QUESTION_CHARS, check_k, cleaned_text
 from qa.service import MAX_UPLOAD_BYTES, Service
+from ui.keep import keep, kept_conversation, restore
 from ui.render import answer_html, choice_label, documents_html, esc, message_html, short_title, source_html
 from ui.scripts import SCROLL_JS, TAKE_JS, TURN_JS
 from ui.uploads import forget_upload, upload_folder
@@ -115,7 +116,7 @@ def build_app(service: Service) -> gr.Blocks:
         """One turn: the question asked with the conversation's earlier questions (none if `alone`)."""
         history, asked, turns = list(history or []), list(asked or []), list(turns or [])
         if not (question or "").strip():
-            return history, None, gr.update(), asked, turns, gr.update(), gr.update()
+            return history, None, gr.update(), asked, turns, gr.update(), gr.update(), gr.update()
         shown, cleaned = esc(question), cleaned_text(question)
         if len(cleaned) > MAX_QUESTION_CHARS:  # refused below: its start is enough to know it again
             shown = f"{esc(cleaned[:SHOWN_CHARS])}… <span class='qa-meta'>({len(cleaned):,} characters)</span>"
@@ -131,7 +132,7 @@ def build_app(service: Service) -> gr.Blocks:
                 err = QAError("qa could not answer this question (the server's log says why); ask it again.")
             history.append({"role": "assistant", "content": f"<div class='qa-abstain'>⚠ {message_html(err)}</div>"})
             picked = gr.update(choices=[], value=None)
-            return history, None, picked, asked, turns, gr.update(visible=False), open_source(None, None)
+            return history, None, picked, asked, turns, gr.update(visible=False), open_source(None, None), gr.update()
         history.append({"role": "assistant", "content": answer_html(d)})
         cites = d["citations"] or d["nearest"]
         # Asked again without the conversation: the reader said its words were wrong here, so the
@@ -140,7 +141,8 @@ def build_app(service: Service) -> gr.Blocks:
         turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
         carried = d["query"] != d["question"]
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
-        return history, d, pick, asked, turns, gr.update(visible=carried), open_source(None, None)
+        shown_alone = gr.update(visible=carried)
+        return history, d, pick, asked, turns, shown_alone, open_source(None, None), keep(history, d, asked, turns)
 
     def ask_alone(
         history: list[dict[str, Any]],
@@ -160,7 +162,7 @@ def build_app(service: Service) -> gr.Blocks:
         # The earlier conversation's notes go too: they are not this conversation's.
         hide = gr.update(visible=False)
         notes = gr.update(value=None, visible=False)
-        return [], None, gr.update(choices=[], value=None), [], [], hide, open_source(None, None), notes
+        return [], None, gr.update(choices=[], value=None), [], [], hide, open_source(None, None), notes, keep()
 
     def export(turns: list[dict[str, Any]]) -> Any:
         """The conversation as Markdown notes, offered as a file to download."""
@@ -288,6 +290,7 @@ def build_app(service: Service) -> gr.Blocks:
         last = gr.State(None)
         asked = gr.State([])  # this conversation's questions, for follow-ups
         turns = gr.State([])  # this conversation's answers, for the Markdown export
+        kept = kept_conversation(service.settings.index_dir)  # all three and the chat, across reloads
         with gr.Row():
             with gr.Column(scale=1, min_width=340, elem_id="qa-side"):
                 gr.Markdown("### Articles")
@@ -349,7 +352,7 @@ def build_app(service: Service) -> gr.Blocks:
         # reader's pick (`input`), not every change of the list, since that chain of events (a new
         # conversation's list reset opening the panel again) overlapping the next question left its
         # answer undelivered in Gradio 6 (the browser test, about two runs in three with a fresh cache).
-        turn_outputs = [chat, last, cite_pick, asked, turns, alone_btn, viewer]
+        turn_outputs = [chat, last, cite_pick, asked, turns, alone_btn, viewer, kept]
         # The box is emptied in the browser the moment Enter is pressed, the question kept in `pending`
         # for the search: emptied by the answer instead, it wiped the first letters of a next question
         # typed while the answer was on its way (a new user's browser test).
@@ -361,7 +364,7 @@ def build_app(service: Service) -> gr.Blocks:
         ).then(None, None, None, js=TURN_JS)
         # "New conversation", and the chat's own clear (trash) icon, which emptied the screen but left
         # the conversation behind: the next question was still searched with the cleared ones.
-        cleared = [chat, last, cite_pick, asked, turns, alone_btn, viewer, export_file]
+        cleared = [chat, last, cite_pick, asked, turns, alone_btn, viewer, export_file, kept]
         new_btn.click(new_conversation, None, cleared, api_visibility="private")
         chat.clear(new_conversation, None, cleared, api_visibility="private")
         export_btn.click(export, turns, export_file, api_visibility="private")
@@ -393,4 +396,5 @@ def build_app(service: Service) -> gr.Blocks:
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
         gr.api(rebuild_api, api_name="rebuild", concurrency_id="index")  # type: ignore[attr-defined]
         app.load(lists, None, [docs_view, source], api_visibility="private")
+        app.load(restore, kept, [chat, last, cite_pick, asked, turns, alone_btn], api_visibility="private")
     return app  # type: ignore[no-any-return]

@@ -399,6 +399,32 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     assert page.locator("#qa-chat .qa-query").count() == 0, "the cleared conversation was carried"
 
 
+def test_a_reload_keeps_the_conversation_and_its_follow_ups(page: Any) -> None:
+    """A browser user lost a whole conversation to one reload of the page."""
+    page.locator("#qa-new").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    ask(page, "Which Russian senator told TASS about the goal of the delegation's trip to Pyongyang?")
+    ask(page, "What committee role does he hold?")
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 2", timeout=60_000)
+    assert page.locator("#qa-chat .qa-query").count() == 1 and page.locator("#qa-alone").is_visible()
+    assert page.locator("#qa-open label").count() >= 1, "the last answer's citations open their articles"
+    # A follow-up after the reload still carries the conversation (its earlier questions were kept).
+    ask(page, "When was he ambassador to the US?")
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-query').length === 2", timeout=30_000)
+    assert "TASS" in page.locator("#qa-chat .qa-query").last.inner_text()
+    # A new conversation is what a reload shows after it.
+    page.locator("#qa-new").click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)
+    page.wait_for_timeout(500)  # the empty conversation is kept after the chat is cleared
+    page.reload()
+    page.wait_for_selector("#qa-question textarea", timeout=60_000)
+    page.wait_for_timeout(2_000)
+    assert page.locator("#qa-chat .qa-answer").count() == 0
+    ask(page, "What committee role does he hold?")
+    assert page.locator("#qa-chat .qa-query").count() == 0, "a reload brought the old conversation back"
+
+
 def test_on_a_phone_the_chat_comes_first_with_the_question_box_ready(page: Any, live_server: LiveServer) -> None:
     """A browser user at 390x844: the article list and filters came first, the question box 1,760 px
     down, nothing had focus, and the whole-article page was laid out 980 px wide in tiny type."""
