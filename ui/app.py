@@ -28,25 +28,21 @@ from qa.query.conversation import markdown
 from qa.query.validate import MAX_QUESTION_CHARS, check_k, cleaned_text
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.keep import keep, kept_conversation, restore
-from ui.render import answer_html, choice_label, documents_html, esc, message_html, short_title, source_html
+from ui.render import (
+    answer_html,
+    choice_label,
+    documents_html,
+    esc,
+    examples_for,
+    message_html,
+    short_title,
+    source_html,
+)
 from ui.scripts import SCROLL_JS, TAKE_JS, TURN_JS
 from ui.uploads import forget_upload, upload_folder
 
 ALL = "All articles"
 SHOWN_CHARS = 300  # of a question too long to ask, shown in the chat above its refusal
-# Example questions about the shipped seeds, each with the seed that answers it: offered only when
-# that article is indexed (over a reader's own folder they would all answer "Not in the sources").
-EXAMPLES = [
-    ("Since when has Kim Jong-un called Putin a comrade?", "000_eca4ee2b1510ed46.txt"),
-    ("Why has the New Amnok River Bridge not opened?", "001_c6d03c536ddbb592.txt"),
-    ("What share of North Korea's official trade did China represent in 2023?", "003_6b273f736953578d.txt"),
-    ("Who did Im Chon-il meet in Moscow?", "002_299aeecd3ab3c2fd.txt"),
-]
-
-
-def examples_for(sources: set[str]) -> list[str]:
-    """The example questions whose article is among the indexed `sources`."""
-    return [q for q, source in EXAMPLES if source in sources]
 def _filters(source: str | None, since: str | None, until: str | None) -> dict[str, Any]:
     return {
         "source": None if not source or source == ALL else source,
@@ -383,13 +379,16 @@ def build_app(service: Service) -> gr.Blocks:
         )
         upload_outputs = [status, docs_view, source, files]
         # "multiple": a file added while the last upload is still being indexed waits its turn (by
-        # default Gradio dropped the event, and the file with it, in silence).
+        # default Gradio dropped the event, and the file with it, in silence). One upload at a time:
+        # beside a rebuild (the "index" group runs two), a duplicate's refusal showed a moment, then
+        # the earlier upload's rebuild notes wrote over it (a new user's). Rebuilds wait for each other.
         files.upload(
             upload,
             files,
             upload_outputs,
             api_visibility="private",
-            concurrency_id="index",
+            concurrency_id="upload",
+            concurrency_limit=1,
             show_progress_on=[status],
             trigger_mode="multiple",
         )

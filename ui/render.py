@@ -15,6 +15,21 @@ from urllib.parse import quote, urlencode
 from qa.answer import where
 from qa.query.citations import MAX_CITATION_CHARS
 
+# Example questions about the shipped seeds, each with the seed that answers it: offered only when
+# that article is indexed (over a reader's own folder they would all answer "Not in the sources").
+EXAMPLES = [
+    ("Since when has Kim Jong-un called Putin a comrade?", "000_eca4ee2b1510ed46.txt"),
+    ("Why has the New Amnok River Bridge not opened?", "001_c6d03c536ddbb592.txt"),
+    ("What share of North Korea's official trade did China represent in 2023?", "003_6b273f736953578d.txt"),
+    ("Who did Im Chon-il meet in Moscow?", "002_299aeecd3ab3c2fd.txt"),
+]
+
+
+def examples_for(sources: set[str]) -> list[str]:
+    """The example questions whose article is among the indexed `sources`."""
+    return [q for q, source in EXAMPLES if source in sources]
+
+
 CSS = """
 .qa-answer { font-size: 1.02rem; line-height: 1.5; margin-bottom: .6rem; }
 .qa-abstain { font-weight: 600; }

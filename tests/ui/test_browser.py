@@ -195,6 +195,35 @@ def test_duplicate_upload_is_refused_with_a_message(page: Any, tmp_path: Path) -
     )
 
 
+def test_a_duplicate_uploaded_while_another_upload_is_indexed_keeps_its_refusal_shown(
+    page: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A new user's duplicate refusal showed a moment, then the rebuild notes of the upload before it
+    wrote over it: now uploads are handled one at a time, and the refusal is the last status."""
+    import time
+
+    new, dup = tmp_path / "ferry-three.txt", tmp_path / "again-002.txt"
+    new.write_text("Ferry news\n\nThe Ostmark ferry now leaves the old harbour at 6:15 every morning.\n")
+    dup.write_bytes((live_server.seeds / "002_299aeecd3ab3c2fd.txt").read_bytes())
+    upload = page.locator("#qa-upload input[type=file]")
+    try:
+        upload.set_input_files(str(new))
+        page.wait_for_function("/added ferry-three/.test(document.querySelector('#qa-status').innerText)")
+        upload.set_input_files(str(dup))  # while the first is being indexed
+        refused = "/already in the corpus/.test(document.querySelector('#qa-status').innerText)"
+        page.wait_for_function(refused, timeout=180_000)
+        deadline = time.monotonic() + 120
+        while live_server.service.rebuilding and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        page.wait_for_timeout(1_500)
+        status = page.locator("#qa-status").inner_text()
+        assert "already in the corpus" in status, f"the refusal was written over: {status!r}"
+        assert "ferry-three.txt" in page.locator("#qa-docs").inner_text()
+    finally:
+        (live_server.seeds / "ferry-three.txt").unlink(missing_ok=True)
+        live_server.service.rebuild()
+
+
 def test_rebuild_button_reports_the_index(page: Any, artifacts: Path) -> None:
     page.locator("#qa-rebuild").click()
     page.wait_for_function("/up to date|Indexed/.test(document.querySelector('#qa-status').innerText)", timeout=120_000)

@@ -19,7 +19,7 @@ def test_the_line_stays_escaped() -> None:
 
 def test_example_questions_are_offered_only_over_the_seeds_they_ask_about() -> None:
     from tests.conftest import SEEDS
-    from ui.app import EXAMPLES, examples_for
+    from ui.render import EXAMPLES, examples_for
 
     seeds = {p.name for p in SEEDS.iterdir()}
     assert examples_for(seeds) == [q for q, _ in EXAMPLES] and len(EXAMPLES) == 4
