@@ -38,7 +38,7 @@ from ui.render import (
     short_title,
     source_html,
 )
-from ui.scripts import SCROLL_JS, TAKE_JS, TURN_JS
+from ui.scripts import EXPORT_JS, SCROLL_JS, TAKE_JS, TURN_JS
 from ui.uploads import forget_upload, upload_folder
 
 ALL = "All articles"
@@ -107,6 +107,7 @@ def build_app(service: Service) -> gr.Blocks:
         k: float,
         asked: list[str],
         turns: list[dict[str, Any]],
+        *,
         alone: bool = False,
     ) -> tuple[Any, ...]:
         """One turn: the question asked with the conversation's earlier questions (none if `alone`)."""
@@ -140,19 +141,10 @@ def build_app(service: Service) -> gr.Blocks:
         shown_alone = gr.update(visible=carried)
         return history, d, pick, asked, turns, shown_alone, open_source(None, None), keep(history, d, asked, turns)
 
-    def ask_alone(
-        history: list[dict[str, Any]],
-        last: dict[str, Any] | None,
-        source: str,
-        since: str,
-        until: str,
-        k: float,
-        asked: list[str],
-        turns: list[dict[str, Any]],
-    ) -> tuple[Any, ...]:
-        """The last question again, searched on its own words only."""
-        question = last["question"] if last else ""
-        return respond(question, history, source, since, until, k, asked, turns, alone=True)
+    def ask_alone(history: list[dict[str, Any]], last: dict[str, Any] | None, *rest: Any) -> tuple[Any, ...]:
+        """The last question again, searched on its own words only (`rest`: the filters, k, the
+        conversation's questions and turns, as `respond` takes them)."""
+        return respond(last["question"] if last else "", history, *rest, alone=True)
 
     def new_conversation() -> tuple[Any, ...]:
         # The earlier conversation's notes go too: they are not this conversation's.
@@ -363,7 +355,7 @@ def build_app(service: Service) -> gr.Blocks:
         cleared = [chat, last, cite_pick, asked, turns, alone_btn, viewer, export_file, kept]
         new_btn.click(new_conversation, None, cleared, api_visibility="private")
         chat.clear(new_conversation, None, cleared, api_visibility="private")
-        export_btn.click(export, turns, export_file, api_visibility="private")
+        export_btn.click(export, turns, export_file, api_visibility="private").then(None, None, None, js=EXPORT_JS)
         cite_pick.input(open_source, [cite_pick, last], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_JS
         )
@@ -395,5 +387,8 @@ def build_app(service: Service) -> gr.Blocks:
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
         gr.api(rebuild_api, api_name="rebuild", concurrency_id="index")  # type: ignore[attr-defined]
         app.load(lists, None, [docs_view, source], api_visibility="private")
-        app.load(restore, kept, [chat, last, cite_pick, asked, turns, alone_btn], api_visibility="private")
+        # A reload shows the conversation as it was, from its last question down (TURN_JS, as after a turn).
+        app.load(restore, kept, [chat, last, cite_pick, asked, turns, alone_btn], api_visibility="private").then(
+            None, None, None, js=TURN_JS
+        )
     return app  # type: ignore[no-any-return]

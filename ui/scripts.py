@@ -62,3 +62,13 @@ SCROLL_JS = """() => { setTimeout(() => {
   const el = document.getElementById('qa-cited');
   if (el) { el.scrollIntoView({block: 'center'}); }
 }, 150); }"""
+# "Export conversation": the notes download at once (the button had only offered a file row below
+# it, to be clicked in turn: a new user's two clicks). The link appears once Gradio has rendered it.
+EXPORT_JS = """() => {
+  const started = Date.now();
+  const tryClick = () => {
+    const link = document.querySelector('#qa-notes a[download], #qa-notes a');
+    if (link) { link.click(); } else if (Date.now() - started < 5000) { setTimeout(tryClick, 100); }
+  };
+  setTimeout(tryClick, 100);
+}"""

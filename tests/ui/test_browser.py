@@ -399,11 +399,10 @@ def test_a_conversation_follows_up_shows_its_search_and_exports_as_markdown(page
     assert "without the conversation" in page.locator("#qa-chat").inner_text()
     assert page.locator("#qa-chat .qa-query").count() == 1
 
-    page.locator("#qa-export").click()
-    link = page.locator("#qa-notes a").first
-    link.wait_for(timeout=30_000)
-    with page.expect_download() as download:
-        link.click()
+    # One click downloads the notes (the button had only offered a file row to click in turn).
+    with page.expect_download(timeout=30_000) as download:
+        page.locator("#qa-export").click()
+    page.locator("#qa-notes a").first.wait_for(timeout=30_000)  # and the file stays offered
     notes = Path(download.value.path()).read_text(encoding="utf-8")
     assert notes.startswith("# Conversation with qa") and "## 2. What committee role does he hold?" in notes
     assert "*Searched for: " in notes and "(002_299aeecd3ab3c2fd.txt, line" in notes
@@ -436,6 +435,9 @@ def test_a_reload_keeps_the_conversation_and_its_follow_ups(page: Any) -> None:
     ask(page, "What committee role does he hold?")
     page.reload()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 2", timeout=60_000)
+    # from its last question down, as after a turn (it opened at the first), its [n] markers live
+    page.wait_for_function(IN_VIEW, arg="What committee role does he hold?", timeout=10_000)
+    page.wait_for_function("document.querySelectorAll('#qa-chat sup.qa-ref.qa-live').length > 0", timeout=10_000)
     assert page.locator("#qa-chat .qa-query").count() == 1 and page.locator("#qa-alone").is_visible()
     assert page.locator("#qa-open label").count() >= 1, "the last answer's citations open their articles"
     # A follow-up after the reload still carries the conversation (its earlier questions were kept).
