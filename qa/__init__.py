@@ -56,7 +56,15 @@ def load(
 
     settings = (settings or Settings.from_env()).with_(index_dir=Path(index_dir) if index_dir is not None else None)
     model = embedder or create(settings)
-    return Engine(load_index(settings.index_dir, settings, model.dimension, ray=ray), model, settings)
+    try:
+        data = load_index(settings.index_dir, settings, model.dimension, ray=ray)
+    except OSError as err:  # an index file unreadable (permissions), or gone from under a read
+        where = err.filename or settings.index_dir
+        raise IndexInvalidError(
+            f"Cannot read {where}: {err.strerror or err}; check that you may read the index folder, or run `qa index` "
+            "to rebuild it."
+        ) from None
+    return Engine(data, model, settings)
 
 
 def build(
@@ -117,8 +125,8 @@ def cannot_write(index_dir: Path, err: OSError) -> str:
             f"Cannot write {where}: the disk is full; free some space and build again (the previous index is "
             "unchanged)."
         )
-    if isinstance(err, PermissionError) or err.errno == errno.EROFS:
-        return f"Cannot write {where}: {err.strerror or 'permission denied'}; {choose}."
+    if isinstance(err, PermissionError) or err.errno == errno.EROFS:  # (a build reads its index folder too)
+        return f"Cannot read or write {where}: {err.strerror or 'permission denied'}; {choose}."
     return (
         f"Cannot write {where}: {err.strerror or err}; {choose}, or free disk space (the previous index is unchanged)."
     )

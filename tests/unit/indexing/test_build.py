@@ -575,6 +575,18 @@ def test_missing_data_file_is_refused_on_load(built: Path, name: str) -> None:
     assert "missing" in str(err.value)
 
 
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_an_index_file_that_cannot_be_read_is_one_line_naming_it(built: Path, name: str) -> None:
+    """A new user's `chmod 000` index file (run without root's overrides) was a PermissionError
+    traceback; a directory in its place fails to read the same way, as root too."""
+    path = live_generation(built) / name
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(IndexInvalidError, match="qa index") as err:
+        qa.load(built, embedder=FakeEmbedder())
+    assert name in str(err.value) and "\n" not in str(err.value)
+
+
 def _edit_manifest(index_dir: Path, **changes: Any) -> None:
     path = live_generation(index_dir) / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
