@@ -6,11 +6,11 @@ import re
 
 from qa.ingest import article_lines
 from qa.ingest.boilerplate import MD_HEADING, URL, word_list
+from qa.ingest.bylines import byline
 from qa.ingest.document import Document
 from qa.ingest.lines import Line, article_regions, classify_lines, link_text
 from qa.ingest.metadata import (
     SOURCE_LINE,
-    byline,
     dateline_date,
     is_dated_copyright,
     is_revision_date,

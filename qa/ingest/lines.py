@@ -17,7 +17,8 @@ from qa.ingest.boilerplate import (
     is_prose,
     word_list,
 )
-from qa.ingest.metadata import SOURCE_LINE, byline, is_date_line, is_dateline, is_url_line, maybe_dateline
+from qa.ingest.bylines import byline
+from qa.ingest.metadata import SOURCE_LINE, is_date_line, is_dateline, is_url_line, maybe_dateline
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from qa.ingest.boilerplate import TERMINAL, URL, english_stop_words, word_list
+from qa.ingest.boilerplate import TERMINAL, URL, word_list
 
 _MONTH_NAMES = [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june")]
 _MONTH_NAMES += [("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october")]
@@ -25,7 +25,7 @@ _DATE_PATTERNS = [
 ]
 _DATE_LABEL = re.compile(
     r"^\W*(published|posted|updated|modified|date[d]?|source|by|written|first published|"
-    r"created|release[d]?|issued)\b",
+    r"created|release[d]?|issued|compiled|reported)\b",
     re.IGNORECASE,
 )
 SOURCE_LINE = re.compile(r"^\W*source\s*[:：]\s*(?P<rest>.+)$", re.IGNORECASE)
@@ -151,76 +151,6 @@ def dateline_date(line: str) -> str | None:
     return parsed.isoformat() if parsed else None
 
 
-# "By Dana Whitfield, Millbrook Gazette", "Von Katrin Vogel, Thüringer Landbote", "Por Lucía Ferrándiz":
-# a byline's label in the languages of the news qa reads most, two to four capitalised names, and
-# perhaps the outlet after a comma, a bar or a dash.
-_NAME_WORD = r"[^\W\d_][\w.'’-]*"
-_BYLINE = re.compile(
-    rf"^(?i:by|von|por|par)\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
-    rf"(?:\s*(?:,|\||–|—|\s-)\s*(?P<outlet>[^\W\d_][^,|]{{1,60}}))?$"
-)
-
-
-# What may follow a byline's name: a date stamp ("- 11/18/19 11:04 PM EST", "· Monday 2 September 2024
-# · 22 minute read"), an e-mail address, a publishing label ("publiziert am ..."). Only such a tail is
-# cut: "By Christmas Eve, 12 people had died" stays a sentence.
-_BYLINE_CONTACT = re.compile(r"\s+\S+@\S+.*$|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b.*$")
-_BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
-# ... or a weekday or a month, a whole word, with the date right after it, only after a dash, a bar or
-# a dot ("· Monday 2 September 2024"; not "- Sunday Times, 4 March 2024", nor "Digby, Monday": a name).
-_BYLINE_DAY = re.compile(r"(?:\s*[–—|•·]|\s+-)\s*(?P<stamp>(?P<word>[A-Za-z]{3,9})\b.*)$")
-_WEEKDAYS = {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
-_WEEKDAYS |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
-_DAY_OR_MONTH = frozenset(_WEEKDAYS | _MONTHS.keys())
-
-
-def _byline_head(line: str) -> str:
-    """`line` without a byline's tail (`_BYLINE_CONTACT`, or a stamp that holds a date or a time)."""
-    line = _BYLINE_CONTACT.sub("", line)
-    m = _BYLINE_STAMP.search(line)
-    if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _NUMERIC_DATE.match(m["stamp"])):
-        return line[: m.start()]
-    for m in _BYLINE_DAY.finditer(line):
-        word, found = m["word"], find_date(m["stamp"])
-        if word.casefold() in _DAY_OR_MONTH and found and found[1] <= len(word) + 2:
-            return line[: m.start()]
-    return line
-
-
-BYLINE_CHARS = 300  # longer is no byline (longest seen: 108); the tails above took 23 s on 20,000 spaces
-
-def byline(line: str) -> tuple[str, str | None] | None:
-    """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None. Its date
-    stamp, contact or publishing label is no part of it ("By Justine Coleman - 11/18/19 11:04 PM EST",
-    "By Megan Rowe meganr@spokesman.com", "Von Moritz Bachmann publiziert am 25. September 2018")."""
-    if len(line) > BYLINE_CHARS:
-        return None
-    m = _BYLINE.match(_byline_head(line.strip().strip("*_").strip()))  # "*By ...*" set in Markdown italics
-    if not m or line.rstrip().endswith(("?", "!")):
-        return None
-    name, outlet = m.group("name"), m.group("outlet")
-    words = name.split()
-    if not all(w[0].isupper() for w in words) or (outlet and not outlet[0].isupper()):
-        return None
-    if any(w.casefold() in english_stop_words() for w in words):
-        return None  # a heading in title case: "By The Numbers", "Par For The Course"
-    if outlet:
-        outlet = outlet.strip().rstrip(".")
-        media, _, site = outlet.rpartition(" for ")
-        if media and "." in site and " " not in site:
-            outlet = site  # "NJ Advance Media for NJ.com" (not "Center for Public Integrity")
-        if _ROLE.search(outlet) or any(ch.isdigit() for ch in outlet) or len(word_list(outlet)) > 6:
-            outlet = None  # "Staff Writer", "Business Columnist", a time stamp: no outlet
-    return name, outlet or None
-
-
-_ROLE = re.compile(
-    r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|author|journalist|desk|"
-    r"redakteur\w*|korrespondent\w*|periodista|redactor\w*|corresponsal|journaliste|rédact\w*)\b",
-    re.IGNORECASE,
-)
-
-
 _REVISION_LABEL = re.compile(
     r"\b(updated?|modified|revised|edited|mis à jour|actuali[sz]ado|atualizado|aktualisiert|aggiornato|bijgewerkt)\b",
     re.IGNORECASE,
@@ -240,6 +170,11 @@ _CLOCK_WORDS = re.compile(
 )
 
 
+# A weekday just before the date, after a dash, bar or comma or at the line's start: a stamp's ("Callum
+# Reid, Sports Correspondent — Friday 6 June 2025"), where a caption says "on Friday 6 June 2025".
+_WEEKDAY_BEFORE = re.compile(r"(?:^|[-–—|·•,])\W*(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*$")
+
+
 def stamp_date(line: str) -> str | None:
     """The first date of a line that is a byline's date stamp in another form than a date line: with
     a time of day or a date label, and at most a few other words ("Chris Davies - Nov 19, 2019, 10:31
@@ -247,7 +182,9 @@ def stamp_date(line: str) -> str | None:
     NOV 20 2019•4:29 AM EST"). A date with a name or a few words and neither is a caption or a
     headline ("Boris Johnson on November 9, 2019"), one that goes on like a sentence after it prose."""
     found = find_date(line)
-    if found is None or _goes_on(line, found[2]) or not (_TIME.search(line) or _DATE_LABEL.search(line)):
+    if found is None or _goes_on(line, found[2]):
+        return None
+    if not (_TIME.search(line) or _DATE_LABEL.search(line) or _WEEKDAY_BEFORE.search(line[: found[1]])):
         return None
     rest = line
     for pattern in _DATE_PATTERNS:

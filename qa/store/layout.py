@@ -62,7 +62,9 @@ FORMAT_VERSION = 7
 # 35: a reporter's contact lines ("... may be reached at a@b.com") and "You may also like..." are chrome.
 # 36: a saved page's title loses its site's name after a separator ("... WeWork – TechCrunch").
 # 37: a site name trafilatura made of the host's ("Nj") is spelt as the page writes it ("NJ.com").
-INGEST_VERSION = 37
+# 38: bylines of two authors ("By A B and C D") or with emphasis inside; a weekday after a dash dates a stamp;
+#     "Compiled by" / "Reported by" label a date line.
+INGEST_VERSION = 38
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

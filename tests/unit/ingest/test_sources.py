@@ -670,7 +670,7 @@ def test_posted_date_and_byline_article(tmp_path: Path) -> None:
 def test_a_byline_s_stamp_or_contact_is_no_part_of_the_author(line: str, author: str | None) -> None:
     """Eight of the 91 shared pages, as text and printed to PDF, had no author: their bylines went on
     with a date stamp, an e-mail address or a publishing label."""
-    from qa.ingest.metadata import byline
+    from qa.ingest.bylines import byline
 
     found = byline(line)
     assert (found[0] if found else None) == author
@@ -687,7 +687,7 @@ def test_a_byline_s_stamp_or_contact_is_no_part_of_the_author(line: str, author:
 )
 def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, outlet: str) -> None:
     """A review: the weekday-or-month stamp cut outlets named "Sunday Times" or "Marketwatch"."""
-    from qa.ingest.metadata import byline
+    from qa.ingest.bylines import byline
 
     assert byline(line) == (line.split()[1] + " " + line.split()[2], outlet)
 
@@ -698,13 +698,17 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
         ("*By Mei Tanaka — Business Desk — 2024-02-08*", ("Mei Tanaka", None)),  # Markdown italics; a desk
         ("* by Bryan DeArdo", ("Bryan DeArdo", None)),  # a list item (a shared page's byline)
         ("**By Ana Ruiz, Harbour Herald**", ("Ana Ruiz", "Harbour Herald")),
+        ("*By Hannah Okafor* — Thursday 6 March 2025", ("Hannah Okafor", None)),  # emphasis inside
+        ("By Callum Reid and Priya Sandhu", ("Callum Reid and Priya Sandhu", None)),  # two authors
+        ("By Callum Reid & Priya Sandhu, Harbour Herald", ("Callum Reid & Priya Sandhu", "Harbour Herald")),
+        ("By Land and Sea", None),  # a heading: two one-word "names"
     ],
 )
 def test_a_byline_in_emphasis_or_a_list_item_is_read_and_a_desk_is_no_outlet(
     line: str, found: tuple[str, str | None]
 ) -> None:
     """A new user's Markdown article: "*By Mei Tanaka — Business Desk — 2024-02-08*" gave no author."""
-    from qa.ingest.metadata import byline
+    from qa.ingest.bylines import byline
 
     assert byline(line) == found
 
@@ -833,6 +837,10 @@ def test_body_sentences_mentioning_chrome_words_or_dates_are_kept(tmp_path: Path
         ("February 1, 2019 Ilana Muhlstein, MS, RDN", None),  # a date by a name: perhaps when it was revised
         ("Last update Nov 20, 2019 at 10:31 pm", None),
         ("Mis à jour le 20 nov. 2019 à 10:31", None),
+        # a new user's Markdown: a weekday after a dash dates a stamp, as a time does; a credit's label
+        ("**Callum Reid, Sports Correspondent — Friday 6 June 2025**", "2025-06-06"),
+        ("*Compiled by the Data Desk, 28 March 2025*", "2025-03-28"),
+        ("Boris Johnson on Friday 9 November 2019", None),  # a caption's weekday
     ],
 )
 def test_a_byline_s_date_stamp_dates_the_article(tmp_path: Path, stamp: str, published: str | None) -> None:

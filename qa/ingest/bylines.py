@@ -1,0 +1,87 @@
+"""Bylines: who wrote an article, and for which outlet, from a line such as "By Dana Whitfield,
+Millbrook Gazette" (qa/ingest/lines.py marks such lines as the page's, not the article's text;
+qa/ingest/analyse.py takes the author and outlet)."""
+
+from __future__ import annotations
+
+import re
+
+from qa.ingest.boilerplate import english_stop_words, word_list
+from qa.ingest.metadata import _MONTHS, _NUMERIC_DATE, _TIME, find_date
+
+# "By Dana Whitfield, Millbrook Gazette", "Von Katrin Vogel, Thüringer Landbote", "Por Lucía Ferrándiz":
+# a byline's label in the languages of the news qa reads most, two to four capitalised names, and
+# perhaps the outlet after a comma, a bar or a dash.
+_NAME_WORD = r"[^\W\d_][\w.'’-]*"
+_FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}"
+_BYLINE = re.compile(  # two authors too ("By Callum Reid and Priya Sandhu"), each of two words or more
+    rf"^(?i:by|von|por|par)\s+(?P<name>{_FULL_NAME}(?:\s+(?:and|und|y|et|&)\s+{_FULL_NAME})?)"
+    rf"(?:\s*(?:,|\||–|—|\s-)\s*(?P<outlet>[^\W\d_][^,|]{{1,60}}))?$"
+)
+
+
+# What may follow a byline's name: a date stamp ("- 11/18/19 11:04 PM EST", "· Monday 2 September 2024
+# · 22 minute read"), an e-mail address, a publishing label ("publiziert am ..."). Only such a tail is
+# cut: "By Christmas Eve, 12 people had died" stays a sentence.
+_BYLINE_CONTACT = re.compile(r"\s+\S+@\S+.*$|\s+(?i:published|posted|publiziert|veröffentlicht|publicado|publié)\b.*$")
+_BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
+# ... or a weekday or a month, a whole word, with the date right after it, only after a dash, a bar or
+# a dot ("· Monday 2 September 2024"; not "- Sunday Times, 4 March 2024", nor "Digby, Monday": a name).
+_BYLINE_DAY = re.compile(r"(?:\s*[–—|•·]|\s+-)\s*(?P<stamp>(?P<word>[A-Za-z]{3,9})\b.*)$")
+_WEEKDAYS = {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
+_WEEKDAYS |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+_DAY_OR_MONTH = frozenset(_WEEKDAYS | _MONTHS.keys())
+
+
+def _byline_head(line: str) -> str:
+    """`line` without a byline's tail (`_BYLINE_CONTACT`, or a stamp that holds a date or a time)."""
+    line = _BYLINE_CONTACT.sub("", line)
+    m = _BYLINE_STAMP.search(line)
+    if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _NUMERIC_DATE.match(m["stamp"])):
+        return line[: m.start()]
+    for m in _BYLINE_DAY.finditer(line):
+        word, found = m["word"], find_date(m["stamp"])
+        if word.casefold() in _DAY_OR_MONTH and found and found[1] <= len(word) + 2:
+            return line[: m.start()]
+    return line
+
+
+_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
+_AUTHORS_JOIN = re.compile(r"\s+(?:and|und|y|et|&)\s+")
+BYLINE_CHARS = 300  # longer is no byline (longest seen: 108); the tails above took 23 s on 20,000 spaces
+
+def byline(line: str) -> tuple[str, str | None] | None:
+    """(author, outlet or None) of a byline ("By Dana Whitfield, Millbrook Gazette"), or None. Its date
+    stamp, contact or publishing label is no part of it ("By Justine Coleman - 11/18/19 11:04 PM EST",
+    "By Megan Rowe meganr@spokesman.com", "Von Moritz Bachmann publiziert am 25. September 2018")."""
+    if len(line) > BYLINE_CHARS:
+        return None
+    # Markdown emphasis around it or its parts: "*By ...*", "*By Hannah Okafor* — Thursday 6 March 2025"
+    m = _BYLINE.match(_byline_head(_EMPHASIS.sub("", line).strip()))
+    if not m or line.rstrip().endswith(("?", "!")):
+        return None
+    name, outlet = m.group("name"), m.group("outlet")
+    words = name.split()
+    if len(names := _AUTHORS_JOIN.split(name)) == 2:  # two authors of two words or more each
+        words = [w for n in names for w in n.split()] if all(len(n.split()) >= 2 for n in names) else []
+    if not words:
+        return None  # "By Land and Sea": a heading
+    if not all(w[0].isupper() for w in words) or (outlet and not outlet[0].isupper()):
+        return None
+    if any(w.casefold() in english_stop_words() for w in words):
+        return None  # a heading in title case: "By The Numbers", "Par For The Course"
+    if outlet:
+        outlet = outlet.strip().rstrip(".")
+        media, _, site = outlet.rpartition(" for ")
+        if media and "." in site and " " not in site:
+            outlet = site  # "NJ Advance Media for NJ.com" (not "Center for Public Integrity")
+        if _ROLE.search(outlet) or any(ch.isdigit() for ch in outlet) or len(word_list(outlet)) > 6:
+            outlet = None  # "Staff Writer", "Business Columnist", a time stamp: no outlet
+    return name, outlet or None
+
+
+_ROLE = re.compile(
+    r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|author|journalist|desk|"
+    r"redakteur\w*|korrespondent\w*|periodista|redactor\w*|corresponsal|journaliste|rédact\w*)\b",
+    re.IGNORECASE,
+)
