@@ -232,7 +232,7 @@ def answering(
         if usable:
             best = max(usable, key=lambda i: float(scores[i]))
             highlight = int(spans[best, 0]), int(spans[best, 1])
-    return whole_phrase(text, spans[inside], highlight)
+    return whole_quote(text, spans[inside], whole_phrase(text, spans[inside], highlight))
 
 
 FRAGMENT_WORDS = 3  # a "sentence" of one word is a fragment of a phrase cut at its full stops; so is one
@@ -259,3 +259,38 @@ def whole_phrase(text: str, spans: Any, highlight: tuple[int, int]) -> tuple[int
         if len(text[a:b].split()) >= FRAGMENT_WORDS:
             break
     return a, b
+
+
+QUOTE_REACH = 500  # characters a highlight may grow to, to hold a whole quotation
+
+
+def quotations(paragraph: str) -> list[tuple[int, int]]:
+    """Where the quotations of a paragraph lie: “curly” pairs, and "straight" ones paired in order
+    when the paragraph holds an even number of them (an odd number cannot be paired: a quotation that
+    runs on into the next paragraph opens each with a mark of its own)."""
+    out = [(m.start(), m.end()) for m in re.finditer(r"“[^“”]*”", paragraph)]
+    marks = [i for i, c in enumerate(paragraph) if c == '"']
+    if len(marks) % 2 == 0:
+        out += [(marks[i], marks[i + 1] + 1) for i in range(0, len(marks), 2)]
+    return out
+
+
+def whole_quote(text: str, spans: Any, highlight: tuple[int, int]) -> tuple[int, int]:
+    """`highlight`, or the sentences of `spans` (the excerpt's) that hold a whole quotation it cuts:
+    a quotation of two sentences is two to the splitter, and a new user's answer to 'Who said "We
+    could not match that money"?' was `"We could not match that money.` alone, its quotation mark
+    open and "he said" in the next sentence. Only in its paragraph, up to `QUOTE_REACH` characters."""
+    a, b = highlight
+    start = text.rfind("\n", 0, a) + 1
+    end = text.find("\n", b)
+    end = len(text) if end < 0 else end
+    lo, hi = a, b
+    for qs, qe in quotations(text[start:end]):
+        qs, qe = qs + start, qe + start
+        if qs < b and qe > a and (qs < a or qe > b):  # the quotation runs past the highlight
+            lo, hi = min(lo, qs), max(hi, qe)
+    cover = [(s, e) for s, e in spans.tolist() if e > lo and s < hi]
+    if (lo, hi) == (a, b) or not cover:
+        return highlight
+    grown = min(a, cover[0][0]), max(b, cover[-1][1])
+    return grown if grown[1] - grown[0] <= QUOTE_REACH else highlight

@@ -402,3 +402,38 @@ def test_a_slogan_cut_at_its_full_stops_is_highlighted_whole() -> None:
     spans = _sentences("".join(zh), *zh)
     first = (int(spans[0, 0]), int(spans[0, 1]))
     assert answering("".join(zh), spans, [0.9, 0.1], (0, len("".join(zh))), first) == first
+
+
+def test_a_quotation_cut_by_the_splitter_is_highlighted_whole() -> None:
+    """A new user's 'Who said "We could not match that money"?' was highlighted `"We could not match
+    that money.`: a quotation of two sentences, its mark left open and "he said" in the next one."""
+    from qa.query.highlight import QUOTE_REACH, answering
+
+    said = 'Steve Oduya said he was "disappointed but not surprised".'
+    parts = (said, '"We could not match that money.', 'I hope Mr Delaney means it," he said.', "The vote is on Friday.")
+    text = " ".join(parts)
+    spans = _sentences(text, *parts)
+    whole = '"We could not match that money. I hope Mr Delaney means it," he said.'
+    for i in (1, 2):  # from the quotation's first sentence or its last
+        marked = (int(spans[i, 0]), int(spans[i, 1]))
+        a, b = answering(text, spans, [0.1, 0.9, 0.9, 0.1], (0, len(text)), marked)
+        assert text[a:b] == whole
+    # A sentence holding a whole quotation, or none, stays as it is; so do curly quotation marks paired.
+    for i in (0, 3):
+        marked = (int(spans[i, 0]), int(spans[i, 1]))
+        assert answering(text, spans, [0.9, 0.1, 0.1, 0.9], (0, len(text)), marked) == marked
+    curly = ("“It is over.", "We lost,” she said.")
+    spans = _sentences(" ".join(curly), *curly)
+    a, b = answering(" ".join(curly), spans, [0.9, 0.1], (0, len(" ".join(curly))), (0, len(curly[0])))
+    assert " ".join(curly)[a:b] == " ".join(curly)
+    # Not across paragraphs (a long quotation opens each of its paragraphs with a mark), nor past the
+    # excerpt, nor beyond QUOTE_REACH characters.
+    text = '"We could not match that money.\n\nI hope he means it," he said.'
+    spans = _sentences(text, '"We could not match that money.', 'I hope he means it," he said.')
+    first = (int(spans[0, 0]), int(spans[0, 1]))
+    assert answering(text, spans, [0.9, 0.1], (0, len(text)), first) == first
+    text = '"We could not match that money. ' + "It was a lot. " * 40 + 'We tried," he said.'
+    spans = _sentences(text, '"We could not match that money.', text[32:].strip())
+    assert len(text) > QUOTE_REACH
+    assert answering(text, spans, [0.9, 0.1], (0, len(text)), (0, 31)) == (0, 31)
+    assert answering(text, spans, [0.9, 0.1], (0, 31), (0, 31)) == (0, 31), "the excerpt ends at the first"
