@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=Path, help=f"folder of {'/'.join(SUFFIXES)} articles (env QA_SEEDS_DIR; default seeds/)"
     )
     p_index.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
-    p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    p_index.add_argument("--quiet", "-q", action="store_true", help="print only errors and skipped files")
     _ray_option(p_index, "embed on a Ray cluster at ADDRESS")
     p_index.add_argument(
         "--shards",

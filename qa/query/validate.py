@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -75,7 +76,8 @@ def check_k(k: Any, default: int) -> int:
     if k is None:
         return default
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise UsageError(f"k must be a whole number of at least 1, e.g. 5, not {k!r}.")
+        shown = json.dumps(k) if isinstance(k, bool) else repr(k)  # "true", as a JSON caller wrote it
+        raise UsageError(f"k must be a whole number of at least 1, e.g. 5, not {shown}.")
     return k
 
 

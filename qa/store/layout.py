@@ -93,7 +93,9 @@ def generation_dir(index_dir: Path) -> Path:
             raise IndexMissingError(
                 f"{index_dir} is a file, not an index folder; pass the folder `qa index` wrote (--index DIR)."
             )
-        raise IndexMissingError(f"No index at {index_dir}; run `qa index` to build it.")
+        raise IndexMissingError(
+            f"No index at {index_dir}; run `qa index` to build it, or pass --index DIR (QA_INDEX_DIR) where it is."
+        )
     name = pointer.read_text(encoding="utf-8", errors="replace").strip()  # a damaged pointer: named below
     gen = index_dir / name
     if not name or "/" in name or not (gen / MANIFEST).is_file():

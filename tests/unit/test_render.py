@@ -37,6 +37,8 @@ def test_the_http_k_is_a_whole_number_or_a_one_line_refusal(value: object) -> No
         _k(value)
     assert _k(5.0) == 5 and _k(3) == 3  # the slider sends floats
     assert _k(None) is None  # an API caller leaving k out gets the index's default
+    with pytest.raises(UsageError, match="not true"):
+        _k(True)  # as a JSON caller wrote it, not Python's "True" (a new user's)
 
 
 def test_the_cited_passage_is_marked_paragraph_by_paragraph() -> None:
