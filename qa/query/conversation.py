@@ -289,6 +289,11 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
     return out[:MAX_TERMS]
 
 
+def has_words(question: str) -> bool:
+    """Whether the question holds a word at all (not "?!?! ... ???")."""
+    return bool(_WORD.search(question))
+
+
 def only_function_words(question: str) -> bool:
     """Whether the question has no word of its own beyond function words ("When?", "And why?"):
     nothing but the conversation can say what it asks about."""

@@ -151,7 +151,8 @@ class Engine:
         doc_mask = None
         if allowed is not None:
             doc_mask = np.array([src in allowed for src in data.documents], dtype=bool)
-        terms = conversation.carried_terms(q, earlier) if earlier else []
+        # (a question of no word at all, "???", is no follow-up: it names nothing, and says so)
+        terms = conversation.carried_terms(q, earlier) if earlier and conversation.has_words(q) else []
         if not terms and (refusal := conversation.nothing_to_look_for(q, filtered=source is not None)):
             return Answer(q, True, refusal, confidence=0.0, query=q)  # "When?", "What did he add?": nothing carried
         carried_query = conversation.search_text(q, terms)

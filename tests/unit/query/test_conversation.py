@@ -140,6 +140,15 @@ def test_a_question_of_function_words_always_keeps_the_conversation() -> None:
     assert not carried_wins("How long does it take to renew a passport?", 0.10, 0.60), "'it' is often no one"
 
 
+def test_a_question_of_no_word_names_nothing_even_in_a_conversation(engine: Engine) -> None:
+    """A new user's "?!?! ... ???" after questions about an article was searched as a follow-up."""
+    from qa.answer import NOTHING_TO_LOOK_FOR
+
+    answer = engine.ask("?!?! ... ???", 3, history=[FIRST])
+    assert answer.abstained and answer.answer == NOTHING_TO_LOOK_FOR and answer.query == answer.question
+    assert not engine.ask("When?", 3, history=[FIRST]).abstained, "a word of function is a follow-up"
+
+
 def test_a_definite_description_of_something_the_conversations_article_holds_leans_back() -> None:
     article = "Spokane Regional Health District ran an opioid campaign called Starts With One. Voters go to the polls."
     assert refers_back("What's the name of that campaign?", article)
