@@ -62,10 +62,12 @@ def byline(line: str) -> tuple[str, str | None] | None:
         return None
     name, outlet = m.group("name"), m.group("outlet")
     words = name.split()
-    if len(names := _AUTHORS_JOIN.split(name)) == 2:  # two authors of two words or more each
+    if len(names := _AUTHORS_JOIN.split(name)) == 2:  # two authors of two words or more each, and no
         words = [w for n in names for w in n.split()] if all(len(n.split()) >= 2 for n in names) else []
+        if any(w.casefold() in _WEEKDAYS for w in words):  # weekday ("By June Carter" is one author)
+            words = []
     if not words:
-        return None  # "By Land and Sea": a heading
+        return None  # "By Land and Sea", "By Friday Night and Saturday Morning": headings
     if not all(w[0].isupper() for w in words) or (outlet and not outlet[0].isupper()):
         return None
     if any(w.casefold() in english_stop_words() for w in words):

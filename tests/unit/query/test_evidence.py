@@ -437,3 +437,10 @@ def test_a_quotation_cut_by_the_splitter_is_highlighted_whole() -> None:
     assert len(text) > QUOTE_REACH
     assert answering(text, spans, [0.9, 0.1], (0, len(text)), (0, 31)) == (0, 31)
     assert answering(text, spans, [0.9, 0.1], (0, 31), (0, 31)) == (0, 31), "the excerpt ends at the first"
+    # An inch mark after a figure is no quotation mark (a review's: it paired with the quotation's).
+    parts = ("Coach Lee praised the 6'2\" guard.", '"We could not match that money.', 'I hope he does well," he said.')
+    text = " ".join(parts)
+    spans = _sentences(text, *parts)
+    quote = (int(spans[1, 0]), int(spans[1, 1]))
+    a, b = answering(text, spans, [0.1, 0.9, 0.1], (0, len(text)), quote)
+    assert text[a:b] == " ".join(parts[1:])
