@@ -101,39 +101,15 @@ def judged_by_searched(question: str, coverage: float) -> bool:
 LEANING_OWN_WORDS = 4
 
 
-def carried_wins(question: str, carried_confidence: float, own_confidence: float, article: str = "") -> bool:
+def carried_wins(question: str, carried_confidence: float, own_confidence: float) -> bool:
     """Whether the search that carries the conversation is kept: when the corpus answers it clearly
     better than the question alone, and always for a question of function words ("When?", "And
     why?"), which alone names nothing to look for (it matched "when" in some other article better
-    than the conversation's words did, and was refused), or one that `leans_back` or `refers_back` to
-    the carried search's `article` with few words of its own (`LEANING_OWN_WORDS`)."""
+    than the conversation's words did, and was refused), or one that `leans_back` with few words of
+    its own (`LEANING_OWN_WORDS`)."""
     if carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question):
         return True
-    leaning = leans_back(question) or refers_back(question, article)
-    return leaning and content_words(question) <= LEANING_OWN_WORDS
-
-
-# A definite description: "the patient's", "that campaign", "its employees", "these ads".
-_DEFINITE = re.compile(r"\b(?:the|that|this|these|those|its)\s+([^\W\d_]+)", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=32)
-def _words_of(article: str) -> frozenset[str]:
-    return frozenset(fold(w) for w in _WORD.findall(article))
-
-
-def refers_back(question: str, article: str) -> bool:
-    """Whether a question names nothing of its own and points back with a definite description whose
-    noun the conversation's article uses ("What's the name of that campaign?", "Who is the company's
-    new CEO?" after questions about one company's campaign): a thing already talked of."""
-    if not article or own_names(question):
-        return False
-    words = _words_of(article)
-    for found in _DEFINITE.finditer(question):
-        noun = fold(re.sub(r"'s$", "", found.group(1).replace("’", "'")))
-        if not function_word(noun) and (noun in words or noun.rstrip("s") in words):
-            return True
-    return False
+    return leans_back(question) and content_words(question) <= LEANING_OWN_WORDS
 
 
 def content_words(question: str) -> int:

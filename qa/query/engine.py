@@ -206,9 +206,8 @@ class Engine:
         by_searched = conversation.judged_by_searched(q, own.coverage)
         carried_cosine = max(0.0, carried.best_cosine)
         carried_confidence = carried_cosine * (carried.coverage if by_searched else own.coverage)
-        article = self._best_article(carried)
-        if not conversation.carried_wins(q, carried_confidence, alone.confidence, article) or not conversation.names_in(
-            q, article
+        if not conversation.carried_wins(q, carried_confidence, alone.confidence) or not conversation.names_in(
+            q, self._best_article(carried)
         ):
             return alone
         # The carried words find the conversation's article; the question's own words find the

@@ -23,7 +23,6 @@ from qa.query.conversation import (
     markdown,
     names_in,
     own_names,
-    refers_back,
     search_text,
     starts_thread,
     thread_of,
@@ -165,22 +164,6 @@ def test_a_question_of_no_word_names_nothing_even_in_a_conversation(engine: Engi
     answer = engine.ask("?!?! ... ???", 3, history=[FIRST])
     assert answer.abstained and answer.answer == NOTHING_TO_LOOK_FOR and answer.query == answer.question
     assert not engine.ask("When?", 3, history=[FIRST]).abstained, "a word of function is a follow-up"
-
-
-def test_a_definite_description_of_something_the_conversations_article_holds_leans_back() -> None:
-    article = "Spokane Regional Health District ran an opioid campaign called Starts With One. Voters go to the polls."
-    assert refers_back("What's the name of that campaign?", article)
-    assert refers_back("When is the election?", article.replace("go to the polls", "face an election"))
-    assert refers_back("What did the campaign's founder say?", article), "possessive dropped"
-    assert not refers_back("When is the election?", article), "a noun the article never uses"
-    assert not refers_back("What's the name of that campaign?", ""), "no article: nothing to lean on"
-    assert not refers_back("How did Spokane fund the campaign?", article), "it names its own subject"
-    assert not refers_back("Who ran a campaign?", article), "no definite description"
-    # Such a question keeps the conversation however well it matches alone (with few words of its own).
-    assert carried_wins("What's the name of that campaign?", 0.30, 0.45, article)
-    assert not carried_wins("What's the name of that campaign?", 0.30, 0.45)
-    long = "What's the name of that campaign the state paid its advertising agency for last winter?"
-    assert not carried_wins(long, 0.30, 0.45, article), "words enough of its own: judged by the corpus"
 
 
 def test_without_history_the_query_is_the_question(engine: Engine, corpus: Path) -> None:
