@@ -56,15 +56,7 @@ def load(
 
     settings = (settings or Settings.from_env()).with_(index_dir=Path(index_dir) if index_dir is not None else None)
     model = embedder or create(settings)
-    try:
-        data = load_index(settings.index_dir, settings, model.dimension, ray=ray)
-    except OSError as err:  # an index file unreadable (permissions), or gone from under a read
-        where = err.filename or settings.index_dir
-        raise IndexInvalidError(
-            f"Cannot read {where}: {err.strerror or err}; check that you may read the index folder, or run `qa index` "
-            "to rebuild it."
-        ) from None
-    return Engine(data, model, settings)
+    return Engine(load_index(settings.index_dir, settings, model.dimension, ray=ray), model, settings)
 
 
 def build(

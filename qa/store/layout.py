@@ -82,9 +82,25 @@ DATA_FILES = (FAISS_FILE, CHUNKS_FILE, DOCUMENTS_FILE, TEXTS_FILE, SENTENCES_FIL
 REBUILD_HINT = "run `qa index` to rebuild it"
 
 
+def unreadable(where: Path, err: OSError) -> IndexInvalidError:
+    """The one-line error of an index that could not be read: a file's permissions (a new user's
+    `chmod 000`), or a read that failed otherwise (a generation swapped away mid-read: try again)."""
+    import errno
+
+    advice = "check that you may read the index folder" if err.errno in (errno.EACCES, errno.EPERM) else "try again"
+    reason = err.strerror or err
+    return IndexInvalidError(f"Cannot read {err.filename or where}: {reason}; {advice}, or {REBUILD_HINT}.")
+
+
 def generation_dir(index_dir: Path) -> Path:
     """The live generation of `index_dir` (or `index_dir` itself if it is a generation)."""
-    index_dir = Path(index_dir)
+    try:
+        return _generation_dir(Path(index_dir))
+    except OSError as err:
+        raise unreadable(Path(index_dir), err) from None
+
+
+def _generation_dir(index_dir: Path) -> Path:
     if (index_dir / MANIFEST).is_file():
         return index_dir
     pointer = index_dir / CURRENT

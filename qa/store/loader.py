@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import UsageError
-from qa.store.layout import check_manifest, generation_dir, read_manifest
+from qa.store.layout import check_manifest, generation_dir, read_manifest, unreadable
 from qa.store.reader import IndexData, Tables, open_generation, read_tables
 from qa.store.shards import LocalShards, ShardedIndex, Shards, check_sharded, is_sharded
 
@@ -18,7 +18,15 @@ if TYPE_CHECKING:
 
 def load_index(index_dir: Path, settings: Settings, dimension: int, *, ray: str | None = None) -> Index:
     """Open and verify the live generation, sharded or not; `ray`: hold the shards in Ray actors at that
-    address (qa/store/ray_shards.py). Raises IndexMissingError / IndexInvalidError."""
+    address (qa/store/ray_shards.py). Raises IndexMissingError / IndexInvalidError (an index file that
+    cannot be read too: one line, not an OSError's traceback from `qa ask` or the chat's server)."""
+    try:
+        return _load_index(index_dir, settings, dimension, ray=ray)
+    except OSError as err:
+        raise unreadable(Path(index_dir), err) from None
+
+
+def _load_index(index_dir: Path, settings: Settings, dimension: int, *, ray: str | None = None) -> Index:
     from qa.store.lexical import Lexical
 
     gen = generation_dir(index_dir)

@@ -587,6 +587,20 @@ def test_an_index_file_that_cannot_be_read_is_one_line_naming_it(built: Path, na
     assert name in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_read_that_fails_says_why_and_what_to_do() -> None:
+    """Permissions (a new user's `chmod 000`) say to check them; another failure (a generation swapped
+    away mid-read) to try again; both to rebuild if that fails (a review: ENOENT was told to check
+    permissions)."""
+    import errno
+
+    from qa.store.layout import unreadable
+
+    denied = unreadable(Path("idx"), PermissionError(errno.EACCES, "Permission denied", "idx/CURRENT"))
+    assert str(denied).startswith("Cannot read idx/CURRENT: Permission denied; check that you may read")
+    gone = unreadable(Path("idx"), FileNotFoundError(errno.ENOENT, "No such file or directory"))
+    assert str(gone).startswith("Cannot read idx: No such file or directory; try again") and "qa index" in str(gone)
+
+
 def _edit_manifest(index_dir: Path, **changes: Any) -> None:
     path = live_generation(index_dir) / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8"))
