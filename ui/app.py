@@ -27,7 +27,7 @@ from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query.conversation import markdown
 from qa.query.validate import MAX_QUESTION_CHARS, check_k, cleaned_text
 from qa.service import MAX_UPLOAD_BYTES, Service
-from ui.keep import keep, kept_conversation, restore
+from ui.keep import ALONE, keep, kept_conversation, restore
 from ui.render import (
     answer_html,
     choice_label,
@@ -117,7 +117,7 @@ def build_app(service: Service) -> gr.Blocks:
         shown, cleaned = esc(question), cleaned_text(question)
         if len(cleaned) > MAX_QUESTION_CHARS:  # refused below: its start is enough to know it again
             shown = f"{esc(cleaned[:SHOWN_CHARS])}… <span class='qa-meta'>({len(cleaned):,} characters)</span>"
-        shown += " <span class='qa-meta'>(without the conversation)</span>" if alone else ""
+        shown += ALONE if alone else ""
         history.append({"role": "user", "content": shown})
         try:
             earlier = [] if alone else asked
@@ -139,7 +139,7 @@ def build_app(service: Service) -> gr.Blocks:
         carried = d["query"] != d["question"]
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
         shown_alone = gr.update(visible=carried)
-        return history, d, pick, asked, turns, shown_alone, open_source(None, None), keep(history, d, asked, turns)
+        return history, d, pick, asked, turns, shown_alone, open_source(None, None), keep(d, asked, turns)
 
     def ask_alone(history: list[dict[str, Any]], last: dict[str, Any] | None, *rest: Any) -> tuple[Any, ...]:
         """The last question again, searched on its own words only (`rest`: the filters, k, the

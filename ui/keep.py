@@ -2,11 +2,12 @@
 closing the tab, or after the server restarts) shows it again and a follow-up still carries it: a
 browser user lost a whole conversation to one reload.
 
-It is kept in the page's localStorage (Gradio's BrowserState, encrypted with a key derived from the
-index folder): per browser and per server address, never sent anywhere but back to this server. A
-conversation kept for another index folder does not open (its quotes are of other articles), and
-neither does one written by another layout of this value (`SHAPE`). Only the last `KEPT_TURNS` turns
-are kept (localStorage holds a few MB per site); the Markdown export keeps a whole conversation.
+Its answers are kept (the CITATIONS.md objects; the chat is made again from them) in the page's
+localStorage (Gradio's BrowserState, encrypted with a key derived from the index folder): per browser
+and per server address, so tabs share it, and the last conversation asked in any tab is the one a
+reload shows. A conversation kept for another index folder does not open (its quotes are of other
+articles), nor one of another layout of this value (`SHAPE`). Only the last `KEPT_TURNS` turns are
+kept (localStorage holds a few MB per site); the Markdown export keeps a whole conversation.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import Any
 
 import gradio as gr
 
-from ui.render import choice_label
+from ui.render import answer_html, choice_label, esc
 
 KEY = "qa-conversation"
-SHAPE = 1  # the kept value's layout: a value of another (an older qa's) is not restored
-KEPT_TURNS = 30  # answers of about 15 kB each, twice (as shown and as data): about 1 MB
+SHAPE = 2  # the kept value's layout: a value of another (an older qa's) is not restored
+KEPT_TURNS = 30  # answers of about 10 kB each: about 300 kB
+ALONE = " <span class='qa-meta'>(without the conversation)</span>"  # after a question asked again alone
 
 
 def kept_conversation(index_dir: Path) -> Any:
@@ -31,59 +33,38 @@ def kept_conversation(index_dir: Path) -> Any:
 
 
 def keep(
-    chat: list[dict[str, Any]] | None = None,
-    last: dict[str, Any] | None = None,
-    asked: list[str] | None = None,
-    turns: list[Any] | None = None,
+    last: dict[str, Any] | None = None, asked: list[str] | None = None, turns: list[Any] | None = None
 ) -> dict[str, Any]:
-    """What is kept of the conversation after a turn (or a new conversation: empty)."""
-    return {
-        "shape": SHAPE,
-        "chat": [_message(m) for m in list(chat or [])[-2 * KEPT_TURNS :]],
-        "last": last,
-        "asked": list(asked or [])[-KEPT_TURNS:],
-        "turns": list(turns or [])[-KEPT_TURNS:],
-    }
+    """What is kept of the conversation after a turn (or a new conversation: empty): its answers, not
+    the chat's HTML, which is made again from them (a review: a value planted in the page's storage
+    by another app on the same address would have been shown as it was)."""
+    kept_turns = list(turns or [])[-KEPT_TURNS:]
+    return {"shape": SHAPE, "last": last, "asked": list(asked or [])[-KEPT_TURNS:], "turns": kept_turns}
 
 
-def _message(message: dict[str, Any]) -> dict[str, Any]:
-    """A chat message as role and text: the chat hands its messages back with their content as a
-    list of parts ({"type": "text", "text": ...}), which it takes as plain text too."""
-    content = message.get("content")
-    if isinstance(content, list):
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return {"role": message.get("role"), "content": content}
-
-
-def _valid(kept: Any) -> bool:
-    if not isinstance(kept, dict) or kept.get("shape") != SHAPE:
-        return False
-    chat, last, asked, turns = (kept.get(k) for k in ("chat", "last", "asked", "turns"))
-    messages = isinstance(chat, list) and all(
-        isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
-        for m in chat
-    )
-    answer = last is None or (isinstance(last, dict) and isinstance(last.get("citations"), list))
-    return (
-        messages
-        and answer
-        and isinstance(asked, list)
-        and all(isinstance(q, str) for q in asked)
-        and isinstance(turns, list)
-        and all(isinstance(t, dict) for t in turns)
-    )
+def chat_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The chat's messages for kept answers: each question as typed (escaped), then its answer."""
+    out = []
+    for t in turns:
+        out.append({"role": "user", "content": esc(t["question"]) + (ALONE if t.get("asked_alone") else "")})
+        out.append({"role": "assistant", "content": answer_html(t)})
+    return out
 
 
 def restore(kept: Any) -> tuple[Any, ...]:
     """The chat, last answer, citation list, questions, turns and "ask again alone" button as kept
     (an empty conversation if nothing valid was kept)."""
-    if not _valid(kept):
-        return [], None, gr.update(choices=[], value=None), [], [], gr.update(visible=False)
-    last = kept["last"]
-    cites = (last.get("citations") or last.get("nearest") or []) if last else []
+    empty: tuple[Any, ...] = [], None, gr.update(choices=[], value=None), [], [], gr.update(visible=False)
+    if not isinstance(kept, dict) or kept.get("shape") != SHAPE:
+        return empty
+    last, asked, turns = kept.get("last"), kept.get("asked"), kept.get("turns")
+    if not (isinstance(asked, list) and all(isinstance(q, str) for q in asked) and isinstance(turns, list)):
+        return empty
     try:
+        chat = chat_of(turns)
+        cites = (last["citations"] or last["nearest"]) if last is not None else []
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
-    except (KeyError, TypeError):
-        pick = gr.update(choices=[], value=None)
-    carried = bool(last) and last.get("query") != last.get("question")
-    return kept["chat"], last, pick, kept["asked"], kept["turns"], gr.update(visible=carried)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError):  # not answers as qa makes them
+        return empty
+    carried = last is not None and last.get("query") != last.get("question")
+    return chat, last, pick, asked, turns, gr.update(visible=carried)

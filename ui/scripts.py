@@ -7,7 +7,7 @@ from qa.query.validate import MAX_QUESTION_CHARS
 # Each answer's [n] markers show their card when clicked (a browser user expected them to).
 # And each message's label for screen readers is its text, not its HTML (Gradio labels a message with
 # its content: "bot's message: <div class=...", 6,689 characters for one answer, a new user found).
-TURN_JS = """() => { window.__qaAsking = 0; setTimeout(() => {
+TURN_JS = """() => { window.__qaAsking = 0; window.__qaRestoring = 0; setTimeout(() => {
   const wrap = document.querySelector('#qa-chat .bubble-wrap');
   const asked = document.querySelectorAll('#qa-chat .user-row');
   const last = asked[asked.length - 1];
@@ -47,7 +47,9 @@ TURN_JS = """() => { window.__qaAsking = 0; setTimeout(() => {
 # A question too long to ask stays in the box to be cut down (the refusal says how long it may be), and
 # so does one sent while the last is still being answered (TURN_JS says when it is; a minute at most,
 # should that never come): it was dropped, after the box had let it go. Its search gets "" (nothing).
-TAKE_JS = """(q) => {
+TAKE_JS = """async (q) => {
+  const since = Date.now();  // a question sent before the kept conversation is shown waits for it (RESTORING_HEAD)
+  while (window.__qaRestoring && Date.now() - since < 10000) await new Promise((r) => setTimeout(r, 50));
   if (window.__qaAsking && Date.now() - window.__qaAsking < 60000) return [''];
   const box = document.querySelector('#qa-question textarea');
   if (box && box.value.startsWith(q) && q.trim().length <= LIMIT) {
@@ -72,3 +74,7 @@ EXPORT_JS = """() => {
   };
   setTimeout(tryClick, 100);
 }"""
+# Set before the page's app starts, cleared by TURN_JS once the kept conversation is shown (ui/keep.py):
+# a question asked in the moment before was asked without it, and the restore then painted over its
+# answer (a review).
+RESTORING_HEAD = "<script>window.__qaRestoring = Date.now();</script>"

@@ -28,6 +28,7 @@ from qa.service import MAX_UPLOAD_BYTES, Service
 from qa.store.texts import document_text
 from ui.app import API_DEFAULTS, build_app
 from ui.render import CSS, article_page
+from ui.scripts import RESTORING_HEAD
 
 UPLOAD_CEILING = 8 * MAX_UPLOAD_BYTES  # what Gradio lets through to the upload handler (build_app's)
 
@@ -328,6 +329,7 @@ def launch(
         max_file_size=UPLOAD_CEILING,
         allowed_paths=[],
         css=CSS,
+        head=RESTORING_HEAD,
         ssr_mode=False,
         footer_links=["api"],
     )

@@ -458,6 +458,16 @@ def test_a_reload_keeps_the_conversation_and_its_follow_ups(page: Any) -> None:
     ask(page, "When was he ambassador to the US?")
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-query').length === 2", timeout=30_000)
     assert "TASS" in page.locator("#qa-chat .qa-query").last.inner_text()
+    # A question sent the moment the page is back waits for the kept conversation (a review: it was
+    # asked without it, and the restore then painted over its answer).
+    page.reload()
+    box = page.locator("#qa-question textarea")
+    box.wait_for(timeout=60_000)
+    box.fill("Where did he serve?")
+    box.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 4", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-query').length === 3", timeout=30_000)
+    assert "Where did he serve? (" in page.locator("#qa-chat .qa-query").last.inner_text()
     # A new conversation is what a reload shows after it.
     page.locator("#qa-new").click()
     page.wait_for_function("document.querySelectorAll('#qa-chat .qa-answer').length === 0", timeout=30_000)

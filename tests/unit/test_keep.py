@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ui.keep import KEPT_TURNS, SHAPE, keep, kept_conversation, restore
-
-ANSWER: dict[str, Any] = {
-    "question": "What did he add?",
-    "query": "What did he add? (Kislyak TASS)",
-    "citations": [{"n": 1, "source": "002.txt", "title": "Russia", "start_line": 3, "end_line": 4}],
-    "nearest": [],
-}
+import qa
+from tests.conftest import SEEDS, FakeEmbedder
+from ui.keep import ALONE, KEPT_TURNS, SHAPE, keep, kept_conversation, restore
+from ui.render import answer_html
 
 
-def test_a_kept_conversation_is_restored_as_it_was_shown() -> None:
-    # The chat hands its messages back with their content in parts; they are kept as text.
-    chat = [
-        {"role": "user", "content": [{"type": "text", "text": "What did he add?"}], "metadata": None},
-        {"role": "assistant", "content": "<div class='qa-answer'>He added ...</div>"},
-    ]
-    kept = keep(chat, ANSWER, ["Who is Kislyak?", "What did he add?"], [ANSWER])
-    shown, last, pick, asked, turns, alone = restore(kept)
-    assert shown == [
-        {"role": "user", "content": "What did he add?"},
-        {"role": "assistant", "content": "<div class='qa-answer'>He added ...</div>"},
-    ]
-    assert last == ANSWER and asked == ["Who is Kislyak?", "What did he add?"] and turns == [ANSWER]
-    assert pick["choices"] == ["[1] Russia · 002.txt · lines 3-4"], "the last answer's citations open again"
-    assert alone["visible"], "a carried follow-up offers to be asked again alone"
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("keep")
+    shutil.copytree(SEEDS, root / "seeds")
+    qa.build(root / "seeds", root / "index", embedder=FakeEmbedder())
+    engine = qa.load(root / "index", embedder=FakeEmbedder())
+    first = "Which Russian senator told TASS about the goal of the visit to Pyongyang?"
+    follow = engine.ask("What did he add?", 3, history=[first]).to_dict()
+    return [engine.ask(first, 3).to_dict(), follow, {**follow, "asked_alone": True}]
 
 
-def test_only_the_last_turns_are_kept() -> None:
-    chat = [{"role": r, "content": f"{r} {i}"} for i in range(KEPT_TURNS + 5) for r in ("user", "assistant")]
-    asked = [f"q{i}" for i in range(KEPT_TURNS + 5)]
-    kept = keep(chat, None, asked, [{"n": i} for i in range(KEPT_TURNS + 5)])
-    assert len(kept["chat"]) == 2 * KEPT_TURNS and kept["chat"][0]["content"] == "user 5"
-    assert kept["asked"] == asked[5:] and len(kept["turns"]) == KEPT_TURNS
+def test_a_kept_conversation_is_restored_as_it_was_shown(answers: list[dict[str, Any]]) -> None:
+    asked = [a["question"] for a in answers]
+    chat, last, pick, kept_asked, turns, alone = restore(keep(answers[1], asked, answers))
+    assert last == answers[1] and kept_asked == asked and turns == answers
+    # The chat is made again from the answers: each question escaped, then its answer's HTML.
+    assert [m["role"] for m in chat] == ["user", "assistant"] * 3
+    assert chat[0]["content"] == answers[0]["question"].replace("'", "&#x27;")
+    assert chat[1]["content"] == answer_html(answers[0]) and chat[5]["content"] == answer_html(answers[2])
+    assert chat[4]["content"].endswith(ALONE) and not chat[2]["content"].endswith(ALONE)
+    assert len(pick["choices"]) == len(answers[1]["citations"]), "the last answer's citations open again"
+    assert alone["visible"] == (answers[1]["query"] != answers[1]["question"])
+
+
+def test_only_the_last_turns_are_kept(answers: list[dict[str, Any]]) -> None:
+    many = [answers[0]] * (KEPT_TURNS + 5)
+    kept = keep(answers[0], [f"q{i}" for i in range(KEPT_TURNS + 5)], many)
+    assert len(kept["turns"]) == KEPT_TURNS and kept["asked"][0] == "q5"
+
+
+def test_planted_html_is_not_shown_as_it_was_stored(answers: list[dict[str, Any]]) -> None:
+    """A review: another app on the same address could plant chat HTML (a form posting elsewhere)."""
+    planted = {**keep(None, [], []), "chat": [{"role": "assistant", "content": "<form action='https://x'>"}]}
+    assert restore(planted)[0] == []
+    evil = {**answers[0], "question": "<form action='https://x'><button>Go</button></form>"}
+    chat = restore(keep(evil, [evil["question"]], [evil]))[0]
+    assert "<form" not in chat[0]["content"] and "&lt;form" in chat[0]["content"]
 
 
 @pytest.mark.parametrize(
@@ -48,20 +59,16 @@ def test_only_the_last_turns_are_kept() -> None:
         None,
         "text",
         {},
-        {**keep(), "shape": SHAPE + 1},  # another layout's (an older or newer qa's)
-        {**keep(), "chat": [{"role": "system", "content": "x"}]},
+        {**keep(), "shape": SHAPE - 1},  # another layout's (an older qa's, which kept the chat's HTML)
         {**keep(), "asked": "Who is Kislyak?"},
-        {**keep(), "last": {"question": "q"}},
         {**keep(), "turns": ["not an answer"]},
+        {**keep(), "turns": [{"question": "q"}]},
+        {**keep(), "last": {"question": "q"}},
     ],
 )
 def test_anything_else_restores_an_empty_conversation(value: Any) -> None:
-    shown, last, pick, asked, turns, alone = restore(value)
-    assert (shown, last, asked, turns) == ([], None, [], []) and pick["choices"] == [] and not alone["visible"]
-
-
-def test_a_new_conversation_is_kept_empty() -> None:
-    assert restore(keep())[:2] == ([], None)
+    chat, last, pick, asked, turns, alone = restore(value)
+    assert (chat, last, asked, turns) == ([], None, [], []) and pick["choices"] == [] and not alone["visible"]
 
 
 def test_each_index_folder_keeps_its_own_conversation(tmp_path: Path) -> None:
