@@ -30,8 +30,6 @@ from ui.app import API_DEFAULTS, build_app
 from ui.render import CSS, article_page
 from ui.scripts import RESTORING_HEAD
 
-UPLOAD_CEILING = 8 * MAX_UPLOAD_BYTES  # what Gradio lets through to the upload handler (build_app's)
-
 
 def loopback_hosts(host: str) -> list[str] | None:
     """The Host names a server bound to `host` answers to: its own loopback names if `host` is a
@@ -322,11 +320,8 @@ def launch(
         server_name=host,
         server_port=port,
         show_error=False,
-        # In bytes. Up to 8x an article's limit the upload reaches the chat's handler, whose refusal names
-        # the file and its limit in the status line (with Gradio refusing at the limit itself, a new
-        # user saw only a pop-up, "exceed the maximum allowed size of 2.0 Mb", and a blank status).
-        # Larger ones Gradio refuses before they are written to disk.
-        max_file_size=UPLOAD_CEILING,
+        # In bytes, so the server refuses exactly what Service.add_article would.
+        max_file_size=MAX_UPLOAD_BYTES,
         allowed_paths=[],
         css=CSS,
         head=RESTORING_HEAD,

@@ -224,20 +224,6 @@ def test_a_duplicate_uploaded_while_another_upload_is_indexed_keeps_its_refusal_
         live_server.service.rebuild()
 
 
-def test_an_upload_over_the_limit_is_refused_in_the_status_line(page: Any, tmp_path: Path) -> None:
-    """A new user's 3 MB article got only a pop-up ("exceed the maximum allowed size of 2.0 Mb") and
-    a blank status line: the refusal names the file and the limit where every other refusal is."""
-    big = tmp_path / "big-report.txt"
-    big.write_text("Harbour report\n\n" + "The council met about the ferry on Monday. " * 70_000, encoding="utf-8")
-    assert big.stat().st_size > 2 * 2**20
-    page.locator("#qa-upload input[type=file]").set_input_files(str(big))
-    page.wait_for_function(
-        "/big-report.txt is over the 2,097,152-byte limit/.test(document.querySelector('#qa-status').innerText)",
-        timeout=60_000,
-    )
-    assert "big-report.txt" not in page.locator("#qa-docs").inner_text()
-
-
 def test_rebuild_button_reports_the_index(page: Any, artifacts: Path) -> None:
     page.locator("#qa-rebuild").click()
     page.wait_for_function("/up to date|Indexed/.test(document.querySelector('#qa-status').innerText)", timeout=120_000)
