@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from qa.answer import NOTHING_TO_LOOK_FOR, is_question, no_one_named, where
+from qa.answer import NOTHING_TO_LOOK_FOR, no_one_named, where
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
@@ -263,31 +263,6 @@ def carried_terms(question: str, history: Sequence[str]) -> list[str]:
             seen.add(key)
             out.append(word)
     return out[:MAX_TERMS]
-
-
-# A question longer than this, of several sentences, is a pasted paragraph and the question asked of
-# it (a new user's 1,600 characters of preamble before "how many homes does the River Wend flood wall
-# protect?" diluted its vector and its word shares until it was refused). The longest question of
-# every evaluation set has 165 characters.
-LONG_QUESTION = 300
-
-
-def long_question(question: str, history: Any) -> tuple[str, list[str]] | None:
-    """A long question's question sentence (its last that asks, else its last) and the conversation
-    to ask it in: the earlier questions, then the rest of the text as the turn before it, whose words
-    a follow-up carries and whose confidence is judged by its own (`search_text` shows both). None
-    for a question of one sentence or at most `LONG_QUESTION` characters."""
-    from qa.chunking import sentence_spans
-
-    if len(question) <= LONG_QUESTION:
-        return None
-    spans = sentence_spans(question, 0, len(question))
-    if len(spans) < 2:
-        return None
-    asking = [sp for sp in spans if is_question(question[sp[0] : sp[1]])] or spans
-    a, b = asking[-1]
-    context = " ".join(f"{question[:a]} {question[b:]}".split())
-    return question[a:b].strip(), [*check_history(history), context]
 
 
 def has_words(question: str) -> bool:

@@ -10,7 +10,6 @@ import os
 import threading
 from collections.abc import Container, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,9 +135,6 @@ class Engine:
         import numpy as np
 
         q = clean_question(question)
-        if (pasted := conversation.long_question(q, history)) is not None:  # a paragraph, then its question
-            answer = self.ask(pasted[0], k, source=source, since=since, until=until, history=pasted[1])
-            return replace(answer, question=q)
         earlier = conversation.earlier_questions(history)
         k = check_k(k, self.settings.k)
         if source is not None and not isinstance(source, str):

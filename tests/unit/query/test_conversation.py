@@ -3,7 +3,6 @@ Markdown export and `qa ask --conversation`, on the seeds with the hashing FakeE
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -138,23 +137,6 @@ def test_a_question_of_function_words_always_keeps_the_conversation() -> None:
     assert not carried_wins(back, 0.30, 0.45) and carried_wins(back, 0.46, 0.45)
     assert not carried_wins("How many people were arrested?", 0.30, 0.45), "no pronoun: alone if it matches better"
     assert not carried_wins("How long does it take to renew a passport?", 0.10, 0.60), "'it' is often no one"
-
-
-def test_a_long_question_is_its_question_sentence_asked_after_the_rest(engine: Engine, corpus: Path) -> None:
-    """A new user's 1,600 characters of preamble before their question diluted its vector and word
-    shares until it was refused: the question sentence is searched, the rest carried as the turn before."""
-    from qa.query.conversation import LONG_QUESTION, long_question
-
-    preamble = "I have been reading about the delegation and the trip, and I want to understand it all. " * 4
-    pasted = preamble + FOLLOW_UP
-    assert len(pasted) > LONG_QUESTION and long_question(FOLLOW_UP, None) is None
-    assert long_question(pasted, ["Earlier?"]) == (FOLLOW_UP, ["Earlier?", preamble.strip()])
-    asked_after = FOLLOW_UP + " " + preamble  # the question first, then the rest
-    assert long_question(asked_after, None) == (FOLLOW_UP, [preamble.strip()])
-    answer = engine.ask(pasted, 3, history=[FIRST])
-    check_answer(answer, corpus, 3)
-    assert answer.question == pasted and answer.query.startswith(FOLLOW_UP + " (")
-    assert answer == replace(engine.ask(FOLLOW_UP, 3, history=[FIRST, preamble.strip()]), question=pasted)
 
 
 def test_a_question_of_no_word_names_nothing_even_in_a_conversation(engine: Engine) -> None:
