@@ -94,6 +94,8 @@ def is_date_line(line: str) -> bool:
     label = _DATE_LABEL.search(line)
     if label and label.group(1).lower() == "by" and not line[label.end() : start].strip():
         label = None
+    if label and label.group(1).lower().endswith(" by"):  # "Reported by Reuters, the deal closed on ...":
+        label = None  # a credit, dated only as a stamp (`stamp_date`: a few words besides), not a date line
     if _goes_on(line, end):
         return False
     if not line[:start].strip() and "年" in line[start:end] and not TERMINAL.search(line):

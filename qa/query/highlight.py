@@ -264,14 +264,17 @@ def whole_phrase(text: str, spans: Any, highlight: tuple[int, int]) -> tuple[int
 QUOTE_REACH = 500  # characters a highlight may grow to, to hold a whole quotation
 
 
+_HEIGHT = re.compile(r"\b\d'\d{1,2}\"")
+
+
 def quotations(paragraph: str) -> list[tuple[int, int]]:
     """Where the quotations of a paragraph lie: “curly” pairs, and "straight" ones paired in order
     when the paragraph holds an even number of them (an odd number cannot be paired: a quotation that
-    runs on into the next paragraph opens each with a mark of its own); a mark after a figure is an
-    inch mark."""
+    runs on into the next paragraph opens each with a mark of its own); a height's inch mark is none."""
     out = [(m.start(), m.end()) for m in re.finditer(r"“[^“”]*”", paragraph)]
-    # (not an inch mark after a figure: "the 6'2" guard", a review's)
-    marks = [i for i, c in enumerate(paragraph) if c == '"' and not paragraph[i - 1 : i].isdigit()]
+    # (not a height's inch mark, "the 6'2" guard": a review's; "Area 51" is a quotation)
+    inches = {m.end() - 1 for m in _HEIGHT.finditer(paragraph)}
+    marks = [i for i, c in enumerate(paragraph) if c == '"' and i not in inches]
     if len(marks) % 2 == 0:
         out += [(marks[i], marks[i + 1] + 1) for i in range(0, len(marks), 2)]
     return out

@@ -702,7 +702,8 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
         ("By Callum Reid and Priya Sandhu", ("Callum Reid and Priya Sandhu", None)),  # two authors
         ("By Callum Reid & Priya Sandhu, Harbour Herald", ("Callum Reid & Priya Sandhu", "Harbour Herald")),
         ("By Land and Sea", None),  # a heading: two one-word "names"
-        ("By Friday Night and Saturday Morning", None),  # a review's: weekdays are no authors
+        ("By Friday Night and Saturday Morning", None),  # a review's: times of day are no authors
+        ("By Sunday Okafor and Ada Obi", ("Sunday Okafor and Ada Obi", None)),  # a second review's: a name
         ("By June Carter", ("June Carter", None)),  # a month is a name (only weekdays part two "authors")
     ],
 )
@@ -844,6 +845,7 @@ def test_body_sentences_mentioning_chrome_words_or_dates_are_kept(tmp_path: Path
         ("*Compiled by the Data Desk, 28 March 2025*", "2025-03-28"),
         ("Boris Johnson on Friday 9 November 2019", None),  # a caption's weekday
         ("Reported sales fell 3% in the quarter to 30 June 2025.", None),  # a review's: "Reported" alone is no label
+        ("Reported by Reuters, the deal closed on 30 June 2025.", None),  # a credit going on as a sentence
     ],
 )
 def test_a_byline_s_date_stamp_dates_the_article(tmp_path: Path, stamp: str, published: str | None) -> None:

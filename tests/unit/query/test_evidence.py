@@ -437,7 +437,12 @@ def test_a_quotation_cut_by_the_splitter_is_highlighted_whole() -> None:
     assert len(text) > QUOTE_REACH
     assert answering(text, spans, [0.9, 0.1], (0, len(text)), (0, 31)) == (0, 31)
     assert answering(text, spans, [0.9, 0.1], (0, 31), (0, 31)) == (0, 31), "the excerpt ends at the first"
-    # An inch mark after a figure is no quotation mark (a review's: it paired with the quotation's).
+    # "Area 51" is a quotation (a second review's), as the quotations after it are.
+    from qa.query.highlight import quotations
+
+    area = 'He spent a week on "Area 51" files. "We found nothing. Nothing," he said.'
+    assert [area[a:b] for a, b in quotations(area)] == ['"Area 51"', '"We found nothing. Nothing,"']
+    # A height's inch mark is no quotation mark (a review's: it paired with the quotation's).
     parts = ("Coach Lee praised the 6'2\" guard.", '"We could not match that money.', 'I hope he does well," he said.')
     text = " ".join(parts)
     spans = _sentences(text, *parts)
