@@ -51,20 +51,50 @@ def chat_of(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
+def _citation(c: Any) -> bool:
+    """Whether `c` is a citation as qa makes it, as far as the chat reads one (its card, its article,
+    the export)."""
+    highlight = c.get("highlight") if isinstance(c, dict) else None
+    return (
+        isinstance(highlight, dict)
+        and all(isinstance(c.get(k), int) for k in ("n", "start_char", "end_char", "start_line", "end_line"))
+        and all(isinstance(c.get(k), str) for k in ("source", "text"))
+        and all(isinstance(highlight.get(k), int) for k in ("start_char", "end_char"))
+        and isinstance(highlight.get("text"), str)
+    )
+
+
+def _answer(t: Any) -> bool:
+    """Whether `t` is an answer as qa makes it, as far as the chat reads one."""
+    return (
+        isinstance(t, dict)
+        and all(isinstance(t.get(k), str) for k in ("question", "query", "answer"))
+        and isinstance(t.get("abstained"), bool)
+        and all(isinstance(t.get(k), list) and all(_citation(c) for c in t[k]) for k in ("citations", "nearest"))
+    )
+
+
 def restore(kept: Any) -> tuple[Any, ...]:
     """The chat, last answer, citation list, questions, turns and "ask again alone" button as kept
-    (an empty conversation if nothing valid was kept)."""
+    (an empty conversation if anything kept is not as qa keeps it: a second review planted values
+    that made the export, the article panel and "ask again" fail later)."""
     empty: tuple[Any, ...] = [], None, gr.update(choices=[], value=None), [], [], gr.update(visible=False)
     if not isinstance(kept, dict) or kept.get("shape") != SHAPE:
         return empty
     last, asked, turns = kept.get("last"), kept.get("asked"), kept.get("turns")
     if not (isinstance(asked, list) and all(isinstance(q, str) for q in asked) and isinstance(turns, list)):
         return empty
+    turns, asked = turns[-KEPT_TURNS:], asked[-KEPT_TURNS:]
+    if not all(_answer(t) for t in turns):
+        return empty
+    # the last answer is the last turn's (as shown: without the mark of one asked again alone)
+    if last != ({k: v for k, v in turns[-1].items() if k != "asked_alone"} if turns else None):
+        return empty
     try:
         chat = chat_of(turns)
-        cites = (last["citations"] or last["nearest"]) if last is not None else []
+        cites = (last["citations"] or last["nearest"]) if last else []
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
-    except (KeyError, TypeError, AttributeError, IndexError, ValueError):  # not answers as qa makes them
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError):  # not as qa makes them
         return empty
-    carried = last is not None and last.get("query") != last.get("question")
+    carried = last is not None and last["query"] != last["question"]
     return chat, last, pick, asked, turns, gr.update(visible=carried)

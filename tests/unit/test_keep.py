@@ -27,6 +27,7 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 
 def test_a_kept_conversation_is_restored_as_it_was_shown(answers: list[dict[str, Any]]) -> None:
     asked = [a["question"] for a in answers]
+    # (the last turn was asked again alone: the last answer is it, without that mark)
     chat, last, pick, kept_asked, turns, alone = restore(keep(answers[1], asked, answers))
     assert last == answers[1] and kept_asked == asked and turns == answers
     # The chat is made again from the answers: each question escaped, then its answer's HTML.
@@ -64,10 +65,23 @@ def test_planted_html_is_not_shown_as_it_was_stored(answers: list[dict[str, Any]
         {**keep(), "turns": ["not an answer"]},
         {**keep(), "turns": [{"question": "q"}]},
         {**keep(), "last": {"question": "q"}},
+        # a second review's plants: an answer without citations (the export failed), a citation
+        # without its highlight (the article panel failed), a last answer that is no turn's
+        "no-citations",
+        "no-highlight",
+        "other-last",
     ],
 )
-def test_anything_else_restores_an_empty_conversation(value: Any) -> None:
-    chat, last, pick, asked, turns, alone = restore(value)
+def test_anything_else_restores_an_empty_conversation(value: Any, answers: list[dict[str, Any]]) -> None:
+    good = answers[0]
+    planted = {
+        "no-citations": keep(None, ["q"], [{k: v for k, v in good.items() if k != "citations"}]),
+        "no-highlight": keep(
+            None, ["q"], [{**good, "citations": [{k: v for k, v in good["citations"][0].items() if k != "highlight"}]}]
+        ),
+        "other-last": keep({**good, "query": "x"}, ["q"], [good]),
+    }
+    chat, last, pick, asked, turns, alone = restore(planted.get(value, value) if isinstance(value, str) else value)
     assert (chat, last, asked, turns) == ([], None, [], []) and pick["choices"] == [] and not alone["visible"]
 
 
