@@ -8,6 +8,7 @@ the new one. The model is loaded once and shared by all engines.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -45,6 +46,22 @@ def safe_filename(name: str) -> str:
     return f"{stem}.{suffix.lower()}"
 
 
+def files_stamp(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What changes when a file under `folder` is written, replaced or has its permissions changed
+    (name, mode, change time, size of each; what cannot be read is left out)."""
+    paths = [folder]
+    for root, _dirs, files in os.walk(folder):
+        paths += [Path(root, name) for name in sorted(files)]
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_mode, st.st_ctime_ns, st.st_size))
+    return tuple(out)
+
+
 class Service:
     def __init__(
         self, settings: Settings | None = None, embedder: Embedder | None = None, *, ray: str | None = None
@@ -66,7 +83,8 @@ class Service:
         self._engine: Engine | None = None
         self._rebuild_lock = threading.Lock()
         self._switch_lock = threading.Lock()
-        self._refused: str | None = None  # a generation that failed to load (not tried again)
+        # a generation that failed to load, with its files' stamp: tried again only once they change
+        self._refused: tuple[str, tuple[tuple[str, int, int, int], ...]] | None = None
         self._watching: threading.Event | None = None
         try:
             self._engine = self._load()
@@ -160,15 +178,17 @@ class Service:
         except QAError:
             return False  # no index, or a pointer mid-replacement: keep serving what is loaded
         engine = self._engine
-        if (engine is not None and engine.data.path == gen) or str(gen) == self._refused:
+        if engine is not None and engine.data.path == gen:
+            return False
+        if self._refused is not None and self._refused == (str(gen), files_stamp(gen)):
             return False
         with self._switch_lock:
             if self._engine is not engine:
                 return False  # switched meanwhile
             try:
                 new = self._load(gen)  # exactly the generation seen, even if CURRENT moves on
-            except Exception as err:  # any failure: reported once, this generation not tried again
-                self._refused = str(gen)
+            except Exception as err:  # any failure: reported once, not tried again until its files change
+                self._refused = (str(gen), files_stamp(gen))
                 log(f"not switching to {gen.name}: {err}")
                 return False
             self._engine = new

@@ -58,6 +58,7 @@ def test_a_generation_that_fails_to_load_leaves_the_old_one_serving(
     manifest = generation_dir(settings.index_dir) / "manifest.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data["model"]["name"] = "some/other-model"
+    original = manifest.read_text(encoding="utf-8")
     manifest.write_text(json.dumps(data), encoding="utf-8")
     lines: list[str] = []
     assert service.refresh(lines.append) is False
@@ -65,6 +66,10 @@ def test_a_generation_that_fails_to_load_leaves_the_old_one_serving(
     assert service.ask(QUESTION, 3).question == QUESTION
     assert len(lines) == 1 and "not switching" in lines[0]
     assert service.refresh(lines.append) is False and len(lines) == 1, "a refused generation is reported once"
+    # Mended (its file written again, or its permissions put right): tried again and served.
+    manifest.write_text(original, encoding="utf-8")
+    assert service.refresh(lines.append) is True
+    assert "zorblax.txt" in cited(service)
 
 
 def test_the_watcher_switches_within_seconds(settings: Settings, fake_embedder: FakeEmbedder) -> None:
