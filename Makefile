@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short eval-sloppy eval-formats eval-cjk cv bench clean-index
+.PHONY: run install install-test install-bench test stress lint index ask eval eval-news eval-news-html eval-conversations eval-short eval-sloppy eval-long eval-formats eval-cjk cv bench clean-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,7 @@ eval: install
 	$(MAKE) --no-print-directory eval-conversations
 	$(MAKE) --no-print-directory eval-short
 	$(MAKE) --no-print-directory eval-sloppy
+	$(MAKE) --no-print-directory eval-long
 	$(MAKE) --no-print-directory eval-formats
 	$(MAKE) --no-print-directory eval-cjk
 
@@ -117,6 +118,12 @@ eval-sloppy: install
 	    --questions bench/sloppy-questions.jsonl
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --questions bench/sloppy-clean-questions.jsonl
+
+## questions pasted with a paragraph of the reader's own words around them (why they ask, what a friend said)
+eval-long: install
+	$(PY) bench/news_corpus.py >/dev/null
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --questions bench/long-questions.jsonl
 
 ## ten kinds of article a reader saves (live blog, interview, press release, match report with a table, PDF, ...)
 eval-formats: install

@@ -31,6 +31,7 @@ KINDS |= {"rare-name", "absent-name", "off-topic", "foreign"}  # bench/short-que
 KINDS |= {"misspelled", "lowercase", "numbers-dates-spelling", "very-short"}  # bench/sloppy-questions.jsonl
 KINDS |= {"correction", "feature-pdf", "financial", "interview", "listicle", "liveblog", "match-table"}
 KINDS |= {"obituary", "oped", "pressrelease"}  # bench/formats-questions.jsonl
+KINDS |= {"long"}  # bench/long-questions.jsonl
 COPY_RUN = 5  # a question sharing this many consecutive words with its article is not paraphrased
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
