@@ -19,7 +19,7 @@ from qa.config import Settings
 from qa.embed.protocol import Embedder, StatesEmbedder, encode_one
 from qa.errors import UsageError
 from qa.ingest.boilerplate import running_text
-from qa.query import conversation, cues, fusion, late, word_evidence
+from qa.query import conversation, cues, fusion, late, pasted, word_evidence
 from qa.query.citations import Copies, Hit, evidence_window, make_citation, merge_hits, one_per_story, sentence_joins
 from qa.query.fusion import SentenceScores
 from qa.query.highlight import answering, compute_idf
@@ -131,10 +131,15 @@ class Engine:
     ) -> Answer:
         """Answer `question` with up to `k` cited passages (see CITATIONS.md). `history`: the
         conversation's earlier questions, oldest first; a follow-up is searched with what they
-        carry when the corpus answers that clearly better (qa/query/conversation.py)."""
+        carry when the corpus answers that clearly better (qa/query/conversation.py); a long message
+        also as its main question (qa/query/pasted.py)."""
+        q, filters = clean_question(question), {"source": source, "since": since, "until": until}
+        return pasted.ask_long(self._answer, q, k, filters, history) or self._answer(q, k, filters, history)
+
+    def _answer(self, q: str, k: int | None, filters: dict[str, Any], history: Sequence[str] | None) -> Answer:
         import numpy as np
 
-        q = clean_question(question)
+        source, since, until = filters["source"], filters["since"], filters["until"]
         earlier = conversation.earlier_questions(history)
         k = check_k(k, self.settings.k)
         if source is not None and not isinstance(source, str):

@@ -203,3 +203,21 @@ def test_a_conversation_exports_as_markdown_with_exact_quotes(seed_index: Path, 
             quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in c.text.split("\n"))
             assert quoted in md and f"{c.source}, line" in md
     assert "*Searched for: " in md
+
+
+def test_a_question_pasted_with_a_paragraph_around_it_is_answered_from_its_own_words(
+    engine: qa.query.engine.Engine,  # type: ignore[name-defined]
+) -> None:
+    # Searched as one text, the family's dinner bet outweighed the question and it was refused (.19).
+    asked = "What happened to Kim Jong-un's bronze footprints in Dalian?"
+    message = (
+        "Quick one before my shift starts. My uncle swears he saw a photo of a statue being removed "
+        "somewhere in northern China, and we had a bet about it over dinner with the whole family on "
+        f"Sunday, which got rather heated by dessert. {asked} Thanks in advance!"
+    )
+    answer = engine.ask(message, k=5).to_dict()
+    assert not answer["abstained"], f"refused at confidence {answer.get('confidence')}"
+    assert (answer["question"], answer["query"]) == (message, asked)
+    assert answer["citations"][0]["source"] == "004_df8baabb5d59f1c4.txt"
+    for c in answer["citations"]:
+        check_citation(c)

@@ -1,0 +1,67 @@
+"""A long message: a question with the reader's own words around it.
+
+People paste a paragraph into a chat box: why they ask, what a friend said, then "So how many homes
+does the flood wall protect? Any ideas?". Searched as one text, the question's words are a few among
+many: its vector drifts towards the preamble and the share of its words the corpus holds falls, so it
+is ranked worse and refused more often (bench/long-questions.jsonl, 60 such messages written in a
+reader's words: 13 of 50 answerable ones refused). The preamble can also hold what the question needs
+("... a new guiding slogan that year. What was the motto exactly?").
+
+So a message longer than `LONG_MESSAGE` characters, of several sentences, is searched twice: as
+written, and as its main question (the sentence that asks with the most content words, so not "Any
+ideas?"; any sentence if none asks) in the conversation of the earlier messages' main questions. The
+answer is the search the corpus answers more confidently (ties: as written), so its `query` shows
+which was searched. docs/MEASUREMENTS.md ("A question with a paragraph around it") has the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from qa.answer import Answer, is_question
+from qa.query.conversation import LOOK_BACK, check_history, content_words
+from qa.query.validate import MAX_QUESTION_CHARS
+
+# No question of the evaluation sets written as questions is longer than 165 characters; the long
+# messages' shortest is 342.
+LONG_MESSAGE = 300
+
+Ask = Callable[[str, int | None, dict[str, Any], Sequence[str] | None], Answer]
+
+
+def main_question(message: str) -> str | None:
+    """The question a long message asks: its asking sentence with the most content words (the first
+    of equals), or its sentence with the most if none asks. None for a message of at most
+    `LONG_MESSAGE` characters or of one sentence."""
+    from qa.chunking import sentence_spans
+
+    if len(message) <= LONG_MESSAGE:
+        return None
+    spans = sentence_spans(message, 0, len(message))
+    if len(spans) < 2:
+        return None
+    sentences = [message[a:b] for a, b in spans]
+    asking = [s for s in sentences if is_question(s)] or sentences
+    return max(asking, key=content_words)
+
+
+def main_questions(history: Any) -> list[str]:
+    """The conversation's earlier messages, each long one as its main question (the last
+    `LOOK_BACK`, as a follow-up reads them; a UsageError if `history` is not a list of text)."""
+    earlier = check_history(history)[-LOOK_BACK:]
+    return [main_question(h[: 4 * MAX_QUESTION_CHARS]) or h for h in earlier]
+
+
+def ask_long(ask: Ask, message: str, k: int | None, filters: dict[str, Any], history: Any) -> Answer | None:
+    """The answer to a long `message` (None if it is not one): the more confident of the message's
+    own search and its main question's (`ask` answers one text, as `Engine._answer`)."""
+    main = main_question(message)
+    if main is None:
+        return None
+    whole = ask(message, k, filters, history)
+    alone = ask(main, k, filters, main_questions(history))
+    if (whole.confidence or 0.0) >= (alone.confidence or 0.0):
+        return whole
+    return replace(alone, question=message)

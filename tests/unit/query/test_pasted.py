@@ -1,0 +1,74 @@
+"""A long message (a question with the reader's own words around it) is searched as written and as
+its main question, and answered by the search the corpus answers more confidently."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from qa.answer import Answer
+from qa.errors import UsageError
+from qa.query.pasted import LONG_MESSAGE, ask_long, main_question, main_questions
+
+PREAMBLE = (
+    "My neighbour and I were talking over the garden fence on Sunday about the new flood defences, and "
+    "she insists the council built them far too late for the houses on her side of the river. Her son "
+    "thinks the opposite, and the argument went on until it got dark. I said I would look it up. "
+)
+
+
+def test_a_short_question_or_a_single_sentence_is_no_long_message() -> None:
+    assert main_question("How many homes does the River Wend flood wall protect?") is None
+    one_sentence = "I wonder " + "and wonder " * 40 + "how many homes the wall protects?"
+    assert len(one_sentence) > LONG_MESSAGE
+    assert main_question(one_sentence) is None
+
+
+def test_the_main_question_is_the_asking_sentence_with_most_content_words() -> None:
+    message = PREAMBLE + "How many homes does the River Wend flood wall protect? Any ideas? Thanks!"
+    assert main_question(message) == "How many homes does the River Wend flood wall protect?"
+    first = "When did the wall open? " + PREAMBLE + "Can you help?"
+    assert main_question(first) == "When did the wall open?"
+
+
+def test_without_an_asking_sentence_the_sentence_with_most_content_words() -> None:
+    ask = "Please tell me the exact number of homes, shops, schools and farms the River Wend flood wall protects."
+    chat = "We argued about it for hours. " * 10
+    assert main_question(chat + ask) == ask
+    assert main_question(PREAMBLE + ask) == PREAMBLE.split(". ")[0] + ".", "more content words: the first"
+
+
+def test_earlier_long_messages_count_as_their_main_questions() -> None:
+    long = PREAMBLE + "Who built the River Wend flood wall? Any ideas?"
+    assert main_questions(["When did it open?", long]) == ["When did it open?", "Who built the River Wend flood wall?"]
+    assert main_questions(None) == []
+    with pytest.raises(UsageError):
+        main_questions("not a list")
+
+
+def answer(question: str, confidence: float) -> Answer:
+    return Answer(question, confidence < 0.2, "...", confidence=confidence, query=question)
+
+
+def test_the_more_confident_search_answers_and_the_message_stays_the_question() -> None:
+    message = PREAMBLE + "Who built the River Wend flood wall? Any ideas?"
+    calls: list[tuple[str, list[str]]] = []
+
+    def ask(text: str, k: int | None, filters: dict[str, Any], history: Sequence[str] | None) -> Answer:
+        calls.append((text, list(history or [])))
+        return answer(text, 0.5 if text != message else 0.1)
+
+    earlier = [PREAMBLE + "When did the wall open?"]
+    got = ask_long(ask, message, 5, {"source": None}, earlier)
+    assert got is not None
+    assert calls == [(message, earlier), ("Who built the River Wend flood wall?", ["When did the wall open?"])]
+    assert (got.question, got.query, got.confidence) == (message, "Who built the River Wend flood wall?", 0.5)
+
+
+def test_the_message_as_written_wins_ties_and_a_short_one_is_left_alone() -> None:
+    message = PREAMBLE + "Who built the River Wend flood wall?"
+    got = ask_long(lambda text, k, f, h: answer(text, 0.4), message, 5, {}, None)
+    assert got is not None and got.query == message
+    assert ask_long(lambda text, k, f, h: answer(text, 0.4), "Who built it?", 5, {}, None) is None
