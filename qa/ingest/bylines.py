@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.ingest.boilerplate import english_stop_words, word_list
-from qa.ingest.metadata import _MONTHS, _NUMERIC_DATE, _TIME, find_date
+from qa.ingest.metadata import MONTHS, NUMERIC_DATE, TIME_OF_DAY, find_date
 
 # "By Dana Whitfield, Millbrook Gazette", "Von Katrin Vogel, Thüringer Landbote", "Por Lucía Ferrándiz":
 # a byline's label in the languages of the news qa reads most, two to four capitalised names, and
@@ -30,14 +30,14 @@ _BYLINE_STAMP = re.compile(r"\s*[-–—|,•·]\s*(?=\d)(?P<stamp>.*)$")
 _BYLINE_DAY = re.compile(r"(?:\s*[–—|•·]|\s+-)\s*(?P<stamp>(?P<word>[A-Za-z]{3,9})\b.*)$")
 _WEEKDAYS = {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
 _WEEKDAYS |= {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
-_DAY_OR_MONTH = frozenset(_WEEKDAYS | _MONTHS.keys())
+_DAY_OR_MONTH = frozenset(_WEEKDAYS | MONTHS.keys())
 
 
 def _byline_head(line: str) -> str:
     """`line` without a byline's tail (`_BYLINE_CONTACT`, or a stamp that holds a date or a time)."""
     line = _BYLINE_CONTACT.sub("", line)
     m = _BYLINE_STAMP.search(line)
-    if m and (find_date(m["stamp"]) or _TIME.search(m["stamp"]) or _NUMERIC_DATE.match(m["stamp"])):
+    if m and (find_date(m["stamp"]) or TIME_OF_DAY.search(m["stamp"]) or NUMERIC_DATE.match(m["stamp"])):
         return line[: m.start()]
     for m in _BYLINE_DAY.finditer(line):
         word, found = m["word"], find_date(m["stamp"])
@@ -46,7 +46,7 @@ def _byline_head(line: str) -> str:
     return line
 
 
-_TIME_OF_DAY = re.compile(r"(?i:day)\s+(?i:night|morning|evening|afternoon)\b")
+_PART_OF_DAY = re.compile(r"(?i:day)\s+(?i:night|morning|evening|afternoon)\b")
 _EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
 _AUTHORS_JOIN = re.compile(r"\s+(?:and|und|y|et|&)\s+")
 BYLINE_CHARS = 300  # longer is no byline (longest seen: 108); the tails above took 23 s on 20,000 spaces
@@ -65,7 +65,7 @@ def byline(line: str) -> tuple[str, str | None] | None:
     words = name.split()
     if len(names := _AUTHORS_JOIN.split(name)) == 2:  # two authors of two words or more each, and no
         words = [w for n in names for w in n.split()] if all(len(n.split()) >= 2 for n in names) else []
-        if _TIME_OF_DAY.search(name):  # "Friday Night" ("By Sunday Okafor and Ada Obi" are two authors)
+        if _PART_OF_DAY.search(name):  # "Friday Night" ("By Sunday Okafor and Ada Obi" are two authors)
             words = []
     if not words:
         return None  # "By Land and Sea", "By Friday Night and Saturday Morning": headings

@@ -12,8 +12,8 @@ from qa.ingest.boilerplate import TERMINAL, URL, word_list
 _MONTH_NAMES = [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june")]
 _MONTH_NAMES += [("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october")]
 _MONTH_NAMES += [("nov", "november"), ("dec", "december")]
-_MONTHS = {m: i for i, names in enumerate(_MONTH_NAMES, start=1) for m in names}
-_MONTH_RE = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+MONTHS = {m: i for i, names in enumerate(_MONTH_NAMES, start=1) for m in names}
+_MONTH_RE = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?!\d)"),  # 2019-11-19T12:48Z
     # Day first with dots ("18.11.2019", as every country that writes dots does); with slashes only
@@ -42,7 +42,7 @@ def find_date(line: str) -> tuple[str, int, int] | None:
                 if g["sep"] == "/" and (a > 12) == (b > 12):
                     continue  # which is the month cannot be told
                 g["d"], g["m"] = (g["b"], g["a"]) if g["sep"] == "/" and b > 12 else (g["a"], g["b"])
-            month = int(g["m"]) if g.get("m") else _MONTHS[g["mon"].lower().rstrip(".")]
+            month = int(g["m"]) if g.get("m") else MONTHS[g["mon"].lower().rstrip(".")]
             try:
                 day = dt.date(int(g["y"]), month, int(g["d"]))
             except ValueError:
@@ -53,7 +53,7 @@ def find_date(line: str) -> tuple[str, int, int] | None:
     return best
 
 
-_TIME = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
+TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(:\d{2})?")
 
 
 _SEGMENTS = re.compile(r"\s[|·•]\s")
@@ -90,7 +90,7 @@ def is_date_line(line: str) -> bool:
         return False
     _, start, end = found
     rest = (line[:start] + " " + line[end:]).strip()
-    rest_words = word_list(_TIME.sub(" ", rest))
+    rest_words = word_list(TIME_OF_DAY.sub(" ", rest))
     label = _DATE_LABEL.search(line)
     if label and label.group(1).lower() == "by" and not line[label.end() : start].strip():
         label = None
@@ -106,7 +106,7 @@ def is_date_line(line: str) -> bool:
 def _goes_on(line: str, end: int) -> bool:
     """Whether `line` ends like a sentence three words or more after its date (ending at `end`): prose
     that mentions a date ("By June 5, 2020, the two sides had met three times.")."""
-    return bool(TERMINAL.search(line)) and len(word_list(_TIME.sub(" ", line[end:]))) >= 3
+    return bool(TERMINAL.search(line)) and len(word_list(TIME_OF_DAY.sub(" ", line[end:]))) >= 3
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -140,7 +140,7 @@ def is_dateline(line: str) -> bool:
     return is_date_line(line) or (maybe_dateline(line) and _parsed(line) is not None)
 
 
-_NUMERIC_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}(?!\d)")
+NUMERIC_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}(?!\d)")
 
 
 def dateline_date(line: str) -> str | None:
@@ -149,7 +149,7 @@ def dateline_date(line: str) -> str | None:
     if is_date_line(line):
         found = find_date(line)
         return found[0] if found else None
-    if _NUMERIC_DATE.search(line):
+    if NUMERIC_DATE.search(line):
         return None  # figures whose order `find_date` could not tell ("05/06/2019"): dateparser would guess
     parsed = _parsed(line) if maybe_dateline(line) else None
     return parsed.isoformat() if parsed else None
@@ -196,12 +196,12 @@ def stamp_date(line: str) -> str | None:
     found = find_date(line)
     if found is None or _goes_on(line, found[2]):
         return None
-    if not (_TIME.search(line) or _DATE_LABEL.search(line) or _weekday_before(line[: found[1]])):
+    if not (TIME_OF_DAY.search(line) or _DATE_LABEL.search(line) or _weekday_before(line[: found[1]])):
         return None
     rest = line
     for pattern in _DATE_PATTERNS:
         rest = pattern.sub(" ", rest)
-    words = [w for w in word_list(_TIME.sub(" ", rest)) if not _CLOCK_WORDS.match(w)]
+    words = [w for w in word_list(TIME_OF_DAY.sub(" ", rest)) if not _CLOCK_WORDS.match(w)]
     return found[0] if len(words) <= _STAMP_WORDS else None
 
 
