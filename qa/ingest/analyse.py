@@ -6,7 +6,7 @@ import re
 
 from qa.ingest import article_lines
 from qa.ingest.boilerplate import MD_HEADING, URL, word_list
-from qa.ingest.bylines import byline
+from qa.ingest.bylines import byline, named_pair
 from qa.ingest.document import Document
 from qa.ingest.lines import Line, article_regions, classify_lines, link_text
 from qa.ingest.metadata import (
@@ -100,6 +100,8 @@ def analyse(
         if line.kind != "meta":
             continue
         by = byline(line.text) if author is None else None
+        if author is None and line.reason == "byline" and (pair := named_pair(line.text)):
+            by = (pair, None)
         if by:
             author = by[0]
             if by[1]:

@@ -83,6 +83,15 @@ def byline(line: str) -> tuple[str, str | None] | None:
     return name, outlet or None
 
 
+def named_pair(line: str) -> str | None:
+    """Two authors on a line of their own ("Hannah Okafor and Tom Lindqvist" under a headline): a
+    byline without its "By", by the checks of `byline`, two names of two words or more and nothing
+    else. One name alone is not read so: it is too like a section label ("Print Edition")."""
+    text = line.strip()
+    by = byline(f"By {text}") if len(_AUTHORS_JOIN.split(text)) == 2 else None
+    return by[0] if by and by[1] is None and by[0] == text else None
+
+
 _ROLE = re.compile(
     r"\b(?:staff|writer|reporter|correspondent|editor|contributor|columnist|author|journalist|desk|"
     r"redakteur\w*|korrespondent\w*|periodista|redactor\w*|corresponsal|journaliste|rédact\w*)\b",

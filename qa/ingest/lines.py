@@ -17,7 +17,7 @@ from qa.ingest.boilerplate import (
     is_prose,
     word_list,
 )
-from qa.ingest.bylines import byline
+from qa.ingest.bylines import byline, named_pair
 from qa.ingest.metadata import SOURCE_LINE, is_date_line, is_dateline, is_url_line, maybe_dateline
 
 
@@ -185,6 +185,12 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     body_prose = [i for i in prose_idx if line_key(text[spans[i][0] : spans[i][1]]) != title_key]
     first_prose = body_prose[0] if body_prose else len(spans)
 
+    filled = [i for i, k in enumerate(kinds) if k != "blank"]
+    at = {i: n for n, i in enumerate(filled)}
+
+    def next_to_meta(i: int) -> bool:  # the nearest line above or below is a date, byline or link line
+        return any(0 <= n < len(filled) and kinds[filled[n]] == "meta" for n in (at[i] - 1, at[i] + 1))
+
     seen: set[str] = set()
     lines: list[Line] = []
     for i, (start, end) in enumerate(spans):
@@ -198,6 +204,8 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
                 kind = "title"
             elif i in table:
                 pass  # a table's rows stay the article's, at its end too
+            elif i < first_prose and next_to_meta(i) and named_pair(line):
+                kind, reason = "meta", "byline"  # "Hannah Okafor and Tom Lindqvist" above "Published: ..."
             elif len(key) >= 20 and key in seen:
                 kind, reason = "duplicate", "repeats an earlier line"
             elif i < first_prose and n < 5 and not has_end:

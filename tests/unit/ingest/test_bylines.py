@@ -1,0 +1,63 @@
+"""Two authors named on a line of their own under a headline, beside its date line, are the article's
+byline: its author, not its text (a new user's "Hannah Okafor and Tom Lindqvist" was cited as the
+evidence for "Who is Priya Raman?")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.ingest.bylines import named_pair
+from qa.ingest.files import document_of
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Hannah Okafor and Tom Lindqvist", "Hannah Okafor and Tom Lindqvist"),
+        ("  Callum Reid & Priya Sandhu ", "Callum Reid & Priya Sandhu"),
+        ("Priya Sandhu", None),  # one name alone is too like a section label ("Print Edition")
+        ("Land and Sea", None),
+        ("Friday Night and Saturday Morning", None),
+        ("Hannah Okafor and Tom Lindqvist, Millbrook Gazette", None),  # an outlet: not a bare pair
+        ("The Mayor and The Council", None),  # title case with function words
+    ],
+)
+def test_two_names_on_a_line_of_their_own(line: str, found: str | None) -> None:
+    assert named_pair(line) == found
+
+
+ARTICLE = """Burst sewer main behind Millbrook water contamination
+
+Hannah Okafor and Tom Lindqvist
+Published: 14 March 2025
+
+The contamination of Millbrook's drinking water was caused by a cracked sewer main, the water company said on Friday.
+
+Graham Whitcombe, chief executive of Millbrook Water, said the main had been repaired overnight.
+"""
+
+
+def read(tmp_path: Path, text: str) -> tuple[str, str | None, str | None, str]:
+    path = tmp_path / "water.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = document_of(path, path.name, path.read_bytes())
+    return doc.text[doc.regions[0][0] :], doc.author, doc.published, doc.title or ""
+
+
+def test_the_pair_beside_the_date_line_is_the_author_not_the_text(tmp_path: Path) -> None:
+    first, author, published, title = read(tmp_path, ARTICLE)
+    assert author == "Hannah Okafor and Tom Lindqvist"
+    assert first.startswith("The contamination of Millbrook's"), first[:60]
+    assert (published, title) == ("2025-03-14", "Burst sewer main behind Millbrook water contamination")
+
+
+def test_a_pair_of_capitalised_phrases_with_no_date_line_beside_it_stays_text(tmp_path: Path) -> None:
+    assert named_pair("Rising Prices and Falling Wages") == "Rising Prices and Falling Wages"  # reads as two names
+    text = ARTICLE.replace("Published: 14 March 2025\n", "").replace(
+        "Hannah Okafor and Tom Lindqvist", "Rising Prices and Falling Wages"
+    )
+    first, author, _published, _title = read(tmp_path, text)
+    assert author is None
+    assert first.startswith("Rising Prices and Falling Wages\n"), first[:60]
