@@ -24,6 +24,7 @@ import gradio as gr
 from qa.answer import where
 from qa.errors import QAError
 from qa.ingest.document import SUFFIXES, suffix_list
+from qa.query import pasted
 from qa.query.conversation import markdown
 from qa.query.validate import MAX_QUESTION_CHARS, check_k, cleaned_text
 from qa.service import MAX_UPLOAD_BYTES, Service
@@ -136,7 +137,7 @@ def build_app(service: Service) -> gr.Blocks:
         # conversation goes on from this question (its next follow-up carried the older words again).
         asked = [question] if alone else [*asked, question]
         turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
-        carried = d["query"] != d["question"]
+        carried = pasted.carried(d["question"], d["query"])  # (not a long message's own question)
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
         shown_alone = gr.update(visible=carried)
         return history, d, pick, asked, turns, shown_alone, open_source(None, None), keep(d, asked, turns)

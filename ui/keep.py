@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from qa.query import pasted
 from ui.render import answer_html, choice_label, esc
 
 KEY = "qa-conversation"
@@ -96,5 +97,5 @@ def restore(kept: Any) -> tuple[Any, ...]:
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
     except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError):  # not as qa makes them
         return empty
-    carried = last is not None and last["query"] != last["question"]
+    carried = last is not None and pasted.carried(last["question"], last["query"])
     return chat, last, pick, asked, turns, gr.update(visible=carried)

@@ -132,9 +132,10 @@ class Engine:
         """Answer `question` with up to `k` cited passages (see CITATIONS.md). `history`: the
         conversation's earlier questions, oldest first; a follow-up is searched with what they
         carry when the corpus answers that clearly better (qa/query/conversation.py); a long message
-        also as its main question (qa/query/pasted.py)."""
+        also as its main question, and an earlier one counts as its main question (qa/query/pasted.py)."""
         q, filters = clean_question(question), {"source": source, "since": since, "until": until}
-        return pasted.ask_long(self._answer, q, k, filters, history) or self._answer(q, k, filters, history)
+        earlier = pasted.main_questions(history)
+        return pasted.ask_long(self._answer, q, k, filters, earlier) or self._answer(q, k, filters, earlier)
 
     def _answer(self, q: str, k: int | None, filters: dict[str, Any], history: Sequence[str] | None) -> Answer:
         import numpy as np

@@ -47,6 +47,12 @@ def main_question(message: str) -> str | None:
     return max(asking, key=content_words)
 
 
+def carried(question: str, query: str) -> bool:
+    """Whether an answer's search carried the conversation's words: what it searched is neither the
+    question nor, for a long message, its main question."""
+    return query not in (question, main_question(question))
+
+
 def main_questions(history: Any) -> list[str]:
     """The conversation's earlier messages, each long one as its main question (the last
     `LOOK_BACK`, as a follow-up reads them; a UsageError if `history` is not a list of text)."""
@@ -54,14 +60,15 @@ def main_questions(history: Any) -> list[str]:
     return [main_question(h[: 4 * MAX_QUESTION_CHARS]) or h for h in earlier]
 
 
-def ask_long(ask: Ask, message: str, k: int | None, filters: dict[str, Any], history: Any) -> Answer | None:
+def ask_long(ask: Ask, message: str, k: int | None, filters: dict[str, Any], history: list[str]) -> Answer | None:
     """The answer to a long `message` (None if it is not one): the more confident of the message's
-    own search and its main question's (`ask` answers one text, as `Engine._answer`)."""
+    own search and its main question's, both in the conversation `history` (`main_questions`; `ask`
+    answers one text, as `Engine._answer`)."""
     main = main_question(message)
     if main is None:
         return None
     whole = ask(message, k, filters, history)
-    alone = ask(main, k, filters, main_questions(history))
+    alone = ask(main, k, filters, history)
     if (whole.confidence or 0.0) >= (alone.confidence or 0.0):
         return whole
     return replace(alone, question=message)

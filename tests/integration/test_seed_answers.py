@@ -221,3 +221,8 @@ def test_a_question_pasted_with_a_paragraph_around_it_is_answered_from_its_own_w
     assert answer["citations"][0]["source"] == "004_df8baabb5d59f1c4.txt"
     for c in answer["citations"]:
         check_citation(c)
+    # A follow-up carries the message's question, not its chat (a new user's follow-ups after a long
+    # message were searched with "(Hi I'm foreign desk tonight picking story ...)").
+    follow = engine.ask("When were they removed?", k=5, history=[message]).to_dict()
+    assert follow["query"] == "When were they removed? (happened Kim Jong-un's bronze footprints Dalian)"
+    assert follow["citations"][0]["source"] == "004_df8baabb5d59f1c4.txt"

@@ -98,3 +98,19 @@ def test_a_question_that_fails_unexpectedly_stays_in_the_chat_with_a_plain_messa
     assert last is None and "When does the ferry leave?" in chat[-2]["content"]
     assert "could not answer this question" in chat[-1]["content"] and "disk on fire" not in chat[-1]["content"]
     assert "disk on fire" in capfd.readouterr().err, "the server's log says why"
+
+
+def test_a_long_message_searched_as_its_own_question_offers_no_ask_again(service: Service) -> None:
+    """A long message's answer may search its main question ("Searched for: ..."): that is no
+    conversation carried, so "Ask again without the conversation" stays hidden (a review: it was
+    offered on a chat's first message, and changed nothing)."""
+    from ui.app import ALL
+
+    respond = handler(service, "respond")
+    asked = "Where is the New Amnok River Bridge?"
+    message = "My uncle and I have argued about this for weeks over dinner with the family. " * 4 + asked
+    out = respond(message, [], ALL, "", "", 3, [], [])
+    assert out[1]["query"] in (message, asked)
+    assert out[5]["visible"] is False
+    follow = respond("When will it open?", out[0], ALL, "", "", 3, out[3], out[4])
+    assert follow[1]["query"].startswith("When will it open? (") and follow[5]["visible"] is True
