@@ -194,6 +194,10 @@ def place_pieces(region: str, pieces: list[str]) -> list[int]:
 
 _SENTENCE_RE = re.compile(_SENTENCE_END)
 _ABBREV = re.compile(r"(?:\b[A-Z]|\b(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r"))\.$")
+# What `_ABBREV` needs of a sentence's end to decide: the longest abbreviation, its full stop and the
+# character before it (for `\b`). Searching the whole growing sentence was quadratic: a line of 8,000
+# characters of "U. " took 0.75 s.
+_ABBREV_TAIL = max(len(a) for a in _ABBREVIATIONS) + 2
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -209,7 +213,7 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         pos += len(line) + 1
         seg_start = 0
         for m in _SENTENCE_RE.finditer(line):
-            head = line[seg_start : m.start() + 1]
+            head = line[max(seg_start, m.start() + 1 - _ABBREV_TAIL) : m.start() + 1]
             if _ABBREV.search(head):
                 continue
             spans.append((line_start + seg_start, line_start + m.end()))
