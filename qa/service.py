@@ -185,10 +185,11 @@ class Service:
         with self._switch_lock:
             if self._engine is not engine:
                 return False  # switched meanwhile
+            stamp = files_stamp(gen)  # before loading: files mended while it loads are tried again
             try:
                 new = self._load(gen)  # exactly the generation seen, even if CURRENT moves on
             except Exception as err:  # any failure: reported once, not tried again until its files change
-                self._refused = (str(gen), files_stamp(gen))
+                self._refused = (str(gen), stamp)
                 log(f"not switching to {gen.name}: {err}")
                 return False
             self._engine = new

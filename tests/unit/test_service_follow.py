@@ -141,3 +141,32 @@ def test_an_index_built_from_another_folder_is_rebuilt_from_that_folder(
     assert Path(Service(embedder=fake_embedder).settings.seeds_dir) == seeds_copy.resolve()
     given = _settings(build_parser().parse_args(["index", "--index", str(index), "--seeds", "seeds"]))
     assert isinstance(given, Settings) and Path(given.seeds_dir) == Path("seeds")
+
+
+def test_a_generation_mended_while_it_was_loading_is_tried_again(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    """Its files' stamp is taken before the load: a stamp taken after a failed load of seconds
+    recorded files mended meanwhile, and the mended generation was never tried again (a review)."""
+    qa.build(settings=settings, embedder=fake_embedder)
+    service = Service(settings, embedder=fake_embedder)
+    (Path(settings.seeds_dir) / "zorblax.txt").write_text(ARTICLE, encoding="utf-8")
+    qa.build(settings=settings, embedder=FakeEmbedder())
+    manifest = generation_dir(settings.index_dir) / "manifest.json"
+    original = manifest.read_text(encoding="utf-8")
+    broken = json.loads(original)
+    broken["model"]["name"] = "some/other-model"
+    manifest.write_text(json.dumps(broken), encoding="utf-8")
+    load = service._load
+
+    def load_then_mend(generation: Path | None = None) -> object:
+        try:
+            return load(generation)
+        finally:
+            manifest.write_text(original, encoding="utf-8")  # mended while the failed load ran
+
+    service._load = load_then_mend  # type: ignore[method-assign]
+    assert service.refresh() is False
+    service._load = load  # type: ignore[method-assign]
+    assert service.refresh() is True
+    assert "zorblax.txt" in cited(service)
