@@ -16,6 +16,7 @@ which was searched. docs/MEASUREMENTS.md ("A question with a paragraph around it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -31,6 +32,16 @@ LONG_MESSAGE = 300
 Ask = Callable[[str, int | None, dict[str, Any], Sequence[str] | None], Answer]
 
 
+# A letter after a sentence's end: capitalised for the splitter, which starts a sentence only at a
+# capital (articles are edited; a message typed in lower case is one "sentence" to it otherwise).
+_AFTER_END = re.compile(r"([.!?…][\"'”’)\]]*\s+[\"'“‘(\[]?)([^\W\d_])")
+
+
+def _capitalised(message: str) -> str:
+    """`message` with each sentence's first letter capitalised, every offset kept."""
+    return _AFTER_END.sub(lambda m: m[1] + (up if len(up := m[2].upper()) == 1 else m[2]), message)
+
+
 def main_question(message: str) -> str | None:
     """The question a long message asks: its asking sentence with the most content words (the first
     of equals), or its sentence with the most if none asks. None for a message of at most
@@ -39,7 +50,7 @@ def main_question(message: str) -> str | None:
 
     if len(message) <= LONG_MESSAGE:
         return None
-    spans = sentence_spans(message, 0, len(message))
+    spans = sentence_spans(_capitalised(message), 0, len(message))
     if len(spans) < 2:
         return None
     sentences = [message[a:b] for a, b in spans]

@@ -73,3 +73,11 @@ def test_the_message_as_written_wins_ties_and_a_short_one_is_left_alone() -> Non
     got = ask_long(lambda text, k, f, h: answer(text, 0.4), message, 5, {}, None)
     assert got is not None and got.query == message
     assert ask_long(lambda text, k, f, h: answer(text, 0.4), "Who built it?", 5, {}, None) is None
+
+
+def test_a_message_typed_in_lower_case_has_its_sentences_too() -> None:
+    """The splitter starts a sentence only at a capital (articles are edited): a review's message
+    typed in lower case was one sentence, so its question was never searched alone."""
+    message = PREAMBLE.lower() + "how many homes does the river wend flood wall protect? any ideas? thanks!"
+    assert main_question(message) == "how many homes does the river wend flood wall protect?"
+    assert main_question("ß. " * 120 + "where is it?") == "where is it?"  # a letter whose capital is longer
