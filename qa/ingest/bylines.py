@@ -97,3 +97,24 @@ _ROLE = re.compile(
     r"redakteur\w*|korrespondent\w*|periodista|redactor\w*|corresponsal|journaliste|rédact\w*)\b",
     re.IGNORECASE,
 )
+
+
+# What a page's author field says after the name: the date's first word or a publishing label run
+# into it ("JERUSALEM POST STAFF NOVEMBER", "Carrie Arnold November", "Detroit News wire services
+# Published"), as trafilatura reads some pages' bylines.
+_AUTHOR_TAIL = re.compile(
+    rf"\s+(?:{'|'.join(sorted((m for m in MONTHS if len(m) > 3), key=len, reverse=True))}|published|updated|posted)$",
+    re.IGNORECASE,
+)
+
+
+def page_author(value: str | None) -> str | None:
+    """A saved page's author field as a reader would write it: no date word or label run into a name,
+    and no role or desk as a name of its own when a name is there ("Tom Krisher; Ap Auto Writer":
+    "Tom Krisher")."""
+    if not value:
+        return None
+    parts = [_AUTHOR_TAIL.sub("", p.strip()) for p in value.split(";")]
+    parts = [p for p in parts if p]
+    names = [p for p in parts if not _ROLE.search(p)]
+    return "; ".join(names or parts) or None

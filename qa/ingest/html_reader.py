@@ -38,6 +38,7 @@ from qa.ingest.boilerplate import (
     sentence_like,
     word_list,
 )
+from qa.ingest.bylines import page_author
 from qa.ingest.lines import Line, article_regions
 from qa.ingest.metadata import is_dateline
 
@@ -254,7 +255,7 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         published=published if published and len(published) == 10 else None,
         outlet=_outlet(_site_spelling(sitename, _metadata(found, "hostname"), body), title),
         url=_metadata(found, "url"),
-        author=_metadata(found, "author"),
+        author=page_author(_metadata(found, "author")),
         encoding=encoding,
         format=FORMAT,
         regions=regions,

@@ -61,3 +61,23 @@ def test_a_pair_of_capitalised_phrases_with_no_date_line_beside_it_stays_text(tm
     first, author, _published, _title = read(tmp_path, text)
     assert author is None
     assert first.startswith("Rising Prices and Falling Wages\n"), first[:60]
+
+
+@pytest.mark.parametrize(
+    ("field", "author"),
+    [
+        ("JERUSALEM POST STAFF NOVEMBER", "JERUSALEM POST STAFF"),  # a new user saw this under the title
+        ("Carrie Arnold November", "Carrie Arnold"),
+        ("Detroit News wire services Published", "Detroit News wire services"),
+        ("Tom Krisher; Ap Auto Writer", "Tom Krisher"),
+        ("Science X staff", "Science X staff"),  # a role alone is all there is: kept
+        ("Lia Eustachewich; Yaron Steinbuch", "Lia Eustachewich; Yaron Steinbuch"),
+        ("June Carter", "June Carter"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_saved_pages_author_field_is_cleaned_of_date_words_and_roles(field: str | None, author: str | None) -> None:
+    from qa.ingest.bylines import page_author
+
+    assert page_author(field) == author
