@@ -28,6 +28,9 @@ _ABBREVIATIONS = (
     "Dec", "U.S", "U.K", "U.N", "E.U", "a.m", "p.m", "i.e", "e.g",
 )  # fmt: skip
 
+# The same, folded: a message typed in lower case ("mr. kim", "u.s. officials") reads them so too.
+FOLDED_ABBREVIATIONS = frozenset(a.casefold() for a in _ABBREVIATIONS)
+
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by white space and then
 # something that can start a sentence: not a digit ("Boeing Co. 787-10"; news style spells out a
 # number that opens a sentence, and none of bench/sentences.py's 920 gold boundaries is before one).

@@ -22,7 +22,8 @@ from dataclasses import replace
 from typing import Any
 
 from qa.answer import Answer, is_question
-from qa.query.conversation import LOOK_BACK, check_history, content_words
+from qa.chunking import FOLDED_ABBREVIATIONS
+from qa.query.conversation import LOOK_BACK, check_history, content_words, only_function_words, unresolved_pronoun
 from qa.query.validate import MAX_QUESTION_CHARS
 
 # No question of the evaluation sets written as questions is longer than 165 characters; the long
@@ -32,28 +33,46 @@ LONG_MESSAGE = 300
 Ask = Callable[[str, int | None, dict[str, Any], Sequence[str] | None], Answer]
 
 
-# A letter after a sentence's end: capitalised for the splitter, which starts a sentence only at a
-# capital (articles are edited; a message typed in lower case is one "sentence" to it otherwise).
-_AFTER_END = re.compile(r"([.!?…][\"'”’)\]]*\s+[\"'“‘(\[]?)([^\W\d_])")
+# A letter after a sentence's end, and the word before that end: for a message with no capital
+# after any sentence end (typed in lower case), the splitter, which starts a sentence only at a capital
+# (articles are edited), reads it with those letters capitalised, unless the word is an abbreviation
+# ("mr. kim", "u.s. officials", "2.5 m. high") or a single letter (the word read at most 12
+# characters back: unbounded, a long run of letters was quadratic).
+_AFTER_END = re.compile(r"([\w.]{0,12})([.!?…][\"'”’)\]]*\s+[\"'“‘(\[]?)([^\W\d_])")
 
 
 def _capitalised(message: str) -> str:
     """`message` with each sentence's first letter capitalised, every offset kept."""
-    return _AFTER_END.sub(lambda m: m[1] + (up if len(up := m[2].upper()) == 1 else m[2]), message)
+
+    def up(m: re.Match[str]) -> str:
+        word, end, letter = m[1], m[2], m[3]
+        if end.startswith(".") and (len(word.rstrip(".")) <= 1 or word.rstrip(".").casefold() in FOLDED_ABBREVIATIONS):
+            return m[0]
+        capital = letter.upper()
+        return word + end + (capital if len(capital) == 1 else letter)
+
+    return _AFTER_END.sub(up, message)
+
+
+def _sentences(message: str) -> list[str]:
+    """The message's sentences as the splitter reads them; read capitalised if that gives only one."""
+    from qa.chunking import sentence_spans
+
+    spans = sentence_spans(message, 0, len(message))
+    if len(spans) < 2:
+        spans = sentence_spans(_capitalised(message), 0, len(message))
+    return [message[a:b] for a, b in spans]
 
 
 def main_question(message: str) -> str | None:
     """The question a long message asks: its asking sentence with the most content words (the first
     of equals), or its sentence with the most if none asks. None for a message of at most
     `LONG_MESSAGE` characters or of one sentence."""
-    from qa.chunking import sentence_spans
-
-    if len(message) <= LONG_MESSAGE:
+    if not LONG_MESSAGE < len(message) <= 4 * MAX_QUESTION_CHARS:  # (a kept chat's value may be planted)
         return None
-    spans = sentence_spans(_capitalised(message), 0, len(message))
-    if len(spans) < 2:
+    sentences = _sentences(message)
+    if len(sentences) < 2:
         return None
-    sentences = [message[a:b] for a, b in spans]
     asking = [s for s in sentences if is_question(s)] or sentences
     return max(asking, key=content_words)
 
@@ -64,11 +83,23 @@ def carried(question: str, query: str) -> bool:
     return query not in (question, main_question(question))
 
 
+def as_earlier(message: str) -> str:
+    """An earlier message as a follow-up reads it: a long one as its main question, or, when that
+    names nothing of its own ("Who was named to take over from him?"), its main question before the
+    rest of it, whose words then say whom it asks about."""
+    main = main_question(message)
+    if main is None:
+        return message
+    if unresolved_pronoun(main) or only_function_words(main):
+        at = message.find(main)
+        return " ".join(f"{main} {message[:at]} {message[at + len(main):]}".split())
+    return main
+
+
 def main_questions(history: Any) -> list[str]:
-    """The conversation's earlier messages, each long one as its main question (the last
-    `LOOK_BACK`, as a follow-up reads them; a UsageError if `history` is not a list of text)."""
-    earlier = check_history(history)[-LOOK_BACK:]
-    return [main_question(h[: 4 * MAX_QUESTION_CHARS]) or h for h in earlier]
+    """The conversation's earlier messages as a follow-up reads them (`as_earlier`; the last
+    `LOOK_BACK`, a UsageError if `history` is not a list of text)."""
+    return [as_earlier(h[: 4 * MAX_QUESTION_CHARS]) for h in check_history(history)[-LOOK_BACK:]]
 
 
 def ask_long(ask: Ask, message: str, k: int | None, filters: dict[str, Any], history: list[str]) -> Answer | None:

@@ -80,4 +80,48 @@ def test_a_message_typed_in_lower_case_has_its_sentences_too() -> None:
     typed in lower case was one sentence, so its question was never searched alone."""
     message = PREAMBLE.lower() + "how many homes does the river wend flood wall protect? any ideas? thanks!"
     assert main_question(message) == "how many homes does the river wend flood wall protect?"
-    assert main_question("ß. " * 120 + "where is it?") == "where is it?"  # a letter whose capital is longer
+    # a letter whose capital is longer ("SS") stays as it is: every offset kept
+    from qa.query.pasted import _capitalised
+
+    assert _capitalised("it went. ßo on. fine? yes") == "it went. ßo on. Fine? Yes"
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "How much did Acme Inc. pay for the River Wend flood wall?",  # capitalised as typed: read as written
+        "What did Smith et al. find about the wall's height?",
+    ],
+)
+def test_a_message_typed_with_capitals_is_split_as_written(asked: str) -> None:
+    """A review's: capitalising every message cut questions at abbreviations the splitter does not
+    list ("Inc.", "et al.")."""
+    assert main_question(PREAMBLE + asked) == asked
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "what did u.s. officials say about the wall?",
+        "what did mr. kim say about the wall?",
+        "did dr. patel inspect the wall in jan. or feb.?",
+        "was it 2.5 m. high or more?",
+    ],
+)
+def test_a_lower_case_message_is_not_cut_at_its_abbreviations(asked: str) -> None:
+    assert main_question(PREAMBLE.lower() + asked) == asked
+
+
+def test_an_earlier_message_whose_question_names_nothing_keeps_its_words() -> None:
+    """A review's: "Who was named to take over from him?" carried nothing, and every follow-up to
+    the message was refused; its question comes first, then the rest."""
+    asked = "Who was named to take over from him?"
+    earlier = PREAMBLE + "Also the chief executive of Tiffany resigned on Monday. " + asked
+    got = main_questions([earlier])[0]
+    assert got.startswith(asked + " My neighbour") and "Tiffany" in got
+    built = "Who built the River Wend flood wall?"
+    assert main_questions([PREAMBLE + built]) == [built]
+
+
+def test_a_message_longer_than_any_question_is_not_read_for_one() -> None:
+    assert main_question("Where is it? " + "x" * 9000) is None  # a kept chat's planted value
