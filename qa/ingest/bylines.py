@@ -88,6 +88,8 @@ def named_pair(line: str) -> str | None:
     byline without its "By", by the checks of `byline`, two names of two words or more and nothing
     else. One name alone is not read so: it is too like a section label ("Print Edition")."""
     text = line.strip()
+    if len(text) > BYLINE_CHARS:  # (the split below backtracks over a long run of spaces)
+        return None
     by = byline(f"By {text}") if len(_AUTHORS_JOIN.split(text)) == 2 else None
     return by[0] if by and by[1] is None and by[0] == text else None
 
@@ -99,22 +101,22 @@ _ROLE = re.compile(
 )
 
 
-# What a page's author field says after the name: the date's first word or a publishing label run
-# into it ("JERUSALEM POST STAFF NOVEMBER", "Carrie Arnold November", "Detroit News wire services
-# Published"), as trafilatura reads some pages' bylines.
-_AUTHOR_TAIL = re.compile(
-    rf"\s+(?:{'|'.join(sorted((m for m in MONTHS if len(m) > 3), key=len, reverse=True))}|published|updated|posted)$",
-    re.IGNORECASE,
-)
+# What a page's author field says after the name: a publishing label or the first word of the
+# page's date run into it ("JERUSALEM POST STAFF NOVEMBER", "Carrie Arnold November", "Detroit News
+# wire services Published"), as trafilatura reads some pages' bylines.
+_AUTHOR_LABEL = re.compile(r"\s+(?i:published|updated|posted)$")
+_LAST_WORD = re.compile(r"\s+(\w+)$")
 
 
-def page_author(value: str | None) -> str | None:
-    """A saved page's author field as a reader would write it: no date word or label run into a name,
-    and no role or desk as a name of its own when a name is there ("Tom Krisher; Ap Auto Writer":
-    "Tom Krisher")."""
-    if not value:
-        return None
-    parts = [_AUTHOR_TAIL.sub("", p.strip()) for p in value.split(";")]
-    parts = [p for p in parts if p]
-    names = [p for p in parts if not _ROLE.search(p)]
-    return "; ".join(names or parts) or None
+def page_author(value: str | None, published: str | None = None) -> str | None:
+    """A saved page's author field without a publishing label after the name, nor the month of the
+    page's own date (`published`, YYYY-MM-DD): "Fredric March" on a page of November stays."""
+    if not value or len(value) > BYLINE_CHARS:
+        return value or None
+    month = int(published[5:7]) if published and len(published) >= 7 and published[5:7].isdigit() else None
+    for _ in range(2):  # "John Smith Updated November"
+        value = _AUTHOR_LABEL.sub("", value)
+        last = _LAST_WORD.search(value)
+        if last and month is not None and MONTHS.get(last[1].casefold()) == month and len(last[1]) > 3:
+            value = value[: last.start()]
+    return value.strip() or None

@@ -255,7 +255,7 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         published=published if published and len(published) == 10 else None,
         outlet=_outlet(_site_spelling(sitename, _metadata(found, "hostname"), body), title),
         url=_metadata(found, "url"),
-        author=page_author(_metadata(found, "author")),
+        author=page_author(_metadata(found, "author"), published),
         encoding=encoding,
         format=FORMAT,
         regions=regions,

@@ -185,11 +185,26 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     body_prose = [i for i in prose_idx if line_key(text[spans[i][0] : spans[i][1]]) != title_key]
     first_prose = body_prose[0] if body_prose else len(spans)
 
+    def text_of(j: int) -> str:
+        return text[spans[j][0] : spans[j][1]]
+
     filled = [i for i, k in enumerate(kinds) if k != "blank"]
     at = {i: n for n, i in enumerate(filled)}
+    signed = any(kinds[j] == "meta" and byline(text_of(j)) for j in range(min(first_prose, len(spans))))
 
-    def next_to_meta(i: int) -> bool:  # the nearest line above or below is a date, byline or link line
-        return any(0 <= n < len(filled) and kinds[filled[n]] == "meta" for n in (at[i] - 1, at[i] + 1))
+    def names_above_date(i: int) -> bool:
+        """The line is the first below the title and right above a date line (no blank between), on
+        a page with no "By" line above its text: "Hannah Okafor and Tom Lindqvist" / "Published: ..."."""
+        below = i + 1
+        return (
+            not signed
+            and title_idx is not None
+            and at[i] > 0
+            and filled[at[i] - 1] == title_idx
+            and below < len(spans)
+            and kinds[below] == "meta"
+            and is_date_line(text_of(below))
+        )
 
     seen: set[str] = set()
     lines: list[Line] = []
@@ -204,7 +219,7 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
                 kind = "title"
             elif i in table:
                 pass  # a table's rows stay the article's, at its end too
-            elif i < first_prose and next_to_meta(i) and named_pair(line):
+            elif i < first_prose and names_above_date(i) and named_pair(line):
                 kind, reason = "meta", "byline"  # "Hannah Okafor and Tom Lindqvist" above "Published: ..."
             elif len(key) >= 20 and key in seen:
                 kind, reason = "duplicate", "repeats an earlier line"
