@@ -89,3 +89,18 @@ def test_each_index_folder_keeps_its_own_conversation(tmp_path: Path) -> None:
     a, b = kept_conversation(tmp_path / "a"), kept_conversation(tmp_path / "b")
     assert a.storage_key == b.storage_key and a.secret != b.secret
     assert kept_conversation(tmp_path / "a").secret == a.secret, "the same after a restart"
+
+
+def test_a_restored_long_message_searched_as_its_own_question_offers_no_ask_again(
+    answers: list[dict[str, Any]],
+) -> None:
+    """As after the turn itself (ui/app.py): a long message's main question is no conversation
+    carried, so a reload does not offer "Ask again without the conversation" for it."""
+    asked = "Which Russian senator told TASS about the goal of the visit to Pyongyang?"
+    message = "My uncle and I have argued about this for weeks over dinner with the family. " * 4 + asked
+    turn = {**answers[0], "question": message, "query": asked}
+    *_, alone = restore(keep(turn, [message], [turn]))
+    assert alone["visible"] is False
+    carried = {**answers[1], "question": message, "query": f"{asked} (carried words)"}
+    *_, alone = restore(keep(carried, [message], [carried]))
+    assert alone["visible"] is True

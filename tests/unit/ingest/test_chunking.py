@@ -384,3 +384,14 @@ def test_a_line_of_abbreviations_splits_in_linear_time() -> None:
     spans = sentence_spans(line, 0, len(line))
     assert time.perf_counter() - t0 < 2.0
     assert spans == [(0, len(line) - 1)], "no sentence ends after an abbreviation"
+
+
+def test_an_abbreviation_is_read_with_the_letter_before_it() -> None:
+    """The abbreviation check reads the sentence's last characters only (linear time), the character
+    before the abbreviation among them: "XProf." is no "Prof.", so the sentence ends there."""
+    text = "He met XProf. Smith there. Then Prof. Smith left."
+    assert [text[a:b] for a, b in sentence_spans(text, 0, len(text))] == [
+        "He met XProf.",
+        "Smith there.",
+        "Then Prof. Smith left.",
+    ]
