@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from qa.answer import Answer, is_question
-from qa.chunking import FOLDED_ABBREVIATIONS
+from qa.chunking import FOLDED_ABBREVIATIONS, sentence_spans
 from qa.query.conversation import LOOK_BACK, check_history, content_words, only_function_words, unresolved_pronoun
 from qa.query.validate import MAX_QUESTION_CHARS
 
@@ -56,8 +56,6 @@ def _capitalised(message: str) -> str:
 
 def _sentences(message: str) -> list[str]:
     """The message's sentences as the splitter reads them; read capitalised if that gives only one."""
-    from qa.chunking import sentence_spans
-
     spans = sentence_spans(message, 0, len(message))
     if len(spans) < 2:
         spans = sentence_spans(_capitalised(message), 0, len(message))
