@@ -109,14 +109,25 @@ _LAST_WORD = re.compile(r"\s+(\w+)$")
 
 
 def page_author(value: str | None, published: str | None = None) -> str | None:
-    """A saved page's author field without a publishing label after the name, nor the month of the
-    page's own date (`published`, YYYY-MM-DD): "Fredric March" on a page of November stays."""
+    """A saved page's author field as a reader would write it: without the month of the page's own
+    date (`published`, YYYY-MM-DD) or a publishing label after the name ("Fredric March" on a
+    page of November stays), and without a part after the first that is only a role ("Tom Krisher;
+    Ap Auto Writer": the first part is kept whatever it says, "Kim Min-ji reporter; Lee Ji-eun")."""
     if not value or len(value) > BYLINE_CHARS:
         return value or None
-    month = int(published[5:7]) if published and len(published) >= 7 and published[5:7].isdigit() else None
-    for _ in range(2):  # "John Smith Updated November"
-        value = _AUTHOR_LABEL.sub("", value)
-        last = _LAST_WORD.search(value)
-        if last and month is not None and MONTHS.get(last[1].casefold()) == month and len(last[1]) > 3:
-            value = value[: last.start()]
-    return value.strip() or None
+    month = int(published[5:7]) if isinstance(published, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", published) else None
+    parts: list[str] = []
+    for part in value.split(";"):
+        last = _LAST_WORD.search(part.strip())
+        if last and month is not None and len(last[1]) > 3 and MONTHS.get(last[1].casefold()) == month:
+            part = part.strip()[: last.start()]  # "Carrie Arnold November", then "... Updated"
+        part = _AUTHOR_LABEL.sub("", part.strip()).strip()
+        if part and not (parts and _ROLE_ONLY.search(part)):
+            parts.append(part)
+    return "; ".join(parts) or None
+
+
+# A part of an author field that names a role, not a person: a few words ending in the role.
+_ROLE_ONLY = re.compile(
+    r"^(?:\S+\s+){0,3}(?i:writer|reporter|correspondent|editor|contributor|columnist|journalist)$"
+)

@@ -33,33 +33,42 @@ LONG_MESSAGE = 300
 Ask = Callable[[str, int | None, dict[str, Any], Sequence[str] | None], Answer]
 
 
-# A letter after a sentence's end, and the word before that end: for a message with no capital
-# after any sentence end (typed in lower case), the splitter, which starts a sentence only at a capital
-# (articles are edited), reads it with those letters capitalised, unless the word is an abbreviation
-# ("mr. kim", "u.s. officials", "2.5 m. high") or a single letter (the word read at most 12
-# characters back: unbounded, a long run of letters was quadratic).
-_AFTER_END = re.compile(r"([\w.]{0,12})([.!?…][\"'”’)\]]*\s+[\"'“‘(\[]?)([^\W\d_])")
+# A sentence's end and the word before it, with the letter after it looked at, not taken (the next
+# end's word starts there). A message is read with those letters capitalised, since the splitter
+# starts a sentence only at a capital (articles are edited) and people type in lower case; but not
+# after an abbreviation: the splitter's ("mr. kim", "u.s. officials"), a single letter ("2.5 m.
+# high"), a short capitalised word ("Acme Inc. pay", "Bros.", "Ltd.") or a lower-case one people write
+# ("et al.", "approx."), nor after a closing quote or bracket. The word is read at most 12 characters
+# back (unbounded: quadratic).
+_AFTER_END = re.compile(r"([\w.]{0,12})([.!?…])([\"'”’)\]]*)\s+[\"'“‘(\[]?(?=[^\W\d_])")
+_LOWER_ABBREVIATIONS = frozenset({"al", "approx", "ca", "cf", "esp", "etc", "incl", "vs", "viz"})
+
+
+def _abbreviation(word: str) -> bool:
+    word = word.rstrip(".")
+    return (
+        len(word) <= 1
+        or word.casefold() in FOLDED_ABBREVIATIONS
+        or word in _LOWER_ABBREVIATIONS
+        or (word[:1].isupper() and len(word) <= 4 and "." not in word)
+    )
 
 
 def _capitalised(message: str) -> str:
     """`message` with each sentence's first letter capitalised, every offset kept."""
-
-    def up(m: re.Match[str]) -> str:
-        word, end, letter = m[1], m[2], m[3]
-        if end.startswith(".") and (len(word.rstrip(".")) <= 1 or word.rstrip(".").casefold() in FOLDED_ABBREVIATIONS):
-            return m[0]
-        capital = letter.upper()
-        return word + end + (capital if len(capital) == 1 else letter)
-
-    return _AFTER_END.sub(up, message)
+    chars = list(message)
+    for m in _AFTER_END.finditer(message):
+        if m[3] or (m[2] == "." and _abbreviation(m[1])):
+            continue  # (after a closing quote: "the 'Meth. We're on it.' campaign" goes on)
+        capital = chars[m.end()].upper()
+        if len(capital) == 1:
+            chars[m.end()] = capital
+    return "".join(chars)
 
 
 def _sentences(message: str) -> list[str]:
-    """The message's sentences as the splitter reads them; read capitalised if that gives only one."""
-    spans = sentence_spans(message, 0, len(message))
-    if len(spans) < 2:
-        spans = sentence_spans(_capitalised(message), 0, len(message))
-    return [message[a:b] for a, b in spans]
+    """The message's sentences as the splitter reads them capitalised."""
+    return [message[a:b] for a, b in sentence_spans(_capitalised(message), 0, len(message))]
 
 
 def main_question(message: str) -> str | None:
@@ -83,14 +92,14 @@ def carried(question: str, query: str) -> bool:
 
 def as_earlier(message: str) -> str:
     """An earlier message as a follow-up reads it: a long one as its main question, or, when that
-    names nothing of its own ("Who was named to take over from him?"), its main question before the
-    rest of it, whose words then say whom it asks about."""
+    names nothing of its own ("Who was named to take over from him?"), its main question and the
+    sentence before it, which says whom it asks about (the whole rest of it carried its chat)."""
     main = main_question(message)
     if main is None:
         return message
     if unresolved_pronoun(main) or only_function_words(main):
-        at = message.find(main)
-        return " ".join(f"{main} {message[:at]} {message[at + len(main):]}".split())
+        before = [s for s in _sentences(message) if s != main and message.find(s) < message.find(main)]
+        return f"{main} {before[-1]}" if before else main
     return main
 
 
