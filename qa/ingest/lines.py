@@ -145,8 +145,11 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
         kinds.append("content")
         reasons.append("")
 
+    def text_of(j: int) -> str:
+        return text[spans[j][0] : spans[j][1]]
+
     content_idx = [i for i, k in enumerate(kinds) if k == "content"]
-    prose_idx = [i for i in content_idx if is_prose(text[spans[i][0] : spans[i][1]])]
+    prose_idx = [i for i in content_idx if is_prose(text_of(i))]
     first_prose = prose_idx[0] if prose_idx else len(spans)
     last_prose = prose_idx[-1] if prose_idx else -1
 
@@ -154,10 +157,10 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
     # can be long, but it does not end like a sentence).
     title_idx: int | None = None
     for i in content_idx:
-        line = text[spans[i][0] : spans[i][1]]
+        line = text_of(i)
         if i in table:
             continue  # a table's row is no title
-        if i == first_line and _own_title(line, i, spans, kinds, prose_idx, lambda j: text[spans[j][0] : spans[j][1]]):
+        if i == first_line and _own_title(line, i, spans, kinds, prose_idx, text_of):
             title_idx = i
             break
         ending = TRAILING_SYMBOLS.sub("", line[-300:])  # "... on KLOOK! 🙂" ends a sentence (the end only:
@@ -175,18 +178,15 @@ def classify_lines(text: str, markdown: bool = False) -> list[Line]:
             break
     if markdown and title_idx is None:
         for i in content_idx:
-            if MD_HEADING.match(text[spans[i][0] : spans[i][1]]):
+            if MD_HEADING.match(text_of(i)):
                 title_idx = i
                 break
 
     # The article starts at its first sentence of prose below the title (a repeat of the headline
     # is not the article starting).
-    title_key = line_key(text[spans[title_idx][0] : spans[title_idx][1]]) if title_idx is not None else ""
-    body_prose = [i for i in prose_idx if line_key(text[spans[i][0] : spans[i][1]]) != title_key]
+    title_key = line_key(text_of(title_idx)) if title_idx is not None else ""
+    body_prose = [i for i in prose_idx if line_key(text_of(i)) != title_key]
     first_prose = body_prose[0] if body_prose else len(spans)
-
-    def text_of(j: int) -> str:
-        return text[spans[j][0] : spans[j][1]]
 
     filled = [i for i, k in enumerate(kinds) if k != "blank"]
     at = {i: n for n, i in enumerate(filled)}
