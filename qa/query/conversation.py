@@ -286,6 +286,16 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
 
 
+_OPENING_QUOTES = "\"'“‘«„"
+
+
+def answering_sentence(highlight: str) -> str:
+    """The export's line naming a citation's highlight, in quotation marks unless the sentence opens
+    with its own (a quoted remark: a new user's export read ““We thank the Afghan government…””)."""
+    sentence = " ".join(highlight.split())
+    return f"Answering sentence: {sentence}" if sentence[:1] in _OPENING_QUOTES else f"Answering sentence: “{sentence}”"
+
+
 def citation_line(c: dict[str, Any]) -> str:
     """ "[1] Title, Outlet, 2025-03-27 (file.txt, lines 17-19)": how to find a quote again; "[1]
     file.txt, lines 17-19" for an article with no title, outlet or date (not its file name twice)."""
@@ -308,7 +318,7 @@ def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:
         for c in a["citations"]:
             out += [citation_line(c), "", _quote(c["text"]), ""]
             if c.get("highlight") and c["highlight"]["text"].strip() != c["text"].strip():
-                out += [f"Answering sentence: “{' '.join(c['highlight']['text'].split())}”", ""]
+                out += [answering_sentence(c["highlight"]["text"]), ""]
         if a["abstained"] and a.get("nearest"):
             out += ["Closest passages (not answers):", ""]
             for c in a["nearest"]:

@@ -14,6 +14,7 @@ from qa.query.conversation import (
     CARRY_MARGIN,
     LOOK_BACK,
     MAX_TURNS,
+    answering_sentence,
     carried_terms,
     carried_wins,
     check_history,
@@ -219,9 +220,16 @@ def test_a_conversation_keeps_its_turns_and_exports_exact_quotes(engine: Engine)
         quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in c.text.split("\n"))
         assert quoted in md, "a citation is not quoted exactly"
         assert f"({c.source}, line" in md
-        assert f"Answering sentence: “{' '.join(c.highlight.text.split())}”" in md, "the highlight is not named"
+        assert answering_sentence(c.highlight.text) in md, "the highlight is not named"
     chat.reset()
     assert chat.ask(FOLLOW_UP, 2).query == FOLLOW_UP, "a new conversation carries nothing"
+
+
+def test_the_answering_sentence_is_quoted_once() -> None:
+    assert answering_sentence("The council  voted\nno.") == "Answering sentence: “The council voted no.”"
+    said = "“We thank the Afghan government,” Grisham said."
+    assert answering_sentence(said) == f"Answering sentence: {said}", "a quoted remark is not quoted twice"
+    assert answering_sentence('"Never," he said.') == 'Answering sentence: "Never," he said.'
 
 
 def test_markdown_names_pages_and_closest_passages() -> None:
