@@ -212,16 +212,19 @@ class Engine:
             q, self._best_article(carried)
         ):
             return alone
-        # The carried words find the conversation's article; the question's own words find the
-        # passage in it (carried words would pull back to the earlier answer's passage). Searched only
-        # now that the carried search won: a follow-up that changes the subject does not wait for it.
+        # The carried words find the conversation's article; the question's own words find the passage
+        # in it (carried ones pull back to the earlier answer's), searched once the carried search won.
+        # "When?" or "And why?" has none: the carried words find it, in that article.
         ranks = carried
         if conversation.WITHIN_ARTICLE and best is not None:
             import numpy as np
 
-            within = np.zeros(len(self.data.documents), dtype=bool)
-            within[int(self.data.chunk_doc[best])] = True
-            ranks = self._score(q, qv, within)
+            doc = int(self.data.chunk_doc[best])
+            within = np.arange(len(self.data.documents)) == doc
+            if conversation.only_function_words(q):
+                ranks = carried.only(within[self.data.chunk_doc[carried.passages]])
+            else:
+                ranks = self._score(q, qv, within)
         return Chosen(ranks, carried, carried_cosine, carried_confidence, carried_query, carried_states, by_searched)
 
     def _cite(self, chosen: Chosen, q: str, k: int, allowed: Container[str] | None = None) -> tuple[Citation, ...]:
@@ -270,12 +273,9 @@ class Engine:
 
     def _reads_late(self) -> bool:
         """Whether late interaction may re-read this engine's first citations (qa/query/late.py)."""
-        return (
-            self.params.late > 0
-            and self.settings.late_top >= 2
-            and isinstance(self.embedder, StatesEmbedder)
-            and isinstance(self._late_reader, StatesEmbedder)
-        )
+        p, reader = self.params, self._late_reader
+        states = isinstance(self.embedder, StatesEmbedder) and isinstance(reader, StatesEmbedder)
+        return p.late > 0 and self.settings.late_top >= 2 and states
 
     def _carried(
         self, carried_query: str, doc_mask: np.ndarray | None, q: str, thread: conversation.Thread | None = None

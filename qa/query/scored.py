@@ -3,7 +3,7 @@ and the search an answer is made from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -18,6 +18,10 @@ class Scored:
     coverage: float  # the share of them the corpus (the filters' articles) uses at all
     frequencies: Any  # how many passages (of the filters' articles) use each of them
     corpus_frequencies: Any = None  # ... of the whole index, filters or not (the idf's; None: `frequencies`)
+
+    def only(self, keep: Any) -> Scored:
+        """The same search with only the candidate passages `keep` (a boolean mask over `passages`)."""
+        return replace(self, passages=self.passages[keep], passage_scores=self.passage_scores[keep])
 
 
 @dataclass(frozen=True)

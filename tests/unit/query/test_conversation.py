@@ -416,3 +416,29 @@ def test_questions_that_name_no_one_do_not_push_the_subject_out_of_the_carried_t
     # The look-back is bounded: a subject named LOOK_BACK questions ago or more is not read.
     long_ago = [chat[0], *["What did she say next?"] * LOOK_BACK]
     assert earlier_questions(long_ago) == []
+
+
+def test_a_follow_up_of_function_words_finds_its_passage_by_the_conversation(tmp_path: Path) -> None:
+    """A new user's "When?" after "Who is the T-Mobile CEO stepping down?" highlighted "This is the tech
+    news you need to know this Tuesday.": its own words chose the passage inside the article, and it
+    has none but "when". The conversation's words choose it; the answer stays in that article."""
+    import qa
+
+    filler = " ".join(f"Analysts covered story number {i} about chips, phones and cloud prices." for i in range(12))
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "briefing.txt").write_text(
+        "Tech briefing\n\nGood morning! Here is what happened when markets opened this Tuesday.\n\n"
+        f"{filler}\n\nT-Mobile chief executive John Legere is stepping down in May 2020. He hands over to "
+        f"Mike Sievert.\n\n{filler}\n",
+        encoding="utf-8",
+    )
+    (seeds / "harbour.txt").write_text("Harbour news\n\nThe harbour wall was rebuilt in June.\n", encoding="utf-8")
+    qa.build(seeds, tmp_path / "index", embedder=FakeEmbedder())
+    engine = qa.load(tmp_path / "index", embedder=FakeEmbedder())
+    earlier = ["Who is the T-Mobile chief executive stepping down?"]
+    for question in ("When?", "And when?"):
+        a = engine.ask(question, 3, history=earlier)
+        assert not a.abstained and a.query != question, a.query
+        assert "May 2020" in a.citations[0].highlight.text, a.citations[0].highlight.text
+        assert {c.source for c in a.citations} == {"briefing.txt"}, "a follow-up is answered from its article"
