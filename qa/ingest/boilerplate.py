@@ -5,10 +5,9 @@ particular sites."""
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import Counter
 from functools import lru_cache
 
+from qa.ingest.scripts import foreign_script
 from qa.stories import CJK, CJK_LETTER
 
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
@@ -266,38 +265,6 @@ def word_list(line: str) -> list[str]:
     return [piece for w in words for piece in (_CJK_PIECE.findall(w) if CJK_LETTER.search(w) else (w,))]
 
 
-# Japanese is written in three scripts at once: one writing system, not three.
-_WRITING_SYSTEM = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HALFWIDTH": "CJK"}
-
-
-@lru_cache(maxsize=8192)
-def _script(ch: str) -> str:
-    """A coarse script name for a letter: the first word of its Unicode name (LATIN, HANGUL, ...),
-    with Japanese kana counted with the CJK ideographs they are written among."""
-    try:
-        name = unicodedata.name(ch).split(" ", 1)[0]
-    except ValueError:
-        return "UNKNOWN"
-    return _WRITING_SYSTEM.get(name, name)
-
-
-def dominant_script(text: str) -> str:
-    counts: dict[str, int] = {}
-    for ch, n in Counter(text).items():  # each distinct character once, not every character
-        if ch.isalpha():
-            s = _script(ch)
-            counts[s] = counts.get(s, 0) + n
-    return max(counts, key=lambda s: counts[s]) if counts else "LATIN"
-
-
-def foreign_script(line: str, dominant: str) -> bool:
-    letters = [ch for ch in line if ch.isalpha()]
-    if not letters:
-        return False
-    foreign = sum(1 for ch in letters if _script(ch) != dominant)
-    return foreign / len(letters) > 0.5
-
-
 def is_prose(line: str) -> bool:
     """A line that reads as article text: a real sentence, not a label or a menu."""
     n = len(word_list(line))
@@ -350,6 +317,16 @@ def _asks_reader(line: str, sentence: bool) -> bool:
     return bool(_YOU.search(line)) if sentence else bool(_READER_ADDRESS.search(line))
 
 
+def _contact(line: str) -> bool:
+    """A reporter's contact line: an address to reach them at, with no quotation in the line, or an
+    account to follow, with none from there on (a bio's book title before it: "Mike Wall's book ...,
+    "Out There" ..., is out now. Follow him on Twitter @michaeldwall.")."""
+    follow = _AUTHOR_CONTACT.search(line)
+    if follow and not _QUOTE_MARK.search(line, follow.start()):
+        return True
+    return bool(_REACHED_AT.search(line)) and not _QUOTE_MARK.search(line)
+
+
 def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
     """Why `line` is site chrome wherever it appears, or None. Long prose lines are never chrome."""
     words = word_list(line)
@@ -385,7 +362,7 @@ def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:
         return "pointer"  # "Story continues below gallery"
     if n <= 40 and _asks_reader(line, sentence):
         return "reader prompt"  # "You've read 3 of your 4 free articles", "Reporting by ...; Editing by ..."
-    if n <= 40 and (_AUTHOR_CONTACT.search(line) or _REACHED_AT.search(line)) and not _QUOTE_MARK.search(line):
+    if n <= 40 and _contact(line):
         return "reader prompt"  # a reporter's e-mail address and accounts, under the story
     if _MORE_LINKS.match(line):
         return "link to another page"  # "You may also like...", over a list of headlines

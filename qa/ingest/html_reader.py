@@ -32,7 +32,6 @@ from qa.errors import UnreadableFileError
 from qa.ingest.boilerplate import (
     STRONG_REASONS,
     chrome_reason,
-    dominant_script,
     is_prose,
     running_text,
     sentence_like,
@@ -41,6 +40,7 @@ from qa.ingest.boilerplate import (
 from qa.ingest.bylines import page_author
 from qa.ingest.lines import Line, article_regions
 from qa.ingest.metadata import is_dateline
+from qa.ingest.scripts import dominant_script
 
 FORMAT = "html"
 

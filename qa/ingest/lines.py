@@ -13,12 +13,12 @@ from qa.ingest.boilerplate import (
     TERMINAL,
     TRAILING_SYMBOLS,
     chrome_reason,
-    dominant_script,
     is_prose,
     word_list,
 )
 from qa.ingest.bylines import byline, named_pair
 from qa.ingest.metadata import SOURCE_LINE, is_date_line, is_dateline, is_url_line, maybe_dateline
+from qa.ingest.scripts import dominant_script
 
 
 @dataclass(frozen=True)

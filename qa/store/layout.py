@@ -64,7 +64,9 @@ FORMAT_VERSION = 7
 # 37: a site name trafilatura made of the host's ("Nj") is spelt as the page writes it ("NJ.com").
 # 38: bylines of two authors ("By A B and C D") or with emphasis inside; a weekday after a dash dates a stamp;
 #     "Compiled by" / "Reported by" label a date line; dateparser reads lines of at most 200 characters.
-INGEST_VERSION = 42
+# 39-42: two authors on a line of their own; a saved page's author field loses labels, its page's month, roles.
+# 43: a follow-prompt contact line is chrome even when a quotation comes before it (an author's bio).
+INGEST_VERSION = 43
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

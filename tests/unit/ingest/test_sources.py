@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from qa.errors import CorpusError, UnreadableFileError
-from qa.ingest.boilerplate import chrome_reason, dominant_script, word_list
+from qa.ingest.boilerplate import chrome_reason, word_list
 from qa.ingest.decode import decode
 from qa.ingest.document import Document
 from qa.ingest.files import document_of, read_document
 from qa.ingest.metadata import is_dateline
+from qa.ingest.scripts import dominant_script
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"  # the same folder as conftest.SEEDS
 
@@ -997,6 +998,8 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
         ("Amy Kuperinsky may be reached at akuperinsky@njadvancemedia.com.", True),
         ("Have a tip? Amy may be reached at ak@example.com. Follow her on Twitter @AmyKup or on Facebook.", True),
         ("Follow me on X @jdoe", True),
+        # (a new user's answer quoted a bio whose book title is in quotation marks)
+        ('Mike Wall\'s book, "Out There" (Grand Central, 2018), is out now. Follow him on Twitter @mwall.', True),
         # ... and news that reads alike.
         ("Fans were urged to follow her on Instagram for updates.", False),
         ("The mayor can be reached at city hall on weekdays.", False),
