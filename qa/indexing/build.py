@@ -216,7 +216,7 @@ def build_index(
                 for sk in not_made
                 if not transient(sk.reason)
             }
-            removed = sorted(set(prev_files) - set(shas) - set(parts))
+            removed = sorted(set(prev_files) - set(parts))  # deleted, or now skipped (still listed there)
             for sk in skipped:
                 log(f"skipped {sk.source}: {sk.reason}")
             if not parts:

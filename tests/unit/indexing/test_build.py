@@ -834,3 +834,14 @@ def test_a_copy_of_an_indexed_article_is_skipped_and_the_indexed_name_kept(tmp_p
     fresh = build(seeds, tmp_path / "fresh")
     assert fresh.added == ["ferry-strike-copy.md"]
     assert [s.source for s in fresh.skipped] == ["ferry-strike.md"]
+
+
+def test_an_indexed_file_that_becomes_unreadable_is_reported_removed(seeds_copy: Path, built: Path) -> None:
+    """A reviewer's file overwritten with random bytes left the index, yet the report said "0 changed,
+    0 removed" (only `skipped` named it): a job reading the report was told nothing disappeared."""
+    target = seeds_copy / "001_c6d03c536ddbb592.txt"
+    target.write_bytes(bytes(range(256)) * 12)
+    report = build(seeds_copy, built)
+    assert report.removed == [target.name] and any(s.source == target.name for s in report.skipped)
+    assert target.name not in manifest_of(built)["files"]
+    assert "1 removed" in report.summary() and target.name not in report.changed + report.unchanged
