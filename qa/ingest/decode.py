@@ -1,5 +1,6 @@
 """Bytes to text: UTF-8 (with or without BOM), UTF-16 with its mark, a page's declared charset, UTF-8
-with stray Windows-1252 bytes, else Windows-1252; binary refused."""
+with stray Windows-1252 bytes, a legacy charset of another script (Shift_JIS, GBK, EUC-KR,
+Windows-1251...), else Windows-1252; binary refused."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from qa.errors import CorpusError, UsageError
+from qa.ingest.scripts import dominant_script
 
 
 def sha256_bytes(raw: bytes) -> str:
@@ -126,10 +128,28 @@ def _other(raw: bytes, declared: str | None) -> tuple[str, str]:
     mixed = _mostly_utf8(raw)
     if mixed is not None:
         return mixed.removeprefix("\ufeff"), "utf-8+cp1252"
+    other = _other_script(raw)
+    if other is not None:
+        return other
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
+
+
+def _other_script(raw: bytes) -> tuple[str, str] | None:
+    """Bytes in a legacy charset of a script other than Latin, as charset-normalizer (MIT) reads them,
+    with that charset's name; None when its reading is Latin text. Windows-1252 reads any bytes, as
+    Latin: an EUC-KR or GBK file was indexed as mojibake and a Shift_JIS one refused as binary. A
+    Latin reading is left to Windows-1252, which charset-normalizer often mistakes for a sibling
+    (French as ISO-8859-14)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        return None
+    text = str(best)
+    return None if dominant_script(text) == "LATIN" else (text, best.encoding)
 
 
 def read_utf8(path: Path, named: str = "") -> str:

@@ -66,7 +66,8 @@ FORMAT_VERSION = 7
 #     "Compiled by" / "Reported by" label a date line; dateparser reads lines of at most 200 characters.
 # 39-42: two authors on a line of their own; a saved page's author field loses labels, its page's month, roles.
 # 43: a follow-prompt contact line is chrome even when a quotation comes before it (an author's bio).
-INGEST_VERSION = 43
+# 44: a text file in a legacy charset of another script is read in it (it was Windows-1252 mojibake or binary).
+INGEST_VERSION = 44
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

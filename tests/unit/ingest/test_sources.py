@@ -6,6 +6,7 @@ articles written below in the styles of different sites. No model, no index.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,25 @@ def test_cp1252_bytes_are_decoded_as_cp1252_and_say_so(tmp_path: Path) -> None:
     assert doc.encoding == "cp1252"
     assert doc.encoding != "utf-8"
     assert doc.text == original.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(
+    ("codec", "text"),
+    [
+        ("shift_jis", "東京に新しい図書館が開館した。市長は式典で、蔵書は五十万冊になると述べた。"),
+        ("euc_jp", "台風十号は九州に上陸し、鹿児島県では約三万世帯が停電した。気象庁が警戒を呼びかけた。"),
+        ("gbk", "北京地铁新线今天开通运营，全长二十七公里，共设十六座车站，预计日客流量达到三十万人次。"),
+        ("big5", "台北市政府今天宣布，新的捷運路線將於明年通車，全長十五公里，共設十二個車站。"),
+        ("euc_kr", "서울시는 오늘 새로운 지하철 노선을 개통했다고 밝혔다. 노선의 길이는 이십칠 킬로미터이다."),
+        ("cp1251", "Президент заявил в среду, что новый мост в Москве откроется в декабре этого года."),
+    ],
+)
+def test_a_text_file_in_a_legacy_charset_of_another_script_is_read_in_it(tmp_path: Path, codec: str, text: str) -> None:
+    """An EUC-KR or GBK file was indexed as Windows-1252 mojibake; a Shift_JIS one refused as binary."""
+    original = f"{text}\n\n{text}\n"
+    doc = write_and_read(tmp_path, "legacy.txt", original.encode(codec))
+    assert doc.text == original, doc.text[:40]
+    assert codecs.lookup(doc.encoding).name != "cp1252" and original.encode(doc.encoding) == original.encode(codec)
 
 
 def test_bytes_undefined_in_cp1252_fall_back_to_latin1_and_say_so() -> None:
