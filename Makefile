@@ -138,7 +138,7 @@ eval-conversations: install
 	$(PY) bench/news_corpus.py >/dev/null
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --conversations bench/conversations.jsonl
-	@echo "held out (never used to choose anything): bench/conversations-held-out.jsonl"
+	@echo "held out (no constant fitted on it; follow-up rules judged on it since stop 35): bench/conversations-held-out.jsonl"
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --conversations bench/conversations-held-out.jsonl
 	@echo "a user's conversations (stop 37; written before any answer was seen): bench/conversations-user.jsonl"

@@ -2,7 +2,7 @@
 
 For each chunk size it embeds the chunks once, then scores dense-only, BM25-only and several fusions
 of the two over the same chunks, printing hit@1 / hit@3 / MRR@10 at passage level. This is how the
-defaults in qa/config.py and qa/query/citations.py were chosen; rerun it after changing ingestion.
+defaults now in qa/query/params.py and qa/query/citations.py were first chosen; rerun it after changing ingestion.
 
     .venv/bin/python bench/tune_retrieval.py [--sizes 96/24,128/32,192/48]
 """

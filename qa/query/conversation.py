@@ -4,18 +4,20 @@ People talk to a chatbot: "What did Sergey Kislyak tell TASS?", then "What did h
 question has nothing to find on its own. qa searches a question of a conversation twice, alone and
 with the content words of the conversation's earlier questions (`carried_terms`: most recent
 question first, stop words and the question's own words left out), and keeps the search the corpus
-answers clearly better (`Engine.ask`): the carried one only when its confidence (the closest
+answers better (`Engine._choose`, `carried_wins`): the carried one when its confidence (the closest
 sentence's cosine times the share of the question's own words the corpus uses) beats the alone one
-by more than `CARRY_MARGIN`, and the article it leads to mentions every name the question brings of
-its own (`names_in`: "What is the capital of France?" after questions about an arrest is about
-something else, however well the carried words match). The carried words then choose the article
-(the one holding the carried search's best passage) and the question's own words the passage in it
-(`WITHIN_ARTICLE`): carried words would pull the search back to the passage that answered the
-earlier question. This is query performance prediction, as in historical query expansion (Lin et
-al., 2020), with qa's own abstention signal: a question that stands on its own or changes the
-subject matches at least as well alone, so it is searched alone and answered exactly as outside the
-conversation; the answer's `query` shows what was searched. Abstention keeps judging the question's
-own words, so a follow-up to nothing the corpus holds still abstains.
+by more than `CARRY_MARGIN` (0: any margin), or the question leans back with few words of its own,
+and the article it leads to mentions every name the question brings of its own (`names_in`: "What
+is the capital of France?" after questions about an arrest is about something else, however well
+the carried words match). The carried words then choose the article (the one holding the carried
+search's best passage) and the question's own words the passage in it (`WITHIN_ARTICLE`): carried
+words would pull the search back to the passage that answered the earlier question ("When?" has no
+words of its own, and the carried words choose its passage too). This is query performance
+prediction, as in historical query expansion (Lin et al., 2020), with qa's own abstention signal:
+a question that stands on its own or changes the subject matches at least as well alone, so it is
+searched alone and answered exactly as outside the conversation; the answer's `query` shows what was
+searched. Abstention keeps judging the question's own words, so a follow-up to nothing the corpus
+holds still abstains.
 
 `qa.query.chat.Conversation` keeps the turns for the Python API; `markdown` exports them, the same
 export as `qa ask --conversation --markdown` and the chat's button.
@@ -121,7 +123,8 @@ _HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 # Personal pronouns: "it" is as often no one ("How long does it take to ...?"); without it the
 # conversation sets score the same (docs/MEASUREMENTS.md).
-_PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs)\b", re.IGNORECASE)
+_PERSONAL = "he|she|they|him|her|them|his|their|hers|theirs"
+_PRONOUN = re.compile(rf"\b(?:{_PERSONAL})\b", re.IGNORECASE)
 
 
 def leans_back(question: str) -> bool:
@@ -193,7 +196,7 @@ def names_in(question: str, article: str) -> bool:
 
 
 # Words that point back to something said before.
-_POINTS_BACK = re.compile(r"\b(?:he|she|they|him|her|them|his|their|hers|theirs|it|its|there)\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(rf"\b(?:{_PERSONAL}|it|its|there)\b", re.IGNORECASE)
 
 
 def starts_thread(question: str) -> bool:

@@ -78,7 +78,6 @@ class Engine:
         )
         self._idf: dict[str, float] | None = None  # made on first use (a fallback; see _citation_idf)
         self.params = RetrievalParams()
-        # Document d's sentences are rows bounds[d]:bounds[d + 1] of data.sentences (sorted by document).
         self._doc_number = {src: d for d, src in enumerate(data.documents)}
         # Files telling the same story (qa/stories.py): a story is cited once, the others named in also_in.
         self._story = {src: doc.story for src, doc in data.documents.items()}
@@ -95,6 +94,7 @@ class Engine:
         threading.Thread(target=word_evidence.preload, name="qa-lemmas", daemon=True).start()
         self._side: ThreadPoolExecutor | None = None
         self._side_lock = threading.Lock()
+        # Document d's sentences are rows bounds[d]:bounds[d + 1] of data.sentences (sorted by document).
         self._sentence_bounds = np.searchsorted(data.sentences[:, 0], np.arange(len(data.documents) + 1))
 
     def _citation_idf(self) -> dict[str, float]:
@@ -131,8 +131,10 @@ class Engine:
     ) -> Answer:
         """Answer `question` with up to `k` cited passages (see CITATIONS.md). `history`: the
         conversation's earlier questions, oldest first; a follow-up is searched with what they
-        carry when the corpus answers that clearly better (qa/query/conversation.py); a long message
-        also as its main question, and an earlier one counts as its main question (qa/query/pasted.py)."""
+        carry when the corpus answers that better (`_choose`, qa/query/conversation.py); a long message
+        also as its main question, and an earlier one counts as its main question (qa/query/pasted.py).
+        The path: `_answer` (filters, refusals) -> `_carried` (beside) and `_score` -> `_choose` ->
+        `_cite` (`_rescore`, `_window`) -> confidence and abstention -> `late.rerank`."""
         q, filters = clean_question(question), {"source": source, "since": since, "until": until}
         earlier = pasted.main_questions(history)
         return pasted.ask_long(self._answer, q, k, filters, earlier) or self._answer(q, k, filters, earlier)
@@ -184,21 +186,20 @@ class Engine:
             # by ("What did he add?"; bench/conversations.jsonl follow-ups hit@1 .673 vs .709), but
             # only they vote (`pieces`: the carried words would pull back to the earlier answer).
             # `chosen.states` are those of the text searched, from the run that encoded it (None: read here).
-            reader, read = self._late_reader, self.settings.late_top
+            passages_reader, read = self._late_reader, self.settings.late_top
             pieces, asked = (late.own_pieces(states), query) if query != q else (None, as_question(q))  # as encoded
-            citations = late.rerank(citations, asked, self.embedder, reader, self.params, read, chosen.states, pieces)
+            citations = late.rerank(
+                citations, asked, self.embedder, passages_reader, self.params, read, chosen.states, pieces
+            )
         citations = citations[:k]
         return Answer(q, False, compose(citations, prose=running_text), citations, confidence=confidence, query=query)
 
     def _choose(self, q: str, qv: np.ndarray, own: Scored, side: Future[Carried] | None, states: Any) -> Chosen:
         """The search the answer comes from: the question's own, or a follow-up's carried one (`side`)
-        when the corpus answers that clearly better; the question's own words still decide the word
-        share. Confidence that the corpus answers at all: the closest single sentence (raw cosine),
-        times the share of the question's words the corpus uses at all (and, once the first citation
-        is known, that share counting words its article holds in another form, times the square root
-        of how much of the question's word weight the article holds: qa/query/word_evidence.py). The
-        cosine alone is fooled by questions the model cannot read (another language) or that share
-        only a topic; the word shares alone by paraphrase (README, "Abstention")."""
+        when the corpus answers that better (conversation.carried_wins). Confidence that the corpus
+        answers at all: the closest sentence's cosine times the share of the question's words the
+        corpus uses; `_answer` completes it once the first citation is known (qa/query/word_evidence.py,
+        README "Abstention"): the cosine alone is fooled by another language or a shared topic."""
         cosine = max(0.0, own.best_cosine)
         alone = Chosen(own, own, cosine, cosine * own.coverage, q, states)
         if side is None:

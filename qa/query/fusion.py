@@ -10,10 +10,11 @@ context (a question often paraphrases the paragraph around its answer); the sent
 passage that contains one sentence matching the question closely, which is where answers are. The
 sentence term also picks the evidence sentence to highlight.
 
-The weights were chosen with `bench/tune_retrieval.py` / `qa eval` on the SQuAD subset: any `a` and
-`sa` in 0.5-0.7 and `b` in 0.75-1.5 give hit@1 within a point of each other (a plateau, not a peak),
-and the middle of it is used. Passage-only fusion plateaued at 0.89 hit@1; adding the sentence term
-gave 0.90-0.91 over the whole plateau.
+The weights live in qa/query/params.py. They were first chosen with `bench/tune_retrieval.py` on the
+SQuAD subset: any `a` and `sa` in 0.5-0.7 and `b` in 0.75-1.5 give hit@1 within a point of each other
+(a plateau, not a peak), and the middle of it is used (passage-only fusion plateaued at 0.89 hit@1;
+the sentence term gave 0.90-0.91 over the whole plateau); since then `bench/cv.py` re-checks them by
+cross-validation, split by article, over the news set and the SQuAD subset (docs/MEASUREMENTS.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 the evidence and highlight choices, the second stage, late interaction's weights and the candidate
 pool. `Engine.params` holds one; bench/cv.py chooses them by cross-validation with
 `dataclasses.replace`, and docs/MEASUREMENTS.md reports what each choice did on held-out folds. Not
-here: the excerpt sizes (qa/query/citations.py), the follow-up rules (qa/query/conversation.py), and
+here: the excerpt's most characters (`MAX_CITATION_CHARS`, `WINDOW_CHARS` in qa/query/citations.py;
+how far it fills around its evidence, `fill_chars`, is here), the follow-up rules (qa/query/conversation.py), and
 how many first citations late interaction may read (`Settings.late_top`, a user's speed setting)."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class RetrievalParams:
     sentence: float = 1.0
     # Evidence sentence: its score + this share of the previous sentence's (see engine.Engine._window).
     previous_share: float = 0.15
+    # Switches that are off (pair_ratio, heading, pair_context): kept so that bench/cv.py's grids can
+    # try them; docs/MEASUREMENTS.md says why each stayed off.
     # The highlight takes in the better neighbour of the evidence sentence when that one scores at
     # least this share of the evidence's own score (above 1: never).
     pair_ratio: float = 1.01
