@@ -178,7 +178,7 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
     engine = qa.load(args.index, ray=ray)
     changed = ChangedFiles(engine)
     if not interactive:
-        from qa.query.conversation import markdown
+        from qa.query.chat import markdown
 
         for group in groups:
             history: list[str] = []

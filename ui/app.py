@@ -25,7 +25,7 @@ from qa.answer import where
 from qa.errors import QAError
 from qa.ingest.document import SUFFIXES, suffix_list
 from qa.query import pasted
-from qa.query.conversation import markdown
+from qa.query.chat import markdown
 from qa.query.validate import MAX_QUESTION_CHARS, check_k, cleaned_text
 from qa.service import MAX_UPLOAD_BYTES, Service
 from ui.keep import ALONE, keep, kept_conversation, restore
@@ -136,7 +136,7 @@ def build_app(service: Service) -> gr.Blocks:
         # Asked again without the conversation: the reader said its words were wrong here, so the
         # conversation goes on from this question (its next follow-up carried the older words again).
         asked = [question] if alone else [*asked, question]
-        turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (conversation.markdown)
+        turns.append({**d, "asked_alone": True} if alone else d)  # the export says so (chat.markdown)
         carried = pasted.carried(d["question"], d["query"])  # (not a long message's own question)
         pick = gr.update(choices=[choice_label(c) for c in cites], value=None)
         shown_alone = gr.update(visible=carried)

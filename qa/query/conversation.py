@@ -29,10 +29,9 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from qa.answer import NOTHING_TO_LOOK_FOR, no_one_named, where
+from qa.answer import NOTHING_TO_LOOK_FOR, no_one_named
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
@@ -283,47 +282,3 @@ def search_text(question: str, terms: Sequence[str]) -> str:
     """What is searched for a follow-up: the question (read as one: `as_question`), then the carried
     words in brackets."""
     return f"{as_question(question)} ({' '.join(terms)})" if terms else question
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
-
-
-_OPENING_QUOTES = "\"'“‘«„"
-
-
-def answering_sentence(highlight: str) -> str:
-    """The export's line naming a citation's highlight, in quotation marks unless the sentence opens
-    with its own (a quoted remark: a new user's export read ““We thank the Afghan government…””)."""
-    sentence = " ".join(highlight.split())
-    return f"Answering sentence: {sentence}" if sentence[:1] in _OPENING_QUOTES else f"Answering sentence: “{sentence}”"
-
-
-def citation_line(c: dict[str, Any]) -> str:
-    """ "[1] Title, Outlet, 2025-03-27 (file.txt, lines 17-19)": how to find a quote again; "[1]
-    file.txt, lines 17-19" for an article with no title, outlet or date (not its file name twice)."""
-    named = ", ".join(str(x) for x in (c.get("title"), c.get("outlet"), c.get("published")) if x)
-    return f"[{c['n']}] {named} ({c['source']}, {where(c)})" if named else f"[{c['n']}] {c['source']}, {where(c)}"
-
-
-def markdown(answers: Sequence[dict[str, Any]], day: date | None = None) -> str:
-    """A conversation as Markdown a journalist can paste into notes: each question, the answer with
-    its [n] markers, and every citation with file, title, date, lines and the exact excerpt. A turn
-    with `asked_alone` (the chat's re-ask) says it was searched without the conversation."""
-    out = [f"# Conversation with qa, {(day or date.today()).isoformat()}", ""]
-    for i, a in enumerate(answers, 1):
-        out += [f"## {i}. {a['question']}", ""]
-        if a.get("asked_alone"):  # the chat's "Ask again without the conversation"
-            out += ["*Asked again without the conversation: searched on its own words.*", ""]
-        if a.get("query") and a["query"] != a["question"]:
-            out += [f"*Searched for: {a['query']}*", ""]
-        out += [a["answer"], ""]
-        for c in a["citations"]:
-            out += [citation_line(c), "", _quote(c["text"]), ""]
-            if c.get("highlight") and c["highlight"]["text"].strip() != c["text"].strip():
-                out += [answering_sentence(c["highlight"]["text"]), ""]
-        if a["abstained"] and a.get("nearest"):
-            out += ["Closest passages (not answers):", ""]
-            for c in a["nearest"]:
-                out += [citation_line(c), "", _quote(c["text"]), ""]
-    return "\n".join(out).rstrip("\n") + "\n"

@@ -9,18 +9,16 @@ import numpy as np
 import pytest
 
 from qa.errors import UsageError
-from qa.query.chat import Conversation
+from qa.query.chat import Conversation, answering_sentence, markdown
 from qa.query.conversation import (
     CARRY_MARGIN,
     LOOK_BACK,
     MAX_TURNS,
-    answering_sentence,
     carried_terms,
     carried_wins,
     check_history,
     earlier_questions,
     judged_by_searched,
-    markdown,
     names_in,
     own_names,
     search_text,
