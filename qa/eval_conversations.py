@@ -8,6 +8,7 @@ from typing import Any
 
 from qa.errors import UsageError
 from qa.evaluate import eval_engine, judge, load_questions, summarise, warn_unindexed
+from qa.query import pasted
 
 CONVERSATION_KINDS = ("first", "followup", "switch", "offtopic")
 
@@ -58,8 +59,12 @@ def run_conversations(
             turns.append(
                 {
                     "conversation": row["conversation"],
+                    "turn": row.get("turn"),
+                    "question": row["question"],
                     "kind": row.get("kind"),
-                    "carried": with_history.query != with_history.question,
+                    "query": with_history.query,
+                    # (a long message's main question searched alone is not carried: what the chat says)
+                    "carried": pasted.carried(with_history.question, with_history.query),
                     "same_as_alone": same_answer(with_history, alone),
                     "with": judge(with_history, row),
                     "alone": judge(alone, row),

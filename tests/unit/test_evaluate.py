@@ -498,6 +498,11 @@ def test_conversations_are_measured_with_and_without_their_history(
     assert first["with"]["hit@1"] == first["alone"]["hit@1"] == 1.0
     assert r["by_kind"]["offtopic"]["with"]["abstention_unanswerable"] == 1.0
     assert "followup" not in r["by_kind"] and "offtopic" in format_conversations(r)
+    # each turn says which it is and what was searched, to compare runs turn by turn
+    assert [(t["conversation"], t["turn"], t["question"]) for t in r["per_turn"]] == [
+        (row["conversation"], row["turn"], row["question"]) for row in rows
+    ]
+    assert r["per_turn"][0]["query"] == rows[0]["question"] and not r["per_turn"][0]["carried"]
     (tmp_path / "bad.jsonl").write_text(json.dumps(ANSWERABLE[0]) + "\n", encoding="utf-8")
     with pytest.raises(UsageError, match="conversation"):
         run_conversations(bench[0], tmp_path / "bad.jsonl", engine=engine)
