@@ -1,7 +1,9 @@
 """The browser chat: a Gradio Blocks app over a `qa.service.Service`.
 
-It only displays answers (the CITATIONS.md object, rendered by `ui/render.py`); retrieval, rebuilds and
-uploads all happen in `qa/`. `build_app(service)` returns the Blocks: the chat, the source panel, the
+It displays answers (the CITATIONS.md object, rendered by `ui/render.py`) and keeps the conversation:
+`history` is the chat's messages, `asked` the earlier questions it passes as the engine's `history`
+(after "Ask again without the conversation" the conversation goes on from that question only). Retrieval,
+rebuilds and uploads all happen in `qa/`. `build_app(service)` returns the Blocks: the chat, the source panel, the
 conversation's export, uploads and rebuilds, and the `/ask` and `/rebuild` API. `ui/server.py` serves
 them with safe defaults.
 """
