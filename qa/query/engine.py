@@ -172,12 +172,9 @@ class Engine:
         chosen = self._choose(q, qv, own, side, states)
         citations = self._cite(chosen, q, max(k, CHECKED), allowed)  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
-        if citations:
-            coverage, share = self._word_evidence.shares(
-                own, chosen.searched, citations[0].source, len(chunks), by_searched=chosen.by_searched
-            )
-            confidence = chosen.cosine * coverage * share**0.5
-            confidence *= self._word_evidence.factor(own, [c.source for c in citations])  # a name or year missing
+        if citations:  # the abstention's confidence, now that the cited articles are known
+            sources = [c.source for c in citations]
+            confidence = self._word_evidence.confidence(chosen, own, sources, len(chunks))
         if not citations or confidence < self.settings.min_confidence:
             text = _answer.not_in_sources(source, since, until, undated, word_evidence.reads_as_english(q))
             return Answer(q, True, text, (), citations[: min(k, NEAREST)], confidence=confidence, query=query)

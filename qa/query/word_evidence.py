@@ -225,6 +225,14 @@ class WordEvidence:
         names = {t for name in self._names(scored.text) for t in self._tokens(name)}
         return np.where([t in names for t in scored.tokens], used, np.asarray(every) > 0)
 
+    def confidence(self, chosen: Any, own: Any, sources: Sequence[str], passages: int) -> float:
+        """The confidence qa abstains on (module docstring): the closest sentence's cosine of the
+        search the answer comes from (`chosen`, Engine._choose) x coverage x the square root of the
+        first cited article's share (`shares`) x `factor`. `own`: the question's own search;
+        `sources`: the cited articles, first first; `passages`: how many the index holds."""
+        coverage, share = self.shares(own, chosen.searched, sources[0], passages, by_searched=chosen.by_searched)
+        return float(chosen.cosine * coverage * share**0.5 * self.factor(own, sources))
+
     def factor(self, own: Any, sources: Sequence[str]) -> float:
         """The confidence's factor for what the cited articles (`sources`, first first) lack of the
         question (`own`: its search): a name the corpus uses in no form (judged by the first), a year
