@@ -147,6 +147,9 @@ eval-conversations: install
 	@echo "long chats that change subject and come back (stop 38; written before any answer was seen): bench/conversations-long.jsonl"
 	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
 	    --conversations bench/conversations-long.jsonl
+	@echo "held out, fresh (stop 47; written blind over 11 pages no other set uses and the seeds; judged nothing): bench/conversations-fresh.jsonl"
+	$(QA) eval --corpus seeds=seeds --corpus news-pages=embeddings/news-bodies \
+	    --conversations bench/conversations-fresh.jsonl
 
 CV_GRID ?= default
 cv: install
