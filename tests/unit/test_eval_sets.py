@@ -117,6 +117,7 @@ def test_eval_over_two_named_corpora_reports_folds(tmp_path: Path, monkeypatch: 
         "conversations-held-out.jsonl",
         "conversations-user.jsonl",
         "conversations-long.jsonl",
+        "conversations-fresh.jsonl",
         "short-questions.jsonl",
         "cjk-questions.jsonl",
     ],
