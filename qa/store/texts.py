@@ -162,10 +162,20 @@ def doc_record(row: dict[str, Any], store: TextStore) -> DocRecord:
 
 def load_documents(index_dir: Path) -> dict[str, DocRecord]:
     """The live generation's documents and their texts only, without vectors or the model's checks
-    (`qa text`, `qa documents`: what the index holds, whatever model built it)."""
+    (`qa text`, `qa documents`: what the index holds, whatever model built it), from each of its
+    shards when it has them (both commands failed on every sharded index: a reviewer's)."""
+    from qa.store.shards import shard_dirs  # (shards.py reads documents through reader.py, which reads this)
+
     gen = generation_dir(index_dir)
     manifest = read_manifest(gen)
     check_format(manifest, gen)
+    docs: dict[str, DocRecord] = {}
+    for folder in shard_dirs(gen, manifest):
+        docs.update(_documents_in(folder))
+    return docs
+
+
+def _documents_in(gen: Path) -> dict[str, DocRecord]:
     try:
         store = TextStore.open(gen / TEXTS_FILE)
         docs = [doc_record(row, store) for row in read_jsonl(gen / DOCUMENTS_FILE)]

@@ -108,6 +108,22 @@ def test_a_sharded_index_answers_every_question_as_one_index(corpus: Path, index
     assert not all(a.abstained for a in map(four.ask, asked[:10])), "the questions found nothing at all"
 
 
+def test_qa_text_and_documents_read_a_sharded_index(
+    indexes: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both commands read only an unsharded generation's text store and failed on every sharded
+    index ("No such file or directory: .../texts.utf8"; a reviewer's)."""
+    from qa.cli import main
+
+    one, four = (qa.load(i, embedder=FakeEmbedder()) for i in indexes)
+    assert main(["documents", "--json", "--index", str(indexes[1])]) == 0
+    listed = [json.loads(line)["source"] for line in capsys.readouterr().out.splitlines()]
+    assert sorted(listed) == sorted(one.data.documents) and len(listed) > 16
+    for source in ("extra_03.txt", listed[-1]):
+        assert main(["text", source, "--index", str(indexes[1])]) == 0
+        assert capsys.readouterr().out == four.text(source) == one.text(source)
+
+
 def test_files_go_to_shards_by_a_stable_hash_of_their_path(corpus: Path, indexes: tuple[Path, Path]) -> None:
     gen = generation_dir(indexes[1])
     top = read_manifest(gen)
