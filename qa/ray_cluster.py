@@ -9,6 +9,7 @@ a remote one. Every node needs qa installed (`pip install -e '.[ray]'`) with the
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from qa.errors import QAError, RayClusterError
@@ -33,14 +34,25 @@ def _check_reachable(address: str | None, timeout: float = 3.0) -> None:
         ) from None
 
 
+def _worker_env() -> dict[str, str]:
+    """The settings a worker reads from its environment, as this process has them: qa's own (the model
+    and its ONNX cache among them) and the offline switches. A cluster started elsewhere runs its
+    workers in its own environment: a build with QA_MODEL_PATH set embedded with the packaged model."""
+    offline = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    return {k: v for k, v in os.environ.items() if k.startswith("QA_") or k in offline}
+
+
 def connect(address: str | None) -> Any:
-    """`ray`, initialised: joined to `address` or, with none, a Ray instance started on this machine."""
+    """`ray`, initialised: joined to `address` or, with none, a Ray instance started on this machine
+    (Ray's own RAY_ADDRESS, if set, names the cluster for none and `auto`); its workers get this
+    process's settings (`_worker_env`)."""
     try:
         import ray
     except ImportError:
         raise QAError("Ray is not installed; run `pip install -e '.[ray]'` (make test installs it).") from None
     if not ray.is_initialized():
-        _check_reachable(address)
+        # Ray follows RAY_ADDRESS for none and "auto", and retries a dead one for minutes (a reviewer's).
+        _check_reachable(os.environ.get("RAY_ADDRESS") if address in (None, "", "auto") else address)
         try:
             ray.init(
                 address=address or None,
@@ -48,6 +60,7 @@ def connect(address: str | None) -> Any:
                 log_to_driver=False,
                 logging_level=logging.WARNING,
                 configure_logging=False,
+                runtime_env={"env_vars": _worker_env()},
             )
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = address or "a local Ray instance"

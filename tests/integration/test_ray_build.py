@@ -37,11 +37,30 @@ def cluster() -> Iterator[str]:
     c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     c.add_node(num_cpus=1)
     c.wait_for_nodes()
+    os.environ[PROBE] = "set-after-the-nodes-started"  # the nodes' own environment does not hold it
     try:
         yield str(c.address)
     finally:
+        os.environ.pop(PROBE, None)
         ray.shutdown()
         c.shutdown()
+
+
+PROBE = "QA_RAY_ENV_PROBE"
+
+
+def test_the_workers_read_this_processs_qa_settings(cluster: str) -> None:
+    """A cluster started elsewhere ran its workers in its own environment: a build with QA_MODEL_PATH
+    set embedded with the packaged model, and QA_ONNX_CACHE was ignored (the Ray review's)."""
+    from qa.ray_cluster import connect
+
+    r = connect(cluster)
+
+    @r.remote
+    def read(name: str) -> str | None:
+        return os.environ.get(name)
+
+    assert r.get([read.remote(PROBE) for _ in range(4)]) == ["set-after-the-nodes-started"] * 4
 
 
 def data_checksums(index: Path) -> dict[str, str]:

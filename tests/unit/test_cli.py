@@ -267,6 +267,24 @@ def test_a_ray_address_nothing_answers_at_is_a_one_line_error_at_once() -> None:
         _check_reachable(address)  # a local instance or Ray's own discovery: left to Ray
 
 
+def test_rays_own_address_variable_is_checked_too(tmp_path: Path) -> None:
+    """RAY_ADDRESS, which Ray follows for no address and `auto`, naming a dead cluster hung `qa index
+    --ray` for minutes (the Ray review's)."""
+    import socket
+
+    pytest.importorskip("ray")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    for ray_args in (["--ray"], ["--ray", "auto"]):
+        started = time.monotonic()
+        result = run_qa(tmp_path, "index", "--seeds", str(seeds), *ray_args, env={"RAY_ADDRESS": f"127.0.0.1:{port}"})
+        assert_one_line_error(result, f"Nothing answers at 127.0.0.1:{port}")
+        assert time.monotonic() - started < 60
+
+
 def test_a_question_taken_for_the_ray_address_is_named(tmp_path: Path) -> None:
     """`--ray` takes an optional address, so `qa ask --ray "Who ...?"` read the question as one."""
     result = run_qa(tmp_path, "ask", "--ray", "Who did Im Chon-il meet in Moscow?")
