@@ -130,3 +130,25 @@ def test_ray_jobs_cut_the_files_by_size_in_order(tmp_path: Path) -> None:
     todo = [(n, "sha") for n in "abcdef"]  # f is missing: its actor says why
     runs = jobs(tmp_path, todo, 100)
     assert [[s for s, _ in run] for run in runs] == [["a", "b"], ["c", "d"], ["e", "f"]]
+
+
+def test_a_ray_failure_is_one_line_naming_the_error_under_rays_wrappers() -> None:
+    """A worker that could not load the model failed the build with "RayTaskError(UserCodeException):
+    \\x1b[36mray::MapWorker(...)... File ..., line 456, in result ..." cut at 300 characters: the
+    cause was lost (the Ray review's)."""
+    from qa.errors import QAError, RayClusterError
+    from qa.indexing.ray_parts import _failure
+
+    class Wrapper(Exception):  # as Ray's RayTaskError: the task's own error as `cause`
+        def __init__(self, text: str, cause: BaseException) -> None:
+            super().__init__(text)
+            self.cause = cause
+
+    inner = Exception("No such file or directory (os error 2)")
+    user = RuntimeError("\x1b[36mray::MapWorker()\x1b[39m (pid=1)\n  File \"x.py\", line 456, in result\n" + "x" * 400)
+    user.__cause__ = inner
+    err = _failure("The build on Ray", Wrapper("\x1b[36mray::MapWorker()\x1b[39m\n" + "traceback " * 80, user))
+    assert isinstance(err, RayClusterError) and "\n" not in str(err) and "\x1b" not in str(err)
+    assert "(Exception: No such file or directory (os error 2))" in str(err), str(err)
+    own = QAError("QA_MODEL_PATH=/x is not a model folder (no tokenizer.json in it); unset it.")
+    assert _failure("The build on Ray", Wrapper("ray::MapWorker() failed", own)) is own, "qa's own error as it is"
