@@ -8,7 +8,9 @@ with one index, so the answers are the same.
 
 A shard that does not answer within `QA_RAY_SHARD_TIMEOUT` seconds (default 10), or whose actor died,
 is asked once more (Ray restarts a dead actor once: `max_restarts=1`, and the second ask waits, within
-the timeout, for the restart to finish); if it fails again the question
+the timeout, for the restart to finish; an actor dead for good, its restart used, is replaced by a new
+one: a server refused every question after a shard's second crash until it was restarted); if it
+fails again the question
 fails with `ShardMissingError`, which names the shard: an answer from part of the corpus is never
 given as if it were whole.
 """
@@ -16,6 +18,7 @@ given as if it were whole.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -68,11 +71,13 @@ def shard_timeout() -> float:
 class RayShards:
     """The `Shards` of qa/store/shards.py, each an actor (see the module's description)."""
 
-    def __init__(self, ray: Any, actors: list[Any], names: list[str], timeout: float) -> None:
+    def __init__(self, ray: Any, spawn: Any, names: list[str], timeout: float) -> None:
         self.ray = ray
-        self.actors = actors
+        self._spawn = spawn  # shard number -> a new actor serving it
+        self.actors = [spawn(i) for i in range(len(names))]
         self.names = names
         self.timeout = timeout
+        self._lock = threading.Lock()
 
     @staticmethod
     def start(dirs: Sequence[Path], settings: Settings, dimension: int, address: str | None) -> RayShards:
@@ -82,10 +87,11 @@ class RayShards:
         ray = connect(address or None)
         remote = ray.remote(num_cpus=0, max_restarts=1, max_task_retries=0)(ShardServer)
         settings_json = settings.to_json()
-        actors = [remote.remote(str(d.resolve()), settings_json, dimension) for d in dirs]
-        shards = RayShards(ray, actors, [d.name for d in dirs], timeout)
+        folders = [str(d.resolve()) for d in dirs]
+        spawn = lambda i: remote.remote(folders[i], settings_json, dimension)  # noqa: E731
+        shards = RayShards(ray, spawn, [d.name for d in dirs], timeout)
         try:
-            ray.get([a.ready.remote() for a in actors], timeout=max(60.0, shards.timeout))
+            ray.get([a.ready.remote() for a in shards.actors], timeout=max(60.0, shards.timeout))
         except Exception as err:  # a shard that cannot be opened (damaged, unreachable node)
             message = " ".join(str(err).split())[-300:]
             raise ShardMissingError(
@@ -102,7 +108,8 @@ class RayShards:
     def _all(self, method: str, args: list[tuple[Any, ...]]) -> list[Found]:
         """`method` on every shard at once; a shard that fails or is late is asked once more."""
         ray = self.ray
-        refs = [getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)]
+        asked = list(self.actors)
+        refs = [getattr(a, method).remote(*x) for a, x in zip(asked, args, strict=True)]
         results: list[Found | None] = [None] * len(refs)
         first_errors = self._collect(refs, results)
         late = [i for i, r in enumerate(results) if r is None]
@@ -111,7 +118,9 @@ class RayShards:
                 ray.cancel(refs[i], force=False)
             deadline = time.monotonic() + self.timeout
             for i in late:
-                if first_errors.get(i) == "ActorUnavailableError":
+                if first_errors.get(i) == "ActorDiedError":
+                    self._replace(i, asked[i])
+                if first_errors.get(i) in ("ActorUnavailableError", "ActorDiedError"):
                     self._await_restart(i, deadline)
             again = {i: getattr(self.actors[i], method).remote(*args[i]) for i in late}
             errors = self._collect([again.get(i) for i in range(len(refs))], results)
@@ -124,6 +133,12 @@ class RayShards:
                     "from part of the corpus. Check the Ray cluster (`ray status`) and ask again."
                 )
         return [r for r in results if r is not None]
+
+    def _replace(self, i: int, dead: Any) -> None:
+        """A new actor for shard i, whose actor `dead` died for good (once, however many questions saw it die)."""
+        with self._lock:
+            if self.actors[i] is dead:
+                self.actors[i] = self._spawn(i)
 
     def _await_restart(self, i: int, deadline: float) -> None:
         """Wait (until `deadline`) for shard actor i, which Ray is restarting after its process died,
