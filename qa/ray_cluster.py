@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 from qa.errors import QAError, RayClusterError
@@ -68,3 +69,25 @@ def connect(address: str | None) -> Any:
                 f"Cannot reach the Ray cluster at {where} ({err}); start it or check --ray."
             ) from None
     return ray
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # a terminal's colours, in Ray's messages
+
+
+def root_cause(err: BaseException) -> BaseException:
+    """The error under Ray's wrappers (RayTaskError's `cause`, UserCodeException's `__cause__`)."""
+    seen: set[int] = set()
+    while id(err) not in seen:
+        seen.add(id(err))
+        inner = getattr(err, "cause", None) or err.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        err = inner
+    return err
+
+
+def one_line(err: BaseException) -> str:
+    """`err` in one line: its type and the last line of its message without the terminal's colours
+    (Ray's messages run over many lines, a traceback's source among them), at most 300 characters."""
+    lines = [line for line in _ANSI.sub("", str(err)).splitlines() if line.strip()]
+    return f"{type(err).__name__}: " + (" ".join(lines[-1].split())[:300] if lines else "")

@@ -18,13 +18,12 @@ import contextlib
 import json
 import logging
 import pickle
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from qa.errors import QAError, RayClusterError
-from qa.ray_cluster import connect
+from qa.ray_cluster import connect, one_line, root_cause
 
 if TYPE_CHECKING:
     from qa.indexing.parts import Outcome, Work
@@ -156,28 +155,11 @@ class RayBuild:
             raise _failure("Writing the index's shards on Ray", err) from None
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def _root_cause(err: BaseException) -> BaseException:
-    """The error under Ray's wrappers (RayTaskError's `cause`, UserCodeException's `__cause__`)."""
-    seen: set[int] = set()
-    while id(err) not in seen:
-        seen.add(id(err))
-        inner = getattr(err, "cause", None) or err.__cause__
-        if not isinstance(inner, BaseException):
-            break
-        err = inner
-    return err
-
-
 def _failure(what: str, err: Exception) -> QAError:
     """One line for a Ray failure: the error under Ray's wrappers, as qa's own when it is one, else its
     last line without the terminal's colours (Ray's messages run over many lines, a traceback's source
     among them, and a cut at 300 characters left only the wrappers: the Ray review's)."""
-    root = _root_cause(err)
+    root = root_cause(err)
     if isinstance(root, QAError):
         return root
-    lines = [line for line in _ANSI.sub("", str(root)).splitlines() if line.strip()]
-    message = " ".join(lines[-1].split())[:300] if lines else ""
-    return RayClusterError(f"{what} failed ({type(root).__name__}: {message}); the previous index is unchanged.")
+    return RayClusterError(f"{what} failed ({one_line(root)}); the previous index is unchanged.")

@@ -81,7 +81,7 @@ class RayShards:
 
     @staticmethod
     def start(dirs: Sequence[Path], settings: Settings, dimension: int, address: str | None) -> RayShards:
-        from qa.ray_cluster import connect
+        from qa.ray_cluster import connect, one_line, root_cause
 
         timeout = shard_timeout()  # a bad value is refused before anything starts
         ray = connect(address or None)
@@ -93,10 +93,10 @@ class RayShards:
         try:
             ray.get([a.ready.remote() for a in shards.actors], timeout=max(60.0, shards.timeout))
         except Exception as err:  # a shard that cannot be opened (damaged, unreachable node)
-            message = " ".join(str(err).split())[-300:]
-            raise ShardMissingError(
-                f"The shards could not be opened on Ray ({type(err).__name__}: {message})."
-            ) from None
+            root = root_cause(err)
+            if isinstance(root, QAError):
+                raise root from None  # the shard's own error ("... run qa index to rebuild it")
+            raise ShardMissingError(f"The shards could not be opened on Ray ({one_line(root)}).") from None
         return shards
 
     def search(self, request: Request, masks: list[Any]) -> list[Found]:

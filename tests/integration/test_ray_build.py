@@ -287,3 +287,23 @@ def test_a_shard_actor_killed_during_questions_is_asked_again_and_a_lost_one_is_
     finally:
         hidden.rename(folder)
     assert key(four.ask(asked[1])) == key(one.ask(asked[1])), "the shard serves again once it can be opened"
+
+
+def test_a_damaged_shard_on_ray_is_one_line_saying_to_rebuild(
+    served: tuple[qa.Engine, qa.Engine, Path, list[dict]], cluster: str, tmp_path: Path
+) -> None:
+    """Opening a damaged shard on Ray gave "... 206, in check_files raise IndexInvalidError(f"...")
+    qa.errors.IndexInvalidError: ...": the shard's own one-line error, with traceback text around it
+    (the Ray review's)."""
+    from qa.config import Settings
+
+    copy = tmp_path / "four"
+    shutil.copytree(served[1].path, copy)
+    damaged = generation_dir(copy) / "shard-001" / "index.faiss"
+    damaged.write_bytes(b"not an index")
+    with pytest.raises(qa.QAError) as err:
+        qa.load(copy, ray=cluster, settings=Settings.from_env().with_(shards=4))
+    message = str(err.value)
+    assert "\n" not in message and "RayTaskError" not in message and "raise " not in message, message
+    assert "shard-001" in message and "qa index" in message, message
+
