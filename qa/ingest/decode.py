@@ -137,19 +137,42 @@ def _other(raw: bytes, declared: str | None) -> tuple[str, str]:
         return raw.decode("latin-1"), "latin-1"
 
 
+# Legacy charsets of scripts other than Latin, as codecs names them: what charset-normalizer's best
+# reading may be taken in. Its readings in UTF-16 or -32 without their mark (text with no NUL byte is
+# not UTF-16) and in rare siblings it mistakes common files for (Mac Cyrillic for Windows-1251) are
+# passed over for its next one.
+_OTHER_SCRIPTS = frozenset({
+        "cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213",
+        "iso2022_jp", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3", "iso2022_jp_ext", "gb2312",
+        "gbk", "gb18030", "hz", "big5", "big5hkscs", "cp950", "cp949", "euc_kr", "johab", "iso2022_kr", "cp1251",
+        "koi8_r", "koi8_u", "iso8859_5", "cp866", "cp855", "cp1253", "iso8859_7", "cp1255", "iso8859_8", "cp1256",
+        "iso8859_6", "cp874", "tis_620", "iso8859_11",
+})  # fmt: skip
+_PASSED_OVER = frozenset({"mac_cyrillic", "mac_greek", "mac_arabic", "mac_farsi", "cp1006"})
+# At least this many letters outside ASCII: a short Latin file ("Ñoño" in Windows-1252) reads as a few
+# characters of some other charset as well as of its own.
+_OTHER_LETTERS = 20
+
+
 def _other_script(raw: bytes) -> tuple[str, str] | None:
-    """Bytes in a legacy charset of a script other than Latin, as charset-normalizer (MIT) reads them,
-    with that charset's name; None when its reading is Latin text. Windows-1252 reads any bytes, as
-    Latin: an EUC-KR or GBK file was indexed as mojibake and a Shift_JIS one refused as binary. A
-    Latin reading is left to Windows-1252, which charset-normalizer often mistakes for a sibling
-    (French as ISO-8859-14)."""
+    """Bytes in a legacy charset of a script other than Latin (`_OTHER_SCRIPTS`), as charset-normalizer
+    (MIT) reads them, with that charset's name; None when no such reading has `_OTHER_LETTERS` letters
+    outside ASCII, mostly of another script than Latin (judged on those letters alone: Japanese with
+    English names in it is Japanese). Windows-1252 reads any bytes, as Latin: an EUC-KR or GBK file was
+    indexed as mojibake and a Shift_JIS one refused as binary. A Latin reading is left to Windows-1252,
+    which charset-normalizer often mistakes for a sibling (French as ISO-8859-14)."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None:
-        return None
-    text = str(best)
-    return None if dominant_script(text) == "LATIN" else (text, best.encoding)
+    for match in from_bytes(raw):
+        name = match.encoding  # a Python codec's name, as codecs.aliases spells it ("iso8859_5")
+        if name.startswith(("utf_16", "utf_32")) or name in _PASSED_OVER:
+            continue  # its next reading
+        text = str(match)
+        letters = "".join(ch for ch in text if ch.isalpha() and ord(ch) > 127)
+        if name in _OTHER_SCRIPTS and len(letters) >= _OTHER_LETTERS and dominant_script(letters) != "LATIN":
+            return text, name
+        return None  # its best reading is Latin, in no charset of `_OTHER_SCRIPTS`, or too short to tell
+    return None
 
 
 def read_utf8(path: Path, named: str = "") -> str:

@@ -172,6 +172,23 @@ def test_a_text_file_in_a_legacy_charset_of_another_script_is_read_in_it(tmp_pat
     assert codecs.lookup(doc.encoding).name != "cp1252" and original.encode(doc.encoding) == original.encode(codec)
 
 
+def test_a_legacy_charset_is_judged_by_the_letters_outside_ascii() -> None:
+    """A review's: Japanese with English names in Shift_JIS was read as UTF-16 ("䅰灬斂...") or, with
+    the Latin letters outnumbering the Japanese, refused; Windows-1251 read as Mac Cyrillic ("ћосква")."""
+    mixed = "Appleは水曜日、iPhone 15 ProとApple Watch Series 9を発表した。Tim Cook CEOはCupertinoで講演した。\n" * 10
+    for codec in ("shift_jis", "euc_jp"):
+        assert decode(mixed.encode(codec))[0] == mixed, codec
+    russian = "Москва — столица России. Это большой город, в котором живут миллионы людей.\n" * 1316
+    assert decode(russian.encode("cp1251")) == (russian, "cp1251")
+
+
+@pytest.mark.parametrize("text", ["Ñoño\n", "Ærø été café\n", "ÉTÉ ÀÉÈ\n", "Ü\n", "Zürich, Genève, Malmö.\n" * 3])
+def test_a_short_latin_file_stays_windows_1252(text: str) -> None:
+    """A review's: short accented files in Windows-1252 read as Big5 ("峱隳"), Urdu or UTF-16 once a
+    legacy charset of another script could be taken."""
+    assert decode(text.encode("cp1252")) == (text, "cp1252")
+
+
 def test_bytes_undefined_in_cp1252_fall_back_to_latin1_and_say_so() -> None:
     # 0x81 has no cp1252 character; Latin-1 maps every byte (one stray control in a page of text).
     raw = ("Caf\xe9 cr\xe8me in Pyongyang. " * 10).encode("latin-1") + b"\x81 and more words here."
