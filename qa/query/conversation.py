@@ -12,12 +12,12 @@ is the capital of France?" after questions about an arrest is about something el
 the carried words match). The carried words then choose the article (the one holding the carried
 search's best passage) and the question's own words the passage in it (`WITHIN_ARTICLE`): carried
 words would pull the search back to the passage that answered the earlier question ("When?" has no
-words of its own, and the carried words choose its passage too). This is query performance
-prediction, as in historical query expansion (Lin et al., 2020), with qa's own abstention signal:
-a question that stands on its own or changes the subject matches at least as well alone, so it is
-searched alone and answered exactly as outside the conversation; the answer's `query` shows what was
-searched. Abstention keeps judging the question's own words, so a follow-up to nothing the corpus
-holds still abstains.
+words of its own and asks a detail of it: the carried words choose its passage too, `asks_a_detail`).
+This is query performance prediction, as in historical query expansion (Lin et al., 2020), with qa's
+own abstention signal: a question that stands on its own or changes the subject matches at least as
+well alone, so it is searched alone and answered exactly as outside the conversation; the answer's
+`query` shows what was searched. Abstention keeps judging the question's own words, so a follow-up
+to nothing the corpus holds still abstains.
 
 `qa.query.chat.Conversation` keeps the turns for the Python API; `markdown` exports them, the same
 export as `qa ask --conversation --markdown` and the chat's button.
@@ -35,6 +35,7 @@ from qa.answer import NOTHING_TO_LOOK_FOR, no_one_named
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
+from qa.query.cues import answer_type
 from qa.query.names import fold, function_word, name_runs
 from qa.query.validate import MAX_QUESTION_CHARS, as_question, clean_question
 
@@ -82,6 +83,20 @@ def earlier_questions(history: Any) -> list[str]:
         if len(earlier) == MAX_TURNS:
             break
     return earlier[::-1]
+
+
+def asks_a_detail(question: str) -> bool:
+    """Whether a question of function words only asks a detail of what the conversation just asked
+    about ("When?", "And where?"): its passage is the one the carried words find, as
+    the earlier answer's detail is beside it ("When?" after "Who is the T-Mobile CEO stepping
+    down?" highlighted "This is the tech news you need to know this Tuesday." when its own words
+    chose). Not "Why?" or "What did he do after that?", which ask past that passage (a reviewer's
+    "And why?" after "Who resigned as mayor?" cited the resignation over its reason)."""
+    asked = _LEADING_LINK.sub("", question)  # "And when?" asks as "When?" does
+    return only_function_words(question) and answer_type(asked) in ("date", "place", "number")
+
+
+_LEADING_LINK = re.compile(r"^\W*(?:and|so|but|then|also)\b\W*", re.IGNORECASE)
 
 
 def judged_by_searched(question: str, coverage: float) -> bool:

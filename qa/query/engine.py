@@ -212,14 +212,14 @@ class Engine:
             return alone
         # The carried words find the conversation's article; the question's own words find the passage
         # in it (carried ones pull back to the earlier answer's), searched once the carried search won.
-        # "When?" or "And why?" has none: the carried words find it, in that article.
+        # "When?" or "Where?" has none, and asks a detail of what was just asked: the carried words find it.
         ranks = carried
         if conversation.WITHIN_ARTICLE and best is not None:
             import numpy as np
 
             doc = int(self.data.chunk_doc[best])
             within = np.arange(len(self.data.documents)) == doc
-            if conversation.only_function_words(q):
+            if conversation.asks_a_detail(q):
                 ranks = carried.only(within[self.data.chunk_doc[carried.passages]])
             else:
                 ranks = self._score(q, qv, within)

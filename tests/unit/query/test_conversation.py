@@ -14,6 +14,7 @@ from qa.query.conversation import (
     CARRY_MARGIN,
     LOOK_BACK,
     MAX_TURNS,
+    asks_a_detail,
     carried_terms,
     carried_wins,
     check_history,
@@ -440,3 +441,12 @@ def test_a_follow_up_of_function_words_finds_its_passage_by_the_conversation(tmp
         assert not a.abstained and a.query != question, a.query
         assert "May 2020" in a.citations[0].highlight.text, a.citations[0].highlight.text
         assert {c.source for c in a.citations} == {"briefing.txt"}, "a follow-up is answered from its article"
+
+
+def test_only_a_detail_question_takes_the_earlier_answers_passage() -> None:
+    """"When?" asks a detail of what was just asked; "And why?" or "What did he do after that?" ask
+    past it (a reviewer's "And why?" after "Who resigned as mayor?" cited the resignation, not why)."""
+    for q in ("When?", "And where?", "And when?", "Where?"):
+        assert asks_a_detail(q), q
+    for q in ("Why?", "And why?", "How?", "What did he do after that?", "Who was there?", "When did Kim meet Putin?"):
+        assert not asks_a_detail(q), q
