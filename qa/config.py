@@ -70,9 +70,9 @@ def default_model_path() -> Path:
     override = os.environ.get("QA_MODEL_PATH")
     if override:
         if not (Path(override) / "tokenizer.json").is_file():  # (a traceback from the tokenizer otherwise)
-            from qa.errors import QAError
+            from qa.errors import ModelError
 
-            raise QAError(
+            raise ModelError(
                 f"QA_MODEL_PATH={override} is not a model folder (no tokenizer.json in it); point it at one, "
                 "or unset it to use the packaged model."
             )

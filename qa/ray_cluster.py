@@ -16,9 +16,10 @@ from typing import Any
 from qa.errors import QAError, RayClusterError
 
 
-def _check_reachable(address: str | None, timeout: float = 3.0) -> None:
+def _check_reachable(address: str | None, timeout: float = 3.0, named: str = "--ray") -> None:
     """A one-line error if nothing answers at a cluster's host:port: Ray itself retries such an
-    address for minutes, logging a line every few seconds (a user's `--ray 127.0.0.1:6399`)."""
+    address for minutes, logging a line every few seconds (a user's `--ray 127.0.0.1:6399`). `named`:
+    where the address came from, for the message."""
     import re
     import socket
 
@@ -31,7 +32,7 @@ def _check_reachable(address: str | None, timeout: float = 3.0) -> None:
     except OSError as err:
         raise RayClusterError(
             f"Nothing answers at {address} ({err.strerror or err}); start the cluster there "
-            "(`ray start --head`) or check --ray."
+            f"(`ray start --head`) or check {named}."
         ) from None
 
 
@@ -53,7 +54,10 @@ def connect(address: str | None) -> Any:
         raise QAError("Ray is not installed; run `pip install -e '.[ray]'` (make test installs it).") from None
     if not ray.is_initialized():
         # Ray follows RAY_ADDRESS for none and "auto", and retries a dead one for minutes (a reviewer's).
-        _check_reachable(os.environ.get("RAY_ADDRESS") if address in (None, "", "auto") else address)
+        if address in (None, "", "auto") and os.environ.get("RAY_ADDRESS"):
+            _check_reachable(os.environ["RAY_ADDRESS"], named="RAY_ADDRESS (Ray's own setting, which it follows here)")
+        else:
+            _check_reachable(address)
         try:
             ray.init(
                 address=address or None,

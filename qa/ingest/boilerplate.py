@@ -319,12 +319,20 @@ def _asks_reader(line: str, sentence: bool) -> bool:
 
 def _contact(line: str) -> bool:
     """A reporter's contact line: an address to reach them at, with no quotation in the line, or an
-    account to follow, with none from there on (a bio's book title before it: "Mike Wall's book ...,
-    "Out There" ..., is out now. Follow him on Twitter @michaeldwall.")."""
+    account to follow, outside any quotation (a bio's book title before it: "Mike Wall's book ...,
+    "Out There" ..., is out now. Follow him on Twitter @michaeldwall."; but a quotation opened before
+    it is a source speaking, closed in a later paragraph as news style does: "“He was everywhere
+    online ... Follow him on Twitter and you saw ...")."""
     follow = _AUTHOR_CONTACT.search(line)
-    if follow and not _QUOTE_MARK.search(line, follow.start()):
+    if follow and not _QUOTE_MARK.search(line, follow.start()) and not _open_quotation(line[: follow.start()]):
         return True
     return bool(_REACHED_AT.search(line)) and not _QUOTE_MARK.search(line)
+
+
+def _open_quotation(text: str) -> bool:
+    """Whether `text` leaves a quotation open: more opening curly quotes than closing ones, or an odd
+    number of straight double quotes."""
+    return text.count("“") + text.count("«") > text.count("”") + text.count("»") or text.count('"') % 2 == 1
 
 
 def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:

@@ -281,7 +281,7 @@ def test_rays_own_address_variable_is_checked_too(tmp_path: Path) -> None:
     for ray_args in (["--ray"], ["--ray", "auto"]):
         started = time.monotonic()
         result = run_qa(tmp_path, "index", "--seeds", str(seeds), *ray_args, env={"RAY_ADDRESS": f"127.0.0.1:{port}"})
-        assert_one_line_error(result, f"Nothing answers at 127.0.0.1:{port}")
+        assert_one_line_error(result, f"Nothing answers at 127.0.0.1:{port}", "check RAY_ADDRESS")
         assert time.monotonic() - started < 60
 
 
@@ -351,4 +351,11 @@ def test_index_with_a_model_path_that_holds_no_model_is_a_one_line_error(tmp_pat
     shutil.copytree(SEEDS, seeds)
     result = run_qa(tmp_path, "index", "--seeds", str(seeds), env={"QA_MODEL_PATH": str(tmp_path / "no-model")})
     assert_one_line_error(result, "QA_MODEL_PATH", "no-model", "unset it")
+    from qa.config import default_model_path
+    from qa.errors import ModelError
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("QA_MODEL_PATH", str(tmp_path / "no-model"))
+        with pytest.raises(ModelError):  # what the Python API's callers catch (the review's)
+            default_model_path()
     assert not (tmp_path / "index").exists(), "nothing is built"

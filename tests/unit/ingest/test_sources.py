@@ -1037,6 +1037,9 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
         ("Follow me on X @jdoe", True),
         # (a new user's answer quoted a bio whose book title is in quotation marks)
         ('Mike Wall\'s book, "Out There" (Grand Central, 2018), is out now. Follow him on Twitter @mwall.', True),
+        # (the review's: a quotation that goes on into the next paragraph, closed there, as news style does)
+        ("“He was everywhere online, all day and all night. Follow him on Twitter and you saw a new insult.", False),
+        ('"He was everywhere online. Follow him on Twitter and you saw a new insult every hour.', False),
         # ... and news that reads alike.
         ("Fans were urged to follow her on Instagram for updates.", False),
         ("The mayor can be reached at city hall on weekdays.", False),
