@@ -149,18 +149,20 @@ _OTHER_SCRIPTS = frozenset({
         "iso8859_6", "cp874", "tis_620", "iso8859_11",
 })  # fmt: skip
 _PASSED_OVER = frozenset({"mac_cyrillic", "mac_greek", "mac_arabic", "mac_farsi", "cp1006"})
-# At least this many letters outside ASCII: a short Latin file ("Ñoño" in Windows-1252) reads as a few
-# characters of some other charset as well as of its own.
+# At least this many letters outside ASCII, in runs of two or more: a short Latin file ("Ñoño" in
+# Windows-1252) reads as a few characters of some other charset as well as of its own, and a price
+# list's signs as lone letters ("€10" as "Ђ10" in Windows-1251, "®" as a katakana in CP932).
 _OTHER_LETTERS = 20
+_OTHER_WORD = re.compile(r"(?:(?![\x00-\x7f])[^\W\d_]){2,}")
 
 
 def _other_script(raw: bytes) -> tuple[str, str] | None:
     """Bytes in a legacy charset of a script other than Latin (`_OTHER_SCRIPTS`), as charset-normalizer
     (MIT) reads them, with that charset's name; None when no such reading has `_OTHER_LETTERS` letters
-    outside ASCII, mostly of another script than Latin (judged on those letters alone: Japanese with
-    English names in it is Japanese). Windows-1252 reads any bytes, as Latin: an EUC-KR or GBK file was
-    indexed as mojibake and a Shift_JIS one refused as binary. A Latin reading is left to Windows-1252,
-    which charset-normalizer often mistakes for a sibling (French as ISO-8859-14)."""
+    outside ASCII in runs (`_OTHER_WORD`), mostly of another script than Latin (judged on those letters
+    alone: Japanese with English names in it is Japanese). Windows-1252 reads any bytes, as Latin: an
+    EUC-KR or GBK file was indexed as mojibake and a Shift_JIS one refused as binary. A Latin reading is
+    left to Windows-1252, which charset-normalizer often mistakes for a sibling (French as ISO-8859-14)."""
     from charset_normalizer import from_bytes
 
     for match in from_bytes(raw):
@@ -168,7 +170,7 @@ def _other_script(raw: bytes) -> tuple[str, str] | None:
         if name.startswith(("utf_16", "utf_32")) or name in _PASSED_OVER:
             continue  # its next reading
         text = str(match)
-        letters = "".join(ch for ch in text if ch.isalpha() and ord(ch) > 127)
+        letters = "".join(_OTHER_WORD.findall(text))
         if name in _OTHER_SCRIPTS and len(letters) >= _OTHER_LETTERS and dominant_script(letters) != "LATIN":
             return text, name
         return None  # its best reading is Latin, in no charset of `_OTHER_SCRIPTS`, or too short to tell

@@ -182,7 +182,16 @@ def test_a_legacy_charset_is_judged_by_the_letters_outside_ascii() -> None:
     assert decode(russian.encode("cp1251")) == (russian, "cp1251")
 
 
-@pytest.mark.parametrize("text", ["Ñoño\n", "Ærø été café\n", "ÉTÉ ÀÉÈ\n", "Ü\n", "Zürich, Genève, Malmö.\n" * 3])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ñoño\n", "Ærø été café\n", "ÉTÉ ÀÉÈ\n", "Ü\n", "Zürich, Genève, Malmö.\n" * 3,
+        # (the second review's: signs that another charset reads as lone letters, "€10" as "Ђ10")
+        "Price list — Item A: €10 · Item B: €12 · Item C: €14 · Item D: €20 · Item E: £9 · Item F: ¥500 · "
+        "Item G: €7 · Item H: €3 • Delivery: €5 • Total: see below…\n" * 3,
+        "Model ®1 ™ © the ®2 offer ®3 sale ®4 new ®5 item ®6 see ®7 total ®8 price ®9 list ®1 ®2 ®3 ®4 ®5.\n" * 4,
+    ],
+)  # fmt: skip
 def test_a_short_latin_file_stays_windows_1252(text: str) -> None:
     """A review's: short accented files in Windows-1252 read as Big5 ("峱隳"), Urdu or UTF-16 once a
     legacy charset of another script could be taken."""
