@@ -35,7 +35,6 @@ from qa.answer import NOTHING_TO_LOOK_FOR, no_one_named
 from qa.errors import UsageError
 from qa.ingest.boilerplate import WORD as _WORD
 from qa.ingest.boilerplate import english_stop_words
-from qa.query.cues import answer_type
 from qa.query.names import fold, function_word, name_runs
 from qa.query.validate import MAX_QUESTION_CHARS, as_question, clean_question
 
@@ -92,11 +91,11 @@ def asks_a_detail(question: str) -> bool:
     down?" highlighted "This is the tech news you need to know this Tuesday." when its own words
     chose). Not "Why?" or "What did he do after that?", which ask past that passage (a reviewer's
     "And why?" after "Who resigned as mayor?" cited the resignation over its reason)."""
-    asked = _LEADING_LINK.sub("", question)  # "And when?" asks as "When?" does
-    return only_function_words(question) and answer_type(asked) in ("date", "place", "number")
+    return only_function_words(question) and bool(_WHEN_OR_WHERE.search(question))
 
 
-_LEADING_LINK = re.compile(r"^\W*(?:and|so|but|then|also)\b\W*", re.IGNORECASE)
+# (anywhere in a question of function words: "And when?", "By when?", "From where?")
+_WHEN_OR_WHERE = re.compile(r"\b(?:when|where)\b", re.IGNORECASE)
 
 
 def judged_by_searched(question: str, coverage: float) -> bool:

@@ -446,7 +446,7 @@ def test_a_follow_up_of_function_words_finds_its_passage_by_the_conversation(tmp
 def test_only_a_detail_question_takes_the_earlier_answers_passage() -> None:
     """"When?" asks a detail of what was just asked; "And why?" or "What did he do after that?" ask
     past it (a reviewer's "And why?" after "Who resigned as mayor?" cited the resignation, not why)."""
-    for q in ("When?", "And where?", "And when?", "Where?"):
+    for q in ("When?", "And where?", "And when?", "Where?", "By when?", "From where?", "To where?", "Or when?"):
         assert asks_a_detail(q), q
     for q in ("Why?", "And why?", "How?", "What did he do after that?", "Who was there?", "When did Kim meet Putin?"):
         assert not asks_a_detail(q), q
