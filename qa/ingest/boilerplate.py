@@ -324,15 +324,27 @@ def _contact(line: str) -> bool:
     it is a source speaking, closed in a later paragraph as news style does: "“He was everywhere
     online ... Follow him on Twitter and you saw ...")."""
     follow = _AUTHOR_CONTACT.search(line)
-    if follow and not _QUOTE_MARK.search(line, follow.start()) and not _open_quotation(line[: follow.start()]):
-        return True
+    if follow and not _QUOTE_MARK.search(line, follow.start()):
+        before = line[: follow.start()]
+        if not _QUOTE_MARK.search(before):
+            return True
+        # after a quotation: a bio names the account ("... @michaeldwall"), news quoting someone does not
+        if not _open_quotation(before) and _HANDLE.search(line, follow.start()):
+            return True
     return bool(_REACHED_AT.search(line)) and not _QUOTE_MARK.search(line)
 
 
 def _open_quotation(text: str) -> bool:
-    """Whether `text` leaves a quotation open: more opening curly quotes than closing ones, or an odd
-    number of straight double quotes."""
-    return text.count("“") + text.count("«") > text.count("”") + text.count("»") or text.count('"') % 2 == 1
+    """Whether `text` leaves a quotation open: more opening quotes than closing ones (German „ opens
+    and “ closes; English “ opens and ” closes), or an odd number of straight double quotes."""
+    if "„" in text:
+        opened, closed = text.count("„") + text.count("«"), text.count("“") + text.count("”") + text.count("»")
+    else:
+        opened, closed = text.count("“") + text.count("«"), text.count("”") + text.count("»")
+    return opened > closed or text.count('"') % 2 == 1
+
+
+_HANDLE = re.compile(r"@\w")
 
 
 def chrome_reason(line: str, dominant: str = "LATIN") -> str | None:

@@ -1049,6 +1049,10 @@ def test_a_pointer_to_another_page_is_chrome(line: str, pointer: bool) -> None:
         # (the review's: a quotation that goes on into the next paragraph, closed there, as news style does)
         ("“He was everywhere online, all day and all night. Follow him on Twitter and you saw a new insult.", False),
         ('"He was everywhere online. Follow him on Twitter and you saw a new insult every hour.', False),
+        # (the second review's: a German quotation left open, and news quoting a word before the prompt)
+        ("„He was everywhere online. Follow him on Twitter and you saw a new fight every day.", False),
+        ("The senator tweeted “covfefe” again. Follow him on Twitter and you see this daily, critics say.", False),
+        ("Mike Wall's book, „Out There“, is out now. Follow him on Twitter @michaeldwall.", True),
         # ... and news that reads alike.
         ("Fans were urged to follow her on Instagram for updates.", False),
         ("The mayor can be reached at city hall on weekdays.", False),
