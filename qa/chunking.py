@@ -68,7 +68,15 @@ def model_token_counter(model_path: str) -> TokenCounter:
     """Count word pieces with the model's own tokenizer (the fast `tokenizers` library; no torch)."""
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    try:
+        tok = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    except Exception as err:  # the tokenizers library raises a bare Exception ("Model missing. at line 1")
+        from qa.errors import ModelError
+
+        raise ModelError(
+            f"The model's tokenizer at {model_path} cannot be read ({err}); point QA_MODEL_PATH at a model "
+            "folder, or unset it to use the packaged model."
+        ) from None
     tok.no_truncation()
     tok.no_padding()
 

@@ -351,6 +351,7 @@ def test_index_with_a_model_path_that_holds_no_model_is_a_one_line_error(tmp_pat
     shutil.copytree(SEEDS, seeds)
     result = run_qa(tmp_path, "index", "--seeds", str(seeds), env={"QA_MODEL_PATH": str(tmp_path / "no-model")})
     assert_one_line_error(result, "QA_MODEL_PATH", "no-model", "unset it")
+    assert not (tmp_path / "index").exists(), "nothing is built"
     from qa.config import default_model_path
     from qa.errors import ModelError
 
@@ -358,4 +359,8 @@ def test_index_with_a_model_path_that_holds_no_model_is_a_one_line_error(tmp_pat
         env.setenv("QA_MODEL_PATH", str(tmp_path / "no-model"))
         with pytest.raises(ModelError):  # what the Python API's callers catch (the review's)
             default_model_path()
-    assert not (tmp_path / "index").exists(), "nothing is built"
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "tokenizer.json").write_text("{}", encoding="utf-8")  # (the second review's: a traceback)
+    result = run_qa(tmp_path, "index", "--seeds", str(seeds), env={"QA_MODEL_PATH": str(broken)})
+    assert_one_line_error(result, "tokenizer", "broken-model", "QA_MODEL_PATH")
