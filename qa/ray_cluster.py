@@ -68,9 +68,11 @@ def connect(address: str | None) -> Any:
                 runtime_env={"env_vars": _worker_env()},
             )
         except (ConnectionError, RuntimeError, ValueError) as err:
-            where = address or "a local Ray instance"
+            from_env = address in (None, "", "auto") and os.environ.get("RAY_ADDRESS")
+            where = from_env or address or "a local Ray instance"
+            check = "RAY_ADDRESS" if from_env else "--ray"
             raise RayClusterError(
-                f"Cannot reach the Ray cluster at {where} ({err}); start it or check --ray."
+                f"Cannot reach the Ray cluster at {where} ({one_line(err)}); start it or check {check}."
             ) from None
     return ray
 

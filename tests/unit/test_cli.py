@@ -283,6 +283,9 @@ def test_rays_own_address_variable_is_checked_too(tmp_path: Path) -> None:
         result = run_qa(tmp_path, "index", "--seeds", str(seeds), *ray_args, env={"RAY_ADDRESS": f"127.0.0.1:{port}"})
         assert_one_line_error(result, f"Nothing answers at 127.0.0.1:{port}", "check RAY_ADDRESS")
         assert time.monotonic() - started < 60
+    # (the second review's: an address Ray refuses named "a local Ray instance" and --ray)
+    result = run_qa(tmp_path, "index", "--seeds", str(seeds), "--ray", env={"RAY_ADDRESS": f"http://127.0.0.1:{port}"})
+    assert_one_line_error(result, f"http://127.0.0.1:{port}", "check RAY_ADDRESS")
 
 
 def test_a_question_taken_for_the_ray_address_is_named(tmp_path: Path) -> None:
