@@ -254,7 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _documents(index: Path | None) -> dict[str, Any]:
     from qa.config import Settings
-    from qa.store.texts import load_documents
+    from qa.store.loader import load_documents
 
     return load_documents(Settings.from_env().with_(index_dir=index).index_dir)
 

@@ -1,5 +1,6 @@
 """Opening the live index for questions: one generation (qa/store/reader.py), or the shards of a
-sharded one (qa/store/shards.py), held in this process or by Ray actors (qa/store/ray_shards.py)."""
+sharded one (qa/store/shards.py), held in this process or by Ray actors (qa/store/ray_shards.py); and
+its documents alone, for `qa text` and `qa documents` (`load_documents`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from qa.config import Settings
 from qa.errors import UsageError
-from qa.store.layout import check_manifest, generation_dir, read_manifest, unreadable
+from qa.store.layout import check_format, check_manifest, generation_dir, read_manifest, unreadable
 from qa.store.reader import IndexData, Tables, open_generation, read_tables
-from qa.store.shards import LocalShards, ShardedIndex, Shards, check_sharded, is_sharded
+from qa.store.shards import LocalShards, ShardedIndex, Shards, check_sharded, is_sharded, shard_dirs
+from qa.store.texts import DocRecord, documents_in
 
 if TYPE_CHECKING:
     Index = IndexData | ShardedIndex  # what the engine reads: one generation, or the shards of one
@@ -53,3 +55,16 @@ def _load_index(index_dir: Path, settings: Settings, dimension: int, *, ray: str
 def _checked_tables(gen: Path, settings: Settings, dimension: int) -> Tables:
     check_manifest(read_manifest(gen), gen, settings, dimension)
     return read_tables(gen)
+
+
+def load_documents(index_dir: Path) -> dict[str, DocRecord]:
+    """The live generation's documents and their texts only, without vectors or the model's checks
+    (`qa text`, `qa documents`: what the index holds, whatever model built it), from each of its
+    shards when it has them (both commands failed on every sharded index: a reviewer's)."""
+    gen = generation_dir(index_dir)
+    manifest = read_manifest(gen)
+    check_format(manifest, gen)
+    docs: dict[str, DocRecord] = {}
+    for folder in shard_dirs(gen, manifest):
+        docs.update(documents_in(folder))
+    return docs

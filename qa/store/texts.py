@@ -12,7 +12,7 @@ from typing import Any
 
 from qa.errors import IndexInvalidError, UsageError
 from qa.store.generation import read_jsonl
-from qa.store.layout import DOCUMENTS_FILE, REBUILD_HINT, TEXTS_FILE, check_format, generation_dir, read_manifest
+from qa.store.layout import DOCUMENTS_FILE, REBUILD_HINT, TEXTS_FILE
 
 
 class TextStore:
@@ -160,22 +160,8 @@ def doc_record(row: dict[str, Any], store: TextStore) -> DocRecord:
     return DocRecord(**{f: row[f] for f in DOC_FIELDS}, text_bytes=(int(start), int(end)), store=store)
 
 
-def load_documents(index_dir: Path) -> dict[str, DocRecord]:
-    """The live generation's documents and their texts only, without vectors or the model's checks
-    (`qa text`, `qa documents`: what the index holds, whatever model built it), from each of its
-    shards when it has them (both commands failed on every sharded index: a reviewer's)."""
-    from qa.store.shards import shard_dirs  # (shards.py reads documents through reader.py, which reads this)
-
-    gen = generation_dir(index_dir)
-    manifest = read_manifest(gen)
-    check_format(manifest, gen)
-    docs: dict[str, DocRecord] = {}
-    for folder in shard_dirs(gen, manifest):
-        docs.update(_documents_in(folder))
-    return docs
-
-
-def _documents_in(gen: Path) -> dict[str, DocRecord]:
+def documents_in(gen: Path) -> dict[str, DocRecord]:
+    """The documents of one generation folder (an index's, or one shard's) and their texts only."""
     try:
         store = TextStore.open(gen / TEXTS_FILE)
         docs = [doc_record(row, store) for row in read_jsonl(gen / DOCUMENTS_FILE)]
