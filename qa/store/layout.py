@@ -67,7 +67,8 @@ FORMAT_VERSION = 7
 # 39-42: two authors on a line of their own; a saved page's author field loses labels, its page's month, roles.
 # 43: a follow-prompt contact line is chrome even when a quotation comes before it (an author's bio).
 # 44: a text file in a legacy charset of another script is read in it (it was Windows-1252 mojibake or binary).
-INGEST_VERSION = 44
+# 45: the reviews' mends to 43 and 44 (a follow prompt inside a quotation; charsets judged by runs of letters).
+INGEST_VERSION = 45
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"
