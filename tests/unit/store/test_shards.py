@@ -108,6 +108,18 @@ def test_a_sharded_index_answers_every_question_as_one_index(corpus: Path, index
     assert not all(a.abstained for a in map(four.ask, asked[:10])), "the questions found nothing at all"
 
 
+def test_a_detail_follow_up_answers_on_shards_as_on_one_index(corpus: Path, indexes: tuple[Path, Path]) -> None:
+    """"When?" takes the carried search's passages in the conversation's article (Engine._choose, by
+    the passages' document numbers): a sharded index numbers its documents shard by shard."""
+    one, four = (qa.load(i, embedder=FakeEmbedder()) for i in indexes)
+    carried = 0
+    for earlier in questions(corpus)[:12]:
+        for q in ("When?", "And where?"):
+            assert answer_key(four, q, history=[earlier]) == answer_key(one, q, history=[earlier]), (earlier, q)
+            carried += one.ask(q, history=[earlier]).query != q
+    assert carried, "no follow-up took the conversation's words"
+
+
 def test_qa_text_and_documents_read_a_sharded_index(
     indexes: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
