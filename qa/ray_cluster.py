@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from qa.errors import QAError, RayClusterError
@@ -54,8 +55,9 @@ def connect(address: str | None) -> Any:
         raise QAError("Ray is not installed; run `pip install -e '.[ray]'` (make test installs it).") from None
     if not ray.is_initialized():
         # Ray follows RAY_ADDRESS for none and "auto", and retries a dead one for minutes (a reviewer's).
-        if address in (None, "", "auto") and os.environ.get("RAY_ADDRESS"):
-            _check_reachable(os.environ["RAY_ADDRESS"], named="RAY_ADDRESS (Ray's own setting, which it follows here)")
+        from_env = os.environ.get("RAY_ADDRESS") if address in (None, "", "auto") else None
+        if from_env:
+            _check_reachable(from_env, named="RAY_ADDRESS (Ray's own setting, which it follows here)")
         else:
             _check_reachable(address)
         try:
@@ -68,7 +70,6 @@ def connect(address: str | None) -> Any:
                 runtime_env={"env_vars": _worker_env()},
             )
         except (ConnectionError, RuntimeError, ValueError) as err:
-            from_env = address in (None, "", "auto") and os.environ.get("RAY_ADDRESS")
             where = from_env or address or "a local Ray instance"
             check = "RAY_ADDRESS" if from_env else "--ray"
             raise RayClusterError(
@@ -90,6 +91,13 @@ def root_cause(err: BaseException) -> BaseException:
             break
         err = inner
     return err
+
+
+def as_qa_error(err: BaseException, make: Callable[[str], QAError]) -> QAError:
+    """qa's own error under Ray's wrappers (`root_cause`), as it is; else `make` of the error in one
+    line (`one_line`)."""
+    root = root_cause(err)
+    return root if isinstance(root, QAError) else make(one_line(root))
 
 
 def one_line(err: BaseException) -> str:

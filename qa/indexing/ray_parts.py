@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from qa.errors import QAError, RayClusterError
-from qa.ray_cluster import connect, one_line, root_cause
+from qa.ray_cluster import as_qa_error, connect
 
 if TYPE_CHECKING:
     from qa.indexing.parts import Outcome, Work
@@ -159,7 +159,4 @@ def _failure(what: str, err: Exception) -> QAError:
     """One line for a Ray failure: the error under Ray's wrappers, as qa's own when it is one, else its
     last line without the terminal's colours (Ray's messages run over many lines, a traceback's source
     among them, and a cut at 300 characters left only the wrappers: the Ray review's)."""
-    root = root_cause(err)
-    if isinstance(root, QAError):
-        return root
-    return RayClusterError(f"{what} failed ({one_line(root)}); the previous index is unchanged.")
+    return as_qa_error(err, lambda line: RayClusterError(f"{what} failed ({line}); the previous index is unchanged."))

@@ -81,7 +81,7 @@ class RayShards:
 
     @staticmethod
     def start(dirs: Sequence[Path], settings: Settings, dimension: int, address: str | None) -> RayShards:
-        from qa.ray_cluster import connect, one_line, root_cause
+        from qa.ray_cluster import as_qa_error, connect
 
         timeout = shard_timeout()  # a bad value is refused before anything starts
         ray = connect(address or None)
@@ -93,10 +93,9 @@ class RayShards:
         try:
             ray.get([a.ready.remote() for a in shards.actors], timeout=max(60.0, shards.timeout))
         except Exception as err:  # a shard that cannot be opened (damaged, unreachable node)
-            root = root_cause(err)
-            if isinstance(root, QAError):
-                raise root from None  # the shard's own error ("... run qa index to rebuild it")
-            raise ShardMissingError(f"The shards could not be opened on Ray ({one_line(root)}).") from None
+            # the shard's own error as it is ("... run qa index to rebuild it"), else Ray's in one line
+            opened = "The shards could not be opened on Ray ({})."
+            raise as_qa_error(err, lambda line: ShardMissingError(opened.format(line))) from None
         return shards
 
     def search(self, request: Request, masks: list[Any]) -> list[Found]:
