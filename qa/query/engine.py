@@ -174,7 +174,7 @@ class Engine:
         query, confidence = chosen.query, chosen.confidence
         if citations:  # the abstention's confidence, now that the cited articles are known
             sources = [c.source for c in citations]
-            confidence = self._word_evidence.confidence(chosen, own, sources, len(chunks))
+            confidence = self._word_evidence.confidence(chosen, own, sources, len(chunks), earlier)
         if not citations or confidence < self.settings.min_confidence:
             text = _answer.not_in_sources(source, since, until, undated, word_evidence.reads_as_english(q))
             return Answer(q, True, text, (), citations[: min(k, NEAREST)], confidence=confidence, query=query)

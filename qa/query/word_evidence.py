@@ -225,20 +225,25 @@ class WordEvidence:
         names = {t for name in self._names(scored.text) for t in self._tokens(name)}
         return np.where([t in names for t in scored.tokens], used, np.asarray(every) > 0)
 
-    def confidence(self, chosen: Any, own: Any, sources: Sequence[str], passages: int) -> float:
+    def confidence(
+        self, chosen: Any, own: Any, sources: Sequence[str], passages: int, earlier: Sequence[str] = ()
+    ) -> float:
         """The confidence qa abstains on (module docstring): the closest sentence's cosine of the
         search the answer comes from (`chosen`, Engine._choose) x coverage x the square root of the
         first cited article's share (`shares`) x `factor`. `own`: the question's own search;
-        `sources`: the cited articles, first first; `passages`: how many the index holds."""
+        `sources`: the cited articles, first first; `passages`: how many the index holds; `earlier`:
+        the conversation's earlier questions, whose words a follow-up's search may carry."""
         coverage, share = self.shares(own, chosen.searched, sources[0], passages, by_searched=chosen.by_searched)
-        return float(chosen.cosine * coverage * share**0.5 * self.factor(own, sources))
+        carried = chosen.searched is not own and self.carries_unknown_name(earlier, chosen.searched, sources[0])
+        return float(chosen.cosine * coverage * share**0.5 * self.factor(own, sources, carried))
 
-    def factor(self, own: Any, sources: Sequence[str]) -> float:
+    def factor(self, own: Any, sources: Sequence[str], carried_unknown: bool = False) -> float:
         """The confidence's factor for what the cited articles (`sources`, first first) lack of the
-        question (`own`: its search): a name the corpus uses in no form (judged by the first), a year
-        none of them mentions."""
-        unknown = UNKNOWN_NAME if self.unknown_name(own, sources[0]) else 1.0
-        return unknown * (MISSING_YEAR if self.missing_year(own.text, sources) else 1.0)
+        question (`own`: its search): a name the corpus uses in no form (judged by the first), brought
+        by the question or carried into its search from the conversation (`carried_unknown`), and a
+        year none of them mentions."""
+        unknown = carried_unknown or self.unknown_name(own, sources[0])
+        return (UNKNOWN_NAME if unknown else 1.0) * (MISSING_YEAR if self.missing_year(own.text, sources) else 1.0)
 
     def missing_year(self, question: str, sources: Sequence[str]) -> bool:
         """Whether `question` names a year that none of the articles `sources` mentions (qa/query/years.py)."""
@@ -253,6 +258,17 @@ class WordEvidence:
             names = self._lowercase_names(own.text)
         frequency = dict(zip(own.tokens, own.frequencies, strict=True))
         return any(self._unused(name, frequency, source) for name in names)
+
+    def carries_unknown_name(self, earlier: Sequence[str], searched: Any, source: str) -> bool:
+        """Whether a follow-up's search (`searched`: its text, tokens and their passage frequencies)
+        carries a name of the conversation's earlier questions (`earlier`) that the corpus uses in no
+        form, as `unknown_name` judges a question's own: the carried words make the question ("When was
+        it first staged?" after "Who composed the opera Carmen?", refused, asks when Carmen was first
+        staged, and was answered from an article that never names her)."""
+        searched_tokens = set(searched.tokens)
+        carried = {n for text in earlier for n in self._names(text) if set(self._tokens(n)) <= searched_tokens}
+        frequency = dict(zip(searched.tokens, searched.frequencies, strict=True))
+        return any(self._unused(name, frequency, source) for name in carried)
 
     def names_nothing_used(self, text: str, searched: Any, source: str) -> bool:
         """Whether `text` (an earlier question of a conversation) names something, and nothing it names

@@ -225,6 +225,29 @@ def test_the_engine_lowers_the_confidence_of_a_question_naming_what_no_article_d
     assert asked_about[low, "Kislyak"] == asked_about[1.0, "Kislyak"] > 0
 
 
+
+def test_a_follow_up_carrying_a_name_no_article_uses_loses_as_if_it_named_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A follow-up searched with the conversation's words is the question they make: "What did he add?"
+    after a question about Okafor, whom no seed names, asks what Okafor added, and loses `UNKNOWN_NAME`
+    of its confidence as that question does (the conversation sets' "When was it first staged?" after a
+    refused question about Carmen was answered from an article that never names her); after a
+    question about Kislyak, named, it keeps it."""
+    from qa.query import word_evidence
+
+    followed = {}
+    for factor in (1.0, word_evidence.UNKNOWN_NAME):
+        monkeypatch.setattr(word_evidence, "UNKNOWN_NAME", factor)
+        for name in ("Kislyak", "Okafor"):
+            answer = engine.ask("What did he add?", history=[f"What did {name} tell TASS about the visit?"])
+            assert name in answer.query, "premise: the follow-up is searched with the conversation's words"
+            followed[factor, name] = answer.confidence
+    low = word_evidence.UNKNOWN_NAME
+    assert followed[low, "Okafor"] == pytest.approx(low * followed[1.0, "Okafor"]) and followed[1.0, "Okafor"] > 0
+    assert followed[low, "Kislyak"] == followed[1.0, "Kislyak"] > 0
+
+
 YEARS = {
     "tour.txt": "In 2019 the band toured again; about 2,000 fans came, dressed as in the 1990s.",
     "undated.txt": "The band toured again last summer.",
