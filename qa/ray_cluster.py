@@ -16,11 +16,18 @@ from typing import Any
 
 from qa.errors import QAError, RayClusterError
 
+# What an HTTP/2 client sends first: the preface and an empty SETTINGS frame. A Ray cluster's GCS and
+# its client server (`ray://`) speak gRPC over HTTP/2, whose servers answer with a SETTINGS frame.
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+_SETTINGS = 4  # an HTTP/2 frame's type byte (the fourth of its 9-byte header)
+
 
 def _check_reachable(address: str | None, timeout: float = 3.0, named: str = "--ray") -> None:
-    """A one-line error if nothing answers at a cluster's host:port: Ray itself retries such an
-    address for minutes, logging a line every few seconds (a user's `--ray 127.0.0.1:6399`). `named`:
-    where the address came from, for the message."""
+    """A one-line error if nothing answers at a cluster's host:port, or something that is not Ray
+    does: Ray itself retries such an address for minutes, logging a line every few seconds (a user's
+    `--ray 127.0.0.1:6399`; a reviewer's web server's port hung `qa index --ray` for good). Whether it
+    is Ray is judged by whether it speaks HTTP/2, as gRPC does (not with RAY_USE_TLS, whose servers
+    want TLS first). `named`: where the address came from, for the message."""
     import re
     import socket
 
@@ -29,12 +36,26 @@ def _check_reachable(address: str | None, timeout: float = 3.0, named: str = "--
         return  # none (a local instance), "auto", or a form Ray itself reads and reports on
     host, port = m.group(1), int(m.group(2))
     try:
-        socket.create_connection((host, port), timeout=timeout).close()
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            if os.environ.get("RAY_USE_TLS", "").strip().lower() in ("1", "true"):
+                return
+            head = b""
+            try:
+                conn.sendall(_HTTP2_PREFACE)
+                while len(head) < 9 and (more := conn.recv(9 - len(head))):
+                    head += more
+            except OSError:
+                pass  # closed or silent: not Ray (below)
     except OSError as err:
         raise RayClusterError(
             f"Nothing answers at {address} ({err.strerror or err}); start the cluster there "
             f"(`ray start --head`) or check {named}."
         ) from None
+    if len(head) < 9 or head[3] != _SETTINGS:
+        raise RayClusterError(
+            f"What answers at {address} is not a Ray cluster (it does not speak gRPC); give the address "
+            f"`ray start --head` printed, or check {named}."
+        )
 
 
 def _worker_env() -> dict[str, str]:

@@ -267,6 +267,46 @@ def test_a_ray_address_nothing_answers_at_is_a_one_line_error_at_once() -> None:
         _check_reachable(address)  # a local instance or Ray's own discovery: left to Ray
 
 
+
+@pytest.mark.parametrize(
+    ("reply", "ray"),
+    [
+        (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", False),  # a web server
+        (b"", False),  # a listener that says nothing and hangs up
+        (bytes([0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100]), True),  # gRPC's first frame: SETTINGS
+    ],
+)
+def test_a_ray_address_where_something_else_listens_is_a_one_line_error_at_once(reply: bytes, ray: bool) -> None:
+    """A reviewer's RAY_ADDRESS naming a web server's port hung `qa index --ray` for good (Ray retries
+    its GCS there forever). What answers must speak HTTP/2, as a Ray cluster's gRPC servers do."""
+    import socket
+    import threading
+
+    from qa.errors import QAError
+    from qa.ray_cluster import _check_reachable
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(64)
+            conn.sendall(reply)
+
+    threading.Thread(target=answer, daemon=True).start()
+    started = time.monotonic()
+    try:
+        if ray:
+            _check_reachable(f"127.0.0.1:{port}")
+        else:
+            with pytest.raises(QAError, match=f"What answers at 127.0.0.1:{port} is not a Ray cluster"):
+                _check_reachable(f"127.0.0.1:{port}")
+    finally:
+        server.close()
+    assert time.monotonic() - started < 10
+
+
 def test_rays_own_address_variable_is_checked_too(tmp_path: Path) -> None:
     """RAY_ADDRESS, which Ray follows for no address and `auto`, naming a dead cluster hung `qa index
     --ray` for minutes (the Ray review's)."""
