@@ -19,10 +19,9 @@ from qa.errors import UsageError
 from qa.ingest.decode import read_utf8
 from qa.stories import CJK, HANGUL
 
-# `qa eval` asks for as many citations as a reader gets (Settings.k, QA_K; 5 by default), because the
-# citations themselves depend on k: more of them merge more hits into the first excerpt and late
-# interaction reads a different group (docs/MEASUREMENTS.md: at 10, news hit@1 .727 against .721 at 5).
-# The rank-based figures are then over those k: hit@1, hit@3 and MRR@k.
+# `qa eval` asks for as many citations as a reader gets (Settings.k, QA_K; 5 by default). Any k up to
+# Engine's POOL (10) gives the first k citations of the same list, so only hit@k's reach depends on it.
+# The rank-based figures are over those k: hit@1, hit@3 and MRR@k.
 CURVE_THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})

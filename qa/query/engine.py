@@ -38,8 +38,11 @@ if TYPE_CHECKING:
     from qa.store.loader import Index
 
 # How many of the closest passages an abstention shows, for the reader to judge; how many citations the
-# confidence's year check reads whatever k is (k=1 abstained on a question k=5 answered: a review).
-NEAREST, CHECKED = 3, 5
+# confidence's year check reads whatever k is (k=1 abstained on a question k=5 answered, and k=10
+# answered one k=5 refused: reviews); how many citations are made whatever k is, so that the first k are
+# the same for any k up to it (a lower passage merged into an excerpt grows it: a review's k=10 cited
+# [60:782] where k=1 cited [60:470]).
+NEAREST, CHECKED, POOL = 3, 5, 10
 
 
 def _neighbours(ids: np.ndarray, doc_of: np.ndarray) -> np.ndarray:
@@ -170,10 +173,10 @@ class Engine:
         qv, states = encode_one(self.embedder, as_question(q), self._reads_late())
         own = self._score(q, qv, doc_mask)
         chosen = self._choose(q, qv, own, side, states)
-        citations = self._cite(chosen, q, max(k, CHECKED), allowed)  # the first k answer (below)
+        citations = self._cite(chosen, q, max(k, POOL), allowed)  # the first k answer (below)
         query, confidence = chosen.query, chosen.confidence
         if citations:  # the abstention's confidence, now that the cited articles are known
-            sources = [c.source for c in citations]
+            sources = [c.source for c in citations[:CHECKED]]
             confidence = self._word_evidence.confidence(chosen, own, sources, len(chunks), earlier)
         if not citations or confidence < self.settings.min_confidence:
             text = _answer.not_in_sources(source, since, until, undated, word_evidence.reads_as_english(q))

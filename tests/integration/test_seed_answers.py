@@ -226,3 +226,21 @@ def test_a_question_pasted_with_a_paragraph_around_it_is_answered_from_its_own_w
     follow = engine.ask("When were they removed?", k=5, history=[message]).to_dict()
     assert follow["query"] == "When were they removed? (happened Kim Jong-un's bronze footprints Dalian)"
     assert follow["citations"][0]["source"] == "004_df8baabb5d59f1c4.txt"
+
+
+def test_the_first_k_citations_are_the_same_for_any_k_up_to_the_pool(engine: Any) -> None:
+    """A review: with the real model, k=1 cited [720:1143] first and k=10 [4846:5460] for the same
+    question, and k=5 answered where k=10 did not, or the reverse; 9 of 46 seed questions differed.
+    The citations are made `POOL` at a time and the abstention reads the first `CHECKED`."""
+    from qa.query.engine import POOL
+
+    bench = Path(__file__).resolve().parents[2] / "bench" / "news-questions.jsonl"
+    rows = [json.loads(line) for line in bench.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [r["question"] for r in rows if str(r.get("source") or "").startswith("seeds/")]
+    assert len(questions) >= 30
+    for question in questions:
+        most = engine.ask(question, POOL)
+        for k in (1, 3, 5):
+            fewer = engine.ask(question, k)
+            assert (fewer.abstained, fewer.confidence) == (most.abstained, most.confidence), (question, k)
+            assert [c.to_dict() for c in fewer.citations] == [c.to_dict() for c in most.citations[:k]], (question, k)

@@ -179,12 +179,18 @@ def test_as_question(typed: str, read: str) -> None:
 
 
 def test_how_many_citations_are_asked_for_changes_no_answer_but_its_length(engine: Engine) -> None:
-    """k=1 gives the first citation of k=5, with the same confidence: the confidence's year check
-    reads the first `CHECKED` citations whatever k is (a review: k=1 abstained where k=5 answered)."""
-    for question in [*QUESTIONS, "How much trade did China and North Korea do in 1931?"]:
-        one, five = engine.ask(question, k=1), engine.ask(question, k=5)
-        assert one.confidence == five.confidence and one.abstained == five.abstained, question
-        assert [c.to_dict() for c in one.citations] == [c.to_dict() for c in five.citations[:1]], question
+    """Any k up to `POOL` gives the first k citations of k=`POOL`, with the same confidence: the
+    confidence's year check reads the first `CHECKED` citations whatever k is (reviews: k=1 abstained
+    where k=5 answered, k=10 answered where k=5 abstained), and the citations are made `POOL` at a time
+    (a review's k=10 grew the first excerpt, [60:470] at k=1, to [60:782])."""
+    from qa.query.engine import POOL
+
+    for question in [*QUESTIONS, "How much trade did China and North Korea do in 1931?", "Who met whom in 2019?"]:
+        most = engine.ask(question, k=POOL)
+        for k in range(1, POOL):
+            fewer = engine.ask(question, k=k)
+            assert (fewer.confidence, fewer.abstained) == (most.confidence, most.abstained), (question, k)
+            assert [c.to_dict() for c in fewer.citations] == [c.to_dict() for c in most.citations[:k]], (question, k)
 
 
 def test_default_k_comes_from_settings(engine: Engine) -> None:
