@@ -124,6 +124,8 @@ def carried_wins(question: str, carried_confidence: float, own_confidence: float
     its own (`LEANING_OWN_WORDS`)."""
     if carried_confidence > own_confidence + CARRY_MARGIN or only_function_words(question):
         return True
+    if unresolved_pronoun(question):
+        return True  # "How much did it cost?": alone it names nothing
     return leans_back(question) and content_words(question) <= LEANING_OWN_WORDS
 
 
@@ -134,8 +136,10 @@ def content_words(question: str) -> int:
 
 _HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
-# Personal pronouns: "it" is as often no one ("How long does it take to ...?"); without it the
-# conversation sets score the same (docs/MEASUREMENTS.md).
+# Personal pronouns, for `leans_back`: "it" is as often no one ("How long does it take to learn Go?"),
+# so a question with "it" and more than `LEANING_WORDS` words of its own is judged like any other (with
+# "it", "its" and "there" up to four, the conversation sets lost as many turns as they gained:
+# docs/MEASUREMENTS.md); with at most that many, it points back (`unresolved_pronoun`).
 _PERSONAL = "he|she|they|him|her|them|his|their|hers|theirs"
 _PRONOUN = re.compile(rf"\b(?:{_PERSONAL})\b", re.IGNORECASE)
 
@@ -148,24 +152,41 @@ def leans_back(question: str) -> bool:
     return bool(_PRONOUN.search(question)) and not own_names(question)
 
 
-# A question that leans back (`leans_back`) with at most this many words of its own beyond function
-# words ("What did he say next?", "Who is his lawyer?") is about no one without the conversation it
-# leans on. Of the 1,113 answerable questions of the standalone sets none is such; of the 241
-# follow-ups of the four conversation sets 43 are (docs/MEASUREMENTS.md, "Follow-up questions").
+# A question that points back (`pointer`) with at most this many words of its own beyond function
+# words ("What did he say next?", "Who is his lawyer?", "How much did it cost?", "How many people live
+# there?") is about nothing without the conversation it leans on. Of the ~2,000 questions of the
+# standalone sets (SQuAD's among them) none is such; of the follow-ups of the conversation sets
+# many are (docs/MEASUREMENTS.md, "Follow-up questions").
 LEANING_WORDS = 2
+
+# "there" of "Is there ...?" or "There are ..." points nowhere.
+_THERE_IS = re.compile(
+    r"\b(?:is|are|was|were|be|been|being)\s+there\b|\bthere\s*(?:is|are|was|were|be|'s|’s)\b", re.IGNORECASE
+)
+
+
+def pointer(question: str) -> str | None:
+    """The first word of a question that points back to something said before: a personal pronoun,
+    "it", "its" or "there" (not "is there"), when the question names nothing of its own (None
+    otherwise)."""
+    if own_names(question):
+        return None
+    there_is = bool(_THERE_IS.search(question))
+    for m in _POINTS_BACK.finditer(question):
+        if not (there_is and m.group(0).casefold() == "there"):
+            return m.group(0)
+    return None
 
 
 def unresolved_pronoun(question: str) -> str | None:
     """The pronoun of a question that says nothing of its own beyond it (`LEANING_WORDS`), when asked
     without a conversation: refused, since its few words match whatever article uses them (a new
-    user's "what did he say next" after "New conversation" was answered from a random article).
-    None for any other question."""
-    if not leans_back(question):
-        return None
-    if content_words(question) > LEANING_WORDS:
-        return None
-    found = _PRONOUN.search(question)
-    return found.group(0) if found else None
+    user's "what did he say next" after "New conversation" was answered from a random article, and
+    "How many people live there?" after "What is the capital of Peru?" from an article about drug
+    use). In a conversation it keeps the conversation's subject (`carried_wins`) and carries no words
+    of its own to later questions (`earlier_questions`). None for any other question."""
+    found = pointer(question)
+    return found if found and content_words(question) <= LEANING_WORDS else None
 
 
 def nothing_to_look_for(question: str, filtered: bool = False) -> str | None:

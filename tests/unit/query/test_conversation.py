@@ -379,7 +379,17 @@ def test_a_pronoun_with_hardly_a_word_more_is_unresolved_without_a_conversation(
     assert unresolved_pronoun("What did he say next?") == "he"
     assert unresolved_pronoun("who is her lawyer") == "her", "typed in lower case, too"
     assert unresolved_pronoun("When was Jane Austen born?") is None, "it names its own subject"
-    assert unresolved_pronoun("How long does it take?") is None, "'it' is often no one"
+    # "it", "its" and "there" point back too: asked alone, "When was it first staged?" (a review's) and
+    # "How many people live there?" (a new user's; three words of its own, so still searched) were
+    # answered from unrelated articles
+    assert unresolved_pronoun("How long does it take?") == "it"
+    assert unresolved_pronoun("When was it first staged?") == "it"
+    assert unresolved_pronoun("Who lives there?") == "there"
+    assert unresolved_pronoun("And its atomic number?") == "its"
+    assert unresolved_pronoun("Is there a vaccine?") is None, "'is there' points nowhere"
+    assert unresolved_pronoun("How many cases are there?") is None
+    assert unresolved_pronoun("Is it safe to eat raw chicken?") is None, "words enough of its own"
+    assert unresolved_pronoun("When did it open in Dalian?") is None, "it names its own subject"
     assert unresolved_pronoun("How much has the ice thinned since she began her measurements?") is None, (
         "words enough of its own to be searched (bench/formats-questions.jsonl)"
     )
@@ -389,6 +399,11 @@ def test_an_earlier_question_that_names_no_one_carries_no_words() -> None:
     """After "What did he say next?" (refused: no one named), "When was that?" searched "(say next)"."""
     assert carried_terms("When was that?", ["What did he say next?"]) == []
     assert carried_terms("When was that?", ["Who met Kislyak?", "What did he say next?"]) == ["met", "Kislyak"]
+    # A new user's "What did he say next?" after "When did the Millbrook library reopen?", "How much did
+    # it cost?", "Who paid for it?" and "What did the town manager say?" had lost Millbrook: the "it"
+    # questions filled the three turns a follow-up carries.
+    history = ["When did the Millbrook library reopen?", "How much did it cost?", "Who paid for it?"]
+    assert earlier_questions([*history, "What did the town manager say?"])[0] == history[0]
 
 
 def test_questions_that_name_no_one_do_not_push_the_subject_out_of_the_carried_turns(engine: Engine) -> None:
@@ -450,3 +465,12 @@ def test_only_a_detail_question_takes_the_earlier_answers_passage() -> None:
         assert asks_a_detail(q), q
     for q in ("Why?", "And why?", "How?", "What did he do after that?", "Who was there?", "When did Kim meet Putin?"):
         assert not asks_a_detail(q), q
+
+
+def test_a_question_whose_subject_is_only_it_is_refused_alone_and_kept_in_a_conversation(engine: Engine) -> None:
+    """"When was it first staged?" asked alone (or after a refused question) was answered from
+    whatever article says "first" and "staged"; in a conversation it is searched with its subject."""
+    alone = engine.ask("When was it first staged?", 3)
+    assert alone.abstained and not alone.citations and '"it" points back' in alone.answer
+    follow = engine.ask("When was it first staged?", 3, history=[FIRST])
+    assert follow.query != follow.question, "it keeps the conversation, however well it matches alone"
