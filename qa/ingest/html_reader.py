@@ -16,8 +16,10 @@ that the page set into the article: a dateline, a "SEE MORE: <headline>" pointer
 (the line rules of `qa/ingest/boilerplate.py`); they stay in the text, between regions. Before
 extraction, link cards inside paragraphs (a person's hover card: an image and links to other
 stories) are dropped from the parsed page (on the 91 shared pages: precision .968 -> .975, first
-citations of `bench/extraction.py --retrieval` inside the gold body .956 -> .989), and a table's
-caption is put before it. A page whose body holds no article text (saved before its script drew it:
+citations of `bench/extraction.py --retrieval` inside the gold body .956 -> .989), and so are lists
+every item of which is a link and nothing more, with their heading ("related news": on two of the 91
+pages trafilatura kept such a list as the article's last paragraphs); a table's caption is put before
+it. A page whose body holds no article text (saved before its script drew it:
 "Loading…") is read from the schema.org `articleBody` of its JSON-LD, which news sites state for
 search engines; none of the 91 shared pages is such.
 Nothing of the page runs or renders: the HTML is parsed as data, and what is kept is plain text.
@@ -56,6 +58,29 @@ def _drop_cards(tree: Any) -> None:
     for e in cards:
         if id(e) not in holding:
             e.drop_tree()
+
+
+def _drop_link_lists(tree: Any) -> None:
+    """Remove the lists every item of which is a link and nothing more (link text at least
+    `_LINKED` of the item's): "related stories" under an article, which trafilatura keeps as its
+    last paragraphs ("- NASA Europa Mission Could Potentially Spot Signs of Alien Life")."""
+    for lst in tree.xpath("//ul[count(li) >= 2] | //ol[count(li) >= 2]"):
+        if all(_linked(li) for li in lst.xpath("./li")):
+            # and its heading ("related news"), which trafilatura would keep alone in the text
+            heading = lst.getprevious()
+            if heading is not None and heading.xpath(_HEADING) and len(heading.text_content().split()) <= 4:
+                heading.drop_tree()
+            lst.drop_tree()
+
+
+_LINKED = 0.9
+_HEADING = "self::h1|self::h2|self::h3|self::h4|self::h5|self::h6|self::*[count(*) = 1][h1|h2|h3|h4|h5|h6]"
+
+
+def _linked(item: Any) -> bool:
+    text = " ".join(item.text_content().split())
+    links = " ".join(" ".join(a.text_content().split()) for a in item.xpath(".//a"))
+    return bool(text) and len(links) >= _LINKED * len(text)
 
 
 def _captions_out(tree: Any) -> None:
@@ -214,6 +239,7 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         tree = load_html(html)
         if tree is not None:
             _drop_cards(tree)
+            _drop_link_lists(tree)
             _captions_out(tree)
         found = trafilatura.bare_extraction(
             tree if tree is not None else html,

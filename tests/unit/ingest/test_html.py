@@ -111,6 +111,33 @@ def test_what_the_page_set_into_the_article_is_text_but_never_cited(tmp_path: Pa
     assert len(doc.regions) == 2, "the pointer splits the article into two regions"
 
 
+
+RELATED = """<html lang="en"><head><title>Plumes on Europa</title></head><body><article>
+<p>Astronomers watched Jupiter's moon Europa on 17 nights and saw water vapour above its surface once,
+on 26 April 2016, which they say points to plumes rising from an ocean under the ice.</p>
+<div class="section-title"><h2>related news</h2></div>
+<ul><li><a href="/a"><u>RELATEDSECRET Mission Could Spot Signs of Alien Life</u></a></li>
+<li><a href="/b">RELATEDSECRET Photos: Mysterious Icy Moon</a></li></ul>
+<p>NASA is developing a mission called Europa Clipper, which is scheduled to launch in the mid-2020s
+and will fly past the moon dozens of times to study it.</p>
+<p>What the team needs next:</p>
+<ul><li>more nights at the telescope, <a href="/keck">Keck</a> among them;</li>
+<li>a second instrument to confirm the signal.</li></ul>
+</article></body></html>
+"""
+
+
+def test_a_list_of_links_only_is_no_article_text(tmp_path: Path) -> None:
+    """A reviewer's citation ended in a page's related stories ("- NASA Europa Mission Could Potentially
+    Spot Signs of Alien Life / - Photos: Europa, ..."), which trafilatura keeps as paragraphs. A list
+    every item of which is a link and nothing more is left out, with its heading; a list of the
+    article's own items, a link among their words, stays."""
+    doc = read_document(write(tmp_path, "europa.html", RELATED), tmp_path)
+    assert "RELATEDSECRET" not in doc.text and "related news" not in doc.text
+    for article in ("26 April 2016", "Europa Clipper", "more nights at the telescope", "a second instrument"):
+        assert article in doc.text
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
