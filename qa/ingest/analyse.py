@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from qa.ingest import article_lines
 from qa.ingest.boilerplate import MD_HEADING, URL, word_list
@@ -142,5 +143,14 @@ def analyse(
         url=url,
         author=author,
         encoding=encoding,
-        regions=article_regions(article),
+        regions=article_regions(_headline_out(article, heading if moved and not markdown else None)),
     )
+
+
+def _headline_out(article: list[Line], headline: str | None) -> list[Line]:
+    """The article's lines with its headline (found beside it, `article_lines.headline`) as the title it
+    is, not article text: cited alone, a printed page's headline was highlighted as the answer ("South
+    Dakota governor doubles down on 'meth, we're on it' anti-drug campaign", a new user's)."""
+    if not headline:
+        return article
+    return [replace(ln, kind="title") if ln.kind == "content" and ln.text.strip() == headline else ln for ln in article]

@@ -192,6 +192,16 @@ def leads_in(sentence: str) -> bool:
     return sentence.rstrip().endswith((":", "："))
 
 
+# Quotation marks of any kind: a page's <title> writes 'The Medium is the Message' where its heading
+# writes ‘The Medium is the Message’ (a new user's highlight was that heading).
+_QUOTE_MARKS = re.compile("[\"'‘’‚‛“”„‟«»]")
+
+
+def _as_titled(text: str) -> str:
+    """`text` as a title is compared: white space collapsed, case folded, without quotation marks."""
+    return " ".join(_QUOTE_MARKS.sub("", text).split()).casefold()
+
+
 def reads_as_answer(sentence: str, title: str | None = None) -> bool:
     """False for what asks or titles rather than answers: a question ("How did this happen?"), a
     heading (a few words, no figure, no sentence's end: "What the experts say"), or the article's
@@ -203,7 +213,7 @@ def reads_as_answer(sentence: str, title: str | None = None) -> bool:
     if title:
         # The title, or its start repeated over a picture ("Putin Visits North Korea, China Keeps
         # Distance..." of a headline that goes on): a title, not an answer.
-        said, titled = " ".join(sentence.split()).rstrip(".…").casefold(), " ".join(title.split()).casefold()
+        said, titled = _as_titled(sentence).rstrip(".…"), _as_titled(title)
         if said == titled.rstrip(".…") or (len(said.split()) >= 4 and titled.startswith(said)):
             return False
     if is_question(sentence):

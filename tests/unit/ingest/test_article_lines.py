@@ -68,6 +68,9 @@ def test_a_whole_page_is_titled_by_the_headline_above_its_article_not_its_first_
     headline = "Quendor harbour breakwater rebuilt after the winter storm"
     text = page(site, TEASERS, [headline, "By Mira Holt"], ARTICLE, SHARE)
     assert analyse("page.txt", text, "0" * 64).title == headline
+    # and it is the title, not article text: a printed page's headline was cited alone and highlighted
+    # as the answer (a new user's)
+    assert headline not in regions_text(text) and ARTICLE[0] in regions_text(text)
     untitled = page(site, TEASERS, ["Photo gallery", "By Mira Holt"], ARTICLE, SHARE)
     assert analyse("page.txt", untitled, "0" * 64).title is None
     # a clean file keeps its first line as its title, a section label between them or not

@@ -270,6 +270,9 @@ def test_the_highlight_is_never_the_article_s_title() -> None:
     assert not reads_as_answer("Putin Visits North Korea, China Keeps Distance", headline)
     assert reads_as_answer("Putin visits North Korea next week, officials said.", headline)
     assert reads_as_answer("Putin Visits", headline) is reads_as_answer("Putin Visits"), "too short to say"
+    # the page's <title> in straight quotes, its heading in curly ones (a new user's highlight was the heading)
+    titled = "'The Medium is the Message': the 7th Amsterdam Light Festival | Inexhibit"
+    assert not reads_as_answer("‘The Medium is the Message’: the 7th Amsterdam Light Festival", titled)
 
 
 @pytest.mark.parametrize(
