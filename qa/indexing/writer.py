@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -261,7 +262,7 @@ def _write_folder(
     index = vectors.empty_passage_index(n_p, dimension, lambda ids: _rows_at(staged.vectors, content.passage_runs, ids))
     for batch in staged.vectors.runs(content.passage_runs, ROWS_PER_BATCH):
         index.add(batch)
-    faiss.write_index(index, str(folder / FAISS_FILE))
+    _write_faiss(faiss, index, folder / FAISS_FILE)
     index_entry = vectors.describe(index)
     del index
     release_freed_memory()
@@ -325,3 +326,24 @@ def _write_manifest(folder: Path, manifest: dict[str, Any], data_files: list[str
     for sub in {(folder / name).parent for name in data_files}:
         fsync_dir(sub)
     fsync_dir(folder)
+
+
+# What faiss's write errors say of their cause ("write error in .../index.faiss: 139219 != 168960 (No
+# space left on device)"), as the errno it is.
+_FAISS_CAUSES = (
+    ("No space left", errno.ENOSPC),
+    ("quota", errno.EDQUOT),
+    ("Permission denied", errno.EACCES),
+    ("Read-only", errno.EROFS),
+)
+
+
+def _write_faiss(faiss: Any, index: Any, path: Path) -> None:
+    """`faiss.write_index`, its failure as the OSError it is: faiss raises RuntimeError, which came out
+    of a build on a full disk as a traceback (a review's), where an OSError is one line (qa.build)."""
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as err:
+        code = next((c for words, c in _FAISS_CAUSES if words in str(err)), errno.EIO)
+        raise OSError(code, os.strerror(code), str(path)) from None
+

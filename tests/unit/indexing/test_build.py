@@ -471,8 +471,11 @@ def test_build_that_fails_while_writing_leaves_no_temp_folder_and_old_index(
         f.write(EXTRA_PARAGRAPH)
 
     def disk_full(index: object, path: str) -> None:
-        Path(path).write_bytes(b"IxF")  # a partial file, then the disk fills up
-        raise OSError(28, "No space left on device")
+        Path(path).write_bytes(b"IxF")  # a partial file, then the disk fills up; faiss says so as a review saw
+        raise RuntimeError(
+            "Error in void faiss::write_index(const Index*, IOWriter*, int) at impl/index_write.cpp:1000: "
+            f"write error in {path}: 139219 != 168960 (No space left on device)"
+        )
 
     monkeypatch.setattr(faiss, "write_index", disk_full)
     with pytest.raises(qa.IndexWriteError, match="disk is full"):
