@@ -93,9 +93,13 @@ def outside(text: str, regions: Iterable[Iterable[int]]) -> np.ndarray:
     return np.array(sorted(out), dtype=np.uint32)
 
 
-def stories(signatures: dict[str, np.ndarray], rest: dict[str, np.ndarray] | None = None) -> dict[str, str]:
+def stories(
+    signatures: dict[str, np.ndarray], rest: dict[str, np.ndarray] | None = None, sha256: dict[str, str] | None = None
+) -> dict[str, str]:
     """Each source's story: the first source, in sorted order, of the documents it shares it with.
-    `rest`: each source's `outside` shingles, for an article found in another's whole text.
+    `rest`: each source's `outside` shingles, for an article found in another's whole text; `sha256`:
+    each source's content hash, since files of the same bytes are one story however short (a copy of
+    a two-sentence note was cited beside its original).
 
     Arrays, not dicts of Python ints: the hashes of every document sorted together, and the pairs of
     documents that share each hash (held by 2 to COMMON documents) counted with numpy; at a million
@@ -156,6 +160,12 @@ def stories(signatures: dict[str, np.ndarray], rest: dict[str, np.ndarray] | Non
         smaller = min(size[a], size[b])
         if (smaller >= MIN_SHINGLES and count(a, b) >= MIN_SHARE * smaller) or within(a, b) or within(b, a):
             ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    same: dict[str, int] = {}
+    for d, name in enumerate(names):
+        if sha256 and (e := same.setdefault(sha256.get(name, name), d)) != d:
+            ra, rb = root(d), root(e)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
     return {name: names[root(i)] for i, name in enumerate(names)}

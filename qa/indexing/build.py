@@ -37,37 +37,6 @@ def _suffix(source: str) -> str:
     return Path(source).suffix.lower()  # what decides how a file is read (a .txt renamed .md reads otherwise)
 
 
-def _live_files(index_dir: Path) -> dict[str, Any]:
-    """The files the live index of `index_dir` holds, however it was built ({} if none can be read)."""
-    from qa.errors import IndexInvalidError, IndexMissingError
-    from qa.store.layout import generation_dir
-
-    try:
-        files = read_manifest(generation_dir(index_dir)).get("files", {})
-    except (IndexMissingError, IndexInvalidError, OSError):
-        return {}
-    # (a damaged manifest's entries are left out: a rebuild from scratch is what it needs)
-    return {s: v for s, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
-
-
-def _copies(shas: dict[str, str], blank: set[str], indexed: dict[str, Any]) -> list[Skipped]:
-    """The same bytes under another name are indexed once, as an upload of an article already there
-    is refused (otherwise one answer cites the same text twice): under the name the index already
-    holds them by, else the first in sorted order (a copy made of an indexed file took its place, and
-    its citations with it). The others are taken out of `shas` and returned as skipped."""
-    keep: dict[str, str] = {}
-    for src in sorted(shas, key=lambda s: (indexed.get(s, {}).get("sha256") != shas[s], s)):
-        if src in blank:
-            continue  # empty files are skipped as empty, not as copies of each other
-        keep.setdefault(shas[src], src)
-    copies = [
-        Skipped(s, f"has the same content as {keep[sha]}") for s, sha in sorted(shas.items()) if keep.get(sha, s) != s
-    ]
-    for c in copies:
-        del shas[c.source]
-    return copies
-
-
 def build_index(
     settings: Settings,
     embedder_factory: Callable[[], Embedder],
@@ -93,7 +62,6 @@ def build_index(
     # Only each file's hash is kept here; its bytes are read again when its batch is analysed, so a
     # build never holds the whole corpus (see parts.BATCH_BYTES).
     shas: dict[str, str] = {}
-    blank: set[str] = set()
     unreadable: list[str] = []  # for now: their indexed version is kept (below)
     for path in paths:
         src = relative_source(path, seeds)
@@ -104,8 +72,6 @@ def build_index(
             unreadable.append(src)
             continue
         shas[src] = sha256_bytes(raw)
-        if not raw.strip():
-            blank.add(src)
     with build_lock(index_dir, lambda: log(f"waiting for another build of {index_dir} to finish")):
         if settings.shards is None:  # as many shards as the live index has (1 for a new one)
             settings = settings.with_(shards=live_shards(index_dir))
@@ -114,9 +80,6 @@ def build_index(
         prev_skipped: dict[str, Any] = prev[1].get("skipped", {}) if prev else {}
         # (an index written before transient reasons were left out may hold one: read that file again)
         prev_skipped = {s: v for s, v in prev_skipped.items() if not transient(v.get("reason", ""))}
-        # (the live index's names even when it was built otherwise and this build starts afresh: an
-        # upgrade or a changed chunk size gave a copy the original's place again; a reviewer's)
-        skipped += _copies(shas, blank, prev_files if prev else _live_files(index_dir))
         if (
             prev
             and shard_count(prev[1]) == settings.shards

@@ -168,7 +168,7 @@ def write_generation(
     for s in sources:
         text, regions = staging.text(parts[s].text_at), parts[s].doc["regions"]
         articles[s], rests[s] = stories.signature(text, regions), stories.outside(text, regions)
-    story_of = stories.stories(articles, rests)
+    story_of = stories.stories(articles, rests, {s: str(parts[s].doc.get("sha256", s)) for s in sources})
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:

@@ -9,6 +9,7 @@ import bisect
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Protocol
 
 from qa.answer import Citation, Highlight, is_question
@@ -52,16 +53,17 @@ class At:
 
 def best_copy(hit: Hit, copies: Sequence[str], read: Copies) -> Hit:
     """`hit` in the copy of its story (`copies`: the other files telling it) that states most about
-    itself (`read.described`: how many of title, date and outlet), when that copy holds the excerpt
+    itself (`read.described`: how many of title, date and outlet; ties: `_preferred`), when that copy holds the excerpt
     word for word inside its article (`read.regions`) and the question's filters allow it
     (`read.allowed`): a story saved as a page and again as a bare .txt was cited by the copy with no
     title or date (a new user's). Otherwise `hit` itself."""
     source = hit.chunk.source
-    better = [c for c in copies if read.described[c] > read.described[source] and read.allows(c)]
+    mine = _preferred(source, read.described)
+    better = [c for c in copies if _preferred(c, read.described) < mine and read.allows(c)]
     if not better:
         return hit
     text = read.text(source)[hit.chunk.start : hit.chunk.end]
-    for copy in sorted(better, key=lambda c: -read.described[c]):
+    for copy in sorted(better, key=lambda c: _preferred(c, read.described)):
         whole, at, tries = read.text(copy), -1, 0
         while (at := whole.find(text, at + 1)) >= 0 and tries < 20:  # the first inside its article
             tries += 1
@@ -70,6 +72,19 @@ def best_copy(hit: Hit, copies: Sequence[str], read: Copies) -> Hit:
                 moved = (hit.highlight[0] + d, hit.highlight[1] + d) if hit.highlight else None
                 return Hit(At(copy, at, at + len(text)), hit.score, moved)
     return hit
+
+
+# How systems name a copy: "report - Copy.txt", "report copy.txt", "ferry-strike-copy.md", "page (1).html".
+_COPY_NAME = re.compile(r"(?i)\b(?:copy|kopie|copie|copia)\b|\(\d+\)\s*(?:\.[^./]*)?$")
+
+
+def _preferred(source: str, described: Mapping[str, int]) -> tuple[int, bool, str]:
+    """How a copy of a story is preferred, lowest first: the one that states most about itself, then
+    one whose name is not a copy's ("ferry-strike-copy.md" after "ferry-strike.md"; a new user's copy
+    had taken the original's citations), then the name. The same whatever the index's order, so an
+    index updated file by file cites the copy a fresh build does (identical copies score alike; a
+    review's)."""
+    return -described[source], bool(_COPY_NAME.search(PurePosixPath(source).name)), source
 
 
 @dataclass(frozen=True)
