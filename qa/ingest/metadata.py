@@ -19,6 +19,9 @@ _DATE_PATTERNS = [
     # Day first with dots ("18.11.2019", as every country that writes dots does); with slashes only
     # when one of the two can only be the day ("21/06/2014", "11/19/2019"): "05/06/2019" is either.
     re.compile(r"(?<![\w.])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d{2})(?!\d)"),
+    # and with a year of two figures in a stamp, a time of day after it ("By Tess Bonn - 11/19/19 06:56 AM
+    # EST", The Hill's): a new user's printed page had no date
+    re.compile(r"(?<![\w./])(?P<a>\d{1,2})(?P<sep>/)(?P<b>\d{1,2})/(?P<yy>\d{2})(?=\s+\d{1,2}:\d{2}\b)"),
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[년年]\s*(?P<m>\d{1,2})\s*[월月]\s*(?P<d>\d{1,2})\s*[일日]"),  # CJK
     re.compile(_MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
     re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<y>(?:19|20)\d{2})\b", re.I),
@@ -44,7 +47,7 @@ def find_date(line: str) -> tuple[str, int, int] | None:
                 g["d"], g["m"] = (g["b"], g["a"]) if g["sep"] == "/" and b > 12 else (g["a"], g["b"])
             month = int(g["m"]) if g.get("m") else MONTHS[g["mon"].lower().rstrip(".")]
             try:
-                day = dt.date(int(g["y"]), month, int(g["d"]))
+                day = dt.date(int(g["y"]) if g.get("y") else 2000 + int(g["yy"]), month, int(g["d"]))
             except ValueError:
                 continue
             if best is None or m.start() < best[1]:

@@ -939,6 +939,10 @@ def test_the_date_next_to_the_article_wins_over_the_page_s_other_dates(tmp_path:
         ("3/4/2019 10:31 AM", None),
         ("v1.2.2019", None),
         ("By Tim Childers 2019-11-19T12:48:14Z", "2019-11-19"),
+        # a year of two figures in a stamp with its time (The Hill's; a new user's printed page had no date)
+        ("By Tess Bonn - 11/19/19 06:56 AM EST", "2019-11-19"),
+        ("05/06/19 10:00 AM", None),
+        ("scored 3/4/19 in the final", None),  # no time after it: no stamp
     ],
 )
 def test_numeric_dates_are_read_only_when_their_order_is_certain(line: str, date: str | None) -> None:
