@@ -88,3 +88,42 @@ def pushed_down(shapes: list[Shape]) -> list[bool]:
         room = margin - this.right
         out.append(bool(nxt.first_word == nxt.first_word and room < nxt.first_word + this.char))
     return out
+
+
+# A drop cap (the large first letter of an article, "A" beside "dam Schiff's impeachment inquiry ...")
+# is at least this many times the size of the type of the line it opens; that line is looked for
+# among the next DROP_CAP_LINES (a caption or a standfirst may come between them in the text layer).
+DROP_CAP = 2.0
+DROP_CAP_LINES = 8
+
+
+def _first_inked(line: str, boxes: Any) -> Any:
+    """The box of `line`'s first inked character (None without one or without boxes)."""
+    if len(boxes) != len(line):
+        return None
+    k = next((k for k, ch in enumerate(line) if not ch.isspace() and not CONTROL.match(ch)), None)
+    if k is None or any(math.isnan(float(v)) for v in boxes[k]):
+        return None
+    return boxes[k]
+
+
+def drop_caps(lines: list[str], raw: Sequence[str], boxes: Sequence[Any]) -> list[str]:
+    """A page's `lines` (as read from its text layer `raw`, each with its characters' `boxes`) with each
+    drop cap put back at the start of the line it opens: a line of one capital letter, in type at
+    least `DROP_CAP` times that line's, whose first letter is lower case and stands right of the cap
+    with its baseline within the cap's height. A new user's quote read "dam Schiff's impeachment
+    inquiry is incoherent."."""
+    out = list(lines)
+    for i, line in enumerate(lines):
+        cap = _first_inked(raw[i], boxes[i])
+        if len(line) != 1 or not line.isupper() or cap is None:
+            continue
+        _left, right, bottom, top, _baseline, size = (float(v) for v in cap)
+        for j in range(i + 1, min(len(lines), i + 1 + DROP_CAP_LINES)):
+            first = _first_inked(raw[j], boxes[j])
+            if not lines[j][:1].islower() or first is None:
+                continue
+            if first[0] >= right - 1 and bottom - 1 <= first[4] <= top + 1 and size >= DROP_CAP * first[5]:
+                out[j], out[i] = line + lines[j], ""
+                break
+    return out

@@ -27,7 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from qa.errors import UnreadableFileError
-from qa.ingest.pdf_layout import CONTROL, Shape, continues, pushed_down, shape_of, usual
+from qa.ingest.pdf_layout import CONTROL, Shape, continues, drop_caps, pushed_down, shape_of, usual
 
 FORMAT = "pdf"
 EDGE_LINES = 3  # lines at each end of a page that may be running headers or footers
@@ -286,13 +286,15 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
     # control characters are not text.
     raw_lines, shares, shapes = [], [], []
     for page, flags, page_boxes in zip(pages, links, boxes, strict=True):
-        at, page_lines, page_shares, page_shapes = 0, [], [], []
-        for x in page.split("\n"):
+        at, page_lines, page_shares, page_shapes, line_boxes = 0, [], [], [], []
+        xs = page.split("\n")
+        for x in xs:
             page_lines.append(" ".join(CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()))
             page_shares.append(_link_share(x, flags[at : at + len(x)]))
             page_shapes.append(shape_of(x, page_boxes[at : at + len(x)]))
+            line_boxes.append(page_boxes[at : at + len(x)])
             at += len(x) + 1
-        raw_lines.append(page_lines)
+        raw_lines.append(drop_caps(page_lines, xs, line_boxes))
         shares.append(page_shares)
         shapes.append(page_shapes)
     running = running_lines(raw_lines)

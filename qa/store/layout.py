@@ -70,7 +70,7 @@ FORMAT_VERSION = 7
 # 45: the reviews' mends to 43 and 44 (a follow prompt inside a quotation; charsets judged by runs of letters).
 # 46: a saved page's lists of links only ("related stories") and their heading are left out; a whole
 #     page's or PDF's headline found beside its article is not article text; a stamp's date with a
-#     year of two figures ("11/19/19 06:56 AM") is read.
+#     year of two figures ("11/19/19 06:56 AM") is read; a PDF's drop cap opens the line beside it.
 INGEST_VERSION = 46
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

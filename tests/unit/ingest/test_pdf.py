@@ -337,3 +337,36 @@ def test_a_line_after_one_broken_at_a_hyphen_goes_on_its_paragraph(tmp_path: Pat
     text = document_of(path, path.name, path.read_bytes()).text
     assert "black-tailed godwit, and in 2019 the wardens saw a pair of avocets nesting" in text, text
 
+
+
+def test_a_drop_cap_opens_the_line_beside_it() -> None:
+    """A new user's quote read "dam Schiff's impeachment inquiry is incoherent.": the printed page's
+    large "A" came first in the text layer, on a line of its own, a caption between them."""
+    import numpy as np
+
+    from qa.ingest.pdf_layout import drop_caps
+
+    def boxes(line: str, left: float, baseline: float, size: float) -> np.ndarray:
+        # (left, right, bottom, top, baseline, font size) per character, each 0.5 size wide
+        return np.array(
+            [
+                [left + k * size / 2, left + (k + 1) * size / 2, baseline, baseline + size, baseline, size]
+                for k in range(len(line))
+            ]
+        )
+
+    raw = ["A", "Photo: a caption under the picture", "dam Schiff's inquiry is incoherent.", "Time is short."]
+    lay = [
+        boxes(raw[0], 40, 292, 100),
+        boxes(raw[1], 60, 434, 15),
+        boxes(raw[2], 101, 332, 20),
+        boxes(raw[3], 40, 300, 20),
+    ]
+    assert drop_caps(raw, raw, lay) == ["", raw[1], "Adam Schiff's inquiry is incoherent.", raw[3]]
+    # a capital in the body's own type, or a line starting left of it or in capitals, is no drop cap
+    small = [boxes(raw[0], 40, 292, 20), *lay[1:]]
+    assert drop_caps(raw, raw, small) == raw
+    upper = ["A", "Dam Schiff's inquiry.", raw[3]]
+    assert drop_caps(upper, upper, [lay[0], boxes(upper[1], 101, 332, 20), lay[3]]) == upper
+    left = ["A", raw[2]]
+    assert drop_caps(left, left, [lay[0], boxes(raw[2], 20, 332, 20)]) == left
