@@ -171,9 +171,17 @@ def build_index(
             # version the index holds, under its old hash, so the next build reads it again; recorded
             # as skipped with these bytes, it stayed out of the index until its bytes changed.
             missing = unreadable + [sk.source for sk in not_made if transient(sk.reason)]
-            take_over([s for s in missing if s in prev_files and s not in parts], lambda s: prev_files[s]["sha256"])
+            held_over = [s for s in missing if s in prev_files and s not in parts]
+            take_over(held_over, lambda s: prev_files[s]["sha256"])
             staging.checkpoint()
             skipped += not_made
+            # (the report counts them as unchanged and says so: "skipped ...: cannot be read" alone, and
+            # files counted without them, read as if the index had dropped them; a review's)
+            unchanged = [*unchanged, *held_over]
+            skipped = [
+                Skipped(sk.source, f"{sk.reason}; its indexed version is kept") if sk.source in held_over else sk
+                for sk in skipped
+            ]
             skip_records = {
                 sk.source: {"sha256": shas[sk.source], "reason": sk.reason}
                 for sk in not_made

@@ -797,6 +797,15 @@ def test_an_indexed_file_that_stays_unreadable_leaves_the_index_up_to_date(
     assert report.up_to_date and live_generation(built) == live, "a new generation for nothing"
     assert any(s.source == target.name and "cannot be read" in s.reason for s in report.skipped)
     assert target.name in manifest_of(built)["files"]
+    # With another file changed, the report counts it among the files indexed, as kept (a review: "0
+    # added, 1 changed, 1 unchanged" of an index that held 3, and "skipped" of a file still served).
+    with (seeds_copy / "000_eca4ee2b1510ed46.txt").open("a", encoding="utf-8") as f:
+        f.write(EXTRA_PARAGRAPH)
+    report = build(seeds_copy, built)
+    assert report.changed == ["000_eca4ee2b1510ed46.txt"] and target.name in report.unchanged, report
+    assert [s.reason for s in report.skipped if s.source == target.name] == [
+        "cannot be read (Permission denied); its indexed version is kept"
+    ]
 
 
 def test_a_file_renamed_onto_a_name_the_index_held_is_changed_not_added(seeds_copy: Path, built: Path) -> None:
