@@ -153,38 +153,33 @@ def leans_back(question: str) -> bool:
 
 
 # A question that points back (`pointer`) with at most this many words of its own beyond function
-# words ("What did he say next?", "Who is his lawyer?", "How much did it cost?", "How many people live
-# there?") is about nothing without the conversation it leans on. Of the ~2,000 questions of the
-# standalone sets (SQuAD's among them) none is such; of the follow-ups of the conversation sets
-# many are (docs/MEASUREMENTS.md, "Follow-up questions").
+# words ("What did he say next?", "Who is his lawyer?", "How much did it cost?") is about nothing
+# without the conversation it leans on. Of the ~2,000 questions of the standalone sets (SQuAD's among
+# them) none is such; of the follow-ups of the conversation sets many are (docs/MEASUREMENTS.md,
+# "Follow-up questions").
 LEANING_WORDS = 2
 
-# "there" of "Is there ...?" or "There are ..." points nowhere.
-_THERE_IS = re.compile(
-    r"\b(?:is|are|was|were|be|been|being)\s+there\b|\bthere\s*(?:is|are|was|were|be|'s|’s)\b", re.IGNORECASE
-)
+# What points back for `pointer`: a personal pronoun, "it" or "its". Not "there", which is as often
+# existential ("Has there been a summit?", "Will there be a vote?": a review's, refused as pointing back).
+_POINTER = re.compile(rf"\b(?:{_PERSONAL}|it|its)\b", re.IGNORECASE)
 
 
 def pointer(question: str) -> str | None:
-    """The first word of a question that points back to something said before: a personal pronoun,
-    "it", "its" or "there" (not "is there"), when the question names nothing of its own (None
-    otherwise)."""
+    """The first word of a question that points back to something said before (a personal pronoun,
+    "it" or "its"), when the question names nothing of its own (None otherwise)."""
     if own_names(question):
         return None
-    there_is = bool(_THERE_IS.search(question))
-    for m in _POINTS_BACK.finditer(question):
-        if not (there_is and m.group(0).casefold() == "there"):
-            return m.group(0)
-    return None
+    found = _POINTER.search(question)
+    return found.group(0) if found else None
 
 
 def unresolved_pronoun(question: str) -> str | None:
     """The pronoun of a question that says nothing of its own beyond it (`LEANING_WORDS`), when asked
     without a conversation: refused, since its few words match whatever article uses them (a new
-    user's "what did he say next" after "New conversation" was answered from a random article, and
-    "How many people live there?" after "What is the capital of Peru?" from an article about drug
-    use). In a conversation it keeps the conversation's subject (`carried_wins`) and carries no words
-    of its own to later questions (`earlier_questions`). None for any other question."""
+    user's "what did he say next" after "New conversation" was answered from a random article, and a
+    review's "When was it first staged?" from one about tennis). In a conversation it keeps the
+    conversation's subject (`carried_wins`) and carries no words of its own to later questions
+    (`earlier_questions`). None for any other question."""
     found = pointer(question)
     return found if found and content_words(question) <= LEANING_WORDS else None
 
