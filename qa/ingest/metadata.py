@@ -34,6 +34,12 @@ _DATE_LABEL = re.compile(
 SOURCE_LINE = re.compile(r"^\W*source\s*[:：]\s*(?P<rest>.+)$", re.IGNORECASE)
 
 
+def _century(yy: int) -> int:
+    """A year of two figures as POSIX reads it (`strptime`'s %y): 69-99 the 1900s, 00-68 the 2000s (a
+    review's "12/15/98 06:56 AM" was dated 2098)."""
+    return (1900 if yy >= 69 else 2000) + yy
+
+
 def find_date(line: str) -> tuple[str, int, int] | None:
     """The first calendar date in `line` as (ISO date, start, end), or None. Invalid dates are not dates."""
     best: tuple[str, int, int] | None = None
@@ -47,7 +53,7 @@ def find_date(line: str) -> tuple[str, int, int] | None:
                 g["d"], g["m"] = (g["b"], g["a"]) if g["sep"] == "/" and b > 12 else (g["a"], g["b"])
             month = int(g["m"]) if g.get("m") else MONTHS[g["mon"].lower().rstrip(".")]
             try:
-                day = dt.date(int(g["y"]) if g.get("y") else 2000 + int(g["yy"]), month, int(g["d"]))
+                day = dt.date(int(g["y"]) if g.get("y") else _century(int(g["yy"])), month, int(g["d"]))
             except ValueError:
                 continue
             if best is None or m.start() < best[1]:

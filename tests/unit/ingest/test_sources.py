@@ -942,6 +942,7 @@ def test_the_date_next_to_the_article_wins_over_the_page_s_other_dates(tmp_path:
         # a year of two figures in a stamp with its time (The Hill's; a new user's printed page had no date)
         ("By Tess Bonn - 11/19/19 06:56 AM EST", "2019-11-19"),
         ("05/06/19 10:00 AM", None),
+        ("Posted 12/25/98 10:00 PM", "1998-12-25"),  # not 2098 (a review's)
         ("scored 3/4/19 in the final", None),  # no time after it: no stamp
     ],
 )
