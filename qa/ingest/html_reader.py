@@ -61,9 +61,9 @@ def _drop_cards(tree: Any) -> None:
 
 
 def _drop_link_lists(tree: Any) -> None:
-    """Remove the lists every item of which is a link and nothing more (link text at least
-    `_LINKED` of the item's): "related stories" under an article, which trafilatura keeps as its
-    last paragraphs ("- NASA Europa Mission Could Potentially Spot Signs of Alien Life")."""
+    """Remove the lists every item of which is a link and nothing more, not a sentence (`_linked`):
+    "related stories" under an article, which trafilatura keeps as its last paragraphs ("- NASA
+    Europa Mission Could Potentially Spot Signs of Alien Life")."""
     for lst in tree.xpath("//ul[count(li) >= 2] | //ol[count(li) >= 2]"):
         if all(_linked(li) for li in lst.xpath("./li")):
             # and its heading ("related news"), which trafilatura would keep alone in the text
@@ -78,9 +78,15 @@ _HEADING = "self::h1|self::h2|self::h3|self::h4|self::h5|self::h6|self::*[count(
 
 
 def _linked(item: Any) -> bool:
+    """A list item that is a link and nothing more, and reads as a headline, not a sentence: a timeline
+    of linked sentences ("February 4: The 370-page text of the agreement is released.") is the
+    article's (a review's was dropped)."""
     text = " ".join(item.text_content().split())
     links = " ".join(" ".join(a.text_content().split()) for a in item.xpath(".//a"))
-    return bool(text) and len(links) >= _LINKED * len(text)
+    return bool(text) and len(links) >= _LINKED * len(text) and not _SENTENCE_END.search(text)
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 def _captions_out(tree: Any) -> None:
