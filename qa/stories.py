@@ -93,13 +93,9 @@ def outside(text: str, regions: Iterable[Iterable[int]]) -> np.ndarray:
     return np.array(sorted(out), dtype=np.uint32)
 
 
-def stories(
-    signatures: dict[str, np.ndarray], rest: dict[str, np.ndarray] | None = None, sha256: dict[str, str] | None = None
-) -> dict[str, str]:
+def stories(signatures: dict[str, np.ndarray], rest: dict[str, np.ndarray] | None = None) -> dict[str, str]:
     """Each source's story: the first source, in sorted order, of the documents it shares it with.
-    `rest`: each source's `outside` shingles, for an article found in another's whole text; `sha256`:
-    each source's content hash, since files of the same bytes are one story however short (a copy of
-    a two-sentence note was cited beside its original).
+    `rest`: each source's `outside` shingles, for an article found in another's whole text.
 
     Arrays, not dicts of Python ints: the hashes of every document sorted together, and the pairs of
     documents that share each hash (held by 2 to COMMON documents) counted with numpy; at a million
@@ -162,10 +158,20 @@ def stories(
             ra, rb = root(a), root(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    same: dict[str, int] = {}
-    for d, name in enumerate(names):
-        if sha256 and (e := same.setdefault(sha256.get(name, name), d)) != d:
-            ra, rb = root(d), root(e)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
     return {name: names[root(i)] for i, name in enumerate(names)}
+
+
+# How systems name a copy of a file: "report - Copy.txt", "report copy.txt", "Copy of report.txt",
+# "copy_of_report.txt", "report_copy.txt", "ferry-strike-copy.md", "page (1).html" (a browser's second
+# download; not "Top 10 (2019).txt"), "report - Kopie.txt".
+_COPY_NAME = re.compile(
+    r"(?i)^(?:copy[ _-]of[ _-])|[ _-](?:copy|kopie|copie|copia)(?:[ _-]?\d{1,2})?$|\s\(\d{1,2}\)$"
+)
+
+
+def copy_name(source: str) -> bool:
+    """Whether `source`'s file name reads as a copy's of another (`_COPY_NAME`; not "copy-editors.txt")."""
+    name = source.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return bool(_COPY_NAME.search(stem))
+

@@ -168,7 +168,7 @@ def write_generation(
     for s in sources:
         text, regions = staging.text(parts[s].text_at), parts[s].doc["regions"]
         articles[s], rests[s] = stories.signature(text, regions), stories.outside(text, regions)
-    story_of = stories.stories(articles, rests, {s: str(parts[s].doc.get("sha256", s)) for s in sources})
+    story_of = stories.stories(articles, rests)
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir(parents=True)
     try:
@@ -344,6 +344,9 @@ def _write_faiss(faiss: Any, index: Any, path: Path) -> None:
     try:
         faiss.write_index(index, str(path))
     except RuntimeError as err:
-        code = next((c for words, c in _FAISS_CAUSES if words in str(err)), errno.EIO)
+        code = next((c for words, c in _FAISS_CAUSES if words in str(err)), None)
+        if code is None:  # not the disk's: faiss's own words, in one line
+            said = " ".join(str(err).split())[-200:]
+            raise OSError(errno.EIO, f"faiss could not write the index ({said})", str(path)) from None
         raise OSError(code, os.strerror(code), str(path)) from None
 

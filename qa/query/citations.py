@@ -9,7 +9,6 @@ import bisect
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Protocol
 
 from qa.answer import Citation, Highlight, is_question
@@ -17,6 +16,7 @@ from qa.chunking import line_of
 from qa.ingest.boilerplate import running_text
 from qa.query.highlight import best_sentence, leads_in, reads_as_answer
 from qa.query.params import RetrievalParams
+from qa.stories import copy_name
 
 # A citation is a readable excerpt; merging overlapping passages never makes one longer than this.
 MAX_CITATION_CHARS = 750
@@ -74,17 +74,13 @@ def best_copy(hit: Hit, copies: Sequence[str], read: Copies) -> Hit:
     return hit
 
 
-# How systems name a copy: "report - Copy.txt", "report copy.txt", "ferry-strike-copy.md", "page (1).html".
-_COPY_NAME = re.compile(r"(?i)\b(?:copy|kopie|copie|copia)\b|\(\d+\)\s*(?:\.[^./]*)?$")
-
-
 def _preferred(source: str, described: Mapping[str, int]) -> tuple[int, bool, str]:
     """How a copy of a story is preferred, lowest first: the one that states most about itself, then
     one whose name is not a copy's ("ferry-strike-copy.md" after "ferry-strike.md"; a new user's copy
     had taken the original's citations), then the name. The same whatever the index's order, so an
     index updated file by file cites the copy a fresh build does (identical copies score alike; a
     review's)."""
-    return -described[source], bool(_COPY_NAME.search(PurePosixPath(source).name)), source
+    return -described[source], copy_name(source), source
 
 
 @dataclass(frozen=True)
