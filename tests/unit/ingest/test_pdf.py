@@ -370,3 +370,9 @@ def test_a_drop_cap_opens_the_line_beside_it() -> None:
     assert drop_caps(upper, upper, [lay[0], boxes(upper[1], 101, 332, 20), lay[3]]) == upper
     left = ["A", raw[2]]
     assert drop_caps(left, left, [lay[0], boxes(raw[2], 20, 332, 20)]) == left
+    # a cap that is a word of its own stays one (a review's "Afederal judge"), as the page writes it
+    word = ["A", "federal judge ruled on Monday."]
+    assert drop_caps(word, word, [lay[0], boxes(word[1], 101, 332, 20)])[1] == "A federal judge ruled on Monday."
+    new = ["A", "new study says so."]
+    opened = drop_caps(new, new, [lay[0], boxes(new[1], 101, 332, 20)], "It was a new study.")
+    assert opened[1] == "A new study says so.", "the page writes 'a new' apart, not 'anew'"
