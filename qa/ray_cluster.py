@@ -28,7 +28,6 @@ def _check_reachable(address: str | None, timeout: float = 3.0, named: str = "--
     `--ray 127.0.0.1:6399`; a reviewer's web server's port hung `qa index --ray` for good). Whether it
     is Ray is judged by whether it speaks HTTP/2, as gRPC does (not with RAY_USE_TLS, whose servers
     want TLS first). `named`: where the address came from, for the message."""
-    import re
     import socket
 
     m = re.fullmatch(r"(?:ray://)?\[?([^\]/]+?)\]?:(\d+)", (address or "").strip())

@@ -107,9 +107,9 @@ def _first_inked(line: str, boxes: Any) -> Any:
     return boxes[k]
 
 
-def _opened(cap: str, line: str, text: str) -> str:
+def _opened(cap: str, line: str, pages: Sequence[str]) -> str:
     """`line` opened by its drop cap `cap`: glued to its first word ("A" + "dam" -> "Adam"), unless the
-    cap is a word of its own ("A", "I") and the document `text` says the two are apart: it uses them
+    cap is a word of its own ("A", "I") and the document (its `pages`) says the two are apart: it uses them
     apart more often than glued ("a federal" over "afederal"), or as often and the glued form is no
     English word while the first word is (simplemma's dictionary). A review's "A federal judge ..."
     had read "Afederal judge"."""
@@ -119,7 +119,7 @@ def _opened(cap: str, line: str, text: str) -> str:
     word = first.group(0)
 
     def used(form: str) -> int:
-        return len(re.findall(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.IGNORECASE))
+        return sum(len(re.findall(rf"(?<!\w){re.escape(form)}(?!\w)", page, re.IGNORECASE)) for page in pages)
 
     glued, apart = used(cap + word), used(f"{cap} {word}")
     if glued != apart:
@@ -130,16 +130,15 @@ def _opened(cap: str, line: str, text: str) -> str:
     return f"{cap} {line}" if english == [False, True] and len(word) > 1 else cap + line
 
 
-def drop_caps(lines: list[str], raw: Sequence[str], boxes: Sequence[Any], text: str = "") -> list[str]:
+def drop_caps(lines: list[str], raw: Sequence[str], boxes: Sequence[Any], pages: Sequence[str] = ()) -> list[str]:
     """A page's `lines` (as read from its text layer `raw`, each with its characters' `boxes`) with each
     drop cap put back at the start of the line it opens: a line of one capital letter, in type at
     least `DROP_CAP` times that line's, whose first letter is lower case and stands right of the cap
-    with its baseline within the cap's height (`_opened`; `text`: the whole document's). A new user's
+    with its baseline within the cap's height (`_opened`; `pages`: the whole document's). A new user's
     quote read "dam Schiff's impeachment inquiry is incoherent."."""
     out = list(lines)
     for i, line in enumerate(lines):
-        cap = _first_inked(raw[i], boxes[i])
-        if len(line) != 1 or not line.isupper() or cap is None:
+        if len(line) != 1 or not line.isupper() or (cap := _first_inked(raw[i], boxes[i])) is None:
             continue
         _left, right, bottom, top, _baseline, size = (float(v) for v in cap)
         for j in range(i + 1, min(len(lines), i + 1 + DROP_CAP_LINES)):
@@ -147,6 +146,6 @@ def drop_caps(lines: list[str], raw: Sequence[str], boxes: Sequence[Any], text: 
             if not lines[j][:1].islower() or first is None:
                 continue
             if first[0] >= right - 1 and bottom - 1 <= first[4] <= top + 1 and size >= DROP_CAP * first[5]:
-                out[j], out[i] = _opened(line, lines[j], text), ""
+                out[j], out[i] = _opened(line, lines[j], pages), ""
                 break
     return out

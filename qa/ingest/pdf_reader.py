@@ -285,7 +285,6 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
     # builds), with the two halves already joined ("coast\ufffeguard"): it is the hyphen. Other
     # control characters are not text.
     raw_lines, shares, shapes = [], [], []
-    whole = "\n".join(pages)  # (how the document itself writes a drop cap's word: `drop_caps`)
     for page, flags, page_boxes in zip(pages, links, boxes, strict=True):
         at, page_lines, page_shares, page_shapes, line_boxes = 0, [], [], [], []
         xs = page.split("\n")
@@ -295,7 +294,7 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
             page_shapes.append(shape_of(x, page_boxes[at : at + len(x)]))
             line_boxes.append(page_boxes[at : at + len(x)])
             at += len(x) + 1
-        raw_lines.append(drop_caps(page_lines, xs, line_boxes, whole))
+        raw_lines.append(drop_caps(page_lines, xs, line_boxes, pages))
         shares.append(page_shares)
         shapes.append(page_shapes)
     running = running_lines(raw_lines)

@@ -374,5 +374,5 @@ def test_a_drop_cap_opens_the_line_beside_it() -> None:
     word = ["A", "federal judge ruled on Monday."]
     assert drop_caps(word, word, [lay[0], boxes(word[1], 101, 332, 20)])[1] == "A federal judge ruled on Monday."
     new = ["A", "new study says so."]
-    opened = drop_caps(new, new, [lay[0], boxes(new[1], 101, 332, 20)], "It was a new study.")
+    opened = drop_caps(new, new, [lay[0], boxes(new[1], 101, 332, 20)], ["It was a new study."])
     assert opened[1] == "A new study says so.", "the page writes 'a new' apart, not 'anew'"
