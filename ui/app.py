@@ -178,13 +178,15 @@ def build_app(service: Service) -> gr.Blocks:
         return "<p class='qa-meta'>That citation is no longer shown.</p>"
 
     def rebuild_clicked() -> Iterator[tuple[str, Any, Any]]:
-        yield from rebuilding("")
+        # Waits for a rebuild under way (another tab's, an upload's) and then runs: refused, the tab
+        # kept "already running" after that rebuild had ended (a new user's).
+        yield from rebuilding("", wait=True)
 
     def rebuilding(before: str, wait: bool = False) -> Iterator[tuple[str, Any, Any]]:
         """A rebuild with its notes ("embedding 40 passages ...") streamed into the status line as it
         runs, then its report; the article list and the source filter stay usable meanwhile (only
         the status line shows the event's progress) and change when the new index serves. `wait`:
-        after a rebuild under way, instead of being refused (an upload's)."""
+        after a rebuild under way, instead of being refused (the chat's; the HTTP API's is refused)."""
         notes: queue.Queue[str | None] = queue.Queue()
         outcome: dict[str, Any] = {}
 

@@ -42,6 +42,29 @@ def test_a_rebuild_streams_its_notes_then_its_report(service: Service) -> None:
     assert "1 added" in steps[-1], steps
 
 
+def test_a_rebuild_clicked_while_another_runs_waits_for_it_then_reports(service: Service) -> None:
+    """Another tab's rebuild (or an upload's) under way: the click waits for it and then reports its own
+    rebuild. It was refused, and the tab kept "A rebuild is already running" after that rebuild ended."""
+    import threading
+
+    service._rebuild_lock.acquire()  # the rebuild under way
+    steps: list[str] = []
+    clicked = threading.Thread(target=lambda: steps.extend(s for s, *_ in handler(service, "rebuild_clicked")()))
+    clicked.start()
+    try:
+        for _ in range(200):
+            if any("waiting for the rebuild under way" in s for s in steps):
+                break
+            threading.Event().wait(0.05)
+        assert any("waiting for the rebuild under way" in s for s in steps), steps
+        assert clicked.is_alive(), "it waits while the other rebuild runs"
+    finally:
+        service._rebuild_lock.release()
+    clicked.join(60)
+    assert not clicked.is_alive()
+    assert "already running" not in steps[-1] and "up to date" in steps[-1], steps
+
+
 @pytest.mark.parametrize(
     ("error", "shown"),
     [
