@@ -226,10 +226,15 @@ def is_url_line(line: str) -> bool:
 # "All rights reserved" as footers say it in the languages of the news pages qa reads most.
 _RIGHTS_RESERVED = (
     r"\b(?:all rights reserved|todos os direitos reservados|todos los derechos reservados|"
-    r"tous droits réservés|alle rechte vorbehalten|tutti i diritti riservati)\b.*$"
+    r"tous droits réservés|alle rechte vorbehalten|tutti i diritti riservati).*$"  # "reservedNot ...": a
+)  # printed page's footer glued to the next link
+
+
+_RESERVATION = re.compile(
+    r"(?:\s+unless otherwise (?:noted|stated|indicated|specified)"
+    r"|,?\s+(?:or|and) its (?:affiliat|subsidiar|licensor)).*$"
 )
-
-
+_FORM_TAIL = re.compile(r"\b(Inc|LLC|Ltd|Corp|GmbH|plc)\.?\s+[a-z].*$")  # the company's form, then words
 _VENDOR = re.compile(r"(?:^|[\s,|–—-]+)(?i:(?:web ?)?(?:site )?(?:designed|powered|built|hosted|developed) by)\b.*$")
 
 
@@ -244,6 +249,14 @@ def _clean_name(name: str) -> str | None:
     # Digital Media" names the vendor alone.
     name = re.sub(r"[\s,]+(?:19|20)\d\d\b.*$", "", name)
     name = _VENDOR.sub("", name)
+    # What the line goes on to say is no part of the name: a sentence after it ('Express Newspapers.
+    # "Daily Express" is a registered trademark'), a reservation ("The Republic unless otherwise noted",
+    # "... Limited or its affiliated companies"), words after a company's form ("Hearst Communications,
+    # Inc. print footer logo"), or a printed page's menu in capitals ("National Review DONATE SUBSCRIBE").
+    name = re.sub(r"(?<=[a-z]{3})\.\s+\S.*$", "", name)
+    name = _FORM_TAIL.sub(r"\1", _RESERVATION.sub("", name))
+    if re.search(r"[a-z]", name):
+        name = re.sub(r"(?:\s+[A-Z]{4,}){2,}$", "", name)
     name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
     words = word_list(name)
     if not words or len(words) > 8 or not any(ch.isupper() for ch in name):

@@ -71,7 +71,9 @@ FORMAT_VERSION = 7
 # 46: a saved page's lists of links only ("related stories") and their heading are left out; a whole
 #     page's or PDF's headline found beside its article is not article text; a stamp's date with a
 #     year of two figures ("11/19/19 06:56 AM") is read; a PDF's drop cap opens the line beside it.
-INGEST_VERSION = 46
+# 47: a copyright line's outlet stops at what the line goes on to say ("... Limited or its affiliated
+#     companies", "National Review DONATE SUBSCRIBE").
+INGEST_VERSION = 47
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

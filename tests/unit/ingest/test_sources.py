@@ -647,6 +647,15 @@ def test_a_pictures_credit_is_not_the_outlet(tmp_path: Path, credit: str) -> Non
         ("Copyright © 2019, Los Angeles Times | Terms of Service | Privacy Policy", "Los Angeles Times"),
         ("© 2019 KWCH - Powered by Frankly", "KWCH"),  # the web vendor's credit is not the outlet
         ("Copyright © 2002-2019 - Designed by Gray Digital Media - Powered by Clickability", None),
+        # What the line goes on to say after the name (printed pages' footers, glued to their links).
+        ('Copyright ©2019 Express Newspapers. "Daily Express" is a registered trademark.', "Express Newspapers"),
+        ("© 2019 The Republic unless otherwise noted. All rights reserved. Privacy Policy", "The Republic"),
+        ("© 2019 Guardian News & Media Limited or its affiliated companies.", "Guardian News & Media Limited"),
+        ("© 2019 Hearst Communications, Inc. print footer logo", "Hearst Communications, Inc"),
+        ("© 2019 MSPoweruser - All rights reservedNot associated with Microsoft Top", "MSPoweruser"),
+        ("© 2019 National Review DONATE SUBSCRIBE", "National Review"),
+        ("© 2019 St. Louis Post-Dispatch", "St. Louis Post-Dispatch"),
+        ("© 2019 BBC. The BBC is not responsible for the content of external sites.", None),
         # A labelled link's label is the outlet only when it reads as the name of the address's site.
         ("BBC News – https://www.bbc.co.uk/news", "BBC News"),
         ("The Westbrook Gazette: https://westbrook.example/", "The Westbrook Gazette"),
