@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p_ask = sub.add_parser("ask", help="answer questions with cited excerpts")
-    p_ask.add_argument("questions", nargs="*", help="questions; none: an interactive prompt (or stdin lines)")
+    p_ask.add_argument(
+        "questions", nargs="*", help="questions; none: a qa> prompt, one conversation (/new: another), or stdin lines"
+    )
     p_ask.add_argument("--questions-file", type=Path, help="a file with one question per line")
     p_ask.add_argument(
         "-k", type=_positive_int, default=None, help="the largest number of citations (env QA_K; default 5)"

@@ -142,6 +142,9 @@ class ChangedFiles:
                 )
 
 
+NEW = "/new"  # typed at the prompt: a new conversation
+
+
 def _ask(engine: Engine, question: str, args: argparse.Namespace, history: list[str]) -> Answer:
     return engine.ask(question, args.k, source=args.source, since=args.since, until=args.until, history=history)
 
@@ -206,8 +209,13 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
                 print(markdown(turns), flush=True)
         return 0
     n_docs = len(engine.data.documents)
-    print(f"qa: {n_docs} articles, {len(engine.data.chunks)} passages. Ask a question (empty line or Ctrl-D to quit).")
-    asked: list[str] = []  # with --conversation, the earlier questions
+    print(
+        f"qa: {n_docs} articles, {len(engine.data.chunks)} passages. Ask a question; follow-ups use the"
+        f" conversation ({NEW} starts a new one; an empty line or Ctrl-D quits)."
+    )
+    # The prompt is a conversation, as the chat is: "What did he say?" after "Who is Harold Vance?"
+    # was refused as naming no one (a new user's; only --conversation carried the questions before).
+    asked: list[str] = []
     while True:
         try:
             q = input("qa> ")
@@ -216,8 +224,12 @@ def run(args: argparse.Namespace, ray: str | None) -> int:
             return 0
         if not q.strip():
             return 0
+        if q.strip().casefold() == NEW:
+            asked = []
+            print("qa: a new conversation.\n")
+            continue
         try:
-            answer = _ask(engine, q, args, asked if args.conversation else [])
+            answer = _ask(engine, q, args, asked)
             changed.note(answer)
             print(answer.to_json() if args.json else render(answer))
             asked.append(q)

@@ -163,6 +163,28 @@ def test_a_follow_up_in_a_conversation_finds_what_it_leans_on(seed_index: Path) 
     assert json.loads(alone.stdout)["query"] == CONVERSATION[1], "asked alone, nothing is carried"
 
 
+def test_the_qa_prompt_is_a_conversation_and_new_starts_another(seed_index: Path) -> None:
+    """`qa ask` at a terminal (`make ask`): a follow-up carries the question before it, as the chat's
+    does; `/new` forgets it. A new user's "What did he say?" at the prompt was refused as naming no one."""
+    import pty
+
+    main, child = pty.openpty()
+    cmd = [sys.executable, "-m", "qa", "ask", "--index", str(seed_index), "-k", "3"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    typed = "\n".join([CONVERSATION[0], CONVERSATION[1], "/new", "What did he add?", "", ""])
+    proc = subprocess.Popen(cmd, stdin=child, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    os.close(child)
+    os.write(main, typed.encode())
+    out, err = proc.communicate(timeout=300)
+    os.close(main)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    answers = out.split("qa> ")[1:]
+    assert len(answers) == 5, out  # four questions (one of them /new), then the empty line
+    assert "first deputy chairman" in answers[1] and "searched for" in answers[1].lower(), answers[1]
+    assert "a new conversation" in answers[2]
+    assert "points back" in answers[3], "after /new nothing is carried: the follow-up names no one"
+
+
 def test_a_question_that_stands_alone_is_answered_as_alone_within_a_conversation(engine: Any) -> None:
     question = "What happened to Kim Jong-un's bronze footprints in Dalian?"
     within = engine.ask(question, 3, history=CONVERSATION)
