@@ -109,7 +109,24 @@ def is_date_line(line: str) -> bool:
         return False
     if not line[:start].strip() and "年" in line[start:end] and not TERMINAL.search(line):
         return True  # "2024年11月18日　来源：云州日报": a Chinese or Japanese dateline, a source or time after it
-    return bool(label) or len(rest_words) <= 2
+    return bool(label) or len(rest_words) <= 2 or _named_before(line[:start], rest_words)
+
+
+# A name, then the date after a comma or a dash: "Port Elsmore Gazette, January 15, 2024", "Port
+# Elsmore Gazette — March 20, 2024" (an outlet's or a place's dateline, on a line of its own).
+_NAME_THEN_DATE = re.compile(r"^\W*(?P<name>[^\W\d_].*?)\s*(?:,|\s[-–—|·•]|[–—|·•])\s*$")
+
+
+def _named_before(before: str, rest_words: list[str]) -> bool:
+    """Whether the words besides a line's date are a name before it, up to six capitalised words
+    (`_site_name`; a weekday or a month is a date's own word): a dateline, not a sentence. A new user's
+    two stories opened so; each line was cited as article text and the story went undated."""
+    m = _NAME_THEN_DATE.match(before)
+    if not m or len(word_list(m["name"])) != len(rest_words):  # nothing after the date, but a time
+        return False
+    words = m["name"].split()
+    named = all(_SITE_WORD.match(w) or w in _SITE_JOINS for w in words[1:])  # "We met, ...": no name
+    return named and _site_name(m["name"]) and not any(w.casefold().rstrip(".,") in _DATE_WORDS for w in words)
 
 
 def _goes_on(line: str, end: int) -> bool:
@@ -361,6 +378,9 @@ def _named_elsewhere(name: str, head: str, text: str) -> bool:
     """Whether a line of `text` other than one holding the headline `head` names `name`."""
     said, named = " ".join(head.split()).casefold(), name.casefold()
     return any(named in ln.casefold() and said not in " ".join(ln.split()).casefold() for ln in text.splitlines())
+
+
+_DATE_WORDS = frozenset(MONTHS) | {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
 
 
 def _site_name(name: str) -> bool:

@@ -73,7 +73,8 @@ FORMAT_VERSION = 7
 #     year of two figures ("11/19/19 06:56 AM") is read; a PDF's drop cap opens the line beside it.
 # 47: a copyright line's outlet stops at what the line goes on to say ("... Limited or its affiliated
 #     companies", "National Review DONATE SUBSCRIBE").
-INGEST_VERSION = 47
+# 48: a line of a name and a date ("Port Elsmore Gazette, January 15, 2024") is a date line.
+INGEST_VERSION = 48
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

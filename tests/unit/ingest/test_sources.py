@@ -1025,6 +1025,10 @@ def test_date_in_first_body_sentence_is_not_the_published_date(tmp_path: Path) -
         ("sexta-feira, 22 de outubro de 2010 às 20:13", True),
         ("Mittwoch, 3. Juni 2020, 14:05 Uhr", True),
         ("Published on: 2025/03/27", True),
+        # A name, then the date: an outlet's or a place's dateline (a new user's stories opened so).
+        ("Port Elsmore Gazette — March 20, 2024", True),
+        ("Port Elsmore Gazette, January 15, 2024", True),
+        ("Budget vote set for January 15, 2024", False),
         ("Hong Kong protests: 800 students in 2019", False),
         ("The 2010 season ended in a draw.", False),
     ],
@@ -1215,6 +1219,13 @@ TEXT_ARTICLES = [
         None,
     ),
     ("Harbour wall rebuilt\n\nBy Dana Whitfield, Staff Writer\n\n", None, "Dana Whitfield", None),
+    # the outlet's dateline under the byline (it was cited as an answer and the story went undated)
+    (
+        "Harbour wall rebuilt\n\nBy Dana Whitfield\nPort Elsmore Gazette, January 15, 2024\n\n",
+        "2024-01-15",
+        "Dana Whitfield",
+        None,
+    ),
 ]
 
 
@@ -1229,6 +1240,7 @@ def test_a_text_article_s_date_line_and_byline_are_read_and_not_cited(
     assert (doc.published, doc.author, doc.outlet) == (published, author, outlet)
     cited = " ".join(doc.text[a:b] for a, b in doc.regions)
     assert author not in cited, "the byline was article text (it was cited as an answer)"
+    assert not any(line.strip() in cited for line in head.splitlines()[1:] if line.strip()), "a date line is not text"
     assert "two million crowns" in cited
 
 
