@@ -322,6 +322,9 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
                 link_starts.append(len(text))
             text += _join([page_lines[kept[i]] for i in group])
         goes_on = wrapped and not _SENTENCE_END.search(text[-16:])  # the tail: text grows page by page
+    if not text.strip() and any(line.strip() for page in raw_lines for line in page):
+        # (a page printed before it had loaded: a new user's was told to run OCR on it)
+        raise UnreadableFileError(source, "has no text besides the header and footer on every page")
     if not text.strip():
         raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
     return text + "\n", starts, frozenset(link_starts), pdf_title

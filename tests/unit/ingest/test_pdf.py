@@ -273,10 +273,12 @@ def test_paragraphs_that_are_mostly_link_text_are_not_article(tmp_path: Path) ->
         (b"<html>not a pdf</html>", "is not a PDF"),
         (b"%PDF-1.4\n" + b"\x00garbage" * 50, "cannot be read|no text layer"),
         (make_pdf([[], []]), "no text layer"),
+        # a page printed before it had loaded: no OCR would help (a new user's was told to run it)
+        (make_pdf([["11/19/19, 9:02 AM Native Ads", "https://example.com/ads"]] * 2), "besides the header and footer"),
         (make_pdf([]), "has no pages"),
         (make_pdf(BODY, encrypt=True), "is an encrypted PDF"),
     ],
-    ids=["not a PDF", "malformed", "scanned (no text)", "no pages", "encrypted"],
+    ids=["not a PDF", "malformed", "scanned (no text)", "header and footer only", "no pages", "encrypted"],
 )
 def test_a_pdf_that_cannot_be_used_is_refused_in_one_line(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.pdf"
