@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_docs = sub.add_parser("documents", help="list the indexed documents: format, metadata, article regions")
     p_docs.add_argument("--index", type=Path, help="index folder (env QA_INDEX_DIR; default embeddings/)")
-    p_docs.add_argument("--json", action="store_true", help="one JSON object per document (CITATIONS.md)")
+    p_docs.add_argument(
+        "--json", action="store_true", help="one JSON object per line, one line per document (CITATIONS.md)"
+    )
 
     p_eval = sub.add_parser("eval", help="measure retrieval on a benchmark (hit@1, hit@3, MRR, evidence@1, abstention)")
     p_eval.add_argument(
