@@ -252,8 +252,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise QAError(f"The chat UI cannot start ({err}); run `make install`.") from None
     settings = _settings(args)
     assert isinstance(settings, Settings)
+    _check_something_to_serve(settings)
     serve(Service(settings, ray=_ray_address(args)), args.host, args.port or _env_port())
     return 0
+
+
+def _check_something_to_serve(settings: Any) -> None:
+    """No index, and no folder to build one from: a mistyped --index (a new user's `qa serve --index
+    /tmp/nonexistent` served an empty chat, whose Rebuild then named a flag a browser cannot pass).
+    No index but the folder: the chat starts empty, its Rebuild builds from that folder (said here)."""
+    from qa.errors import IndexMissingError
+    from qa.store.layout import generation_dir
+
+    try:
+        generation_dir(settings.index_dir)
+    except IndexMissingError:
+        seeds = Path(settings.seeds_dir)
+        if Path(settings.index_dir).is_file():
+            raise  # "... is a file, not an index folder"
+        if not seeds.is_dir():
+            raise UsageError(
+                f"No index at {settings.index_dir} and no folder {seeds}/ to build one from; pass --index DIR"
+                " where the index is, or --seeds DIR with the articles."
+            ) from None
+        note = f"no index at {settings.index_dir} yet; the chat's Rebuild builds it from {seeds}/."
+        print(f"{PROG}: {note}", file=sys.stderr)
 
 
 def _documents(index: Path | None) -> dict[str, Any]:

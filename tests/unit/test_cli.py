@@ -164,6 +164,12 @@ def test_ask_with_k_that_is_not_a_positive_number_is_a_one_line_error(tmp_path: 
 # qa index, qa eval
 
 
+def test_serve_with_no_index_and_no_folder_to_build_one_is_a_one_line_error(tmp_path: Path) -> None:
+    """A mistyped --index served an empty chat whose Rebuild named a flag a browser cannot pass."""
+    result = run_qa(tmp_path, "serve", "--index", str(tmp_path / "nonexistent"), "--port", "7")
+    assert_one_line_error(result, "No index at", "nonexistent", "no folder", "--seeds DIR")
+
+
 def test_index_with_a_missing_seeds_folder_is_a_one_line_error(tmp_path: Path) -> None:
     result = run_qa(tmp_path, "index", "--seeds", "/nonexistent")
     assert_one_line_error(result, "/nonexistent", "does not exist")
