@@ -122,9 +122,21 @@ def page_author(value: str | None, published: str | None = None) -> str | None:
         if last and month is not None and len(last[1]) > 3 and MONTHS.get(last[1].casefold()) == month:
             part = part.strip()[: last.start()]  # "Carrie Arnold November", then "... Updated"
         part = _AUTHOR_LABEL.sub("", part.strip()).strip()
-        if part and not (parts and _ROLE_ONLY.search(part)):
+        if part and not (parts and (_ROLE_ONLY.search(part) or _HOST_AS_WORDS.match(part))):
             parts.append(part)
+    # One person named twice ("Troy Smith; Troy L Smith", a new user's Cleveland page): the fuller name.
+    words = [set(_NAME_WORDS.findall(p.casefold())) for p in parts]
+    parts = [p for i, p in enumerate(parts) if not any(_within(words, i, j) for j in range(len(parts)))]
     return "; ".join(parts) or None
+
+
+def _within(words: list[set[str]], i: int, j: int) -> bool:
+    """Whether part i's name words are all in part j's (the same set: j comes first)."""
+    return words[i] < words[j] or (j < i and words[i] == words[j])
+
+
+_NAME_WORDS = re.compile(r"[^\W\d_]+")
+_HOST_AS_WORDS = re.compile(r"^[A-Za-z0-9-]+\s(?i:com|org|net)$")  # "Cleveland com": the site, its dot gone
 
 
 # A part of an author field that names a role, not a person: a few words ending in the role.

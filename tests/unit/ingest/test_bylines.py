@@ -80,6 +80,10 @@ def test_a_pair_of_capitalised_phrases_with_no_date_line_beside_it_stays_text(tm
         ("Rob August Published", "2019-08-01", "Rob August"),  # a third review's: the label, not the name
         ("Jane Doe;  ; Bob Roe", None, "Jane Doe; Bob Roe"),
         ("Carrie Arnold November", "2019-1105", "Carrie Arnold November"),  # no date as qa writes one
+        # one person twice, and the site's host as words (a new user's Cleveland page)
+        ("Troy Smith; Troy L Smith; Cleveland com", "2019-11-19", "Troy L Smith"),
+        ("Ann Lee; Ann Lee", None, "Ann Lee"),
+        ("Lia Eustachewich; Yaron Steinbuch", None, "Lia Eustachewich; Yaron Steinbuch"),
         ("", None, None),
         (None, None, None),
     ],
