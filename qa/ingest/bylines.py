@@ -74,7 +74,7 @@ def byline(line: str) -> tuple[str, str | None] | None:
     if any(w.casefold() in english_stop_words() for w in words):
         return None  # a heading in title case: "By The Numbers", "Par For The Course"
     if outlet:
-        outlet = outlet.strip().rstrip(".")
+        outlet = outlet.strip().rstrip(" .,;:|-–—")  # "Elsmore Weekly — published ...": the dash too
         media, _, site = outlet.rpartition(" for ")
         if media and "." in site and " " not in site:
             outlet = site  # "NJ Advance Media for NJ.com" (not "Center for Public Integrity")

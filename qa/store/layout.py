@@ -74,7 +74,8 @@ FORMAT_VERSION = 7
 # 47: a copyright line's outlet stops at what the line goes on to say ("... Limited or its affiliated
 #     companies", "National Review DONATE SUBSCRIBE").
 # 48: a line of a name and a date ("Port Elsmore Gazette, January 15, 2024") is a date line.
-#     A saved page's author field names one person once ("Troy Smith; Troy L Smith" -> "Troy L Smith").
+#     A saved page's author field names one person once ("Troy Smith; Troy L Smith" -> "Troy L Smith"); a
+#     byline's outlet ends without a dash ("Elsmore Weekly — published ...").
 INGEST_VERSION = 48
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

@@ -754,6 +754,7 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
         ("*By Mei Tanaka — Business Desk — 2024-02-08*", ("Mei Tanaka", None)),  # Markdown italics; a desk
         ("* by Bryan DeArdo", ("Bryan DeArdo", None)),  # a list item (a shared page's byline)
         ("**By Ana Ruiz, Harbour Herald**", ("Ana Ruiz", "Harbour Herald")),
+        ("*By Tomasz Wren, Elsmore Weekly — published 2023-11-20*", ("Tomasz Wren", "Elsmore Weekly")),  # no dash
         ("*By Hannah Okafor* — Thursday 6 March 2025", ("Hannah Okafor", None)),  # emphasis inside
         ("By Callum Reid and Priya Sandhu", ("Callum Reid and Priya Sandhu", None)),  # two authors
         ("By Callum Reid & Priya Sandhu, Harbour Herald", ("Callum Reid & Priya Sandhu", "Harbour Herald")),
