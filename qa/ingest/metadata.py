@@ -213,6 +213,9 @@ def _weekday_before(prefix: str) -> bool:
     return bool(_WEEKDAY_AFTER_MARK.search(prefix[-40:]) or _WEEKDAY_FIRST.fullmatch(prefix))
 
 
+BY_AFTER = re.compile(r"\s*[-–—|,]?\s*(?i:by)\s+[A-Z]")
+
+
 def stamp_date(line: str) -> str | None:
     """The first date of a line that is a byline's date stamp in another form than a date line: with
     a time of day or a date label, and at most a few other words ("Chris Davies - Nov 19, 2019, 10:31
@@ -222,7 +225,8 @@ def stamp_date(line: str) -> str | None:
     found = find_date(line)
     if found is None or _goes_on(line, found[2]):
         return None
-    if not (TIME_OF_DAY.search(line) or _DATE_LABEL.search(line) or _weekday_before(line[: found[1]])):
+    by_after = not line[: found[1]].strip(" *_") and BY_AFTER.match(line[found[2] :])  # "11/19/2019 by Lars Brandle"
+    if not (TIME_OF_DAY.search(line) or _DATE_LABEL.search(line) or _weekday_before(line[: found[1]]) or by_after):
         return None
     rest = line
     for pattern in _DATE_PATTERNS:

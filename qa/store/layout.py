@@ -75,7 +75,8 @@ FORMAT_VERSION = 7
 #     companies", "National Review DONATE SUBSCRIBE").
 # 48: a line of a name and a date ("Port Elsmore Gazette, January 15, 2024") is a date line.
 #     A saved page's author field names one person once ("Troy Smith; Troy L Smith" -> "Troy L Smith"); a
-#     byline's outlet ends without a dash ("Elsmore Weekly — published ...").
+#     byline's outlet ends without a dash ("Elsmore Weekly — published ..."); "11/19/2019 by Lars Brandle" is
+#     a date stamp and a byline.
 INGEST_VERSION = 48
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"

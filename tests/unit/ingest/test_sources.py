@@ -754,6 +754,8 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
         ("*By Mei Tanaka — Business Desk — 2024-02-08*", ("Mei Tanaka", None)),  # Markdown italics; a desk
         ("* by Bryan DeArdo", ("Bryan DeArdo", None)),  # a list item (a shared page's byline)
         ("**By Ana Ruiz, Harbour Herald**", ("Ana Ruiz", "Harbour Herald")),
+        ("11/19/2019 by Lars Brandle", ("Lars Brandle", None)),  # the stamp first (a printed Billboard page)
+        ("11/19/2019 by the river we met", None),
         ("*By Tomasz Wren, Elsmore Weekly — published 2023-11-20*", ("Tomasz Wren", "Elsmore Weekly")),  # no dash
         ("*By Hannah Okafor* — Thursday 6 March 2025", ("Hannah Okafor", None)),  # emphasis inside
         ("By Callum Reid and Priya Sandhu", ("Callum Reid and Priya Sandhu", None)),  # two authors
@@ -1220,6 +1222,7 @@ TEXT_ARTICLES = [
         None,
     ),
     ("Harbour wall rebuilt\n\nBy Dana Whitfield, Staff Writer\n\n", None, "Dana Whitfield", None),
+    ("Harbour wall rebuilt\n\n11/19/2019 by Lars Brandle\n\n", "2019-11-19", "Lars Brandle", None),  # stamp, byline
     # the outlet's dateline under the byline (it was cited as an answer and the story went undated)
     (
         "Harbour wall rebuilt\n\nBy Dana Whitfield\nPort Elsmore Gazette, January 15, 2024\n\n",
