@@ -129,14 +129,22 @@ def page_author(value: str | None, published: str | None = None) -> str | None:
         if part and not (parts and (_ROLE_ONLY.search(part) or _HOST_AS_WORDS.match(part))):
             parts.append(part)
     # One person named twice ("Troy Smith; Troy L Smith", a new user's Cleveland page): the fuller name.
-    words = [set(_NAME_WORDS.findall(p.casefold())) for p in parts]
+    words = [_NAME_WORDS.findall(p.casefold()) for p in parts]
     parts = [p for i, p in enumerate(parts) if not any(_within(words, i, j) for j in range(len(parts)))]
     return "; ".join(parts) or None
 
 
-def _within(words: list[set[str]], i: int, j: int) -> bool:
-    """Whether part i's name words are all in part j's (the same set: j comes first)."""
-    return words[i] < words[j] or (j < i and words[i] == words[j])
+def _within(words: list[list[str]], i: int, j: int) -> bool:
+    """Whether part i's name is part j's with words left out, in order ("Troy Smith" in "Troy L Smith";
+    the same name: j comes first). Not "Kim Lee" in "Lee Kim", nor "John Smith" in "John Smith Jr"."""
+    a, b = words[i], words[j]
+    if i == j or len(a) > len(b) or (len(a) == len(b) and (a != b or j > i)) or _SUFFIX.intersection(set(b) - set(a)):
+        return False
+    rest = iter(b)
+    return all(w in rest for w in a)
+
+
+_SUFFIX = frozenset(("jr", "sr", "ii", "iii", "iv"))
 
 
 _NAME_WORDS = re.compile(r"[^\W\d_]+")

@@ -114,13 +114,23 @@ def is_date_line(line: str) -> bool:
 
 # A name, then the date after a comma or a dash: "Port Elsmore Gazette, January 15, 2024", "Port
 # Elsmore Gazette — March 20, 2024" (an outlet's or a place's dateline, on a line of its own).
+_NAME_CHARS = 80  # longer is no name (and `_NAME_THEN_DATE` took 12 s over 20,000 spaces, a review found)
+_OUTLET_WORD = re.compile(
+    r"\b(?:Gazette|Times|News|Post|Herald|Tribune|Journal|Daily|Weekly|Press|Chronicle|Observer|Review|"
+    r"Standard|Telegraph|Courier|Examiner|Dispatch|Bulletin|Register|Record|Sentinel|Globe|Star|Mail|"
+    r"Express|Guardian|Independent|Reporter|Leader|Advertiser|Mercury|Gazzetta|Zeitung|Radio|TV)\b"
+)
 _NAME_THEN_DATE = re.compile(r"^\W*(?P<name>[^\W\d_].*?)\s*(?:,|\s[-–—|·•]|[–—|·•])\s*$")
 
 
 def _named_before(before: str, rest_words: list[str]) -> bool:
-    """Whether the words besides a line's date are a name before it, up to six capitalised words
-    (`_site_name`; a weekday or a month is a date's own word): a dateline, not a sentence. A new user's
-    two stories opened so; each line was cited as article text and the story went undated."""
+    """Whether the words besides a line's date are an outlet's name before it, up to six capitalised
+    words (`_site_name`) with a word newspapers name themselves by: a dateline, not a sentence. A new
+    user's two stories opened so; each line was cited as article text and the story went undated. Any
+    name would do for those, but a review found a timeline's headings ("Apollo 11 Moon Landing — July
+    20, 1969") dropped from the article's text."""
+    if len(before) > _NAME_CHARS or not _OUTLET_WORD.search(before):
+        return False
     m = _NAME_THEN_DATE.match(before)
     if not m or len(word_list(m["name"])) != len(rest_words):  # nothing after the date, but a time
         return False
@@ -255,7 +265,8 @@ _RESERVATION = re.compile(
     r"(?:\s+unless otherwise (?:noted|stated|indicated|specified)"
     r"|,?\s+(?:or|and) its (?:affiliat|subsidiar|licensor)).*$"
 )
-_FORM_TAIL = re.compile(r"\b(Inc|LLC|Ltd|Corp|GmbH|plc)\.?\s+[a-z].*$")  # the company's form, then words
+_FORM_TAIL = re.compile(r"\b(Inc|LLC|Ltd|Corp|GmbH|plc)\.\s+[a-z].*$")  # the company's form, then words
+_CAPS_RUN = re.compile(r"(?:\s+[A-Z]{2,}){2,}$")  # "... DONATE SUBSCRIBE", "... SAN FRANCISCO CHRONICLE"
 _VENDOR = re.compile(r"(?:^|[\s,|–—-]+)(?i:(?:web ?)?(?:site )?(?:designed|powered|built|hosted|developed) by)\b.*$")
 
 
@@ -274,10 +285,10 @@ def _clean_name(name: str) -> str | None:
     # "Daily Express" is a registered trademark'), a reservation ("The Republic unless otherwise noted",
     # "... Limited or its affiliated companies"), words after a company's form ("Hearst Communications,
     # Inc. print footer logo"), or a printed page's menu in capitals ("National Review DONATE SUBSCRIBE").
-    name = re.sub(r"(?<=[a-z]{3})\.\s+\S.*$", "", name)
+    name = re.sub(r"(?<=[a-z]{3})\.\s+[\"“‘].*$", "", name)  # (not "Warner Bros. Discovery", "Mass. Dept.")
     name = _FORM_TAIL.sub(r"\1", _RESERVATION.sub("", name))
-    if re.search(r"[a-z]", name):
-        name = re.sub(r"(?:\s+[A-Z]{4,}){2,}$", "", name)
+    if re.search(r"[a-z]", name) and (caps := _CAPS_RUN.search(name)) and re.search(r"[A-Z]{4}", caps[0]):
+        name = name[: caps.start()]
     name = re.sub(r"\s+", " ", name).strip(" .,;:-–—")
     words = word_list(name)
     if not words or len(words) > 8 or not any(ch.isupper() for ch in name):

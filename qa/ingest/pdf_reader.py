@@ -324,7 +324,8 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
         goes_on = wrapped and not _SENTENCE_END.search(text[-16:])  # the tail: text grows page by page
     if not text.strip() and any(line.strip() for page in raw_lines for line in page):
         # (a page printed before it had loaded: a new user's was told to run OCR on it)
-        raise UnreadableFileError(source, "has no text besides the header and footer on every page")
+        reason = "has no text besides what every page repeats (a header, a footer); if scanned, run OCR on it first"
+        raise UnreadableFileError(source, reason)
     if not text.strip():
         raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
     return text + "\n", starts, frozenset(link_starts), pdf_title

@@ -84,6 +84,8 @@ def test_a_pair_of_capitalised_phrases_with_no_date_line_beside_it_stays_text(tm
         ("Troy Smith; Troy L Smith; Cleveland com", "2019-11-19", "Troy L Smith"),
         ("Ann Lee; Ann Lee", None, "Ann Lee"),
         ("Lia Eustachewich; Yaron Steinbuch", None, "Lia Eustachewich; Yaron Steinbuch"),
+        ("Kim Lee; Lee Kim", None, "Kim Lee; Lee Kim"),  # a review's: two people, not one
+        ("John Smith; John Smith Jr", None, "John Smith; John Smith Jr"),
         ("", None, None),
         (None, None, None),
     ],

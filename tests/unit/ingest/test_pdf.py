@@ -273,8 +273,8 @@ def test_paragraphs_that_are_mostly_link_text_are_not_article(tmp_path: Path) ->
         (b"<html>not a pdf</html>", "is not a PDF"),
         (b"%PDF-1.4\n" + b"\x00garbage" * 50, "cannot be read|no text layer"),
         (make_pdf([[], []]), "no text layer"),
-        # a page printed before it had loaded: no OCR would help (a new user's was told to run it)
-        (make_pdf([["11/19/19, 9:02 AM Native Ads", "https://example.com/ads"]] * 2), "besides the header and footer"),
+        # a page printed before it had loaded: it has a text layer (a new user's was only told to run OCR)
+        (make_pdf([["11/19/19, 9:02 AM Native Ads", "https://example.com/ads"]] * 2), "besides what every page"),
         (make_pdf([]), "has no pages"),
         (make_pdf(BODY, encrypt=True), "is an encrypted PDF"),
     ],
