@@ -178,8 +178,7 @@ def build_app(service: Service) -> gr.Blocks:
         return "<p class='qa-meta'>That citation is no longer shown.</p>"
 
     def rebuild_clicked() -> Iterator[tuple[str, Any, Any]]:
-        # Waits for a rebuild under way (another tab's, an upload's) and then runs: refused, the tab
-        # kept "already running" after that rebuild had ended (a new user's).
+        # Waits for a rebuild under way, then runs: refused, a tab kept "already running" (a new user's).
         yield from rebuilding("", wait=True)
 
     def rebuilding(before: str, wait: bool = False) -> Iterator[tuple[str, Any, Any]]:
@@ -366,12 +365,14 @@ def build_app(service: Service) -> gr.Blocks:
         )
         # Only the status line shows a rebuild's progress: the article list and the source filter
         # (outputs too) were greyed out behind spinners for the whole rebuild.
+        # Its own group: a click waiting for a rebuild held one of the "index" group's places (a review's).
         rebuild_btn.click(
             rebuild_clicked,
             None,
             [status, docs_view, source],
             api_visibility="private",
-            concurrency_id="index",
+            concurrency_id="rebuild-button",
+            concurrency_limit=1,
             show_progress_on=[status],
         )
         upload_outputs = [status, docs_view, source, files]
