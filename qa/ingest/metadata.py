@@ -112,8 +112,8 @@ def is_date_line(line: str) -> bool:
     return bool(label) or len(rest_words) <= 2 or _named_before(line[:start], rest_words)
 
 
-# A name, then the date after a comma or a dash: "Port Elsmore Gazette, January 15, 2024", "Port
-# Elsmore Gazette — March 20, 2024" (an outlet's or a place's dateline, on a line of its own).
+# An outlet's name, then the date after a comma or a dash: "Port Elsmore Gazette — March 20, 2024".
+_DATE_WORDS = frozenset(MONTHS) | {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
 _NAME_CHARS = 80  # longer is no name (and `_NAME_THEN_DATE` took 12 s over 20,000 spaces, a review found)
 _OUTLET_WORD = re.compile(
     r"\b(?:Gazette|Times|News|Post|Herald|Tribune|Journal|Daily|Weekly|Press|Chronicle|Observer|Review|"
@@ -124,11 +124,9 @@ _NAME_THEN_DATE = re.compile(r"^\W*(?P<name>[^\W\d_].*?)\s*(?:,|\s[-–—|·•
 
 
 def _named_before(before: str, rest_words: list[str]) -> bool:
-    """Whether the words besides a line's date are an outlet's name before it, up to six capitalised
-    words (`_site_name`) with a word newspapers name themselves by: a dateline, not a sentence. A new
-    user's two stories opened so; each line was cited as article text and the story went undated. Any
-    name would do for those, but a review found a timeline's headings ("Apollo 11 Moon Landing — July
-    20, 1969") dropped from the article's text."""
+    """Whether the words besides a line's date are an outlet's name before it (`_site_name`, with a word
+    papers name themselves by; a new user's stories opened so, went undated and had the line cited); not
+    any name: a timeline's "Apollo 11 Moon Landing — July 20, 1969" is article text (a review's)."""
     if len(before) > _NAME_CHARS or not _OUTLET_WORD.search(before):
         return False
     m = _NAME_THEN_DATE.match(before)
@@ -262,8 +260,7 @@ _RIGHTS_RESERVED = (
 
 
 _RESERVATION = re.compile(
-    r"(?:\s+unless otherwise (?:noted|stated|indicated|specified)"
-    r"|,?\s+(?:or|and) its (?:affiliat|subsidiar|licensor)).*$"
+    r"(?:\s+unless otherwise (?:noted|stated|indicated)|,?\s+(?:or|and) its (?:affiliat|subsidiar)).*$"
 )
 _FORM_TAIL = re.compile(r"\b(Inc|LLC|Ltd|Corp|GmbH|plc)\.\s+[a-z].*$")  # the company's form, then words
 _CAPS_RUN = re.compile(r"(?:\s+[A-Z]{2,}){2,}$")  # "... DONATE SUBSCRIBE", "... SAN FRANCISCO CHRONICLE"
@@ -281,10 +278,9 @@ def _clean_name(name: str) -> str | None:
     # Digital Media" names the vendor alone.
     name = re.sub(r"[\s,]+(?:19|20)\d\d\b.*$", "", name)
     name = _VENDOR.sub("", name)
-    # What the line goes on to say is no part of the name: a sentence after it ('Express Newspapers.
-    # "Daily Express" is a registered trademark'), a reservation ("The Republic unless otherwise noted",
-    # "... Limited or its affiliated companies"), words after a company's form ("Hearst Communications,
-    # Inc. print footer logo"), or a printed page's menu in capitals ("National Review DONATE SUBSCRIBE").
+    # Not what the line goes on to say: a quoted sentence ('Express Newspapers. "Daily Express" is ...'),
+    # a reservation ("... unless otherwise noted", "... or its affiliated companies"), words after a
+    # company's form ("Inc. print footer logo"), a printed menu in capitals ("National Review DONATE").
     name = re.sub(r"(?<=[a-z]{3})\.\s+[\"“‘].*$", "", name)  # (not "Warner Bros. Discovery", "Mass. Dept.")
     name = _FORM_TAIL.sub(r"\1", _RESERVATION.sub("", name))
     if re.search(r"[a-z]", name) and (caps := _CAPS_RUN.search(name)) and re.search(r"[A-Z]{4}", caps[0]):
@@ -393,9 +389,6 @@ def _named_elsewhere(name: str, head: str, text: str) -> bool:
     """Whether a line of `text` other than one holding the headline `head` names `name`."""
     said, named = " ".join(head.split()).casefold(), name.casefold()
     return any(named in ln.casefold() and said not in " ".join(ln.split()).casefold() for ln in text.splitlines())
-
-
-_DATE_WORDS = frozenset(MONTHS) | {d + "day" for d in ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")}
 
 
 def _site_name(name: str) -> bool:
