@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.ingest.boilerplate import english_stop_words, word_list
-from qa.ingest.metadata import BY_AFTER, MONTHS, NUMERIC_DATE, TIME_OF_DAY, find_date
+from qa.ingest.metadata import MONTHS, NUMERIC_DATE, TIME_OF_DAY, find_date, opens_byline
 
 # "By Dana Whitfield, Millbrook Gazette", "Von Katrin Vogel, Thüringer Landbote", "Por Lucía Ferrándiz":
 # a byline's label in the languages of the news qa reads most, two to four capitalised names, and
@@ -60,7 +60,7 @@ def byline(line: str) -> tuple[str, str | None] | None:
     # Markdown emphasis around it or its parts: "*By ...*", "*By Hannah Okafor* — Thursday 6 March 2025";
     # the date stamp before it: "11/19/2019 by Lars Brandle" (a new user's printed Billboard page)
     head = _EMPHASIS.sub("", line).strip()
-    if (found := find_date(head)) and found[1] == 0 and BY_AFTER.match(head[found[2] :]):
+    if (found := find_date(head)) and opens_byline(head, found):
         head = head[found[2] :].strip(" -–—|,")
     m = _BYLINE.match(_byline_head(head))
     if not m or line.rstrip().endswith(("?", "!")):

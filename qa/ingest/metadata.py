@@ -221,7 +221,12 @@ def _weekday_before(prefix: str) -> bool:
     return bool(_WEEKDAY_AFTER_MARK.search(prefix[-40:]) or _WEEKDAY_FIRST.fullmatch(prefix))
 
 
-BY_AFTER = re.compile(r"\s*[-–—|,]?\s*(?i:by)\s+[A-Z]")
+_BY_AFTER = re.compile(r"\s*[-–—|,]?\s*(?i:by)\s+[A-Z]")
+
+
+def opens_byline(line: str, found: tuple[str, int, int]) -> bool:
+    """Whether the date `found` in `line` opens it and a byline follows: "11/19/2019 by Lars Brandle"."""
+    return not line[: found[1]].strip(" *_") and bool(_BY_AFTER.match(line[found[2] :]))
 
 
 def stamp_date(line: str) -> str | None:
@@ -233,8 +238,8 @@ def stamp_date(line: str) -> str | None:
     found = find_date(line)
     if found is None or _goes_on(line, found[2]):
         return None
-    by_after = not line[: found[1]].strip(" *_") and BY_AFTER.match(line[found[2] :])  # "11/19/2019 by Lars Brandle"
-    if not (TIME_OF_DAY.search(line) or _DATE_LABEL.search(line) or _weekday_before(line[: found[1]]) or by_after):
+    labelled = TIME_OF_DAY.search(line) or _DATE_LABEL.search(line) or opens_byline(line, found)
+    if not (labelled or _weekday_before(line[: found[1]])):
         return None
     rest = line
     for pattern in _DATE_PATTERNS:

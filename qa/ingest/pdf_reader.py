@@ -291,8 +291,8 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
         for x in xs:
             page_lines.append(" ".join(CONTROL.sub(" ", x.translate(_BREAK_HYPHEN)).split()))
             page_shares.append(_link_share(x, flags[at : at + len(x)]))
-            page_shapes.append(shape_of(x, page_boxes[at : at + len(x)]))
             line_boxes.append(page_boxes[at : at + len(x)])
+            page_shapes.append(shape_of(x, line_boxes[-1]))
             at += len(x) + 1
         raw_lines.append(drop_caps(page_lines, xs, line_boxes, pages))
         shares.append(page_shares)
@@ -322,10 +322,12 @@ def pdf_text(source: str, raw: bytes) -> tuple[str, list[int], frozenset[int], s
                 link_starts.append(len(text))
             text += _join([page_lines[kept[i]] for i in group])
         goes_on = wrapped and not _SENTENCE_END.search(text[-16:])  # the tail: text grows page by page
-    if not text.strip() and any(line.strip() for page in raw_lines for line in page):
-        # (a page printed before it had loaded: a new user's was told to run OCR on it)
-        reason = "has no text besides what every page repeats (a header, a footer); if scanned, run OCR on it first"
-        raise UnreadableFileError(source, reason)
     if not text.strip():
-        raise UnreadableFileError(source, "has no text layer (a scanned PDF?); run OCR on it first")
+        # A page printed before it had loaded has a text layer, repeated on every page (a new user's
+        # was told only to run OCR on it).
+        if any(line.strip() for page in raw_lines for line in page):
+            what = "has no text besides what every page repeats (a header, a footer); if scanned,"
+        else:
+            what = "has no text layer (a scanned PDF?);"
+        raise UnreadableFileError(source, f"{what} run OCR on it first")
     return text + "\n", starts, frozenset(link_starts), pdf_title
