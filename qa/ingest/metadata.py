@@ -213,15 +213,13 @@ _CLOCK_WORDS = re.compile(
 _WEEKDAY = r"(?i:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*"
 _WEEKDAY_AFTER_MARK = re.compile(rf"[-–—|·•,]\W{{0,4}}{_WEEKDAY}$")
 _WEEKDAY_FIRST = re.compile(rf"\W{{0,4}}{_WEEKDAY}")
+_BY_AFTER = re.compile(r"\s*[-–—|,]?\s*(?i:by)\s+[A-Z]")  # a byline after a date stamp
 
 
 def _weekday_before(prefix: str) -> bool:
     """Whether `prefix` (a line up to its date) ends on a weekday after a mark or is one (read from
     its last 40 characters: a line of 20,000 dashes took 16 s, a review found)."""
     return bool(_WEEKDAY_AFTER_MARK.search(prefix[-40:]) or _WEEKDAY_FIRST.fullmatch(prefix))
-
-
-_BY_AFTER = re.compile(r"\s*[-–—|,]?\s*(?i:by)\s+[A-Z]")
 
 
 def opens_byline(line: str, found: tuple[str, int, int]) -> bool:
@@ -283,9 +281,8 @@ def _clean_name(name: str) -> str | None:
     # Digital Media" names the vendor alone.
     name = re.sub(r"[\s,]+(?:19|20)\d\d\b.*$", "", name)
     name = _VENDOR.sub("", name)
-    # Not what the line goes on to say: a quoted sentence ('Express Newspapers. "Daily Express" is ...'),
-    # a reservation ("... unless otherwise noted", "... or its affiliated companies"), words after a
-    # company's form ("Inc. print footer logo"), a printed menu in capitals ("National Review DONATE").
+    # Not what the line goes on: a quoted sentence ('Express Newspapers. "Daily Express" is ...'), a reservation
+    # ("... or its affiliates"), words after "Inc.", a printed menu in capitals ("National Review DONATE").
     name = re.sub(r"(?<=[a-z]{3})\.\s+[\"“‘].*$", "", name)  # (not "Warner Bros. Discovery", "Mass. Dept.")
     name = _FORM_TAIL.sub(r"\1", _RESERVATION.sub("", name))
     if re.search(r"[a-z]", name) and (caps := _CAPS_RUN.search(name)) and re.search(r"[A-Z]{4}", caps[0]):
