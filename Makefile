@@ -72,8 +72,11 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy qa ui
 
 ## The whole suite: lint, types, unit, integration, UI, and the reliability cases in their short form.
+## Two pytest-xdist workers, each test file on one of them (a file's fixtures, such as its Ray
+## cluster or its live server, start once): 590 s instead of 830 s on two cores, the same 1,275 tests.
+TEST_WORKERS ?= 2
 test: install-test lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 ## The reliability cases of tests/reliability, long: 100 SIGKILLs of a rebuild, 10 rebuilds under 50
 ## concurrent chats, question latency during a rebuild at 10k passages, 300 random hostile questions
