@@ -46,6 +46,10 @@ def _byline_head(line: str) -> str:
     return line
 
 
+# A desk's logo run into the name's last word, as a page's text gives it ("By Jonathan GarberFOXBusiness",
+# a new user's Fox Business page): capitals after a lower-case letter, then lower case again (not
+# "DeArdo", nor "McDONALD").
+_GLUED = re.compile(r"(?<=[a-z]{2})[A-Z]{2,}[a-z]\w*$")
 _PART_OF_DAY = re.compile(r"(?i:day)\s+(?i:night|morning|evening|afternoon)\b")
 _EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
 _AUTHORS_JOIN = re.compile(r"\s+(?:and|und|y|et|&)\s+")
@@ -65,7 +69,7 @@ def byline(line: str) -> tuple[str, str | None] | None:
     m = _BYLINE.match(_byline_head(head))
     if not m or line.rstrip().endswith(("?", "!")):
         return None
-    name, outlet = m.group("name"), m.group("outlet")
+    name, outlet = _GLUED.sub("", m.group("name")), m.group("outlet")
     words = name.split()
     if len(names := _AUTHORS_JOIN.split(name)) == 2:  # two authors of two words or more each, and no
         words = [w for n in names for w in n.split()] if all(len(n.split()) >= 2 for n in names) else []

@@ -77,7 +77,8 @@ FORMAT_VERSION = 7
 #     A saved page's author field names one person once ("Troy Smith; Troy L Smith" -> "Troy L Smith"); a
 #     byline's outlet ends without a dash ("Elsmore Weekly — published ..."); "11/19/2019 by Lars Brandle" is
 #     a date stamp and a byline.
-INGEST_VERSION = 48
+# 49: a desk's logo run into a byline's name ("By Jonathan GarberFOXBusiness") is cut off.
+INGEST_VERSION = 49
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

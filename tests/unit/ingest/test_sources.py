@@ -769,6 +769,9 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
         ("By Friday Night and Saturday Morning", None),  # a review's: times of day are no authors
         ("By Sunday Okafor and Ada Obi", ("Sunday Okafor and Ada Obi", None)),  # a second review's: a name
         ("By June Carter", ("June Carter", None)),  # a month is a name (only weekdays part two "authors")
+        ("By Jonathan GarberFOXBusiness", ("Jonathan Garber", None)),  # a desk's logo run into the name
+        ("By Bryan DeArdo", ("Bryan DeArdo", None)),  # a name with a capital inside stays whole
+        ("By ANGUS McDONALD", ("ANGUS McDONALD", None)),  # ... in capitals too
     ],
 )
 def test_a_byline_in_emphasis_or_a_list_item_is_read_and_a_desk_is_no_outlet(
