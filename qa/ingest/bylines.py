@@ -116,13 +116,16 @@ _AUTHOR_LABEL = re.compile(r"\s+(?i:published|updated|posted)$")
 _LAST_WORD = re.compile(r"\s+(\w+)$")
 
 
-def page_author(value: str | None, published: str | None = None) -> str | None:
+def page_author(value: str | None, published: str | None = None, site: tuple[str | None, ...] = ()) -> str | None:
     """A saved page's author field as a reader would write it: without the month of the page's own
     date (`published`, YYYY-MM-DD) or a publishing label after the name ("Fredric March" on a
     page of November stays), and without a part after the first that is only a role ("Tom Krisher;
-    Ap Auto Writer": the first part is kept whatever it says, "Kim Min-ji reporter; Lee Ji-eun")."""
+    Ap Auto Writer": the first part is kept whatever it says, "Kim Min-ji reporter; Lee Ji-eun"), or
+    that names no person (`_names_no_one`: "Jill Disis; CNN Business" on a CNN page, `site` being the
+    names the page goes by: its outlet, site name, host)."""
     if not value or len(value) > BYLINE_CHARS:
         return value or None
+    own = {w for name in site if name for w in _NAME_WORDS.findall(name.casefold())} - english_stop_words()
     month = int(published[5:7]) if isinstance(published, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", published) else None
     parts: list[str] = []
     for part in value.split(";"):
@@ -130,12 +133,21 @@ def page_author(value: str | None, published: str | None = None) -> str | None:
         if last and month is not None and len(last[1]) > 3 and MONTHS.get(last[1].casefold()) == month:
             part = part.strip()[: last.start()]  # "Carrie Arnold November", then "... Updated"
         part = _AUTHOR_LABEL.sub("", part.strip()).strip()
-        if part and not (parts and (_ROLE_ONLY.search(part) or _HOST_AS_WORDS.match(part))):
+        if part and not (parts and (_ROLE_ONLY.search(part) or _HOST_AS_WORDS.match(part) or _names_no_one(part, own))):
             parts.append(part)
     # One person named twice ("Troy Smith; Troy L Smith", a new user's Cleveland page): the fuller name.
     words = [_NAME_WORDS.findall(p.casefold()) for p in parts]
     parts = [p for i, p in enumerate(parts) if not any(_within(words, i, j) for j in range(len(parts)))]
     return "; ".join(parts) or None
+
+
+def _names_no_one(part: str, site_words: set[str]) -> bool:
+    """Whether a part of an author field after the first names no person: one word (an outlet, "CNN";
+    a credential, "RDN"; a login, "Kevin-R": a byline names a person in two words or more), or words
+    opening with one of the page's own names' ("CNN Business", "Business Insider", "NJ Advance Media"
+    on NJ.com; new users' CNN, Business Insider and Real Deal pages)."""
+    words = part.split()
+    return len(words) < 2 or (_NAME_WORDS.findall(words[0].casefold()) or [""])[0] in site_words
 
 
 def _within(words: list[list[str]], i: int, j: int) -> bool:

@@ -279,15 +279,17 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         # No paragraph that reads as a sentence: a login form, a menu, an index of links ("Home
         # Sports" was indexed as an article and cited).
         raise UnreadableFileError(source, "has no article text")
+    host = _metadata(found, "hostname")
+    outlet = _outlet(_site_spelling(sitename, host, body), title)
     return Document(
         source=source,
         text=f"{head}{body}\n",
         sha256=sha256,
         title=title,
         published=published if published and len(published) == 10 else None,
-        outlet=_outlet(_site_spelling(sitename, _metadata(found, "hostname"), body), title),
+        outlet=outlet,
         url=_metadata(found, "url"),
-        author=page_author(_metadata(found, "author"), published),
+        author=page_author(_metadata(found, "author"), published, (outlet, sitename, host)),
         encoding=encoding,
         format=FORMAT,
         regions=regions,

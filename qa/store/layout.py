@@ -78,7 +78,8 @@ FORMAT_VERSION = 7
 #     byline's outlet ends without a dash ("Elsmore Weekly — published ..."); "11/19/2019 by Lars Brandle" is
 #     a date stamp and a byline.
 # 49: a desk's logo run into a byline's name ("By Jonathan GarberFOXBusiness") is cut off.
-INGEST_VERSION = 49
+# 50: a saved page's author field loses later parts that name no person ("Jill Disis; CNN Business", "Kevin-R").
+INGEST_VERSION = 50
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

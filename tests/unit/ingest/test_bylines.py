@@ -135,3 +135,25 @@ def test_names_further_down_the_header_than_the_headline_stay_text(tmp_path: Pat
     text = ARTICLE.replace("\nHannah Okafor and Tom Lindqvist", "\nLocal News\nHannah Okafor and Tom Lindqvist")
     _first, author, _published, _title = read(tmp_path, text)
     assert author is None
+
+
+@pytest.mark.parametrize(
+    ("field", "site", "author"),
+    [
+        ("Sandee LaMotte; CNN", ("MSN",), "Sandee LaMotte"),  # one word: an outlet
+        ("Jill Disis; CNN Business", ("CNN", "www.cnn.com"), "Jill Disis"),  # the page's own outlet
+        ("Charlie Wood; Business Insider", ("Business Insider Deutschland",), "Charlie Wood"),
+        ("Amy Kuperinsky; NJ Advance Media", ("NJ.com", "nj.com"), "Amy Kuperinsky"),
+        ("David Jeans; Kevin Rebong; Kevin-R", ("The Real Deal New York",), "David Jeans; Kevin Rebong"),  # a login
+        ("Ilana Muhlstein; MS; RDN", ("The Beachbody Blog",), "Ilana Muhlstein"),  # credentials
+        ("Lia Eustachewich; Yaron Steinbuch", ("New York Post",), "Lia Eustachewich; Yaron Steinbuch"),
+        ("Jane Doe; Business Insider", (), "Jane Doe; Business Insider"),  # no site known: a name for all qa knows
+        ("CNN Business", ("CNN",), "CNN Business"),  # the first part stays whatever it says
+    ],
+)
+def test_an_author_field_loses_parts_that_name_no_person(field: str, site: tuple[str, ...], author: str) -> None:
+    """New users' pages: "Jill Disis; CNN Business", "Charlie Wood; Business Insider", "David Jeans;
+    Kevin Rebong; Kevin-R" (a login from the page's JSON-LD) were each shown as the article's authors."""
+    from qa.ingest.bylines import page_author
+
+    assert page_author(field, None, site) == author
