@@ -147,6 +147,9 @@ def _headline(title: str | None, sitename: str | None) -> tuple[str | None, str 
     return title, sitename
 
 
+_BRACKET_RUN_IN = re.compile(r"\)(?=[A-Z])")
+
+
 def _site_spelling(sitename: str | None, hostname: str | None, body: str) -> str | None:
     """The site's name as the page itself writes it, when trafilatura made it of the host's name
     ("nj.com" gave "Nj", "politifact.com" "Politifact"): the host name as the text writes it ("Subscribe
@@ -262,7 +265,10 @@ def read_html(source: str, html: str, sha256: str, encoding: str) -> Any:
         )
     except Exception as err:  # a malformed page: lxml and trafilatura raise many kinds
         raise UnreadableFileError(source, f"the page cannot be read as HTML ({type(err).__name__})") from None
-    paragraphs = [" ".join(line.split()) for line in (getattr(found, "text", None) or "").split("\n")]
+    # (a dateline's closing bracket run into the text, "Hong Kong (CNN Business)A muddled ...": the
+    # page sets them apart by markup alone, which the extraction drops)
+    text = _BRACKET_RUN_IN.sub(") ", getattr(found, "text", None) or "")
+    paragraphs = [" ".join(line.split()) for line in text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
     if not _readable(paragraphs):
         paragraphs = _ld_body(tree) or paragraphs  # a page its script had not drawn yet

@@ -79,7 +79,8 @@ FORMAT_VERSION = 7
 #     a date stamp and a byline.
 # 49: a desk's logo run into a byline's name ("By Jonathan GarberFOXBusiness") is cut off.
 # 50: a saved page's author field loses later parts that name no person ("Jill Disis; CNN Business", "Kevin-R").
-INGEST_VERSION = 50
+# 51: a saved page's bracket run into the next word ("(CNN Business)A muddled") is set apart by a space.
+INGEST_VERSION = 51
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -328,3 +328,16 @@ def test_a_site_name_made_of_the_host_name_is_spelt_as_the_page_writes_it(tmp_pa
     assert outlet("nj.com", "Subscribe to NJ.com's newsletters for more.") == "NJ.com"
     assert outlet("politifact.com", "PolitiFact rated the claim False.") == "PolitiFact"
     assert outlet("cleveland.com", "CLEVELAND, Ohio -- The band will play.") == "Cleveland", "a dateline's capitals"
+
+
+def test_a_dateline_set_apart_by_markup_alone_keeps_its_space(tmp_path: Path) -> None:
+    """A new user's CNN page read "Hong Kong (CNN Business)A muddled view ...": the page sets the
+    dateline apart with a <cite> only, and the extraction drops the markup."""
+    rest = " A muddled view of the trade talks weighed on investors, who sold shares across Asia on Monday."
+    cite = "<p><cite>Hong Kong (CNN Business)</cite>A muddled view of the trade talks weighed on investors.</p>"
+    page = f"<html><head><title>Markets</title></head><body><article>{cite}<p>{rest * 3}</p></article></body></html>"
+    doc = read_document(write(tmp_path, "markets.html", page), tmp_path)
+    assert "Hong Kong (CNN Business) A muddled view" in doc.text, doc.text[:200]
+    assert "(a note) in brackets" in read_document(
+        write(tmp_path, "b.html", page.replace("weighed on investors.", "weighed (a note) in brackets.")), tmp_path
+    ).text, "a bracket before a small letter or a space is left as it is"
