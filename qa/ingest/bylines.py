@@ -47,9 +47,9 @@ def _byline_head(line: str) -> str:
 
 
 # A desk's logo run into the name's last word, as a page's text gives it ("By Jonathan GarberFOXBusiness",
-# a new user's Fox Business page): capitals after a lower-case letter, then lower case again (not
-# "DeArdo", nor "McDONALD").
-_GLUED = re.compile(r"(?<=[a-z]{2})[A-Z]{2,}[a-z]\w*$")
+# a new user's Fox Business page): four capitals or more after a lower-case letter, then lower case
+# again (not "DeArdo", "McDONALD", nor a review's "VanIJzendoorn" or "VanDEWalle").
+_GLUED = re.compile(r"(?<=[a-z]{2})[A-Z]{4,}[a-z]\w*$")
 _PART_OF_DAY = re.compile(r"(?i:day)\s+(?i:night|morning|evening|afternoon)\b")
 _EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
 _AUTHORS_JOIN = re.compile(r"\s+(?:and|und|y|et|&)\s+")

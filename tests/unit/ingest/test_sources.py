@@ -772,6 +772,9 @@ def test_a_byline_keeps_an_outlet_that_opens_like_a_day_or_a_month(line: str, ou
         ("By Jonathan GarberFOXBusiness", ("Jonathan Garber", None)),  # a desk's logo run into the name
         ("By Bryan DeArdo", ("Bryan DeArdo", None)),  # a name with a capital inside stays whole
         ("By ANGUS McDONALD", ("ANGUS McDONALD", None)),  # ... in capitals too
+        ("By Marinus VanIJzendoorn", ("Marinus VanIJzendoorn", None)),  # a review's: Dutch capitals
+        ("By Bill VanDEWalle", ("Bill VanDEWalle", None)),
+        ("By Ann LeeNBCNews", ("Ann Lee", None)),
     ],
 )
 def test_a_byline_in_emphasis_or_a_list_item_is_read_and_a_desk_is_no_outlet(
