@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -106,3 +108,21 @@ def seeds_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, seeds_copy: Path) -> Settings:
     return Settings(seeds_dir=seeds_copy, index_dir=tmp_path / "index")
+
+
+# The reliability cases' table of tried and held cases (tests/reliability/conftest.py), printed here:
+# under pytest-xdist (`make test`) this file is the one the controller loads, and each worker's tally
+# comes back to it when the worker ends.
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    rows = getattr(node, "workeroutput", {}).get("qa_reliability")
+    if rows:
+        from tests.reliability.conftest import add_tally
+
+        add_tally(rows)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    reliability = sys.modules.get("tests.reliability.conftest")  # (none: no reliability case ran here)
+    if reliability is not None:
+        reliability.summary(terminalreporter)

@@ -3,8 +3,8 @@ imports torch, sentence-transformers, FAISS, ONNX Runtime or numpy. Needs the re
 
 from __future__ import annotations
 
+import resource
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -37,9 +37,12 @@ def test_noop_reindex_imports_no_model_or_faiss_and_takes_under_two_seconds(tmp_
     assert first.returncode == 0, f"the first build failed:\n{first.stderr}"
     assert "up to date" not in first.stdout
 
-    t0 = time.perf_counter()
+    # The child's CPU time, not the wall clock: `make test` runs another test file beside this one, and
+    # a review timed the same no-op at 0.45 s idle and 2.35 s beside four busy processes.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     second = run_qa(tmp_path, *qa_index, timeout=60, python=("-X", "importtime"))
-    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
     assert second.returncode == 0, f"the no-op build failed:\n{second.stderr[-2000:]}"
     assert "up to date" in second.stdout, f"the no-op build did not say so: {second.stdout!r}"
@@ -47,4 +50,4 @@ def test_noop_reindex_imports_no_model_or_faiss_and_takes_under_two_seconds(tmp_
     assert "qa.indexing.build" in modules, "test premise: -X importtime output was not captured"
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     assert not heavy, f"a no-op `qa index` imported {heavy[:10]}"
-    assert seconds < 2, f"a no-op `qa index` took {seconds:.2f} s"
+    assert 0 < seconds < 2, f"a no-op `qa index` took {seconds:.2f} s of CPU"

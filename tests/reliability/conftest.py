@@ -69,7 +69,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "reliability: issue 7 reliability cases (QA_STRESS=1 for the long variants)")
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist (`make test`) a worker hands its tally to the controller, which prints the
+    table (`tests/conftest.py`, `pytest_testnodedown`): each worker's own is lost with it."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["qa_reliability"] = [(c.name, c.tried, c.held) for c in _TALLY.values()]
+
+
+def add_tally(rows: list[tuple[str, int, int]]) -> None:
+    """A worker's tally (`pytest_sessionfinish`) added to this process's."""
+    for name, tried, held in rows:
+        case = _TALLY.setdefault(name, Case(name))
+        case.tried, case.held = case.tried + tried, case.held + held
+
+
+def summary(terminalreporter: Any) -> None:
+    """The reliability table at the end of the run (`tests/conftest.py`, `pytest_terminal_summary`)."""
     if not _TALLY:
         return
     tr = terminalreporter
