@@ -116,17 +116,41 @@ def _set_in(paragraph: str, dominant: str) -> bool:
     if is_dateline(paragraph):
         return True
     if paragraph.startswith("|") and paragraph.endswith("|") and paragraph.count("|") >= 3:
-        return False  # a table's row ("| 5.0 | 2003 | register-based VM |" was an account prompt)
+        # a table's row ("| 5.0 | 2003 | register-based VM |" was an account prompt), unless a market
+        # widget's stock quote, which a new user's first citation for "Who is the CEO of Lowe's?" was
+        return _quote_row([cell.strip() for cell in paragraph[1:-1].split("|")])
     reason = chrome_reason(paragraph, dominant)
     return reason in _SET_IN and (reason in STRONG_REASONS or not is_prose(paragraph))
+
+
+_RULE = re.compile(r"\|(?:\s*:?-+:?\s*\|)+")
+_TICKER = re.compile(r"[A-Z][A-Z.]{0,5}")
+_PRICE = re.compile(r"\d[\d,]*\.\d\d")
+_CHANGE = re.compile(r"[-+−]\d[\d,]*\.\d\d")
+
+
+def _quote_row(cells: list[str]) -> bool:
+    """A stock quote's row ("| HD | THE HOME DEPOT INC. | 225.86 | -12.99 | -5.44% |": a ticker, then a
+    price, a signed change and a signed change in per cent last) or its header ("| Ticker | Security |
+    Last | Change | Change % |")."""
+    words = [cell.casefold() for cell in cells]
+    if {"ticker", "symbol"} & set(words) and any("change" in w for w in words):
+        return True
+    if len(cells) < 4 or not _TICKER.fullmatch(cells[0]) or not cells[-1].endswith("%"):
+        return False
+    price, change, percent = cells[-3], cells[-2], cells[-1].removesuffix("%").strip()
+    return bool(_PRICE.fullmatch(price) and _CHANGE.fullmatch(change) and _CHANGE.fullmatch(percent))
 
 
 def _regions(paragraphs: list[str], start: int, dominant: str) -> tuple[tuple[int, int], ...]:
     """Runs of article paragraphs (`lines.article_regions`), as spans of the text that joins them
     with blank lines from `start`."""
-    labelled, pos = [], start
+    labelled: list[Line] = []
+    pos = start
     for p in paragraphs:
-        labelled.append(Line(pos, pos + len(p), p, "boilerplate" if _set_in(p, dominant) else "content"))
+        # (a table's rule under a header set in goes with it: a stock quote's, `_quote_row`)
+        ruled = _RULE.fullmatch(p) and labelled and labelled[-1].kind == "boilerplate"
+        labelled.append(Line(pos, pos + len(p), p, "boilerplate" if ruled or _set_in(p, dominant) else "content"))
         pos += len(p) + 2
     return article_regions(labelled)
 

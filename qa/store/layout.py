@@ -80,7 +80,8 @@ FORMAT_VERSION = 7
 # 49: a desk's logo run into a byline's name ("By Jonathan GarberFOXBusiness") is cut off.
 # 50: a saved page's author field loses later parts that name no person ("Jill Disis; CNN Business", "Kevin-R").
 # 51: a saved page's bracket run into the next word ("(CNN Business)A muddled") is set apart by a space.
-INGEST_VERSION = 51
+# 52: a saved page's stock-quote table rows (a market widget's) are not article text.
+INGEST_VERSION = 52
 MANIFEST = "manifest.json"
 FAISS_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.npy"

@@ -341,3 +341,26 @@ def test_a_dateline_set_apart_by_markup_alone_keeps_its_space(tmp_path: Path) ->
     assert "(a note) in brackets" in read_document(
         write(tmp_path, "b.html", page.replace("weighed on investors.", "weighed (a note) in brackets.")), tmp_path
     ).text, "a bracket before a small letter or a space is left as it is"
+
+
+def test_a_market_widgets_stock_quotes_are_no_article_text(tmp_path: Path) -> None:
+    """A new user's first citation for "Who is the CEO of Lowe's?" was a Fox Business page's quote
+    widget row, "| LOW | LOWE'S COMPANIES INC. | 113.40 | -1.62 | -1.41% |"."""
+    head = "<tr><th>Ticker</th><th>Security</th><th>Last</th><th>Change</th><th>Change %</th></tr>"
+    quotes = [("HD", "THE HOME DEPOT INC.", "225.86", "-12.99", "-5.44%"), ("LOW", "LOWE", "113.40", "-1.62", "-1.41%")]
+    rows = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in quotes)
+    story = "<p>Home Depot reported third-quarter earnings that topped estimates as revenue fell short of them.</p>"
+    after = story.replace("Home", "Rival")
+    page = f"<html><body><article>{story}<table>{head}{rows}</table>{after}</article></body></html>"
+
+    def read(name: str, html: str) -> tuple[str, str]:
+        doc = read_document(write(tmp_path, name, html), tmp_path)
+        return doc.text, " ".join(doc.text[a:b] for a, b in doc.regions)
+
+    text, cited = read("quotes.html", page)
+    assert "| HD | THE HOME DEPOT INC. | 225.86 |" in text, "the page's text keeps them (it is what the page shows)"
+    assert "225.86" not in cited and "Ticker" not in cited and "|---" not in cited, cited
+    assert "Home Depot reported" in cited and "Rival Depot reported" in cited
+    # a table of results is article text still: no ticker, price, change and change in per cent
+    votes = page.replace("225.86", "48").replace("113.40", "21").replace("Ticker", "Party")
+    assert "| HD | THE HOME DEPOT INC. | 48 |" in read("votes.html", votes)[1]
