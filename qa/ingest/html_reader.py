@@ -40,7 +40,7 @@ from qa.ingest.boilerplate import (
     word_list,
 )
 from qa.ingest.bylines import page_author
-from qa.ingest.lines import Line, article_regions
+from qa.ingest.lines import TABLE_RULE, Line, article_regions
 from qa.ingest.metadata import is_dateline
 from qa.ingest.scripts import dominant_script
 
@@ -123,7 +123,6 @@ def _set_in(paragraph: str, dominant: str) -> bool:
     return reason in _SET_IN and (reason in STRONG_REASONS or not is_prose(paragraph))
 
 
-_RULE = re.compile(r"\|(?:\s*:?-+:?\s*\|)+")
 _TICKER = re.compile(r"[A-Z][A-Z.]{0,5}")
 _PRICE = re.compile(r"\d[\d,]*\.\d\d")
 _CHANGE = re.compile(r"[-+−]\d[\d,]*\.\d\d")
@@ -149,7 +148,7 @@ def _regions(paragraphs: list[str], start: int, dominant: str) -> tuple[tuple[in
     pos = start
     for p in paragraphs:
         # (a table's rule under a header set in goes with it: a stock quote's, `_quote_row`)
-        ruled = _RULE.fullmatch(p) and labelled and labelled[-1].kind == "boilerplate"
+        ruled = TABLE_RULE.match(p) and labelled and labelled[-1].kind == "boilerplate"
         labelled.append(Line(pos, pos + len(p), p, "boilerplate" if ruled or _set_in(p, dominant) else "content"))
         pos += len(p) + 2
     return article_regions(labelled)

@@ -50,7 +50,7 @@ DATELINE_PARSES = 12  # lines of a text dateparser may read (beyond the patterns
 _FIGURE_CELL = re.compile(
     r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? )?[-+−~≈]?[$€£¥]?\d.{0,15}$", re.IGNORECASE
 )  # ("June 12", "Sept. 3" too)
-_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?$")  # |---|:---:|
+TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?$")  # |---|:---:|
 
 
 def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
@@ -68,7 +68,7 @@ def table_rows(text: str, spans: list[tuple[int, int]]) -> set[int]:
             j += 1
         run = [text[a:b] for a, b in spans[i : j + 1]]
         figures = sum(any(_FIGURE_CELL.match(cell.strip()) for cell in line.split("|")) for line in run)
-        if len(run) >= 3 and (any(_TABLE_RULE.match(line) for line in run) or 2 * figures >= len(run)):
+        if len(run) >= 3 and (any(TABLE_RULE.match(line) for line in run) or 2 * figures >= len(run)):
             rows.update(range(i, j + 1))
         i = j + 1
     return rows
